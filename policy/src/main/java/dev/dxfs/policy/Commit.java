@@ -1,0 +1,75 @@
+package dev.dxfs.policy;
+
+import java.io.IOException;
+
+/**
+ * The commit protocol: how a finished temp file becomes the published file. The order is fixed
+ * here for both adapters; each adapter supplies the primitive steps for its kind of handle.
+ *
+ * <ol>
+ *   <li>Decide the published mode and owner: an explicit chmod/chown made through the writer's
+ *       handle wins; otherwise those of the file being replaced; otherwise the create mode and
+ *       the creator.
+ *   <li>Apply them to the temp file, so the published file never has a moment with the temp
+ *       file's private 0600 mode.
+ *   <li>With durability on, fsync the temp file.
+ *   <li>rename(2) the temp file over the target: readers see the old or the new version, never
+ *       a mix; concurrent commits serialize in the kernel and the last rename wins.
+ *   <li>With durability on, fsync the target's directory so the rename survives a power cut.
+ * </ol>
+ */
+public final class Commit {
+    private static final int PERMISSION_BITS = 07777;
+
+    /** The attributes of a file that the commit needs. */
+    public record Attributes(int mode, int uid, int gid) {}
+
+    /** What one adapter does for each step. */
+    public interface Steps {
+        /** The attributes of the file at the target now, or null when there is none. */
+        Attributes replaced() throws IOException;
+
+        void applyMode(int mode) throws IOException;
+
+        void applyOwner(int uid, int gid) throws IOException;
+
+        void syncTemp() throws IOException;
+
+        void replaceTarget() throws IOException;
+
+        void syncDirectory() throws IOException;
+    }
+
+    /**
+     * What the writer asked for while it wrote.
+     *
+     * @param explicit attributes set through the writer's own handle (chmod/chown), or null
+     * @param created the create mode and creator, used when the target does not exist
+     * @param durable whether to fsync the file and its directory
+     * @param keepOwner whether ownership is carried over (only a privileged daemon can)
+     */
+    public record Request(Attributes explicit, Attributes created, boolean durable, boolean keepOwner) {}
+
+    private Commit() {}
+
+    /** Publishes the temp file; returns the attributes it was published with. */
+    public static Attributes publish(Steps steps, Request request) throws IOException {
+        Attributes published = request.explicit();
+        if (published == null) {
+            Attributes replaced = steps.replaced();
+            published = replaced != null ? replaced : request.created();
+        }
+        steps.applyMode(published.mode() & PERMISSION_BITS);
+        if (request.keepOwner()) {
+            steps.applyOwner(published.uid(), published.gid());
+        }
+        if (request.durable()) {
+            steps.syncTemp();
+        }
+        steps.replaceTarget();
+        if (request.durable()) {
+            steps.syncDirectory();
+        }
+        return published;
+    }
+}

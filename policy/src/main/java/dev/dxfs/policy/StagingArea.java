@@ -1,0 +1,47 @@
+package dev.dxfs.policy;
+
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The hidden directory at the root of a staged tree that holds temp files. It sits in the same
+ * filesystem as the files it publishes, so a commit is a rename(2), and it is never visible
+ * through the overlay.
+ */
+public final class StagingArea {
+    /** Name of the staging directory under the root. */
+    public static final String DIRECTORY = ".dxfs";
+
+    private static final String SUFFIX = ".tmp";
+
+    private final String owner;
+    private final String nonce;
+    private final AtomicLong sequence = new AtomicLong();
+
+    /**
+     * @param owner who creates the temp files ("mount" or "agent"), so that a sweep removes only
+     *     the leftovers of its own kind
+     */
+    public StagingArea(String owner, long pid) {
+        if (!owner.matches("[a-z]+")) {
+            throw new IllegalArgumentException("owner must be lower-case letters: " + owner);
+        }
+        this.owner = owner;
+        this.nonce = owner + "." + pid + "." + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 16);
+    }
+
+    /** Whether a path relative to the root is the staging directory or inside it. */
+    public static boolean isInternal(String relativePath) {
+        return relativePath.equals(DIRECTORY) || relativePath.startsWith(DIRECTORY + "/");
+    }
+
+    /** A fresh temp file name, unique across processes that share the staging directory. */
+    public String nextTempName() {
+        return nonce + "." + sequence.incrementAndGet() + SUFFIX;
+    }
+
+    /** Whether {@code name} is a temp file that this owner's kind of process created. */
+    public boolean isLeftoverOfOwner(String name) {
+        return name.startsWith(owner + ".") && name.endsWith(SUFFIX);
+    }
+}

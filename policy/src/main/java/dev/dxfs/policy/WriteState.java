@@ -1,0 +1,129 @@
+package dev.dxfs.policy;
+
+/**
+ * The life of one staged write handle, from open to its last close. It decides when a new temp
+ * file is needed and when a close publishes; the adapter does the I/O. Not thread-safe: the
+ * adapter calls it under the handle's lock.
+ *
+ * <pre>
+ *            open(REWRITE)                open(EDIT)
+ *                 |                           |
+ *                 v        write/truncate     v
+ *              DIRTY  &lt;------------------  CLEAN   (reads go to the version opened)
+ *               |  ^                          |
+ *         flush |  | write/truncate           | flush: nothing to publish
+ *               v  |  (new temp, copy)        |
+ *             PUBLISHED  ------------------&gt;  |
+ *                          release            v
+ *                                          CLOSED
+ * </pre>
+ *
+ * A flush publishes only unpublished changes, so the second FLUSH of a dup'd or inherited
+ * descriptor never lets a later write reach a file that is already published: such a write
+ * first gets a new temp file that starts as a copy of what was published. An orphaned handle
+ * (its name was unlinked or renamed over after it opened) keeps accepting writes but never
+ * publishes, as writes to an unlinked file vanish natively: its temp file is discarded at
+ * release.
+ */
+public final class WriteState {
+    /** Where the handle is in its life. */
+    public enum Phase {
+        /** In-place edit with no change yet: no temp file exists. */
+        CLEAN,
+        /** The temp file holds changes not yet published. */
+        DIRTY,
+        /** The temp file has been published; the next change needs a new temp file. */
+        PUBLISHED,
+        /** Released: nothing more happens. */
+        CLOSED
+    }
+
+    /** What the adapter must do on a close. */
+    public enum Action {
+        NOTHING,
+        PUBLISH,
+        DISCARD
+    }
+
+    private Phase phase;
+    private boolean orphaned;
+    private int publications;
+
+    private WriteState(Phase phase) {
+        this.phase = phase;
+    }
+
+    /** The state of a handle just opened with the given kind (which must be staged). */
+    public static WriteState opened(WriteKind kind) {
+        if (!kind.staged()) {
+            throw new IllegalArgumentException("not a staged write: " + kind);
+        }
+        return new WriteState(kind == WriteKind.REWRITE ? Phase.DIRTY : Phase.CLEAN);
+    }
+
+    public Phase phase() {
+        return phase;
+    }
+
+    public boolean orphaned() {
+        return orphaned;
+    }
+
+    public int publications() {
+        return publications;
+    }
+
+    /**
+     * Called before every write or truncate. Returns true when the adapter must first create a
+     * new temp file holding a copy of the handle's current content.
+     */
+    public boolean beforeChange() {
+        requireOpen();
+        boolean needsTemp = phase == Phase.CLEAN || phase == Phase.PUBLISHED;
+        phase = Phase.DIRTY;
+        return needsTemp;
+    }
+
+    /** The name this handle writes was unlinked or replaced by someone else. */
+    public void orphan() {
+        orphaned = true;
+    }
+
+    /** A close of one descriptor of the handle (FUSE FLUSH, or close() in the agent). */
+    public Action flush() {
+        requireOpen();
+        return settle(false);
+    }
+
+    /** The last close (FUSE RELEASE): whatever is unpublished is settled, then the handle is done. */
+    public Action release() {
+        requireOpen();
+        Action action = settle(true);
+        phase = Phase.CLOSED;
+        return action;
+    }
+
+    /** The adapter could not publish: the changes stay pending for the next close. */
+    public void publishFailed() {
+        phase = Phase.DIRTY;
+        publications--;
+    }
+
+    private Action settle(boolean last) {
+        if (phase != Phase.DIRTY) {
+            return Action.NOTHING;
+        }
+        if (orphaned) {
+            return last ? Action.DISCARD : Action.NOTHING;
+        }
+        phase = Phase.PUBLISHED;
+        publications++;
+        return Action.PUBLISH;
+    }
+
+    private void requireOpen() {
+        if (phase == Phase.CLOSED) {
+            throw new IllegalStateException("handle already released");
+        }
+    }
+}
