@@ -43,7 +43,8 @@ public final class Commit {
     /**
      * What the writer asked for while it wrote.
      *
-     * @param explicit attributes set through the writer's own handle (chmod/chown), or null
+     * @param explicit attributes set through the writer's own handle (chmod/chown), or null;
+     *     a negative field was not set and keeps the value of the replaced or created file
      * @param created the create mode and creator, used when the target does not exist
      * @param durable whether to fsync the file and its directory
      * @param keepOwner whether ownership is carried over (only a privileged daemon can)
@@ -54,11 +55,8 @@ public final class Commit {
 
     /** Publishes the temp file; returns the attributes it was published with. */
     public static Attributes publish(Steps steps, Request request) throws IOException {
-        Attributes published = request.explicit();
-        if (published == null) {
-            Attributes replaced = steps.replaced();
-            published = replaced != null ? replaced : request.created();
-        }
+        Attributes replaced = steps.replaced();
+        Attributes published = overlay(request.explicit(), replaced != null ? replaced : request.created());
         steps.applyMode(published.mode() & PERMISSION_BITS);
         if (request.keepOwner()) {
             steps.applyOwner(published.uid(), published.gid());
@@ -71,5 +69,15 @@ public final class Commit {
             steps.syncDirectory();
         }
         return published;
+    }
+
+    private static Attributes overlay(Attributes explicit, Attributes base) {
+        if (explicit == null) {
+            return base;
+        }
+        return new Attributes(
+                explicit.mode() >= 0 ? explicit.mode() : base.mode(),
+                explicit.uid() >= 0 ? explicit.uid() : base.uid(),
+                explicit.gid() >= 0 ? explicit.gid() : base.gid());
     }
 }

@@ -73,13 +73,18 @@ public final class WriteState {
         return publications;
     }
 
+    /** Whether the next change needs a new temp file first (see {@link #beforeChange}). */
+    public boolean needsNewTemp() {
+        return phase == Phase.CLEAN || phase == Phase.PUBLISHED;
+    }
+
     /**
      * Called before every write or truncate. Returns true when the adapter must first create a
      * new temp file holding a copy of the handle's current content.
      */
     public boolean beforeChange() {
         requireOpen();
-        boolean needsTemp = phase == Phase.CLEAN || phase == Phase.PUBLISHED;
+        boolean needsTemp = needsNewTemp();
         phase = Phase.DIRTY;
         return needsTemp;
     }
@@ -103,9 +108,15 @@ public final class WriteState {
         return action;
     }
 
-    /** The adapter could not publish: the changes stay pending for the next close. */
+    /**
+     * The adapter could not publish: the changes stay pending for the next close. After a failed
+     * publish at release there is no next close; the handle stays closed and the adapter discards
+     * the temp file.
+     */
     public void publishFailed() {
-        phase = Phase.DIRTY;
+        if (phase != Phase.CLOSED) {
+            phase = Phase.DIRTY;
+        }
         publications--;
     }
 

@@ -1,0 +1,143 @@
+package dev.dxfs.demo;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+/**
+ * Reproduces the failures of several {@code dx serve} instances sharing
+ * {@code target/dx/<app>/debug/web} (each copies its server binary to {@code W/server} in place,
+ * copies that again and runs the copy, or runs {@code W/server} itself), first in a plain
+ * directory and then under a dxfs mount of {@code target/dx}, and prints both tallies side by side.
+ */
+public final class Demo {
+    public static final int DEFAULT_INSTANCES = 6;
+    public static final int DEFAULT_ROUNDS = 15;
+
+    /**
+     * How long each server keeps running, and so keeps its binary busy; long enough for the
+     * instances to overlap on every round, short enough for the demo to end within seconds.
+     */
+    static final Duration SERVER_RUN_TIME = Duration.ofMillis(200);
+
+    private Demo() {
+    }
+
+    /**
+     * Runs the demo.
+     *
+     * @return 0 when every round under dxfs succeeded, 1 when some failed, 2 when the demo could
+     *     not run (no rustc, a build, mount or unmount failure)
+     */
+    public static int run(DemoMount mount, PrintStream out, int instances, int rounds) {
+        if (instances < 1 || rounds < 1) {
+            throw new IllegalArgumentException("instances and rounds must be at least 1");
+        }
+        Optional<Rustc> rustc = Rustc.locate();
+        if (rustc.isEmpty()) {
+            out.println("rustc is needed for the demo: install Rust (e.g. apt-get install rustc)");
+            return 2;
+        }
+        Path work;
+        try {
+            work = Files.createTempDirectory("dxfs-demo-");
+        } catch (IOException e) {
+            out.println("cannot create the demo's work directory: " + e.getMessage());
+            return 2;
+        }
+        boolean stillMounted = false;
+        try {
+            out.println("Building the demo server (variants a and b) and a dx-like instance with rustc...");
+            DemoBinaries binaries = DemoBinaries.build(rustc.get(), work.resolve("bin"));
+            Scenario scenario = new Scenario(binaries, instances, rounds, SERVER_RUN_TIME);
+            out.println("Each run: " + scenario.describe() + ".");
+
+            Path plainWeb = work.resolve("plain/target/dx/app/debug/web");
+            out.println("Running on a plain directory: " + plainWeb);
+            Tally plain = scenario.run(plainWeb, work.resolve("logs/plain"));
+
+            Path dx = work.resolve("mounted/target/dx");
+            Files.createDirectories(dx);
+            out.println("Running under a dxfs mount of " + dx);
+            try {
+                mount.mount(dx);
+            } catch (Exception e) {
+                out.println("could not mount dxfs on " + dx + ": " + e);
+                return 2;
+            }
+            Tally mounted;
+            try {
+                mounted = scenario.run(dx.resolve("app/debug/web"), work.resolve("logs/mounted"));
+            } finally {
+                try {
+                    mount.unmount(dx);
+                } catch (Exception e) {
+                    out.println("could not unmount dxfs from " + dx + ": " + e);
+                    stillMounted = true;
+                }
+            }
+
+            out.println();
+            printTable(out, plain, mounted);
+            out.println();
+            if (plain.failures() == 0) {
+                out.println("The plain directory showed no failure this time: the race did not show; run the demo again.");
+            }
+            if (mounted.failures() == 0) {
+                out.println("dxfs mount: all " + mounted.total() + " rounds ok.");
+            } else {
+                out.println("dxfs mount: " + mounted.failures() + " of " + mounted.total() + " rounds failed.");
+            }
+            if (stillMounted) {
+                return 2;
+            }
+            return mounted.failures() == 0 ? 0 : 1;
+        } catch (IOException e) {
+            out.println("the demo failed: " + e.getMessage());
+            return 2;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            out.println("the demo was interrupted");
+            return 2;
+        } finally {
+            if (stillMounted) {
+                // Deleting through a mount that failed to come off could hang or reach into it.
+                out.println("left " + work + " in place");
+            } else {
+                deleteTree(work);
+            }
+        }
+    }
+
+    private static void printTable(PrintStream out, Tally plain, Tally mounted) {
+        String row = "  %-9s %17s %12s%n";
+        out.printf(row, "", "plain directory", "dxfs mount");
+        for (Outcome outcome : Outcome.values()) {
+            out.printf(row, outcome.label(), plain.count(outcome), mounted.count(outcome));
+        }
+        printOtherDetails(out, "plain directory", plain.otherDetails());
+        printOtherDetails(out, "dxfs mount", mounted.otherDetails());
+    }
+
+    private static void printOtherDetails(PrintStream out, String column, List<String> details) {
+        if (!details.isEmpty()) {
+            out.println("  other, " + column + ":");
+            details.forEach(d -> out.println("    " + d));
+        }
+    }
+
+    /** Best effort: a leftover file in the temp directory is not worth failing the demo for. */
+    private static void deleteTree(Path root) {
+        try (Stream<Path> paths = Files.walk(root)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException | RuntimeException e) {
+            // Nothing to do: see above.
+        }
+    }
+}

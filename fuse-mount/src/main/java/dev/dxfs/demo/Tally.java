@@ -1,0 +1,40 @@
+package dev.dxfs.demo;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/** Outcome counts of one scenario, keeping the first few distinct details of {@code other}. */
+public final class Tally {
+    static final int KEPT_DETAILS = 3;
+
+    private final Map<Outcome, Integer> counts = new EnumMap<>(Outcome.class);
+    private final Set<String> otherDetails = new LinkedHashSet<>();
+
+    void add(Outcome outcome, String detail) {
+        counts.merge(outcome, 1, Integer::sum);
+        if (outcome == Outcome.OTHER && otherDetails.size() < KEPT_DETAILS) {
+            otherDetails.add(detail);
+        }
+    }
+
+    public int count(Outcome outcome) {
+        return counts.getOrDefault(outcome, 0);
+    }
+
+    public int total() {
+        return counts.values().stream().mapToInt(Integer::intValue).sum();
+    }
+
+    public int failures() {
+        return total() - count(Outcome.OK);
+    }
+
+    public List<String> otherDetails() {
+        return Collections.unmodifiableList(new ArrayList<>(otherDetails));
+    }
+}

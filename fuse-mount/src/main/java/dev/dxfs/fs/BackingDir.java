@@ -1,0 +1,233 @@
+package dev.dxfs.fs;
+
+import static dev.dxfs.fs.FsException.check;
+import static dev.dxfs.fs.Libc.C;
+
+import dev.dxfs.policy.StagingArea;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import jnr.ffi.Memory;
+import jnr.ffi.Pointer;
+import jnr.ffi.Struct;
+import ru.serce.jnrfuse.struct.FileStat;
+
+/**
+ * The directory the overlay is mounted over, reached through a descriptor opened before the
+ * mount. Every operation is relative to that descriptor (or to the staging directory's), so the
+ * daemon never calls into its own mount for backing I/O. Paths are FUSE paths ("/a/b").
+ */
+final class BackingDir implements AutoCloseable {
+    private static final int DIRENT_NAME_OFFSET = 19;
+    private static final int DIRENT_TYPE_OFFSET = 18;
+    private static final long COPY_CHUNK = 1L << 30;
+
+    private final int rootFd;
+    private final int stagingFd;
+    private final StagingArea staging;
+
+    private BackingDir(int rootFd, int stagingFd, StagingArea staging) {
+        this.rootFd = rootFd;
+        this.stagingFd = stagingFd;
+        this.staging = staging;
+    }
+
+    /**
+     * Opens {@code directory} (which must not yet be covered by the mount), creates its staging
+     * directory and removes what a crashed daemon left there.
+     */
+    static BackingDir open(String directory, StagingArea staging) throws FsException {
+        int rootFd = (int) check(C.open(directory, Libc.O_RDONLY | Libc.O_DIRECTORY | Libc.O_CLOEXEC, 0),
+                "open " + directory);
+        try {
+            if (C.mkdirat(rootFd, StagingArea.DIRECTORY, 0700) < 0 && Libc.errno() != Errno.EEXIST) {
+                throw new FsException(Libc.errno(), "mkdir " + StagingArea.DIRECTORY);
+            }
+            int stagingFd = (int) check(C.openat(rootFd, StagingArea.DIRECTORY,
+                    Libc.O_RDONLY | Libc.O_DIRECTORY | Libc.O_NOFOLLOW | Libc.O_CLOEXEC, 0),
+                    "open " + StagingArea.DIRECTORY);
+            C.fchmod(stagingFd, 0700);
+            BackingDir dir = new BackingDir(rootFd, stagingFd, staging);
+            dir.sweepLeftovers();
+            return dir;
+        } catch (FsException e) {
+            C.close(rootFd);
+            throw e;
+        }
+    }
+
+    int rootFd() {
+        return rootFd;
+    }
+
+    /** "/a/b" becomes "a/b"; the root becomes ".". */
+    static String relative(String path) {
+        return path.length() <= 1 ? "." : path.substring(1);
+    }
+
+    void stat(String path, Pointer statbuf) throws FsException {
+        check(C.fstatat(rootFd, relative(path), statbuf, Libc.AT_SYMLINK_NOFOLLOW), "stat");
+    }
+
+    /** The attributes at {@code path}, or null when nothing is there. */
+    FileStat statOrNull(String path) throws FsException {
+        FileStat stat = newStat();
+        if (C.fstatat(rootFd, relative(path), Struct.getMemory(stat), Libc.AT_SYMLINK_NOFOLLOW) < 0) {
+            int errno = Libc.errno();
+            if (errno == Errno.ENOENT || errno == 20 /* ENOTDIR */) {
+                return null;
+            }
+            throw new FsException(errno, "stat");
+        }
+        return stat;
+    }
+
+    static FileStat newStat() {
+        FileStat stat = new FileStat(Libc.RUNTIME);
+        Struct.getMemory(stat);
+        return stat;
+    }
+
+    static FileStat fstat(int fd) throws FsException {
+        FileStat stat = newStat();
+        check(C.fstat(fd, Struct.getMemory(stat)), "fstat");
+        return stat;
+    }
+
+    int open(String path, int flags, int mode) throws FsException {
+        return (int) check(C.openat(rootFd, relative(path), flags | Libc.O_CLOEXEC, mode), "open");
+    }
+
+    /** Creates a new private temp file (mode 0600) in the staging directory. */
+    TempFile createTemp() throws FsException {
+        String name = staging.nextTempName();
+        int fd = (int) check(C.openat(stagingFd, name,
+                Libc.O_RDWR | Libc.O_CREAT | Libc.O_EXCL | Libc.O_CLOEXEC, 0600), "create temp");
+        return new TempFile(name, fd);
+    }
+
+    /**
+     * Fills a fresh temp file with the first {@code keep} bytes of {@code sourceFd} (all of it
+     * when {@code keep} is larger): a reflink where the filesystem offers one (constant time),
+     * else an in-kernel copy that never passes through the daemon's memory.
+     */
+    TempFile copyToTemp(int sourceFd, long keep) throws FsException {
+        TempFile temp = createTemp();
+        try {
+            long size = fstat(sourceFd).st_size.longValue();
+            if (keep < size || C.ioctl(temp.fd(), Libc.FICLONE, sourceFd) != 0) {
+                copyRange(sourceFd, temp.fd(), Math.min(keep, size));
+            }
+            return temp;
+        } catch (FsException e) {
+            discardTemp(temp);
+            throw e;
+        }
+    }
+
+    private static void copyRange(int from, int to, long length) throws FsException {
+        Pointer offIn = Memory.allocateDirect(Libc.RUNTIME, 8);
+        Pointer offOut = Memory.allocateDirect(Libc.RUNTIME, 8);
+        offIn.putLong(0, 0);
+        offOut.putLong(0, 0);
+        long copied = 0;
+        while (copied < length) {
+            long n = C.copy_file_range(from, offIn, to, offOut, Math.min(COPY_CHUNK, length - copied), 0);
+            if (n < 0) {
+                throw new FsException(Libc.errno(), "copy_file_range");
+            }
+            if (n == 0) {
+                break;
+            }
+            copied += n;
+        }
+    }
+
+    /** Atomically replaces {@code path} by the temp file. */
+    void publish(TempFile temp, String path) throws FsException {
+        check(C.renameat(stagingFd, temp.name(), rootFd, relative(path)), "rename");
+    }
+
+    void discardTemp(TempFile temp) {
+        C.close(temp.fd());
+        C.unlinkat(stagingFd, temp.name(), 0);
+    }
+
+    /** Syncs the directory that holds {@code path}, so that a rename in it is durable. */
+    void syncParent(String path) throws FsException {
+        int slash = path.lastIndexOf('/');
+        String parent = slash <= 0 ? "/" : path.substring(0, slash);
+        int fd = open(parent, Libc.O_RDONLY | Libc.O_DIRECTORY, 0);
+        try {
+            check(C.fsync(fd), "fsync directory");
+        } finally {
+            C.close(fd);
+        }
+    }
+
+    int stagingFd() {
+        return stagingFd;
+    }
+
+    /** One directory entry: the raw name bytes (NUL-terminated) and the d_type. */
+    record Entry(ByteBuffer name, int type) {}
+
+    /** Lists a directory. */
+    List<Entry> list(String path) throws FsException {
+        int fd = open(path, Libc.O_RDONLY | Libc.O_DIRECTORY, 0);
+        Pointer dir = C.fdopendir(fd);
+        if (dir == null) {
+            int errno = Libc.errno();
+            C.close(fd);
+            throw new FsException(errno, "fdopendir");
+        }
+        try {
+            List<Entry> entries = new ArrayList<>();
+            for (Pointer entry = C.readdir(dir); entry != null; entry = C.readdir(dir)) {
+                int length = (int) entry.indexOf(DIRENT_NAME_OFFSET, (byte) 0);
+                ByteBuffer name = ByteBuffer.allocateDirect(length + 1);
+                byte[] bytes = new byte[length];
+                entry.get(DIRENT_NAME_OFFSET, bytes, 0, length);
+                name.put(bytes).put((byte) 0).flip();
+                entries.add(new Entry(name, entry.getByte(DIRENT_TYPE_OFFSET)));
+            }
+            return entries;
+        } finally {
+            C.closedir(dir);
+        }
+    }
+
+    /** The /proc path of {@code path} for the calls that have no *at form (xattrs). */
+    String procPath(String path) {
+        return "/proc/self/fd/" + rootFd + (path.length() <= 1 ? "" : path);
+    }
+
+    private void sweepLeftovers() throws FsException {
+        int fd = (int) check(C.openat(stagingFd, ".", Libc.O_RDONLY | Libc.O_DIRECTORY | Libc.O_CLOEXEC, 0),
+                "open staging");
+        Pointer dir = C.fdopendir(fd);
+        if (dir == null) {
+            C.close(fd);
+            return;
+        }
+        try {
+            for (Pointer entry = C.readdir(dir); entry != null; entry = C.readdir(dir)) {
+                String name = entry.getString(DIRENT_NAME_OFFSET);
+                if (staging.isLeftoverOfOwner(name)) {
+                    C.unlinkat(stagingFd, name, 0);
+                }
+            }
+        } finally {
+            C.closedir(dir);
+        }
+    }
+
+    @Override
+    public void close() {
+        C.close(stagingFd);
+        C.close(rootFd);
+    }
+
+    /** A private temp file in the staging directory. */
+    record TempFile(String name, int fd) {}
+}

@@ -1,0 +1,172 @@
+package dev.dxfs.fs;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
+
+/**
+ * The open handles, by FUSE file handle number, and the staged writes by target path. Name
+ * changes (rename, unlink, detach) are applied here so that every handle keeps publishing to the
+ * name its file has now, as a native file descriptor would follow its inode.
+ */
+final class HandleTable {
+    private final ConcurrentHashMap<Long, OpenFile> byId = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, List<StagedWrite>> stagedByTarget = new ConcurrentHashMap<>();
+    private final AtomicLong ids = new AtomicLong();
+
+    long add(OpenFile file) {
+        long id = ids.incrementAndGet();
+        byId.put(id, file);
+        if (file instanceof StagedWrite staged) {
+            synchronized (this) {
+                index(staged.target(), staged);
+            }
+        }
+        return id;
+    }
+
+    OpenFile get(long id) throws FsException {
+        OpenFile file = byId.get(id);
+        if (file == null) {
+            throw new FsException(Errno.EBADF, "unknown handle");
+        }
+        return file;
+    }
+
+    OpenFile remove(long id) {
+        OpenFile file = byId.remove(id);
+        if (file instanceof StagedWrite staged) {
+            synchronized (this) {
+                unindex(staged.target(), staged);
+            }
+        }
+        return file;
+    }
+
+    Collection<OpenFile> all() {
+        return byId.values();
+    }
+
+    int stagedCount() {
+        int count = 0;
+        for (List<StagedWrite> list : stagedByTarget.values()) {
+            count += list.size();
+        }
+        return count;
+    }
+
+    boolean hasStaged() {
+        return !stagedByTarget.isEmpty();
+    }
+
+    /** The staged writes that will publish to {@code path}. */
+    List<StagedWrite> stagedFor(String path) {
+        List<StagedWrite> list = stagedByTarget.get(path);
+        return list == null ? List.of() : List.copyOf(list);
+    }
+
+    /** The staged writes to {@code path} made by the calling process. */
+    List<StagedWrite> stagedByCaller(String path, int callerTid, Callers callers) {
+        if (stagedByTarget.isEmpty()) {
+            return List.of();
+        }
+        List<StagedWrite> mine = new ArrayList<>();
+        for (StagedWrite staged : stagedFor(path)) {
+            if (staged.openedBy(callerTid, callers)) {
+                mine.add(staged);
+            }
+        }
+        return mine;
+    }
+
+    /** The handles whose node libfuse knows by {@code path}. */
+    List<OpenFile> onNode(String path) {
+        return select(file -> path.equals(file.nodePath()));
+    }
+
+    /** libfuse renamed a node: the handles on it, and on nodes below it, follow. */
+    void nodeRenamed(String from, String to) {
+        for (OpenFile file : byId.values()) {
+            String moved = rebase(file.nodePath(), from, to);
+            if (moved != null) {
+                file.moveNode(moved);
+            }
+        }
+    }
+
+    /** libfuse dropped the name of a node (unlink, or rename over it): its handles have no path. */
+    void nodeRemoved(String path) {
+        for (OpenFile file : onNode(path)) {
+            file.moveNode(null);
+        }
+    }
+
+    /**
+     * A name was replaced or removed by someone other than a commit: staged writes to it were
+     * writing a file that no longer has a name, so they will not publish.
+     */
+    void nameRemoved(String path) {
+        for (StagedWrite staged : stagedFor(path)) {
+            staged.orphan();
+        }
+    }
+
+    /** A file or directory was renamed: staged writes below it publish to the new name. */
+    void targetRenamed(String from, String to) {
+        for (OpenFile file : byId.values()) {
+            if (file instanceof StagedWrite staged) {
+                synchronized (this) {
+                    String moved = rebase(staged.target(), from, to);
+                    if (moved != null) {
+                        unindex(staged.target(), staged);
+                        staged.retarget(moved);
+                        index(moved, staged);
+                    }
+                }
+            }
+        }
+    }
+
+    private List<OpenFile> select(Predicate<OpenFile> which) {
+        List<OpenFile> selected = new ArrayList<>();
+        for (OpenFile file : byId.values()) {
+            if (which.test(file)) {
+                selected.add(file);
+            }
+        }
+        return selected;
+    }
+
+    /** {@code path} with its prefix {@code from} replaced by {@code to}, or null if not below. */
+    static String rebase(String path, String from, String to) {
+        if (path == null) {
+            return null;
+        }
+        if (path.equals(from)) {
+            return to;
+        }
+        if (path.startsWith(from) && path.charAt(from.length()) == '/' && !from.equals("/")) {
+            return to + path.substring(from.length());
+        }
+        return null;
+    }
+
+    private void index(String path, StagedWrite staged) {
+        stagedByTarget.compute(path, (key, list) -> {
+            List<StagedWrite> updated = list == null ? new ArrayList<>() : new ArrayList<>(list);
+            updated.add(staged);
+            return updated;
+        });
+    }
+
+    private void unindex(String path, StagedWrite staged) {
+        stagedByTarget.computeIfPresent(path, (key, list) -> {
+            List<StagedWrite> updated = new ArrayList<>(list);
+            updated.remove(staged);
+            return updated.isEmpty() ? null : updated;
+        });
+    }
+}

@@ -1,0 +1,131 @@
+package dev.dxfs.fs;
+
+import jnr.ffi.LibraryLoader;
+import jnr.ffi.Pointer;
+import jnr.ffi.Runtime;
+
+/**
+ * The C library calls the daemon makes. Every path operation is relative to a directory file
+ * descriptor, so the backing tree is reached through the descriptor opened before the mount and
+ * never through the mount itself. Buffers are the ones FUSE hands over: no copies.
+ */
+public interface Libc {
+    Libc C = LibraryLoader.create(Libc.class).failImmediately().load("c");
+    Runtime RUNTIME = Runtime.getRuntime(C);
+
+    int O_RDONLY = 0;
+    int O_WRONLY = 1;
+    int O_RDWR = 2;
+    int O_CREAT = 0x40;
+    int O_EXCL = 0x80;
+    int O_NOCTTY = 0x100;
+    int O_TRUNC = 0x200;
+    int O_APPEND = 0x400;
+    int O_NONBLOCK = 0x800;
+    int O_DIRECTORY = 0x10000;
+    int O_NOFOLLOW = 0x20000;
+    int O_CLOEXEC = 0x80000;
+    int O_PATH = 0x200000;
+
+    int AT_FDCWD = -100;
+    int AT_SYMLINK_NOFOLLOW = 0x100;
+    int AT_REMOVEDIR = 0x200;
+    int AT_SYMLINK_FOLLOW = 0x400;
+    int AT_EMPTY_PATH = 0x1000;
+
+    int S_IFMT = 0170000;
+    int S_IFREG = 0100000;
+    int S_IFDIR = 0040000;
+    int S_IFLNK = 0120000;
+
+    long FICLONE = 0x40049409L;
+
+    int open(String path, int flags, int mode);
+
+    int openat(int dirfd, String path, int flags, int mode);
+
+    int close(int fd);
+
+    int dup(int fd);
+
+    long pread(int fd, Pointer buf, long count, long offset);
+
+    long pwrite(int fd, Pointer buf, long count, long offset);
+
+    int fstatat(int dirfd, String path, Pointer statbuf, int flags);
+
+    int fstat(int fd, Pointer statbuf);
+
+    int stat(String path, Pointer statbuf);
+
+    int mkdirat(int dirfd, String path, int mode);
+
+    int unlinkat(int dirfd, String path, int flags);
+
+    int renameat(int olddirfd, String oldpath, int newdirfd, String newpath);
+
+    int linkat(int olddirfd, String oldpath, int newdirfd, String newpath, int flags);
+
+    int symlinkat(String target, int newdirfd, String linkpath);
+
+    long readlinkat(int dirfd, String path, Pointer buf, long bufsiz);
+
+    int fchmodat(int dirfd, String path, int mode, int flags);
+
+    int fchownat(int dirfd, String path, int uid, int gid, int flags);
+
+    int utimensat(int dirfd, String path, Pointer times, int flags);
+
+    int futimens(int fd, Pointer times);
+
+    int fchmod(int fd, int mode);
+
+    int fchown(int fd, int uid, int gid);
+
+    int ftruncate(int fd, long length);
+
+    int fsync(int fd);
+
+    int fdatasync(int fd);
+
+    int fallocate(int fd, int mode, long offset, long len);
+
+    int mknodat(int dirfd, String path, int mode, long dev);
+
+    int fstatvfs(int fd, Pointer buf);
+
+    long copy_file_range(int fdIn, Pointer offIn, int fdOut, Pointer offOut, long len, int flags);
+
+    int ioctl(int fd, long request, long arg);
+
+    long lgetxattr(String path, String name, Pointer value, long size);
+
+    int lsetxattr(String path, String name, Pointer value, long size, int flags);
+
+    long llistxattr(String path, Pointer list, long size);
+
+    int lremovexattr(String path, String name);
+
+    Pointer fdopendir(int fd);
+
+    Pointer readdir(Pointer dir);
+
+    int closedir(Pointer dir);
+
+    int rename(String oldpath, String newpath);
+
+    int unlink(String path);
+
+    int gettid();
+
+    int getpid();
+
+    int geteuid();
+
+    int umask(int mask);
+
+    /** The errno of the last call on this thread. */
+    static int errno() {
+        return RUNTIME.getLastError();
+    }
+}

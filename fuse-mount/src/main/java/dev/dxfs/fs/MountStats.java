@@ -1,0 +1,60 @@
+package dev.dxfs.fs;
+
+import java.util.concurrent.atomic.AtomicLong;
+
+/** Counters reported by {@code dxfs status}. */
+public final class MountStats {
+    private final AtomicLong commits = new AtomicLong();
+    private final AtomicLong concurrentCommits = new AtomicLong();
+    private final AtomicLong bytesStaged = new AtomicLong();
+    private final AtomicLong discarded = new AtomicLong();
+    private final AtomicLong errors = new AtomicLong();
+    private final AtomicLong detaches = new AtomicLong();
+
+    void committed(boolean concurrent) {
+        commits.incrementAndGet();
+        if (concurrent) {
+            concurrentCommits.incrementAndGet();
+        }
+    }
+
+    void staged(long bytes) {
+        bytesStaged.addAndGet(bytes);
+    }
+
+    void discarded() {
+        discarded.incrementAndGet();
+    }
+
+    void error() {
+        errors.incrementAndGet();
+    }
+
+    void detached() {
+        detaches.incrementAndGet();
+    }
+
+    public long commits() {
+        return commits.get();
+    }
+
+    public long concurrentCommits() {
+        return concurrentCommits.get();
+    }
+
+    public long bytesStaged() {
+        return bytesStaged.get();
+    }
+
+    public long discardedWrites() {
+        return discarded.get();
+    }
+
+    public long errors() {
+        return errors.get();
+    }
+
+    public long detaches() {
+        return detaches.get();
+    }
+}

@@ -1,0 +1,60 @@
+package dev.dxfs.fs;
+
+import jnr.ffi.Pointer;
+
+/**
+ * One open of a regular file through the mount: what a FUSE file handle stands for. Every read,
+ * write and attribute call on the handle goes to its own descriptor, never back through a path,
+ * so a handle keeps the version it opened.
+ */
+abstract sealed class OpenFile permits PlainFile, StagedWrite {
+    private final int openerTid;
+    private final int openerTgid;
+    /** The path libfuse knows this handle's node by; it follows renames, detaches included. */
+    private volatile String nodePath;
+
+    OpenFile(String nodePath, int openerTid, int openerTgid) {
+        this.nodePath = nodePath;
+        this.openerTid = openerTid;
+        this.openerTgid = openerTgid;
+    }
+
+    String nodePath() {
+        return nodePath;
+    }
+
+    void moveNode(String path) {
+        nodePath = path;
+    }
+
+    /** Whether the calling thread belongs to the process that opened this handle. */
+    boolean openedBy(int callerTid, Callers callers) {
+        return callerTid == openerTid || callers.tgidOf(callerTid) == openerTgid;
+    }
+
+    int openerTgid() {
+        return openerTgid;
+    }
+
+    abstract long read(Pointer buf, long size, long offset) throws FsException;
+
+    abstract long write(Pointer buf, long size, long offset) throws FsException;
+
+    abstract void truncate(long size) throws FsException;
+
+    abstract void allocate(int mode, long offset, long length) throws FsException;
+
+    abstract void sync(boolean dataOnly) throws FsException;
+
+    /** Fills {@code statbuf} with the attributes this handle's opener should see. */
+    abstract void stat(Pointer statbuf) throws FsException;
+
+    /** A descriptor whose attributes stand for the node while it is detached. */
+    abstract int descriptor();
+
+    /** One close() of a descriptor of this handle. */
+    abstract void flush() throws FsException;
+
+    /** The last close: the handle's resources are freed whatever happens. */
+    abstract void release() throws FsException;
+}

@@ -1,0 +1,650 @@
+package dev.dxfs.fs;
+
+import static dev.dxfs.fs.BackingDir.relative;
+import static dev.dxfs.fs.FsException.check;
+import static dev.dxfs.fs.Libc.C;
+
+import dev.dxfs.policy.Commit;
+import dev.dxfs.policy.OpenFlags;
+import dev.dxfs.policy.StagingArea;
+import dev.dxfs.policy.StagingPolicy;
+import dev.dxfs.policy.WriteKind;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.List;
+import jnr.ffi.Pointer;
+import jnr.ffi.Struct;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import ru.serce.jnrfuse.FuseFillDir;
+import ru.serce.jnrfuse.FuseStubFS;
+import ru.serce.jnrfuse.struct.FileStat;
+import ru.serce.jnrfuse.struct.FuseContext;
+import ru.serce.jnrfuse.struct.FuseFileInfo;
+import ru.serce.jnrfuse.struct.Statvfs;
+import ru.serce.jnrfuse.struct.Timespec;
+
+/**
+ * The FUSE callbacks. Each one finds its handle or path, makes one backing call and answers
+ * with its result or errno; the decisions live in the policy module, the staged-write I/O in
+ * {@link StagedWrite}, the busy-node trick in {@link NodeDetacher}.
+ */
+public final class OverlayFs extends FuseStubFS {
+    private static final Logger LOG = LoggerFactory.getLogger(OverlayFs.class);
+    /** In struct fuse_file_info, the bit field that jnr-fuse maps at the wrong offset. */
+    private static final int FILE_INFO_BITS_OFFSET = 20;
+    private static final int DIRECT_IO = 1;
+    /** In struct fuse_operations: flag_nullpath_ok (bit 0) and flag_utime_omit_ok (bit 2). */
+    private static final int NULLPATH_OK_AND_UTIME_OMIT_OK = 1 | 4;
+    /** The flags follow the 38 function pointers from getattr to bmap. */
+    private static final int OPERATION_FLAGS_OFFSET = 38 * Libc.RUNTIME.addressSize();
+    private static final ByteBuffer STAGING_NAME = ByteBuffer.wrap(
+            (StagingArea.DIRECTORY + "\0").getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+
+    private final BackingDir backing;
+    private final StagingPolicy policy;
+    private final HandleTable handles = new HandleTable();
+    private final Callers callers = new Callers();
+    private final MountStats stats;
+    private final NodeDetacher detacher;
+    private final boolean durable;
+    private final boolean privileged;
+    private final Runnable onInit;
+
+    private OverlayFs(BackingDir backing, StagingPolicy policy, MountStats stats, NodeDetacher detacher,
+            boolean durable, Runnable onInit) {
+        this.backing = backing;
+        this.policy = policy;
+        this.stats = stats;
+        this.detacher = detacher;
+        this.durable = durable;
+        this.privileged = C.geteuid() == 0;
+        this.onInit = onInit;
+        Pointer operations = Struct.getMemory(fuseOperations);
+        // Handles of unlinked files keep working (hard_remove), and UTIME_NOW/UTIME_OMIT reach us.
+        operations.putInt(OPERATION_FLAGS_OFFSET, NULLPATH_OK_AND_UTIME_OMIT_OK);
+    }
+
+    /**
+     * Prepares an overlay of {@code directory}, which must not be mounted over yet: its
+     * descriptor is opened now, and its staging directory is created and swept.
+     *
+     * @param mountPoint where the overlay will be mounted (the same directory, for an in-place mount)
+     * @param onInit run when the kernel first talks to the filesystem
+     */
+    public static OverlayFs over(String directory, String mountPoint, StagingPolicy policy, boolean durable,
+            Runnable onInit) throws IOException {
+        BackingDir backing;
+        try {
+            backing = BackingDir.open(directory, new StagingArea("mount", ProcessHandle.current().pid()));
+        } catch (FsException e) {
+            throw new IOException(directory + ": " + describe(e.errno));
+        }
+        MountStats stats = new MountStats();
+        return new OverlayFs(backing, policy, stats, new NodeDetacher(mountPoint, stats), durable, onInit);
+    }
+
+    /** The C library's text for an errno. */
+    public static String describe(int errno) {
+        jnr.constants.platform.Errno known = jnr.constants.platform.Errno.valueOf(errno);
+        return known == null ? "errno " + errno : known.description();
+    }
+
+    @Override
+    protected String getFSName() {
+        return "dxfs";
+    }
+
+    private interface Op {
+        int run() throws FsException;
+    }
+
+    /** Runs one callback: errno for expected failures, EIO (logged) for anything else. */
+    private int op(String name, String path, Op op) {
+        try {
+            return op.run();
+        } catch (FsException e) {
+            return -e.errno;
+        } catch (RuntimeException | Error e) {
+            stats.error();
+            LOG.error("{} {} failed", name, path, e);
+            return -Errno.EIO;
+        }
+    }
+
+    private int callerTid() {
+        return getContext().pid.intValue();
+    }
+
+    private static Pointer memory(Struct struct) {
+        return Struct.getMemory(struct);
+    }
+
+    // ---- attributes
+
+    @Override
+    public int getattr(String path, FileStat stat) {
+        return op("getattr", path, () -> {
+            int tid = callerTid();
+            if (NodeDetacher.isHidden(path)) {
+                return hiddenStat(path, memory(stat), tid);
+            }
+            detacher.awaitDetach(path, tid);
+            List<StagedWrite> mine = handles.stagedByCaller(path, tid, callers);
+            if (!mine.isEmpty()) {
+                mine.get(mine.size() - 1).stat(memory(stat));
+                return 0;
+            }
+            backing.stat(path, memory(stat));
+            return 0;
+        });
+    }
+
+    private int hiddenStat(String path, Pointer statbuf, int tid) throws FsException {
+        if (path.equals(NodeDetacher.HIDDEN)) {
+            if (!detacher.isOwn(tid)) {
+                return -Errno.ENOENT;
+            }
+            check(C.fstat(backing.stagingFd(), statbuf), "fstat");
+            return 0;
+        }
+        for (OpenFile file : handles.onNode(path)) {
+            if (file instanceof StagedWrite staged && staged.openedBy(tid, callers)) {
+                staged.stat(statbuf);
+                return 0;
+            }
+        }
+        int fd = detacher.descriptorOf(path);
+        if (fd < 0) {
+            return -Errno.ENOENT;
+        }
+        check(C.fstat(fd, statbuf), "fstat");
+        return 0;
+    }
+
+    @Override
+    public int fgetattr(String path, FileStat stat, FuseFileInfo fi) {
+        return op("fgetattr", path, () -> {
+            handles.get(fi.fh.get()).stat(memory(stat));
+            return 0;
+        });
+    }
+
+    @Override
+    public int chmod(String path, long mode) {
+        return op("chmod", path, () -> {
+            List<StagedWrite> mine = handles.stagedByCaller(path, callerTid(), callers);
+            if (!mine.isEmpty()) {
+                mine.forEach(staged -> staged.setMode((int) mode));
+                return 0;
+            }
+            check(C.fchmodat(backing.rootFd(), relative(path), (int) mode & 07777, 0), "chmod");
+            return 0;
+        });
+    }
+
+    @Override
+    public int chown(String path, long uid, long gid) {
+        return op("chown", path, () -> {
+            List<StagedWrite> mine = handles.stagedByCaller(path, callerTid(), callers);
+            if (!mine.isEmpty()) {
+                mine.forEach(staged -> staged.setOwner((int) uid, (int) gid));
+                return 0;
+            }
+            check(C.fchownat(backing.rootFd(), relative(path), (int) uid, (int) gid, Libc.AT_SYMLINK_NOFOLLOW),
+                    "chown");
+            return 0;
+        });
+    }
+
+    @Override
+    public int utimens(String path, Timespec[] timespec) {
+        return op("utimens", path, () -> {
+            Pointer times = memory(timespec[0]);
+            List<StagedWrite> mine = handles.stagedByCaller(path, callerTid(), callers);
+            if (!mine.isEmpty()) {
+                for (StagedWrite staged : mine) {
+                    staged.setTimes(times);
+                }
+                return 0;
+            }
+            check(C.utimensat(backing.rootFd(), relative(path), times, Libc.AT_SYMLINK_NOFOLLOW), "utimens");
+            return 0;
+        });
+    }
+
+    @Override
+    public int truncate(String path, long size) {
+        return op("truncate", path, () -> {
+            List<StagedWrite> mine = handles.stagedByCaller(path, callerTid(), callers);
+            if (!mine.isEmpty()) {
+                mine.get(mine.size() - 1).truncate(size);
+                return 0;
+            }
+            FileStat current = backing.statOrNull(path);
+            if (current == null) {
+                return -Errno.ENOENT;
+            }
+            if (policy.stagesTruncate(relative(path)) && FileStat.S_ISREG(current.st_mode.intValue())) {
+                StagedWrite staged = staged(path, WriteKind.EDIT, current, attributes(current));
+                try {
+                    staged.truncate(size);
+                    staged.flush();
+                } finally {
+                    staged.release();
+                }
+                return 0;
+            }
+            int fd = backing.open(path, Libc.O_WRONLY, 0);
+            try {
+                check(C.ftruncate(fd, size), "truncate");
+            } finally {
+                C.close(fd);
+            }
+            return 0;
+        });
+    }
+
+    // ---- names
+
+    @Override
+    public int readlink(String path, Pointer buf, long size) {
+        return op("readlink", path, () -> {
+            long length = check(C.readlinkat(backing.rootFd(), relative(path), buf, size - 1), "readlink");
+            buf.putByte(length, (byte) 0);
+            return 0;
+        });
+    }
+
+    @Override
+    public int mknod(String path, long mode, long rdev) {
+        return op("mknod", path, () -> {
+            check(C.mknodat(backing.rootFd(), relative(path), (int) mode, rdev), "mknod");
+            giveToCaller(path);
+            return 0;
+        });
+    }
+
+    @Override
+    public int mkdir(String path, long mode) {
+        return op("mkdir", path, () -> {
+            check(C.mkdirat(backing.rootFd(), relative(path), (int) mode), "mkdir");
+            giveToCaller(path);
+            return 0;
+        });
+    }
+
+    @Override
+    public int symlink(String target, String link) {
+        return op("symlink", link, () -> {
+            check(C.symlinkat(target, backing.rootFd(), relative(link)), "symlink");
+            giveToCaller(link);
+            return 0;
+        });
+    }
+
+    /** A privileged daemon creates entries as root; they belong to whoever asked. */
+    private void giveToCaller(String path) throws FsException {
+        if (!privileged) {
+            return;
+        }
+        FuseContext context = getContext();
+        int uid = context.uid.intValue();
+        int gid = context.gid.intValue();
+        if (uid != 0 || gid != 0) {
+            check(C.fchownat(backing.rootFd(), relative(path), uid, gid, Libc.AT_SYMLINK_NOFOLLOW), "chown");
+        }
+    }
+
+    @Override
+    public int unlink(String path) {
+        return op("unlink", path, () -> {
+            if (NodeDetacher.isHidden(path)) {
+                if (!detacher.isOwn(callerTid())) {
+                    return -Errno.ENOENT;
+                }
+                detacher.forget(path);
+                return 0;
+            }
+            if (C.unlinkat(backing.rootFd(), relative(path), 0) < 0) {
+                int errno = Libc.errno();
+                List<StagedWrite> mine = handles.stagedByCaller(path, callerTid(), callers);
+                if (errno != Errno.ENOENT || mine.isEmpty()) {
+                    return -errno;
+                }
+                // The caller removes a file it is still creating: it never gets published.
+            }
+            handles.nameRemoved(path);
+            handles.nodeRemoved(path);
+            return 0;
+        });
+    }
+
+    @Override
+    public int rmdir(String path) {
+        return op("rmdir", path, () -> {
+            check(C.unlinkat(backing.rootFd(), relative(path), Libc.AT_REMOVEDIR), "rmdir");
+            return 0;
+        });
+    }
+
+    @Override
+    public int rename(String from, String to) {
+        return op("rename", from, () -> {
+            int tid = callerTid();
+            if (NodeDetacher.isHidden(to) && detacher.isOwn(tid)) {
+                return hide(from, to);
+            }
+            if (NodeDetacher.isHidden(from) || NodeDetacher.isHidden(to)) {
+                return -Errno.EACCES;
+            }
+            if (C.renameat(backing.rootFd(), relative(from), backing.rootFd(), relative(to)) < 0) {
+                int errno = Libc.errno();
+                List<StagedWrite> mine = handles.stagedByCaller(from, tid, callers);
+                if (errno != Errno.ENOENT || mine.isEmpty()) {
+                    return -errno;
+                }
+                // A writer renames the file it is still writing: publish what it has, then move it.
+                for (StagedWrite staged : mine) {
+                    staged.publishNow();
+                }
+                check(C.renameat(backing.rootFd(), relative(from), backing.rootFd(), relative(to)), "rename");
+            }
+            handles.nameRemoved(to);
+            handles.nodeRemoved(to);
+            handles.targetRenamed(from, to);
+            handles.nodeRenamed(from, to);
+            return 0;
+        });
+    }
+
+    /** The internal rename of {@link NodeDetacher}: only the node moves, the backing file stays. */
+    private int hide(String from, String to) {
+        List<OpenFile> open = handles.onNode(from);
+        if (open.isEmpty()) {
+            return -Errno.EAGAIN;
+        }
+        OpenFile representative = open.stream().filter(PlainFile.class::isInstance).findFirst().orElse(open.get(0));
+        detacher.hidden(to, representative.descriptor());
+        handles.nodeRenamed(from, to);
+        return 0;
+    }
+
+    @Override
+    public int link(String from, String to) {
+        return op("link", from, () -> {
+            check(C.linkat(backing.rootFd(), relative(from), backing.rootFd(), relative(to), 0), "link");
+            return 0;
+        });
+    }
+
+    // ---- opening and I/O
+
+    @Override
+    public int create(String path, long mode, FuseFileInfo fi) {
+        return op("create", path, () -> {
+            int flags = fi.flags.get();
+            FileStat current = backing.statOrNull(path);
+            boolean pendingCreate = !handles.stagedFor(path).isEmpty();
+            if (OpenFlags.exclusive(flags) && (current != null || pendingCreate)) {
+                return -Errno.EEXIST;
+            }
+            WriteKind kind = policy.classify(relative(path), flags, current != null);
+            FuseContext context = getContext();
+            if (!kind.staged()) {
+                int fd = backing.open(path, passthroughFlags(flags) | Libc.O_CREAT, (int) mode);
+                if (current == null) {
+                    giveToCaller(path);
+                }
+                return register(new PlainFile(path, context.pid.intValue(), tgid(context), fd, false), fi, true);
+            }
+            Commit.Attributes created = current != null
+                    ? attributes(current)
+                    : new Commit.Attributes((int) mode, context.uid.intValue(), context.gid.intValue());
+            return register(staged(path, kind, current, created), fi, true);
+        });
+    }
+
+    @Override
+    public int open(String path, FuseFileInfo fi) {
+        return op("open", path, () -> {
+            int flags = fi.flags.get();
+            int tid = callerTid();
+            if (NodeDetacher.isHidden(path)) {
+                return openHidden(path, fi, tid);
+            }
+            WriteKind kind = policy.classify(relative(path), flags, true);
+            if (kind.staged()) {
+                FileStat current = backing.statOrNull(path);
+                if (current == null) {
+                    return -Errno.ENOENT;
+                }
+                if (FileStat.S_ISREG(current.st_mode.intValue())) {
+                    return register(staged(path, kind, current, attributes(current)), fi, true);
+                }
+            }
+            boolean executes = OpenFlags.executes(flags);
+            if (executes && handles.onNode(path).stream().anyMatch(StagedWrite.class::isInstance)) {
+                // The kernel would refuse to execute a node open for writing: move the writers'
+                // node away and let the kernel look the name up again.
+                detacher.detach(path);
+                return -Errno.ESTALE;
+            }
+            int fd = backing.open(path, passthroughFlags(flags), 0);
+            int result = register(new PlainFile(path, tid, callers.tgidOf(tid), fd, executes), fi, !executes);
+            if (executes) {
+                detacher.detach(path);
+            }
+            return result;
+        });
+    }
+
+    /** An open of a detached node by its hidden name, as through /proc/PID/exe: read-only. */
+    private int openHidden(String path, FuseFileInfo fi, int tid) throws FsException {
+        int fd = detacher.descriptorOf(path);
+        if (fd < 0 || OpenFlags.writes(fi.flags.get())) {
+            return -Errno.EACCES;
+        }
+        int copy = (int) check(C.open("/proc/self/fd/" + fd, Libc.O_RDONLY | Libc.O_CLOEXEC, 0), "reopen");
+        return register(new PlainFile(path, tid, callers.tgidOf(tid), copy, false), fi, true);
+    }
+
+    private static int passthroughFlags(int flags) {
+        return flags & ~(Libc.O_CREAT | Libc.O_EXCL | Libc.O_NOCTTY | OpenFlags.FMODE_EXEC);
+    }
+
+    private StagedWrite staged(String path, WriteKind kind, FileStat current, Commit.Attributes created)
+            throws FsException {
+        int tid = callerTid();
+        long baseIno = current == null ? -1 : current.st_ino.longValue();
+        return new StagedWrite(path, tid, callers.tgidOf(tid), kind,
+                new StagedWrite.Setup(backing, stats, created, baseIno, durable, privileged));
+    }
+
+    private int tgid(FuseContext context) {
+        return callers.tgidOf(context.pid.intValue());
+    }
+
+    private static Commit.Attributes attributes(FileStat stat) {
+        return new Commit.Attributes(stat.st_mode.intValue(), stat.st_uid.intValue(), stat.st_gid.intValue());
+    }
+
+    /**
+     * Gives the handle its number. Direct I/O keeps every handle's data out of the page cache
+     * that the kernel shares between all handles of a node: a writer's unpublished bytes must
+     * never be served to a reader, nor a reader's old version to a newer reader.
+     */
+    private int register(OpenFile file, FuseFileInfo fi, boolean directIo) {
+        fi.fh.set(handles.add(file));
+        if (LOG.isDebugEnabled()) {
+            LOG.debug("open {} flags {} as {} (handle {})", file.nodePath(),
+                    Integer.toOctalString(fi.flags.get()), file.getClass().getSimpleName(), fi.fh.get());
+        }
+        if (directIo) {
+            Pointer info = memory(fi);
+            info.putInt(FILE_INFO_BITS_OFFSET, info.getInt(FILE_INFO_BITS_OFFSET) | DIRECT_IO);
+        }
+        return 0;
+    }
+
+    @Override
+    public int read(String path, Pointer buf, long size, long offset, FuseFileInfo fi) {
+        return op("read", path, () -> (int) handles.get(fi.fh.get()).read(buf, size, offset));
+    }
+
+    @Override
+    public int write(String path, Pointer buf, long size, long offset, FuseFileInfo fi) {
+        return op("write", path, () -> (int) handles.get(fi.fh.get()).write(buf, size, offset));
+    }
+
+    @Override
+    public int ftruncate(String path, long size, FuseFileInfo fi) {
+        return op("ftruncate", path, () -> {
+            handles.get(fi.fh.get()).truncate(size);
+            return 0;
+        });
+    }
+
+    @Override
+    public int fallocate(String path, int mode, long offset, long length, FuseFileInfo fi) {
+        return op("fallocate", path, () -> {
+            handles.get(fi.fh.get()).allocate(mode, offset, length);
+            return 0;
+        });
+    }
+
+    @Override
+    public int fsync(String path, int isdatasync, FuseFileInfo fi) {
+        return op("fsync", path, () -> {
+            handles.get(fi.fh.get()).sync(isdatasync != 0);
+            return 0;
+        });
+    }
+
+    @Override
+    public int flush(String path, FuseFileInfo fi) {
+        return op("flush", path, () -> {
+            handles.get(fi.fh.get()).flush();
+            return 0;
+        });
+    }
+
+    @Override
+    public int release(String path, FuseFileInfo fi) {
+        return op("release", path, () -> {
+            OpenFile file = handles.remove(fi.fh.get());
+            if (file == null) {
+                return 0;
+            }
+            try {
+                file.release();
+            } finally {
+                String node = file.nodePath();
+                if (node != null && NodeDetacher.isHidden(node) && handles.onNode(node).isEmpty()) {
+                    detacher.released(node);
+                }
+            }
+            return 0;
+        });
+    }
+
+    // ---- directories and the filesystem
+
+    @Override
+    public int readdir(String path, Pointer buf, FuseFillDir filler, long offset, FuseFileInfo fi) {
+        return op("readdir", path, () -> {
+            boolean root = path.equals("/");
+            for (BackingDir.Entry entry : backing.list(path)) {
+                if (root && entry.name().equals(STAGING_NAME)) {
+                    continue;
+                }
+                if (filler.apply(buf, entry.name(), null, 0) != 0) {
+                    break;
+                }
+            }
+            return 0;
+        });
+    }
+
+    @Override
+    public int statfs(String path, Statvfs stbuf) {
+        return op("statfs", path, () -> {
+            check(C.fstatvfs(backing.rootFd(), memory(stbuf)), "statfs");
+            return 0;
+        });
+    }
+
+    // ---- extended attributes
+
+    @Override
+    public int getxattr(String path, String name, Pointer value, long size) {
+        return op("getxattr", path, () -> (int) check(C.lgetxattr(backing.procPath(path), name, value, size),
+                "getxattr"));
+    }
+
+    @Override
+    public int setxattr(String path, String name, Pointer value, long size, int flags) {
+        return op("setxattr", path, () -> {
+            check(C.lsetxattr(backing.procPath(path), name, value, size, flags), "setxattr");
+            return 0;
+        });
+    }
+
+    @Override
+    public int listxattr(String path, Pointer list, long size) {
+        return op("listxattr", path, () -> (int) check(C.llistxattr(backing.procPath(path), list, size),
+                "listxattr"));
+    }
+
+    @Override
+    public int removexattr(String path, String name) {
+        return op("removexattr", path, () -> {
+            check(C.lremovexattr(backing.procPath(path), name), "removexattr");
+            return 0;
+        });
+    }
+
+    // ---- lifecycle
+
+    @Override
+    public Pointer init(Pointer conn) {
+        onInit.run();
+        return null;
+    }
+
+    /**
+     * Called once the mount is gone: drops every open write without publishing it (a writer cut
+     * off mid-write must not publish a partial file) and frees the descriptors.
+     */
+    public void close() {
+        discardOpenWrites();
+        detacher.close();
+        backing.close();
+    }
+
+    private void discardOpenWrites() {
+        for (OpenFile file : handles.all()) {
+            if (file instanceof StagedWrite staged) {
+                staged.orphan();
+            }
+            try {
+                file.release();
+            } catch (FsException | RuntimeException e) {
+                LOG.debug("release at shutdown failed: {}", e.toString());
+            }
+        }
+    }
+
+    public MountStats stats() {
+        return stats;
+    }
+
+    public int openStagedWriters() {
+        return handles.stagedCount();
+    }
+
+    /** Nodes moved aside because they are being executed (or were written while executed). */
+    public int detachedNodes() {
+        return detacher.hiddenCount();
+    }
+}

@@ -1,0 +1,69 @@
+package dev.dxfs.fs;
+
+import static dev.dxfs.fs.FsException.check;
+import static dev.dxfs.fs.Libc.C;
+
+import jnr.ffi.Pointer;
+
+/**
+ * A handle served straight from a backing descriptor: reads, executions, appends, and writes to
+ * paths the policy does not stage.
+ */
+final class PlainFile extends OpenFile {
+    private final int fd;
+    private final boolean executed;
+
+    PlainFile(String nodePath, int openerTid, int openerTgid, int fd, boolean executed) {
+        super(nodePath, openerTid, openerTgid);
+        this.fd = fd;
+        this.executed = executed;
+    }
+
+    boolean executed() {
+        return executed;
+    }
+
+    @Override
+    long read(Pointer buf, long size, long offset) throws FsException {
+        return check(C.pread(fd, buf, size, offset), "read");
+    }
+
+    @Override
+    long write(Pointer buf, long size, long offset) throws FsException {
+        // With O_APPEND, Linux pwrite appends whatever the offset: every append lands.
+        return check(C.pwrite(fd, buf, size, offset), "write");
+    }
+
+    @Override
+    void truncate(long size) throws FsException {
+        check(C.ftruncate(fd, size), "ftruncate");
+    }
+
+    @Override
+    void allocate(int mode, long offset, long length) throws FsException {
+        check(C.fallocate(fd, mode, offset, length), "fallocate");
+    }
+
+    @Override
+    void sync(boolean dataOnly) throws FsException {
+        check(dataOnly ? C.fdatasync(fd) : C.fsync(fd), "fsync");
+    }
+
+    @Override
+    void stat(Pointer statbuf) throws FsException {
+        check(C.fstat(fd, statbuf), "fstat");
+    }
+
+    @Override
+    int descriptor() {
+        return fd;
+    }
+
+    @Override
+    void flush() {}
+
+    @Override
+    void release() {
+        C.close(fd);
+    }
+}

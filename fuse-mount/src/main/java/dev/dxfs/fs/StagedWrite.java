@@ -1,0 +1,291 @@
+package dev.dxfs.fs;
+
+import static dev.dxfs.fs.FsException.check;
+import static dev.dxfs.fs.Libc.C;
+
+import dev.dxfs.fs.BackingDir.TempFile;
+import dev.dxfs.policy.Commit;
+import dev.dxfs.policy.WriteKind;
+import dev.dxfs.policy.WriteState;
+import java.io.IOException;
+import jnr.ffi.Pointer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import ru.serce.jnrfuse.struct.FileStat;
+
+/**
+ * A write handle whose data goes to a private temp file in the staging directory and is
+ * published over its target by rename when the writer closes it. {@link WriteState} decides
+ * when; this class does the I/O. All methods hold the handle's monitor: the kernel may send
+ * several requests for one handle at once.
+ */
+final class StagedWrite extends OpenFile {
+    private static final Logger LOG = LoggerFactory.getLogger(StagedWrite.class);
+    private static final int PERMISSION_BITS = 07777;
+
+    private final BackingDir backing;
+    private final MountStats stats;
+    private final Commit.Attributes created;
+    private final boolean durable;
+    private final boolean keepOwner;
+    private final WriteState state;
+
+    private volatile String target;
+    /** The version opened for an in-place edit; read until the first change. -1 otherwise. */
+    private int sourceFd;
+    private TempFile temp;
+    private boolean tempPublished;
+    private int explicitMode = -1;
+    private int explicitUid = -1;
+    private int explicitGid = -1;
+    /** Inode of the published version this handle last saw, to count concurrent commits. */
+    private long baseIno;
+
+    StagedWrite(String path, int openerTid, int openerTgid, WriteKind kind, Setup setup) throws FsException {
+        super(path, openerTid, openerTgid);
+        this.backing = setup.backing();
+        this.stats = setup.stats();
+        this.durable = setup.durable();
+        this.keepOwner = setup.keepOwner();
+        this.created = setup.created();
+        this.target = path;
+        this.state = WriteState.opened(kind);
+        this.baseIno = setup.baseIno();
+        this.sourceFd = -1;
+        if (kind == WriteKind.EDIT) {
+            sourceFd = backing.open(path, Libc.O_RDONLY, 0);
+        } else {
+            temp = backing.createTemp();
+        }
+    }
+
+    /** What a staged handle needs besides its path: where it lives and how it publishes. */
+    record Setup(BackingDir backing, MountStats stats, Commit.Attributes created, long baseIno,
+            boolean durable, boolean keepOwner) {}
+
+    String target() {
+        return target;
+    }
+
+    void retarget(String path) {
+        target = path;
+    }
+
+    synchronized void orphan() {
+        state.orphan();
+    }
+
+    private int dataFd() {
+        return temp != null ? temp.fd() : sourceFd;
+    }
+
+    @Override
+    synchronized long read(Pointer buf, long size, long offset) throws FsException {
+        return check(C.pread(dataFd(), buf, size, offset), "read");
+    }
+
+    @Override
+    synchronized long write(Pointer buf, long size, long offset) throws FsException {
+        prepareChange(Long.MAX_VALUE);
+        long written = check(C.pwrite(temp.fd(), buf, size, offset), "write");
+        stats.staged(written);
+        return written;
+    }
+
+    @Override
+    synchronized void truncate(long size) throws FsException {
+        prepareChange(size);
+        check(C.ftruncate(temp.fd(), size), "ftruncate");
+    }
+
+    @Override
+    synchronized void allocate(int mode, long offset, long length) throws FsException {
+        prepareChange(Long.MAX_VALUE);
+        check(C.fallocate(temp.fd(), mode, offset, length), "fallocate");
+    }
+
+    /**
+     * Makes sure the next change lands in an unpublished temp file: a first change of an in-place
+     * edit, or any change after a publish, starts a new temp file as a copy of the current
+     * content (only up to {@code keep} bytes, for a truncate).
+     */
+    private void prepareChange(long keep) throws FsException {
+        if (state.needsNewTemp()) {
+            TempFile fresh = backing.copyToTemp(dataFd(), keep);
+            closeData();
+            temp = fresh;
+            tempPublished = false;
+        }
+        state.beforeChange();
+    }
+
+    @Override
+    synchronized void sync(boolean dataOnly) throws FsException {
+        check(dataOnly ? C.fdatasync(dataFd()) : C.fsync(dataFd()), "fsync");
+    }
+
+    @Override
+    synchronized void stat(Pointer statbuf) throws FsException {
+        check(C.fstat(dataFd(), statbuf), "fstat");
+        FileStat stat = FileStat.of(statbuf);
+        int mode = explicitMode >= 0 ? explicitMode : created.mode();
+        stat.st_mode.set((stat.st_mode.intValue() & ~PERMISSION_BITS) | (mode & PERMISSION_BITS));
+        stat.st_uid.set(explicitUid >= 0 ? explicitUid : created.uid());
+        stat.st_gid.set(explicitGid >= 0 ? explicitGid : created.gid());
+    }
+
+    @Override
+    synchronized int descriptor() {
+        return dataFd();
+    }
+
+    /** A chmod by the writer itself: applied when the handle publishes. */
+    synchronized void setMode(int mode) {
+        explicitMode = mode & PERMISSION_BITS;
+    }
+
+    /** A chown by the writer itself: applied when the handle publishes. -1 keeps a field. */
+    synchronized void setOwner(int uid, int gid) {
+        if (uid >= 0) {
+            explicitUid = uid;
+        }
+        if (gid >= 0) {
+            explicitGid = gid;
+        }
+    }
+
+    /** Times set by the writer go to the data it is writing (rename keeps them). */
+    synchronized void setTimes(Pointer times) throws FsException {
+        check(C.futimens(dataFd(), times), "futimens");
+    }
+
+    @Override
+    synchronized void flush() throws FsException {
+        settle(state.flush());
+    }
+
+    @Override
+    synchronized void release() throws FsException {
+        try {
+            settle(state.release());
+        } finally {
+            if (temp != null && !tempPublished) {
+                backing.discardTemp(temp);
+                temp = null;
+            }
+            closeData();
+        }
+    }
+
+    /** Publishes the changes of a handle that someone renames while it is still being written. */
+    synchronized void publishNow() throws FsException {
+        settle(state.flush());
+    }
+
+    private void settle(WriteState.Action action) throws FsException {
+        switch (action) {
+            case PUBLISH -> publish();
+            case DISCARD -> {
+                stats.discarded();
+                LOG.debug("discarded the writes to {}: its name was removed while it was open", target);
+            }
+            case NOTHING -> {}
+        }
+    }
+
+    private void publish() throws FsException {
+        String path = target;
+        Published steps = new Published(path);
+        try {
+            Commit.publish(steps, new Commit.Request(
+                    new Commit.Attributes(explicitMode, explicitUid, explicitGid), created, durable, keepOwner));
+        } catch (IOException e) {
+            state.publishFailed();
+            stats.error();
+            FsException cause = (FsException) e.getCause();
+            LOG.warn("could not publish {}: {} failed with errno {}", path, cause.getMessage(), cause.errno);
+            throw cause;
+        }
+        tempPublished = true;
+        long ino = BackingDir.fstat(temp.fd()).st_ino.longValue();
+        stats.committed(steps.concurrent);
+        if (steps.concurrent) {
+            LOG.info("concurrent commit: {} replaced a version published by another writer", path);
+        }
+        baseIno = ino;
+    }
+
+    private void closeData() {
+        if (temp != null) {
+            C.close(temp.fd());
+        }
+        if (sourceFd >= 0) {
+            C.close(sourceFd);
+            sourceFd = -1;
+        }
+    }
+
+    /** The commit steps for a temp file in the staging directory. */
+    private final class Published implements Commit.Steps {
+        private final String path;
+        private boolean concurrent;
+
+        Published(String path) {
+            this.path = path;
+        }
+
+        @Override
+        public Commit.Attributes replaced() throws IOException {
+            FileStat stat = call(() -> backing.statOrNull(path));
+            if (stat == null) {
+                return null;
+            }
+            concurrent = stat.st_ino.longValue() != baseIno;
+            return new Commit.Attributes(stat.st_mode.intValue(), stat.st_uid.intValue(), stat.st_gid.intValue());
+        }
+
+        @Override
+        public void applyMode(int mode) throws IOException {
+            call(() -> check(C.fchmod(temp.fd(), mode), "fchmod"));
+        }
+
+        @Override
+        public void applyOwner(int uid, int gid) throws IOException {
+            call(() -> check(C.fchown(temp.fd(), uid, gid), "fchown"));
+        }
+
+        @Override
+        public void syncTemp() throws IOException {
+            call(() -> check(C.fsync(temp.fd()), "fsync"));
+        }
+
+        @Override
+        public void replaceTarget() throws IOException {
+            call(() -> {
+                backing.publish(temp, path);
+                return null;
+            });
+        }
+
+        @Override
+        public void syncDirectory() throws IOException {
+            call(() -> {
+                backing.syncParent(path);
+                return null;
+            });
+        }
+    }
+
+    private interface Call<T> {
+        T run() throws FsException;
+    }
+
+    /** Carries an errno through the policy's IOException-based protocol. */
+    private static <T> T call(Call<T> call) throws IOException {
+        try {
+            return call.run();
+        } catch (FsException e) {
+            throw new IOException(e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,114 @@
+package dev.dxfs.mount;
+
+import dev.dxfs.fs.Libc;
+import dev.dxfs.fs.OverlayFs;
+import dev.dxfs.policy.StagingPolicy;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import jnr.ffi.Memory;
+import jnr.ffi.Pointer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The mounted filesystem's process. It opens the directory, mounts over it, says "ready" on its
+ * standard output once the mount answers, and serves until it is unmounted (dxfs unmount,
+ * fusermount -u, SIGTERM or SIGINT). Then it discards the writes still open and exits.
+ */
+final class Daemon {
+    static final String READY = "ready";
+    static final String ERROR = "error: ";
+    private static final Logger LOG = LoggerFactory.getLogger(Daemon.class);
+    private static final long CLEANUP_SECONDS = 10;
+
+    private final Path dir;
+    private final MountOptions options;
+    private final PrintStream answer;
+    private final CountDownLatch finished = new CountDownLatch(1);
+
+    Daemon(Path dir, MountOptions options, PrintStream answer) {
+        this.dir = dir;
+        this.options = options;
+        this.answer = answer;
+    }
+
+    void run() throws CliException, IOException {
+        // Modes come from the callers, already masked by their umask.
+        Libc.C.umask(0);
+        StagingPolicy policy = new StagingPolicy(options.filter());
+        long deviceBefore = device(dir);
+        OverlayFs fs = OverlayFs.over(dir.toString(), dir.toString(), policy, options.durable,
+                () -> announceWhenLive(deviceBefore));
+        try (ControlServer control = ControlServer.start(RuntimePaths.socketFor(dir), () -> StatusJson.of(dir, fs))) {
+            Runtime.getRuntime().addShutdownHook(new Thread(this::unmountOnSignal, "dxfs-shutdown"));
+            LOG.info("mounting over {} (options {})", dir, fuseOptions());
+            fs.mount(dir, true, false, new String[] {"-o", fuseOptions()});
+            LOG.info("unmounted {}", dir);
+        } finally {
+            fs.close();
+            finished.countDown();
+        }
+    }
+
+    private String fuseOptions() {
+        List<String> fuse = new ArrayList<>(List.of(
+                "nonempty", "subtype=dxfs", "fsname=dxfs", "default_permissions",
+                // O_TRUNC reaches open() instead of arriving as a separate truncate of the published file.
+                "atomic_o_trunc",
+                "big_writes", "max_write=131072", "max_read=131072",
+                // Unlinked open files need no .fuse_hidden names in the backing tree.
+                "hard_remove",
+                "use_ino",
+                // Every lookup reaches the daemon, so a writer never resolves to a node that an
+                // exec has pinned, and attributes are fresh after link, unlink and rename.
+                "entry_timeout=0", "negative_timeout=0", "attr_timeout=0"));
+        if (options.allowOther) {
+            fuse.add("allow_other");
+        }
+        return String.join(",", fuse);
+    }
+
+    /** Called from FUSE init: reports ready once a stat of the mount point is answered by us. */
+    private void announceWhenLive(long deviceBefore) {
+        Thread announcer = new Thread(() -> {
+            while (device(dir) == deviceBefore) {
+                try {
+                    Thread.sleep(2);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+            LOG.info("mounted over {}", dir);
+            answer.println(READY);
+            answer.close();
+        }, "dxfs-ready");
+        announcer.setDaemon(true);
+        announcer.start();
+    }
+
+    private static long device(Path path) {
+        Pointer stat = Memory.allocateDirect(Libc.RUNTIME, 256);
+        return Libc.C.stat(path.toString(), stat) < 0 ? -1 : stat.getLong(0);
+    }
+
+    private void unmountOnSignal() {
+        if (finished.getCount() == 0) {
+            return;
+        }
+        LOG.info("signal received: unmounting {}", dir);
+        try {
+            new ProcessBuilder("fusermount", "-uz", dir.toString())
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor();
+            finished.await(CLEANUP_SECONDS, TimeUnit.SECONDS);
+        } catch (IOException e) {
+            LOG.warn("could not unmount {} at shutdown: {}", dir, e.toString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,41 @@
+package dev.dxfs.mount;
+
+import dev.dxfs.demo.Demo;
+import dev.dxfs.demo.DemoMount;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "demo", description = {
+    "The dx serve race of Dioxus issue 5275, twice: several dx-like instances copy a server binary",
+    "into one shared directory and run it, first on a plain directory, then inside a dxfs mount.",
+    "Prints the failures (ETXTBSY, EPERM, ENOEXEC, torn binaries) of each side by side.",
+    "Needs rustc."})
+final class DemoCommand implements Callable<Integer> {
+    @Option(names = "--instances", defaultValue = "" + Demo.DEFAULT_INSTANCES,
+            description = "dx-like instances running at once (default: ${DEFAULT-VALUE}).")
+    int instances;
+
+    @Option(names = "--rounds", defaultValue = "" + Demo.DEFAULT_ROUNDS,
+            description = "Rounds per instance (default: ${DEFAULT-VALUE}).")
+    int rounds;
+
+    @Override
+    public Integer call() throws CliException {
+        if (instances < 2 || rounds < 1) {
+            throw new CliException("the race needs --instances of at least 2 and --rounds of at least 1");
+        }
+        return Demo.run(new DemoMount() {
+            @Override
+            public void mount(Path dir) throws CliException {
+                Mounter.mount(dir.toString(), new MountOptions());
+            }
+
+            @Override
+            public void unmount(Path dir) throws CliException {
+                Mounter.unmount(dir.toString(), false);
+            }
+        }, System.out, instances, rounds);
+    }
+}

@@ -1,0 +1,55 @@
+package dev.dxfs.mount;
+
+import dev.dxfs.policy.PathFilter;
+import java.util.ArrayList;
+import java.util.List;
+import picocli.CommandLine.Option;
+
+/** The options that shape a mount, shared by the commands that mount. */
+final class MountOptions {
+    @Option(names = "--include", paramLabel = "GLOB",
+            description = "Stage only writes to paths matching GLOB (repeatable; a GLOB without '/' matches "
+                    + "file names). Default: all paths.")
+    List<String> includes = new ArrayList<>();
+
+    @Option(names = "--exclude", paramLabel = "GLOB",
+            description = "Write paths matching GLOB in place, unstaged (repeatable).")
+    List<String> excludes = new ArrayList<>();
+
+    @Option(names = "--fsync", description = "Make commits durable: fsync the file before and its directory "
+            + "after the rename. Without it commits are atomic but not durable across a power cut.")
+    boolean durable;
+
+    @Option(names = "--allow-other", description = "Let other users use the mount (FUSE allow_other; "
+            + "permissions are then those of the backing files).")
+    boolean allowOther;
+
+    @Option(names = {"-d", "--debug"}, description = "Log every staged write and commit in the daemon's log.")
+    boolean debug;
+
+    /** Fails with the glob's own message when a glob is not valid. */
+    PathFilter filter() throws CliException {
+        try {
+            return PathFilter.of(includes, excludes);
+        } catch (IllegalArgumentException e) {
+            throw new CliException(e.getMessage());
+        }
+    }
+
+    /** The same options as daemon arguments. */
+    List<String> asArguments() {
+        List<String> args = new ArrayList<>();
+        includes.forEach(glob -> args.add("--include=" + glob));
+        excludes.forEach(glob -> args.add("--exclude=" + glob));
+        if (durable) {
+            args.add("--fsync");
+        }
+        if (allowOther) {
+            args.add("--allow-other");
+        }
+        if (debug) {
+            args.add("--debug");
+        }
+        return args;
+    }
+}

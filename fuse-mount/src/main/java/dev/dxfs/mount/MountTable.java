@@ -1,0 +1,86 @@
+package dev.dxfs.mount;
+
+import dev.dxfs.fs.Libc;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import jnr.ffi.Memory;
+import jnr.ffi.Pointer;
+
+/** What is mounted at a directory, read from /proc/self/mountinfo. */
+final class MountTable {
+    private static final int ENOTCONN = 107;
+    static final String TYPE = "fuse.dxfs";
+
+    /** The state of one mount point. */
+    enum State {
+        /** Nothing is mounted there. */
+        NONE,
+        /** A dxfs mount whose daemon answers. */
+        LIVE,
+        /** A dxfs mount whose daemon is gone: "Transport endpoint is not connected". */
+        STALE,
+        /** Some other filesystem is mounted there. */
+        OTHER
+    }
+
+    private MountTable() {}
+
+    static State stateOf(Path directory) throws CliException {
+        String type = topmostType(directory);
+        if (type == null) {
+            return State.NONE;
+        }
+        if (!type.equals(TYPE)) {
+            return State.OTHER;
+        }
+        Pointer stat = Memory.allocateDirect(Libc.RUNTIME, 256);
+        if (Libc.C.stat(directory.toString(), stat) < 0 && Libc.errno() == ENOTCONN) {
+            return State.STALE;
+        }
+        return State.LIVE;
+    }
+
+    /** The filesystem type mounted last at {@code directory}, or null. */
+    static String topmostType(Path directory) throws CliException {
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(Path.of("/proc/self/mountinfo"), StandardCharsets.ISO_8859_1);
+        } catch (IOException e) {
+            throw new CliException("cannot read /proc/self/mountinfo: " + e.getMessage());
+        }
+        String wanted = directory.toString();
+        String type = null;
+        for (String line : lines) {
+            String[] fields = line.split(" ");
+            int separator = line.indexOf(" - ");
+            if (fields.length < 5 || separator < 0) {
+                continue;
+            }
+            if (unescape(fields[4]).equals(wanted)) {
+                type = line.substring(separator + 3).split(" ")[0];
+            }
+        }
+        return type;
+    }
+
+    /** mountinfo writes space, tab, newline and backslash as octal escapes. */
+    private static String unescape(String field) {
+        if (field.indexOf('\\') < 0) {
+            return field;
+        }
+        StringBuilder out = new StringBuilder();
+        for (int i = 0; i < field.length(); i++) {
+            char c = field.charAt(i);
+            if (c == '\\' && i + 3 < field.length()) {
+                out.append((char) Integer.parseInt(field.substring(i + 1, i + 4), 8));
+                i += 3;
+            } else {
+                out.append(c);
+            }
+        }
+        return out.toString();
+    }
+}

@@ -1,0 +1,173 @@
+package dev.dxfs.mount;
+
+import java.io.BufferedReader;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Mounts and unmounts: starts the daemon in its own session and returns once the mount answers,
+ * or fails with one line saying why, leaving nothing mounted.
+ */
+final class Mounter {
+    private static final long READY_SECONDS = 60;
+    private static final long EXIT_SECONDS = 15;
+
+    private Mounter() {}
+
+    /** The absolute, normalized form of a directory argument, links not resolved. */
+    static Path absolute(String directory) {
+        return Path.of(directory).toAbsolutePath().normalize();
+    }
+
+    static Path mount(String directory, MountOptions options) throws CliException {
+        Path requested = absolute(directory);
+        options.filter();
+        switch (MountTable.stateOf(requested)) {
+            case LIVE -> throw new CliException(requested + " is already a dxfs mount");
+            case STALE -> recoverStale(requested);
+            default -> {}
+        }
+        Path dir = realDirectory(requested);
+        if (!dir.equals(requested) && MountTable.stateOf(dir) == MountTable.State.LIVE) {
+            throw new CliException(dir + " is already a dxfs mount");
+        }
+        Preflight.check();
+        startDaemon(dir, options);
+        return dir;
+    }
+
+    private static Path realDirectory(Path requested) throws CliException {
+        if (!Files.exists(requested)) {
+            throw new CliException(requested + " does not exist: create the directory first (mkdir -p)");
+        }
+        if (!Files.isDirectory(requested)) {
+            throw new CliException(requested + " is not a directory");
+        }
+        try {
+            return requested.toRealPath();
+        } catch (IOException e) {
+            throw new CliException(requested + ": " + e.getMessage());
+        }
+    }
+
+    private static void recoverStale(Path dir) throws CliException {
+        System.err.println("dxfs: " + dir + " is a stale mount (its daemon is gone): unmounting it first");
+        fusermount(dir, true);
+    }
+
+    private static void startDaemon(Path dir, MountOptions options) throws CliException {
+        Path log = RuntimePaths.logFor(dir);
+        List<String> command = new ArrayList<>(List.of("setsid",
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-XX:+UseSerialGC", "-Xss512k", "-XX:TieredStopAtLevel=1",
+                "-cp", ownJar().toString(), Main.class.getName(), "daemon", dir.toString()));
+        command.addAll(options.asArguments());
+        Process daemon;
+        try {
+            Files.createDirectories(log.getParent());
+            daemon = new ProcessBuilder(command)
+                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                    .redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                    .start();
+        } catch (IOException e) {
+            throw new CliException("cannot start the daemon: " + e.getMessage());
+        }
+        String answer = awaitAnswer(daemon);
+        if (answer == null || !answer.equals(Daemon.READY)) {
+            daemon.destroy();
+            String reason = answer != null && answer.startsWith(Daemon.ERROR)
+                    ? answer.substring(Daemon.ERROR.length())
+                    : "the daemon exited before the mount was ready (log: " + log + ")";
+            throw new CliException("cannot mount " + dir + ": " + reason);
+        }
+        try {
+            daemon.getInputStream().close();
+        } catch (IOException ignored) {
+            // The daemon closes its end too; nothing is lost.
+        }
+    }
+
+    private static String awaitAnswer(Process daemon) throws CliException {
+        CompletableFuture<String> line = CompletableFuture.supplyAsync(() -> {
+            try {
+                return new BufferedReader(new InputStreamReader(daemon.getInputStream(), StandardCharsets.UTF_8))
+                        .readLine();
+            } catch (IOException e) {
+                return null;
+            }
+        });
+        try {
+            return line.get(READY_SECONDS, TimeUnit.SECONDS);
+        } catch (TimeoutException e) {
+            throw new CliException("the daemon did not become ready within " + READY_SECONDS + " s");
+        } catch (InterruptedException | ExecutionException e) {
+            throw new CliException("interrupted while waiting for the daemon");
+        }
+    }
+
+    private static Path ownJar() throws CliException {
+        try {
+            return Path.of(Mounter.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        } catch (URISyntaxException e) {
+            throw new CliException("cannot locate the dxfs jar: " + e.getMessage());
+        }
+    }
+
+    /** Unmounts {@code directory} and waits until its daemon has exited. */
+    static void unmount(String directory, boolean force) throws CliException {
+        Path dir = absolute(directory);
+        MountTable.State state = MountTable.stateOf(dir);
+        switch (state) {
+            case NONE -> throw new CliException(dir + " is not mounted");
+            case OTHER -> throw new CliException(dir + " is not a dxfs mount (it is "
+                    + MountTable.topmostType(dir) + ")");
+            default -> {}
+        }
+        long pid = state == MountTable.State.LIVE ? ControlClient.daemonPid(dir) : -1;
+        fusermount(dir, force || state == MountTable.State.STALE);
+        if (pid > 0) {
+            ProcessHandle.of(pid).ifPresent(Mounter::awaitExit);
+        }
+    }
+
+    private static void awaitExit(ProcessHandle process) {
+        try {
+            process.onExit().get(EXIT_SECONDS, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            System.err.println("dxfs: the daemon (pid " + process.pid() + ") is still cleaning up");
+        }
+    }
+
+    private static void fusermount(Path dir, boolean lazy) throws CliException {
+        List<String> command = new ArrayList<>(List.of("fusermount", lazy ? "-uz" : "-u", dir.toString()));
+        try {
+            Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+            String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+            if (process.waitFor() != 0) {
+                if (output.contains("busy")) {
+                    throw new CliException(dir + " is busy (a file is open or a process works inside it): "
+                            + "close it, or detach now with: dxfs unmount --force " + dir);
+                }
+                throw new CliException("cannot unmount " + dir + ": " + output);
+            }
+        } catch (IOException e) {
+            throw new CliException("cannot run fusermount: " + e.getMessage() + " (apt-get install fuse)");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CliException("interrupted while unmounting " + dir);
+        }
+    }
+}

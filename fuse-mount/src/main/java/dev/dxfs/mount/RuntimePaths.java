@@ -1,0 +1,39 @@
+package dev.dxfs.mount;
+
+import dev.dxfs.fs.Libc;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+
+/** Where a mount's control socket and log live: named after the mount point, per user. */
+final class RuntimePaths {
+    private RuntimePaths() {}
+
+    static Path socketFor(Path mountPoint) {
+        String runtime = System.getenv("XDG_RUNTIME_DIR");
+        Path dir = runtime != null && !runtime.isEmpty() && Path.of(runtime).toFile().isDirectory()
+                ? Path.of(runtime, "dxfs")
+                : Path.of("/tmp", "dxfs-" + Libc.C.geteuid());
+        return dir.resolve(key(mountPoint) + ".sock");
+    }
+
+    static Path logFor(Path mountPoint) {
+        String state = System.getenv("XDG_STATE_HOME");
+        Path dir = state != null && !state.isEmpty()
+                ? Path.of(state, "dxfs")
+                : Path.of(System.getProperty("user.home"), ".local", "state", "dxfs");
+        return dir.resolve(key(mountPoint) + ".log");
+    }
+
+    private static String key(Path mountPoint) {
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256")
+                    .digest(mountPoint.toString().getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(digest, 0, 8);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,26 @@
+package dev.dxfs.mount;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "status", description = {
+    "Print the state of DIR as JSON: mounted or not, open staged writers, commits, concurrent commits",
+    "(a writer published over another writer's version), exec-protected nodes, bytes staged, errors."})
+final class StatusCommand implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "DIR", description = "The mount point.")
+    String directory;
+
+    @Override
+    public Integer call() throws CliException {
+        Path dir = Mounter.absolute(directory);
+        MountTable.State state = MountTable.stateOf(dir);
+        String status = state == MountTable.State.LIVE ? ControlClient.status(dir) : null;
+        if (status == null) {
+            status = StatusJson.notMounted(dir, state == MountTable.State.STALE);
+        }
+        System.out.println(status);
+        return 0;
+    }
+}

@@ -1,0 +1,25 @@
+package dev.dxfs.mount;
+
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "unmount", aliases = "umount", description = {
+    "Unmount the dxfs mount at DIR and wait for its daemon to finish.",
+    "Writes still open are discarded, never published half-written."},
+        footer = {"", "Example:", "  dxfs unmount --force target/dx"})
+final class UnmountCommand implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "DIR", description = "The mount point.")
+    String directory;
+
+    @Option(names = {"-f", "--force"}, description = "Detach now even when busy (lazy unmount); also clears a "
+            + "stale mount whose daemon is gone.")
+    boolean force;
+
+    @Override
+    public Integer call() throws CliException {
+        Mounter.unmount(directory, force);
+        return 0;
+    }
+}

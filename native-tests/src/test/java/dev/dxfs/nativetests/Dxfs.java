@@ -1,0 +1,66 @@
+package dev.dxfs.nativetests;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/** The ./dxfs launcher, as a user runs it, and what it leaves in the mount table. */
+final class Dxfs {
+    static final Path LAUNCHER = Path.of(System.getProperty("dxfs.launcher", "../dxfs")).toAbsolutePath().normalize();
+    /** Every test directory lives here, so a run can find and clear the mounts a killed run left. */
+    static final Path WORK = Path.of("target", "work").toAbsolutePath();
+
+    private Dxfs() {}
+
+    static Run run(String... args) {
+        return run(Duration.ofMinutes(3), args);
+    }
+
+    static Run run(Duration timeout, String... args) {
+        List<String> command = new ArrayList<>();
+        command.add(LAUNCHER.toString());
+        command.addAll(List.of(args));
+        return Run.of(command, null, Map.of(), timeout);
+    }
+
+    /** The type of the filesystem mounted last at {@code dir}, or null. */
+    static String mountType(Path dir) {
+        String type = null;
+        for (String line : mountInfo()) {
+            String[] fields = line.split(" ");
+            int separator = line.indexOf(" - ");
+            if (fields.length > 4 && separator > 0 && fields[4].equals(dir.toString())) {
+                type = line.substring(separator + 3).split(" ")[0];
+            }
+        }
+        return type;
+    }
+
+    static boolean isMounted(Path dir) {
+        return "fuse.dxfs".equals(mountType(dir));
+    }
+
+    /** Lazily unmounts every dxfs mount under the test work directory (left by a killed run). */
+    static void clearStaleMounts() {
+        for (String line : mountInfo()) {
+            String[] fields = line.split(" ");
+            if (fields.length > 4 && fields[4].startsWith(WORK.toString()) && line.contains(" - fuse.dxfs ")) {
+                Run.of(List.of("fusermount", "-uz", fields[4]));
+            }
+        }
+    }
+
+    private static List<String> mountInfo() {
+        try {
+            return Files.readAllLines(Path.of("/proc/self/mountinfo"), StandardCharsets.ISO_8859_1);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

@@ -1,0 +1,94 @@
+package dev.dxfs.nativetests;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * A fresh directory for one test, mounted over with dxfs on request, and always left unmounted
+ * and removed by {@link #close()}. A test that needs FUSE fails when the mount fails.
+ */
+final class MountedDir implements AutoCloseable {
+    private final Path root;
+    private final Path dir;
+
+    private MountedDir(Path root, Path dir) {
+        this.root = root;
+        this.dir = dir;
+    }
+
+    /** A new empty directory {@code work/<name>-N/target/dx}, not mounted yet. */
+    static MountedDir create(String name) {
+        Dxfs.clearStaleMounts();
+        try {
+            Files.createDirectories(Dxfs.WORK);
+            Path root = Files.createTempDirectory(Dxfs.WORK, name + "-");
+            Path dir = Files.createDirectories(root.resolve("target").resolve("dx"));
+            return new MountedDir(root, dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The directory that is (or will be) mounted over. */
+    Path dir() {
+        return dir;
+    }
+
+    /** A scratch directory beside the mount, on the same filesystem as its backing. */
+    Path scratch() {
+        Path scratch = root.resolve("scratch");
+        try {
+            return Files.createDirectories(scratch);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    MountedDir mount(String... options) {
+        List<String> args = new ArrayList<>(List.of("mount"));
+        args.addAll(List.of(options));
+        args.add(dir.toString());
+        Dxfs.run(args.toArray(String[]::new)).ok();
+        assertThat(Dxfs.isMounted(dir)).as("dxfs is mounted over %s", dir).isTrue();
+        return this;
+    }
+
+    void unmount() {
+        Dxfs.run("unmount", dir.toString()).ok();
+        assertThat(Dxfs.isMounted(dir)).as("dxfs is unmounted from %s", dir).isFalse();
+    }
+
+    String status() {
+        return Dxfs.run("status", dir.toString()).ok().out().trim();
+    }
+
+    /** A numeric field of the status JSON. */
+    long statusField(String field) {
+        java.util.regex.Matcher matcher = java.util.regex.Pattern.compile("\"" + field + "\":(\\d+)").matcher(status());
+        assertThat(matcher.find()).as("status has %s", field).isTrue();
+        return Long.parseLong(matcher.group(1));
+    }
+
+    @Override
+    public void close() {
+        if (Dxfs.isMounted(dir) || Dxfs.mountType(dir) != null) {
+            Run run = Dxfs.run("unmount", dir.toString());
+            if (run.exit() != 0) {
+                Dxfs.run("unmount", "--force", dir.toString());
+            }
+        }
+        try (Stream<Path> walk = Files.walk(root)) {
+            walk.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

@@ -1,0 +1,291 @@
+package dev.dxfs.policy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.dxfs.policy.Commit.Attributes;
+import dev.dxfs.policy.Commit.Request;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class CommitTest {
+    private static final Attributes EXPLICIT = new Attributes(0640, 2001, 2002);
+    private static final Attributes REPLACED = new Attributes(0100755, 1001, 1002);
+    private static final Attributes CREATED = new Attributes(0644, 3001, 3002);
+
+    /** Records every step so that tests can check both the order and the arguments. */
+    private static final class RecordingSteps implements Commit.Steps {
+        final List<String> calls = new ArrayList<>();
+        final Set<String> failing = new HashSet<>();
+        final Attributes replaced;
+
+        RecordingSteps(Attributes replaced) {
+            this.replaced = replaced;
+        }
+
+        RecordingSteps failing(String step) {
+            failing.add(step);
+            return this;
+        }
+
+        private void record(String call, String step) throws IOException {
+            calls.add(call);
+            if (failing.contains(step)) {
+                throw new IOException(step + " failed");
+            }
+        }
+
+        @Override
+        public Attributes replaced() throws IOException {
+            record("replaced", "replaced");
+            return replaced;
+        }
+
+        @Override
+        public void applyMode(int mode) throws IOException {
+            record("applyMode " + Integer.toOctalString(mode), "applyMode");
+        }
+
+        @Override
+        public void applyOwner(int uid, int gid) throws IOException {
+            record("applyOwner " + uid + ":" + gid, "applyOwner");
+        }
+
+        @Override
+        public void syncTemp() throws IOException {
+            record("syncTemp", "syncTemp");
+        }
+
+        @Override
+        public void replaceTarget() throws IOException {
+            record("replaceTarget", "replaceTarget");
+        }
+
+        @Override
+        public void syncDirectory() throws IOException {
+            record("syncDirectory", "syncDirectory");
+        }
+
+        /** The calls other than the read of the replaced file's attributes. */
+        List<String> effects() {
+            return calls.stream().filter(c -> !c.equals("replaced")).toList();
+        }
+    }
+
+    @Test
+    void nonDurablePublishAppliesAttributesThenRenames() throws IOException {
+        RecordingSteps steps = new RecordingSteps(REPLACED);
+
+        Commit.publish(steps, new Request(null, CREATED, false, true));
+
+        assertThat(steps.calls).containsExactly("replaced", "applyMode 755", "applyOwner 1001:1002", "replaceTarget");
+    }
+
+    @Test
+    void durablePublishSyncsTempBeforeRenameAndDirectoryAfter() throws IOException {
+        RecordingSteps steps = new RecordingSteps(REPLACED);
+
+        Commit.publish(steps, new Request(null, CREATED, true, true));
+
+        assertThat(steps.effects())
+                .containsExactly("applyMode 755", "applyOwner 1001:1002", "syncTemp", "replaceTarget", "syncDirectory");
+    }
+
+    @Test
+    void nonDurablePublishNeverSyncs() throws IOException {
+        RecordingSteps steps = new RecordingSteps(null);
+
+        Commit.publish(steps, new Request(EXPLICIT, CREATED, false, false));
+
+        assertThat(steps.calls).doesNotContain("syncTemp", "syncDirectory").contains("replaceTarget");
+    }
+
+    @Test
+    void attributesAreAppliedBeforeTheRenameSoThePublishedFileNeverHasTheTempMode() throws IOException {
+        RecordingSteps steps = new RecordingSteps(REPLACED);
+
+        Commit.publish(steps, new Request(null, CREATED, true, true));
+
+        int rename = steps.calls.indexOf("replaceTarget");
+        assertThat(steps.calls.indexOf("applyMode 755")).isBetween(0, rename - 1);
+        assertThat(steps.calls.indexOf("applyOwner 1001:1002")).isBetween(0, rename - 1);
+    }
+
+    @Test
+    void explicitAttributesBeatThoseOfTheReplacedFile() throws IOException {
+        RecordingSteps steps = new RecordingSteps(REPLACED);
+
+        Attributes published = Commit.publish(steps, new Request(EXPLICIT, CREATED, false, true));
+
+        assertThat(steps.effects()).containsExactly("applyMode 640", "applyOwner 2001:2002", "replaceTarget");
+        assertThat(published).isEqualTo(EXPLICIT);
+    }
+
+    @Test
+    void explicitAttributesBeatTheCreatedOnes() throws IOException {
+        RecordingSteps steps = new RecordingSteps(null);
+
+        Attributes published = Commit.publish(steps, new Request(EXPLICIT, CREATED, false, true));
+
+        assertThat(steps.effects()).containsExactly("applyMode 640", "applyOwner 2001:2002", "replaceTarget");
+        assertThat(published).isEqualTo(EXPLICIT);
+    }
+
+    @Test
+    void replacedAttributesBeatTheCreatedOnes() throws IOException {
+        RecordingSteps steps = new RecordingSteps(REPLACED);
+
+        Attributes published = Commit.publish(steps, new Request(null, CREATED, false, true));
+
+        assertThat(steps.effects()).containsExactly("applyMode 755", "applyOwner 1001:1002", "replaceTarget");
+        assertThat(published.uid()).isEqualTo(1001);
+        assertThat(published.gid()).isEqualTo(1002);
+        assertThat(published.mode() & 07777).isEqualTo(0755);
+    }
+
+    @Test
+    void createdAttributesAreUsedWhenNothingIsReplaced() throws IOException {
+        RecordingSteps steps = new RecordingSteps(null);
+
+        Attributes published = Commit.publish(steps, new Request(null, CREATED, false, true));
+
+        assertThat(steps.effects()).containsExactly("applyMode 644", "applyOwner 3001:3002", "replaceTarget");
+        assertThat(published).isEqualTo(CREATED);
+    }
+
+    // A chmod through the handle without a chown (or the reverse) sets only some fields; the
+    // others must come from the file that would have been used without any explicit change.
+    @ParameterizedTest
+    @CsvSource({
+        // explicit mode, uid, gid -> applied mode, owner; replaced file is 0755 1001:1002
+        "0600, -1, -1, 600, 1001:1002",
+        "  -1, 7, -1, 755, 7:1002",
+        "  -1, -1, 8, 755, 1001:8",
+        "  -1, -1, -1, 755, 1001:1002",
+        "0711, 7, 8, 711, 7:8",
+    })
+    void partlyExplicitAttributesKeepTheRestFromTheReplacedFile(
+            String mode, int uid, int gid, String appliedMode, String appliedOwner) throws IOException {
+        RecordingSteps steps = new RecordingSteps(REPLACED);
+        Attributes explicit = new Attributes(Integer.decode(mode), uid, gid);
+
+        Commit.publish(steps, new Request(explicit, CREATED, false, true));
+
+        assertThat(steps.effects())
+                .containsExactly("applyMode " + appliedMode, "applyOwner " + appliedOwner, "replaceTarget");
+    }
+
+    @Test
+    void partlyExplicitAttributesKeepTheRestFromTheCreatedOnesWhenNothingIsReplaced() throws IOException {
+        RecordingSteps steps = new RecordingSteps(null);
+
+        Attributes published = Commit.publish(steps, new Request(new Attributes(-1, 7, -1), CREATED, false, true));
+
+        assertThat(steps.effects()).containsExactly("applyMode 644", "applyOwner 7:3002", "replaceTarget");
+        assertThat(published).isEqualTo(new Attributes(0644, 7, 3002));
+    }
+
+    @ParameterizedTest
+    @CsvSource({
+        // st_mode of a regular file carries the file type; only permission bits may be applied
+        "0100644, 644",
+        "0104755, 4755",
+        "0102755, 2755",
+        "0101777, 1777",
+        "07777, 7777",
+        "0170777, 777",
+        "0, 0",
+    })
+    void modeIsMaskedToPermissionBits(String given, String applied) throws IOException {
+        int mode = Integer.parseInt(given, 8);
+
+        RecordingSteps fromReplaced = new RecordingSteps(new Attributes(mode, 1, 1));
+        Commit.publish(fromReplaced, new Request(null, CREATED, false, false));
+        RecordingSteps fromExplicit = new RecordingSteps(REPLACED);
+        Commit.publish(fromExplicit, new Request(new Attributes(mode, 1, 1), CREATED, false, false));
+        RecordingSteps fromCreated = new RecordingSteps(null);
+        Commit.publish(fromCreated, new Request(null, new Attributes(mode, 1, 1), false, false));
+
+        assertThat(fromReplaced.effects()).first().isEqualTo("applyMode " + applied);
+        assertThat(fromExplicit.effects()).first().isEqualTo("applyMode " + applied);
+        assertThat(fromCreated.effects()).first().isEqualTo("applyMode " + applied);
+    }
+
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void withoutKeepOwnerTheOwnerIsNeverApplied(boolean durable) throws IOException {
+        for (Attributes explicit : new Attributes[] {null, EXPLICIT, new Attributes(-1, 5, 6)}) {
+            for (Attributes replaced : new Attributes[] {null, REPLACED}) {
+                RecordingSteps steps = new RecordingSteps(replaced);
+
+                Commit.publish(steps, new Request(explicit, CREATED, durable, false));
+
+                assertThat(steps.calls)
+                        .as("explicit %s, replaced %s", explicit, replaced)
+                        .noneMatch(c -> c.startsWith("applyOwner"))
+                        .contains("replaceTarget");
+            }
+        }
+    }
+
+    @Test
+    void failedRenamePropagatesAndTheDirectoryIsNotSynced() {
+        RecordingSteps steps = new RecordingSteps(REPLACED).failing("replaceTarget");
+
+        assertThatThrownBy(() -> Commit.publish(steps, new Request(null, CREATED, true, true)))
+                .isInstanceOf(IOException.class)
+                .hasMessage("replaceTarget failed");
+        assertThat(steps.effects()).containsExactly("applyMode 755", "applyOwner 1001:1002", "syncTemp", "replaceTarget");
+    }
+
+    // Renaming a temp file whose mode or owner could not be set would publish it with the temp
+    // file's private attributes.
+    @ParameterizedTest
+    @ValueSource(strings = {"applyMode", "applyOwner"})
+    void failedAttributeStepPropagatesAndNothingIsPublished(String failingStep) {
+        RecordingSteps steps = new RecordingSteps(REPLACED).failing(failingStep);
+
+        assertThatThrownBy(() -> Commit.publish(steps, new Request(null, CREATED, true, true)))
+                .isInstanceOf(IOException.class)
+                .hasMessage(failingStep + " failed");
+        assertThat(steps.calls).doesNotContain("syncTemp", "replaceTarget", "syncDirectory");
+    }
+
+    // A rename after a failed fsync could publish a file whose content is not on disk.
+    @Test
+    void failedTempSyncPropagatesAndNothingIsPublished() {
+        RecordingSteps steps = new RecordingSteps(REPLACED).failing("syncTemp");
+
+        assertThatThrownBy(() -> Commit.publish(steps, new Request(null, CREATED, true, true)))
+                .isInstanceOf(IOException.class)
+                .hasMessage("syncTemp failed");
+        assertThat(steps.calls).doesNotContain("replaceTarget", "syncDirectory");
+    }
+
+    @Test
+    void failedReadOfTheReplacedFilePropagatesBeforeAnythingIsApplied() {
+        RecordingSteps steps = new RecordingSteps(REPLACED).failing("replaced");
+
+        assertThatThrownBy(() -> Commit.publish(steps, new Request(null, CREATED, true, true)))
+                .isInstanceOf(IOException.class)
+                .hasMessage("replaced failed");
+        assertThat(steps.effects()).isEmpty();
+    }
+
+    @Test
+    void failedDirectorySyncPropagatesAfterTheRename() {
+        RecordingSteps steps = new RecordingSteps(REPLACED).failing("syncDirectory");
+
+        assertThatThrownBy(() -> Commit.publish(steps, new Request(null, CREATED, true, true)))
+                .isInstanceOf(IOException.class)
+                .hasMessage("syncDirectory failed");
+        assertThat(steps.effects()).endsWith("replaceTarget", "syncDirectory");
+    }
+}

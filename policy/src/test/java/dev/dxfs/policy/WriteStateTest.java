@@ -1,0 +1,462 @@
+package dev.dxfs.policy;
+
+import static dev.dxfs.policy.WriteState.Action.DISCARD;
+import static dev.dxfs.policy.WriteState.Action.NOTHING;
+import static dev.dxfs.policy.WriteState.Action.PUBLISH;
+import static dev.dxfs.policy.WriteState.Phase.CLEAN;
+import static dev.dxfs.policy.WriteState.Phase.CLOSED;
+import static dev.dxfs.policy.WriteState.Phase.DIRTY;
+import static dev.dxfs.policy.WriteState.Phase.PUBLISHED;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.dxfs.policy.WriteState.Action;
+import dev.dxfs.policy.WriteState.Phase;
+import java.util.List;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.constraints.Size;
+import net.jqwik.api.state.ActionChain;
+import net.jqwik.api.state.Transformer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+class WriteStateTest {
+    private static WriteState rewrite() {
+        return WriteState.opened(WriteKind.REWRITE);
+    }
+
+    private static WriteState edit() {
+        return WriteState.opened(WriteKind.EDIT);
+    }
+
+    // ---- opening ----
+
+    @Test
+    void rewriteOpensDirtyBecauseItsEmptyTempFileIsAlreadyAChange() {
+        WriteState state = rewrite();
+
+        assertThat(state.phase()).isEqualTo(DIRTY);
+        assertThat(state.orphaned()).isFalse();
+        assertThat(state.publications()).isZero();
+    }
+
+    @Test
+    void editOpensCleanWithoutATempFile() {
+        WriteState state = edit();
+
+        assertThat(state.phase()).isEqualTo(CLEAN);
+        assertThat(state.orphaned()).isFalse();
+        assertThat(state.publications()).isZero();
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = WriteKind.class, names = {"READ", "APPEND", "UNSTAGED"})
+    void unstagedKindsCannotBeOpened(WriteKind kind) {
+        assertThatThrownBy(() -> WriteState.opened(kind))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining(kind.name());
+    }
+
+    // ---- changes ----
+
+    @Test
+    void rewriteWritesIntoTheTempFileCreatedAtOpen() {
+        WriteState state = rewrite();
+
+        assertThat(state.beforeChange()).isFalse();
+        assertThat(state.beforeChange()).isFalse();
+        assertThat(state.phase()).isEqualTo(DIRTY);
+    }
+
+    @Test
+    void editNeedsATempFileForItsFirstChangeOnly() {
+        WriteState state = edit();
+
+        assertThat(state.beforeChange()).isTrue();
+        assertThat(state.phase()).isEqualTo(DIRTY);
+        assertThat(state.beforeChange()).isFalse();
+        assertThat(state.beforeChange()).isFalse();
+    }
+
+    @Test
+    void writeAfterAPublishNeedsANewTempFile() {
+        WriteState state = rewrite();
+        assertThat(state.flush()).isEqualTo(PUBLISH);
+
+        assertThat(state.beforeChange()).isTrue();
+        assertThat(state.phase()).isEqualTo(DIRTY);
+        assertThat(state.beforeChange()).isFalse();
+        assertThat(state.flush()).isEqualTo(PUBLISH);
+        assertThat(state.publications()).isEqualTo(2);
+    }
+
+    // ---- flush and release ----
+
+    @Test
+    void rewriteWithoutWritesStillPublishesTheEmptyFile() {
+        WriteState state = rewrite();
+
+        assertThat(state.flush()).isEqualTo(PUBLISH);
+        assertThat(state.phase()).isEqualTo(PUBLISHED);
+        assertThat(state.publications()).isEqualTo(1);
+    }
+
+    @Test
+    void editWithoutChangesNeverPublishes() {
+        WriteState state = edit();
+
+        assertThat(state.flush()).isEqualTo(NOTHING);
+        assertThat(state.phase()).isEqualTo(CLEAN);
+        assertThat(state.release()).isEqualTo(NOTHING);
+        assertThat(state.phase()).isEqualTo(CLOSED);
+        assertThat(state.publications()).isZero();
+    }
+
+    @Test
+    void flushTwicePublishesOnce() {
+        WriteState state = edit();
+        state.beforeChange();
+
+        assertThat(state.flush()).isEqualTo(PUBLISH);
+        assertThat(state.flush()).isEqualTo(NOTHING);
+        assertThat(state.phase()).isEqualTo(PUBLISHED);
+        assertThat(state.release()).isEqualTo(NOTHING);
+        assertThat(state.publications()).isEqualTo(1);
+    }
+
+    @Test
+    void releasePublishesWhatNoFlushPublished() {
+        WriteState state = edit();
+        state.beforeChange();
+
+        assertThat(state.release()).isEqualTo(PUBLISH);
+        assertThat(state.phase()).isEqualTo(CLOSED);
+        assertThat(state.publications()).isEqualTo(1);
+    }
+
+    @Test
+    void releasePublishesAChangeMadeAfterTheLastFlush() {
+        WriteState state = rewrite();
+        assertThat(state.flush()).isEqualTo(PUBLISH);
+        state.beforeChange();
+
+        assertThat(state.release()).isEqualTo(PUBLISH);
+        assertThat(state.publications()).isEqualTo(2);
+    }
+
+    @Test
+    void nothingHappensAfterRelease() {
+        WriteState state = edit();
+        state.beforeChange();
+        state.release();
+
+        assertThatThrownBy(state::release).isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(state::flush).isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(state::beforeChange).isInstanceOf(IllegalStateException.class);
+        assertThat(state.phase()).isEqualTo(CLOSED);
+        assertThat(state.publications()).isEqualTo(1);
+    }
+
+    // The name can be unlinked while the last close is under way.
+    @Test
+    void orphanAfterReleaseIsHarmless() {
+        WriteState state = rewrite();
+        state.release();
+
+        assertThatCode(state::orphan).doesNotThrowAnyException();
+        assertThat(state.phase()).isEqualTo(CLOSED);
+    }
+
+    // ---- orphaned handles ----
+
+    @Test
+    void orphanedHandleKeepsWritingButNeverPublishesAndDiscardsAtRelease() {
+        WriteState state = edit();
+        state.beforeChange();
+        state.orphan();
+
+        assertThat(state.orphaned()).isTrue();
+        assertThat(state.flush()).isEqualTo(NOTHING);
+        assertThat(state.beforeChange()).isFalse();
+        assertThat(state.flush()).isEqualTo(NOTHING);
+        assertThat(state.phase()).isEqualTo(DIRTY);
+        assertThat(state.release()).isEqualTo(DISCARD);
+        assertThat(state.publications()).isZero();
+    }
+
+    @Test
+    void orphanedRewriteWithoutWritesIsDiscarded() {
+        WriteState state = rewrite();
+        state.orphan();
+
+        assertThat(state.flush()).isEqualTo(NOTHING);
+        assertThat(state.release()).isEqualTo(DISCARD);
+    }
+
+    @Test
+    void orphanedAfterAPublishTheNextChangeGetsATempThatIsDiscarded() {
+        WriteState state = rewrite();
+        assertThat(state.flush()).isEqualTo(PUBLISH);
+        state.orphan();
+
+        assertThat(state.beforeChange()).isTrue();
+        assertThat(state.flush()).isEqualTo(NOTHING);
+        assertThat(state.release()).isEqualTo(DISCARD);
+        assertThat(state.publications()).isEqualTo(1);
+    }
+
+    // The published temp file was renamed into place, so there is nothing left to discard.
+    @Test
+    void orphanedWithNothingUnpublishedReleasesWithNothingToDo() {
+        WriteState published = rewrite();
+        published.flush();
+        published.orphan();
+        WriteState clean = edit();
+        clean.orphan();
+
+        assertThat(published.release()).isEqualTo(NOTHING);
+        assertThat(clean.release()).isEqualTo(NOTHING);
+    }
+
+    // ---- failed publication ----
+
+    @Test
+    void publishFailedMakesTheNextFlushPublishAgain() {
+        WriteState state = edit();
+        state.beforeChange();
+        assertThat(state.flush()).isEqualTo(PUBLISH);
+
+        state.publishFailed();
+
+        assertThat(state.phase()).isEqualTo(DIRTY);
+        assertThat(state.publications()).isZero();
+        assertThat(state.flush()).isEqualTo(PUBLISH);
+        assertThat(state.publications()).isEqualTo(1);
+    }
+
+    // The temp file was not renamed, so it still holds the changes and more writes go to it.
+    @Test
+    void afterAFailedPublishWritesKeepTheSameTempFile() {
+        WriteState state = rewrite();
+        state.flush();
+        state.publishFailed();
+
+        assertThat(state.beforeChange()).isFalse();
+    }
+
+    @Test
+    void afterAFailedPublishReleasePublishes() {
+        WriteState state = rewrite();
+        state.flush();
+        state.publishFailed();
+
+        assertThat(state.release()).isEqualTo(PUBLISH);
+        assertThat(state.publications()).isEqualTo(1);
+    }
+
+    @Test
+    void afterAFailedPublishAnOrphanedHandleDiscards() {
+        WriteState state = rewrite();
+        state.flush();
+        state.publishFailed();
+        state.orphan();
+
+        assertThat(state.flush()).isEqualTo(NOTHING);
+        assertThat(state.release()).isEqualTo(DISCARD);
+        assertThat(state.publications()).isZero();
+    }
+
+    @Test
+    void aFailedPublishAtReleaseLeavesTheHandleClosed() {
+        WriteState state = edit();
+        state.beforeChange();
+        assertThat(state.release()).isEqualTo(PUBLISH);
+
+        state.publishFailed();
+
+        assertThat(state.phase()).isEqualTo(CLOSED);
+        assertThat(state.publications()).isZero();
+        assertThatThrownBy(state::release).isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(state::flush).isInstanceOf(IllegalStateException.class);
+    }
+
+    // ---- model-based properties ----
+
+    /**
+     * The handle and a reference model of it, driven together. The model states the rules
+     * directly: a temp file exists and holds unpublished content, or it does not; a close
+     * publishes iff there is unpublished content and the handle is not orphaned.
+     */
+    static final class Harness {
+        final WriteState state;
+        final WriteKind kind;
+        boolean unpublishedTemp;
+        boolean changedSincePublish;
+        boolean orphaned;
+        boolean closed;
+        int publications;
+
+        Harness(WriteKind kind) {
+            this.kind = kind;
+            this.state = WriteState.opened(kind);
+            // a rewrite's empty temp file replaces the content even if nothing is written
+            unpublishedTemp = kind == WriteKind.REWRITE;
+            changedSincePublish = kind == WriteKind.REWRITE;
+        }
+
+        void beforeChange() {
+            if (closed) {
+                assertThatThrownBy(state::beforeChange).isInstanceOf(IllegalStateException.class);
+                return;
+            }
+            assertThat(state.beforeChange()).as("needs a new temp").isEqualTo(!unpublishedTemp);
+            unpublishedTemp = true;
+            changedSincePublish = true;
+        }
+
+        void orphan() {
+            state.orphan();
+            orphaned = true;
+        }
+
+        void flush(boolean publishFails) {
+            if (closed) {
+                assertThatThrownBy(state::flush).isInstanceOf(IllegalStateException.class);
+                return;
+            }
+            Action action = state.flush();
+            assertThat(action).as("flush").isEqualTo(changedSincePublish && !orphaned ? PUBLISH : NOTHING);
+            if (action == PUBLISH) {
+                settlePublication(publishFails);
+            }
+        }
+
+        void release(boolean publishFails) {
+            if (closed) {
+                assertThatThrownBy(state::release).isInstanceOf(IllegalStateException.class);
+                return;
+            }
+            Action action = state.release();
+            closed = true;
+            Action expected = !changedSincePublish ? NOTHING : orphaned ? DISCARD : PUBLISH;
+            assertThat(action).as("release").isEqualTo(expected);
+            if (action == PUBLISH) {
+                settlePublication(publishFails);
+            }
+        }
+
+        private void settlePublication(boolean fails) {
+            if (fails) {
+                state.publishFailed();
+            } else {
+                publications++;
+                unpublishedTemp = false;
+                changedSincePublish = false;
+            }
+        }
+
+        void checkInvariants() {
+            assertThat(state.publications()).as("publications").isEqualTo(publications);
+            assertThat(state.orphaned()).as("orphaned").isEqualTo(orphaned);
+            Phase expected = closed
+                    ? CLOSED
+                    : changedSincePublish ? DIRTY : publications > 0 ? PUBLISHED : CLEAN;
+            assertThat(state.phase()).as("phase").isEqualTo(expected);
+        }
+
+        @Override
+        public String toString() {
+            return kind + " " + state.phase() + (orphaned ? " orphaned" : "") + " published " + publications;
+        }
+    }
+
+    @Provide
+    Arbitrary<ActionChain<Harness>> handleLives() {
+        return Arbitraries.of(WriteKind.REWRITE, WriteKind.EDIT)
+                .flatMap(kind -> ActionChain.startWith(() -> new Harness(kind))
+                        .withAction(6, net.jqwik.api.state.Action.just(
+                                Transformer.<Harness>mutate("beforeChange", Harness::beforeChange)))
+                        .withAction(4, net.jqwik.api.state.Action.just(
+                                Transformer.<Harness>mutate("flush", h -> h.flush(false))))
+                        .withAction(1, net.jqwik.api.state.Action.just(
+                                Transformer.<Harness>mutate("flush, publish fails", h -> h.flush(true))))
+                        .withAction(1, net.jqwik.api.state.Action.just(
+                                Transformer.<Harness>mutate("orphan", Harness::orphan)))
+                        .withAction(1, net.jqwik.api.state.Action.just(
+                                Transformer.<Harness>mutate("release", h -> h.release(false))))
+                        .withAction(1, net.jqwik.api.state.Action.just(
+                                Transformer.<Harness>mutate("release, publish fails", h -> h.release(true))))
+                        .withMaxTransformations(40));
+    }
+
+    @Property(tries = 2000)
+    void behavesLikeTheReferenceModel(@ForAll("handleLives") ActionChain<Harness> chain) {
+        chain.withInvariant("agrees with the model", Harness::checkInvariants).run();
+    }
+
+    enum Op {
+        CHANGE,
+        FLUSH,
+        FLUSH_FAILING,
+        ORPHAN
+    }
+
+    @Provide
+    Arbitrary<WriteKind> stagedKinds() {
+        return Arbitraries.of(WriteKind.REWRITE, WriteKind.EDIT);
+    }
+
+    // Direct statements of the Javadoc's promises, without a model: no temp file is published
+    // twice, an orphaned handle never publishes, and only release discards.
+    @Property(tries = 2000)
+    void closesPublishEachTempFileOnceAndOrphansNever(
+            @ForAll("stagedKinds") WriteKind kind, @ForAll @Size(max = 30) List<Op> ops, @ForAll boolean releaseFails) {
+        WriteState state = WriteState.opened(kind);
+        boolean freshContentSincePublish = kind == WriteKind.REWRITE;
+        boolean orphaned = false;
+        for (Op op : ops) {
+            switch (op) {
+                case CHANGE -> {
+                    state.beforeChange();
+                    freshContentSincePublish = true;
+                }
+                case ORPHAN -> {
+                    state.orphan();
+                    orphaned = true;
+                }
+                case FLUSH, FLUSH_FAILING -> {
+                    Action action = state.flush();
+                    assertThat(action).isNotEqualTo(DISCARD);
+                    if (action == PUBLISH) {
+                        assertThat(orphaned).as("orphaned handle published").isFalse();
+                        assertThat(freshContentSincePublish).as("published the same temp twice").isTrue();
+                        if (op == Op.FLUSH_FAILING) {
+                            state.publishFailed();
+                        } else {
+                            freshContentSincePublish = false;
+                        }
+                    }
+                }
+            }
+        }
+        int publishedBeforeRelease = state.publications();
+
+        Action last = state.release();
+
+        assertThat(last == PUBLISH).isEqualTo(freshContentSincePublish && !orphaned);
+        assertThat(last == DISCARD).isEqualTo(freshContentSincePublish && orphaned);
+        if (releaseFails && last == PUBLISH) {
+            state.publishFailed();
+        }
+        assertThat(state.phase()).isEqualTo(CLOSED);
+        assertThat(state.publications())
+                .isEqualTo(publishedBeforeRelease + (last == PUBLISH && !releaseFails ? 1 : 0));
+        assertThatThrownBy(state::release).isInstanceOf(IllegalStateException.class);
+    }
+}
