@@ -21,8 +21,8 @@ public final class Demo {
     public static final int DEFAULT_ROUNDS = 15;
 
     /**
-     * How long each server keeps running, and so keeps its binary busy; long enough for the
-     * instances to overlap on every round, short enough for the demo to end within seconds.
+     * How long each server keeps running, and so keeps its binary busy: long next to a copy of
+     * the server (milliseconds), short enough for both runs to end within seconds.
      */
     static final Duration SERVER_RUN_TIME = Duration.ofMillis(200);
 

@@ -28,8 +28,10 @@ final class Scenario {
     }
 
     String describe() {
-        return instances + " dx-like instance" + (instances == 1 ? "" : "s") + " x " + rounds + " rounds, "
-                + "one of them running W/server itself (static-site generation)";
+        String rounds = " x " + this.rounds + " round" + (this.rounds == 1 ? "" : "s");
+        return instances == 1
+                ? "1 dx-like instance" + rounds + ", running W/server itself (static-site generation)"
+                : instances + " dx-like instances" + rounds + ", one of them running W/server itself (static-site generation)";
     }
 
     Tally run(Path outputDir, Path logDir) throws IOException, InterruptedException {

@@ -76,14 +76,15 @@ fn main() {
     };
     let w = PathBuf::from(&args[1]);
     let exe = PathBuf::from(&args[2]);
-    // Each round starts at a random point in the first half of a fixed slot twice the server's
-    // run time: instances meet each other at varying points of their rounds instead of in
-    // lock-step, and one whose round failed early does not race through its remaining rounds
-    // while another instance's server is still running.
-    let slot = Duration::from_millis(2 * run_ms);
+    // Rounds start in fixed slots, so that an instance whose round failed early does not race
+    // through its remaining rounds while another instance's server still runs. Within its slot
+    // a round starts after a random delay of up to an eighth of the run time: short enough for
+    // the copies of different instances to overlap often, long enough for some of them to
+    // come after a server has started running W/server.
+    let slot = Duration::from_millis(run_ms + run_ms / 2);
     let first = Instant::now();
     for k in 0..rounds {
-        let offset = Duration::from_millis(entropy() % run_ms.max(1));
+        let offset = Duration::from_millis(entropy() % (run_ms / 8).max(1));
         let start = first + slot * k + offset;
         if let Some(wait) = start.checked_duration_since(Instant::now()) {
             sleep(wait);

@@ -46,13 +46,46 @@ final class Dxfs {
         return "fuse.dxfs".equals(mountType(dir));
     }
 
-    /** Lazily unmounts every dxfs mount under the test work directory (left by a killed run). */
+    /**
+     * Lazily unmounts the dxfs mounts under the test work directory that a killed run left: those
+     * whose test JVM is gone, and those without an owner whose daemon is gone. Another test JVM may
+     * be running in the same module at the same time; its live mounts are left alone.
+     */
     static void clearStaleMounts() {
         for (String line : mountInfo()) {
             String[] fields = line.split(" ");
             if (fields.length > 4 && fields[4].startsWith(WORK.toString()) && line.contains(" - fuse.dxfs ")) {
+                Path mountPoint = Path.of(fields[4]);
+                if (!abandoned(mountPoint)) {
+                    continue;
+                }
                 Run.of(List.of("fusermount", "-uz", fields[4]));
             }
+        }
+    }
+
+    /** The file in a test's root directory ({@code work/<name>-N}) naming the JVM that owns its mount. */
+    static Path ownerFile(Path testRoot) {
+        return testRoot.resolve("owner.pid");
+    }
+
+    private static boolean abandoned(Path mountPoint) {
+        Path testRoot = mountPoint.getParent() == null ? null : mountPoint.getParent().getParent();
+        Path owner = testRoot == null ? null : ownerFile(testRoot);
+        if (owner != null && Files.isRegularFile(owner)) {
+            try {
+                long pid = Long.parseLong(Files.readString(owner).trim());
+                return ProcessHandle.of(pid).map(process -> !process.isAlive()).orElse(true);
+            } catch (IOException | NumberFormatException e) {
+                return true;
+            }
+        }
+        // Nobody claims it: clear it only when its daemon is gone.
+        try {
+            Files.readAttributes(mountPoint, java.nio.file.attribute.BasicFileAttributes.class);
+            return false;
+        } catch (IOException e) {
+            return true;
         }
     }
 

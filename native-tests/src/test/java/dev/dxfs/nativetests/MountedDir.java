@@ -30,6 +30,7 @@ final class MountedDir implements AutoCloseable {
         try {
             Files.createDirectories(Dxfs.WORK);
             Path root = Files.createTempDirectory(Dxfs.WORK, name + "-");
+            Files.writeString(Dxfs.ownerFile(root), Long.toString(ProcessHandle.current().pid()));
             Path dir = Files.createDirectories(root.resolve("target").resolve("dx"));
             return new MountedDir(root, dir);
         } catch (IOException e) {

@@ -4,6 +4,7 @@ import java.nio.file.FileSystems;
 import java.nio.file.Path;
 import java.nio.file.PathMatcher;
 import java.util.List;
+import java.util.regex.PatternSyntaxException;
 
 /**
  * The include and exclude globs that narrow which paths are staged. A path is staged when no
@@ -52,6 +53,8 @@ public final class PathFilter {
             }
             try {
                 matcher = FileSystems.getDefault().getPathMatcher("glob:" + pattern);
+            } catch (PatternSyntaxException e) {
+                throw new IllegalArgumentException("invalid glob '" + pattern + "': " + e.getDescription(), e);
             } catch (RuntimeException e) {
                 throw new IllegalArgumentException("invalid glob '" + pattern + "': " + e.getMessage(), e);
             }

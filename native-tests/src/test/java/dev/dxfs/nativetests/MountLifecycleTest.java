@@ -1,0 +1,211 @@
+package dev.dxfs.nativetests;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/** Mounting, unmounting, signals, stale mounts and bad input, through ./dxfs as a user runs it. */
+class MountLifecycleTest {
+
+    @Test
+    void mountsInPlaceShowingExistingFilesAndKeepsWhatWasWrittenAfterUnmount() throws Exception {
+        try (MountedDir m = MountedDir.create("inplace")) {
+            Files.writeString(m.dir().resolve("before.txt"), "from before");
+            m.mount();
+            assertThat(Files.readString(m.dir().resolve("before.txt"))).isEqualTo("from before");
+            Files.writeString(m.dir().resolve("during.txt"), "written through the mount");
+            m.unmount();
+            assertThat(Files.readString(m.dir().resolve("during.txt"))).isEqualTo("written through the mount");
+            assertThat(Files.readString(m.dir().resolve("before.txt"))).isEqualTo("from before");
+        }
+    }
+
+    @Test
+    void refusesToMountOverALiveMount() throws Exception {
+        try (MountedDir m = MountedDir.create("twice")) {
+            m.mount();
+            Run second = Dxfs.run("mount", m.dir().toString());
+            assertOneLineError(second, "already a dxfs mount");
+            assertThat(mountCount(m.dir())).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void refusesMissingPathsFilesAndBadGlobsLeavingNothingMounted() throws Exception {
+        try (MountedDir m = MountedDir.create("bad")) {
+            Path missing = m.dir().resolve("missing");
+            assertOneLineError(Dxfs.run("mount", missing.toString()), "does not exist");
+            Path file = Files.writeString(m.dir().resolve("file"), "x");
+            assertOneLineError(Dxfs.run("mount", file.toString()), "not a directory");
+            assertOneLineError(Dxfs.run("mount", "--include", "[", m.dir().toString()), "invalid glob");
+            assertOneLineError(Dxfs.run("unmount", m.dir().toString()), "is not mounted");
+            assertThat(Dxfs.mountType(missing)).isNull();
+            assertThat(Dxfs.mountType(file)).isNull();
+            assertThat(Dxfs.mountType(m.dir())).isNull();
+        }
+    }
+
+    @Test
+    void saysWhatIsMissingWhenFuseToolsAreNotInstalled() {
+        try (MountedDir m = MountedDir.create("nofuse")) {
+            Path jar = Dxfs.LAUNCHER.getParent().resolve("fuse-mount/target/dxfs.jar");
+            Run run = Run.of(List.of(javaBinary(), "-jar", jar.toString(), "mount", m.dir().toString()), null,
+                    Map.of("PATH", "/nonexistent"), Duration.ofMinutes(1));
+            assertOneLineError(run, "fusermount is missing: apt-get install fuse libfuse2");
+            assertThat(Dxfs.mountType(m.dir())).isNull();
+        }
+    }
+
+    @Test
+    void busyMountIsNotUnmountedUntilForced() throws Exception {
+        try (MountedDir m = MountedDir.create("busy")) {
+            m.mount();
+            Process inside = new ProcessBuilder("sleep", "60").directory(m.dir().toFile()).start();
+            try {
+                assertOneLineError(Dxfs.run("unmount", m.dir().toString()), "is busy");
+                assertThat(Dxfs.isMounted(m.dir())).isTrue();
+                Dxfs.run("unmount", "--force", m.dir().toString()).ok();
+                assertThat(Dxfs.mountType(m.dir())).isNull();
+            } finally {
+                inside.destroyForcibly().waitFor();
+            }
+        }
+    }
+
+    @Test
+    void aStaleMountOfAKilledDaemonIsRecoveredByMount() throws Exception {
+        try (MountedDir m = MountedDir.create("stale")) {
+            m.mount();
+            Files.writeString(m.dir().resolve("kept.txt"), "committed before the kill");
+            killDaemon(m, "KILL");
+            assertThat(Dxfs.mountType(m.dir())).as("the kernel keeps the dead mount").isEqualTo("fuse.dxfs");
+            assertThat(m.status()).contains("\"mounted\":false").contains("\"stale\":true");
+
+            Run again = Dxfs.run("mount", m.dir().toString()).ok();
+            assertThat(again.err()).contains("stale mount");
+            assertThat(mountCount(m.dir())).isEqualTo(1);
+            assertThat(Files.readString(m.dir().resolve("kept.txt"))).isEqualTo("committed before the kill");
+        }
+    }
+
+    @Test
+    void aStaleMountIsClearedByForcedUnmount() throws Exception {
+        try (MountedDir m = MountedDir.create("stale-force")) {
+            m.mount();
+            killDaemon(m, "KILL");
+            Dxfs.run("unmount", "--force", m.dir().toString()).ok();
+            assertThat(Dxfs.mountType(m.dir())).isNull();
+        }
+    }
+
+    @Test
+    void sigtermAndSigintUnmountCleanlyAndDiscardOpenWrites() throws Exception {
+        for (String signal : List.of("TERM", "INT")) {
+            try (MountedDir m = MountedDir.create("signal-" + signal)) {
+                m.mount();
+                Files.writeString(m.dir().resolve("done.txt"), "complete");
+                // No write through a copy of fd 3: closing a copy is a close, and would publish.
+                Process writer = new ProcessBuilder("sh", "-c", "exec 3>open.txt; exec sleep 60")
+                        .directory(m.dir().toFile()).start();
+                awaitOpenWriters(m, 1);
+                killDaemon(m, signal);
+                assertThat(Dxfs.mountType(m.dir())).as("unmounted on SIG%s", signal).isNull();
+                writer.destroyForcibly().waitFor();
+                assertThat(Files.readString(m.dir().resolve("done.txt"))).isEqualTo("complete");
+                assertThat(m.dir().resolve("open.txt")).as("an open write is discarded").doesNotExist();
+                try (var staging = Files.list(m.dir().resolve(".dxfs"))) {
+                    assertThat(staging.toList()).as("no temp file is left").isEmpty();
+                }
+            }
+        }
+    }
+
+    @Test
+    void fusermountFromOutsideStopsTheDaemon() throws Exception {
+        try (MountedDir m = MountedDir.create("fusermount")) {
+            m.mount();
+            long pid = m.statusField("pid");
+            Run.of(List.of("fusermount", "-u", m.dir().toString())).ok();
+            ProcessHandle daemon = ProcessHandle.of(pid).orElseThrow();
+            daemon.onExit().get(15, TimeUnit.SECONDS);
+            assertThat(Dxfs.mountType(m.dir())).isNull();
+        }
+    }
+
+    @Test
+    void runMountsRunsTheCommandInsideAndUnmountsWithItsStatus() throws Exception {
+        try (MountedDir m = MountedDir.create("run")) {
+            Run run = Dxfs.run("run", m.dir().toString(), "--", "sh", "-c",
+                    "echo inside > \"$0\"/made.txt; grep -q fuse.dxfs /proc/self/mountinfo; exit 3", m.dir().toString());
+            assertThat(run.exit()).as(run.toString()).isEqualTo(3);
+            assertThat(Dxfs.mountType(m.dir())).isNull();
+            assertThat(Files.readString(m.dir().resolve("made.txt"))).isEqualTo("inside\n");
+        }
+    }
+
+    @Test
+    void runUnmountsWhenInterrupted() throws Exception {
+        try (MountedDir m = MountedDir.create("run-int")) {
+            Process run = new ProcessBuilder(Dxfs.LAUNCHER.toString(), "run", m.dir().toString(), "--", "sleep", "60")
+                    .redirectErrorStream(true).start();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (!Dxfs.isMounted(m.dir()) && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            assertThat(Dxfs.isMounted(m.dir())).isTrue();
+            Run.of(List.of("kill", "-INT", Long.toString(run.pid()))).ok();
+            assertThat(run.waitFor(30, TimeUnit.SECONDS)).as("dxfs run exits").isTrue();
+            assertThat(run.exitValue()).isNotZero();
+            assertThat(Dxfs.mountType(m.dir())).isNull();
+        }
+    }
+
+    @Test
+    void statusReportsBothStates() {
+        try (MountedDir m = MountedDir.create("status")) {
+            assertThat(m.status()).isEqualTo("{\"mountpoint\":\"" + m.dir() + "\",\"mounted\":false}");
+            m.mount();
+            assertThat(m.status()).contains("\"mounted\":true").contains("\"openStagedWriters\":0")
+                    .contains("\"commits\":0").contains("\"concurrentCommits\":0").contains("\"execProtectedNodes\":0")
+                    .contains("\"bytesStaged\":0").contains("\"errors\":0");
+        }
+    }
+
+    private static void assertOneLineError(Run run, String message) {
+        assertThat(run.exit()).as(run.toString()).isNotZero();
+        assertThat(run.err().strip().lines().toList()).as(run.toString()).hasSize(1);
+        assertThat(run.err()).startsWith("dxfs: ").contains(message);
+    }
+
+    private static long mountCount(Path dir) throws Exception {
+        return Files.readAllLines(Path.of("/proc/self/mountinfo"), StandardCharsets.ISO_8859_1).stream()
+                .filter(line -> line.split(" ")[4].equals(dir.toString()))
+                .count();
+    }
+
+    private static void killDaemon(MountedDir m, String signal) throws Exception {
+        long pid = m.statusField("pid");
+        ProcessHandle daemon = ProcessHandle.of(pid).orElseThrow();
+        Run.of(List.of("kill", "-" + signal, Long.toString(pid))).ok();
+        daemon.onExit().get(15, TimeUnit.SECONDS);
+    }
+
+    private static void awaitOpenWriters(MountedDir m, long count) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (m.statusField("openStagedWriters") < count && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertThat(m.statusField("openStagedWriters")).isEqualTo(count);
+    }
+
+    private static String javaBinary() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+}
