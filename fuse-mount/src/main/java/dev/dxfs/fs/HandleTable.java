@@ -87,6 +87,27 @@ final class HandleTable {
         return select(file -> path.equals(file.nodePath()));
     }
 
+    /**
+     * Whether an open would make its node serve two versions. The kernel keeps one page cache
+     * and one size per node, shared by all its handles (splice and mmap read through it even
+     * with direct I/O), so a node may serve several readers of one backing version, or several
+     * writers, but never readers and writers together, nor readers of two versions.
+     *
+     * @param stagedWriter whether the opener is a staged write
+     * @param ino the backing inode a plain opener serves (ignored for writers)
+     */
+    boolean wouldMixVersions(String path, boolean stagedWriter, long ino) {
+        for (OpenFile file : byId.values()) {
+            if (!path.equals(file.nodePath())) {
+                continue;
+            }
+            if (file instanceof PlainFile plain ? stagedWriter || plain.ino() != ino : !stagedWriter) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** libfuse renamed a node: the handles on it, and on nodes below it, follow. */
     void nodeRenamed(String from, String to) {
         for (OpenFile file : byId.values()) {

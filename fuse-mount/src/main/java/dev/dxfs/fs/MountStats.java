@@ -10,6 +10,7 @@ public final class MountStats {
     private final AtomicLong discarded = new AtomicLong();
     private final AtomicLong errors = new AtomicLong();
     private final AtomicLong detaches = new AtomicLong();
+    private final AtomicLong sharedNodes = new AtomicLong();
 
     void committed(boolean concurrent) {
         commits.incrementAndGet();
@@ -34,6 +35,10 @@ public final class MountStats {
         detaches.incrementAndGet();
     }
 
+    void sharedNode() {
+        sharedNodes.incrementAndGet();
+    }
+
     public long commits() {
         return commits.get();
     }
@@ -56,5 +61,10 @@ public final class MountStats {
 
     public long detaches() {
         return detaches.get();
+    }
+
+    /** Opens that had to share a node with another version after their one retry. */
+    public long sharedNodes() {
+        return sharedNodes.get();
     }
 }

@@ -24,15 +24,16 @@ import org.slf4j.LoggerFactory;
  * through their descriptors. When the last handle of a hidden node is released, the hidden name
  * is unlinked through the mount the same way, so libfuse forgets the node.
  *
- * <p>The rename must run after the open that asked for it has been answered: libfuse holds the
- * node's lock until then. Lookups of a name whose detach is in flight wait for it (bounded), so
- * that a writer racing the detach does not land on the busy node.
+ * <p>After an exec the rename must run after the open has been answered (libfuse holds the
+ * node's lock until then), on the detacher's own thread; lookups of a name whose detach is in
+ * flight wait for it (bounded), so that a writer racing the detach does not land on the busy
+ * node. After a commit it runs at once, from the FLUSH that published.
  */
 final class NodeDetacher implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(NodeDetacher.class);
     /** The hidden directory in the mount's namespace; it is the staging directory's name. */
     static final String HIDDEN = "/.dxfs";
-    private static final long WAIT_MILLIS = 1000;
+    private static final long WAIT_MILLIS = 25;
 
     private final String mountPoint;
     private final MountStats stats;
@@ -41,6 +42,8 @@ final class NodeDetacher implements AutoCloseable {
     private final ConcurrentHashMap<String, CompletableFuture<Void>> pending = new ConcurrentHashMap<>();
     /** Hidden node path to a descriptor whose attributes stand for the node. */
     private final ConcurrentHashMap<String, Integer> hidden = new ConcurrentHashMap<>();
+    /** Hidden names of detaches in progress: their renames reach {@link OverlayFs#rename}. */
+    private final Set<String> expected = ConcurrentHashMap.newKeySet();
     private final AtomicLong names = new AtomicLong();
 
     NodeDetacher(String mountPoint, MountStats stats) {
@@ -60,34 +63,67 @@ final class NodeDetacher implements AutoCloseable {
         return path.equals(HIDDEN) || path.startsWith(HIDDEN + "/");
     }
 
-    /** Whether the caller is the daemon's own detacher, whose calls through the mount pass freely. */
+    /** Whether the caller is the daemon itself detaching, whose calls through the mount pass freely. */
     boolean isOwn(int callerTid) {
         return ownThreads.contains(callerTid);
     }
 
-    /** Schedules the node now at {@code path} to be moved to a hidden name. */
+    /**
+     * Schedules the node now at {@code path} to be moved to a hidden name. Every request runs,
+     * in order: a request made while another is in flight may be about a newer node. A request
+     * that finds no open handle on the node changes nothing.
+     */
     void detach(String path) {
-        pending.computeIfAbsent(path, key -> {
-            CompletableFuture<Void> done = new CompletableFuture<>();
-            worker.execute(() -> {
-                try {
-                    String hiddenPath = HIDDEN + "/n" + names.incrementAndGet();
-                    if (C.rename(mountPoint + path, mountPoint + hiddenPath) < 0) {
-                        LOG.debug("detach of {} did not happen: errno {}", path, Libc.errno());
-                    } else {
-                        stats.detached();
-                        LOG.debug("detached {} as {}", path, hiddenPath);
-                    }
-                } finally {
-                    pending.remove(key);
-                    done.complete(null);
-                }
-            });
-            return done;
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        pending.put(path, done);
+        worker.execute(() -> {
+            try {
+                move(path);
+            } finally {
+                pending.remove(path, done);
+                done.complete(null);
+            }
         });
     }
 
-    /** A lookup of {@code path} by anyone but the daemon waits for a detach in flight. */
+    /**
+     * Moves the node now at {@code path} aside before returning: after a commit, so that every
+     * open that starts once the writer's close has returned reaches a fresh node, which serves
+     * the new version only. Called from FLUSH, which holds no libfuse lock on the node.
+     */
+    void detachNow(String path) {
+        int tid = C.gettid();
+        ownThreads.add(tid);
+        try {
+            move(path);
+        } finally {
+            ownThreads.remove(tid);
+        }
+    }
+
+    private void move(String path) {
+        String hiddenPath = HIDDEN + "/n" + names.incrementAndGet();
+        expected.add(hiddenPath);
+        try {
+            if (C.rename(mountPoint + path, mountPoint + hiddenPath) == 0) {
+                stats.detached();
+                LOG.debug("detached {} as {}", path, hiddenPath);
+            }
+        } finally {
+            expected.remove(hiddenPath);
+        }
+    }
+
+    /** Whether a rename to {@code to} is one of the daemon's own detaches. */
+    boolean isDetach(String to) {
+        return expected.contains(to);
+    }
+
+    /**
+     * A lookup of {@code path} by anyone but the daemon waits for a detach in flight, so that it
+     * reaches the fresh node. The wait is short: a lookup that missed the dentry cache holds its
+     * directory's lock, which the detach's rename needs too.
+     */
     void awaitDetach(String path, int callerTid) {
         CompletableFuture<Void> inFlight = pending.get(path);
         if (inFlight == null || isOwn(callerTid)) {

@@ -11,7 +11,10 @@ import dev.dxfs.policy.StagingPolicy;
 import dev.dxfs.policy.WriteKind;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import jnr.ffi.Pointer;
 import jnr.ffi.Struct;
 import org.slf4j.Logger;
@@ -34,8 +37,12 @@ public final class OverlayFs extends FuseStubFS {
     /** In struct fuse_file_info, the bit field that jnr-fuse maps at the wrong offset. */
     private static final int FILE_INFO_BITS_OFFSET = 20;
     private static final int DIRECT_IO = 1;
-    /** In struct fuse_operations: flag_nullpath_ok (bit 0) and flag_utime_omit_ok (bit 2). */
-    private static final int NULLPATH_OK_AND_UTIME_OMIT_OK = 1 | 4;
+    /**
+     * In struct fuse_operations: flag_nullpath_ok (bit 0), flag_nopath (bit 1) and
+     * flag_utime_omit_ok (bit 2). Calls on a handle get no path, so libfuse takes no lock on the
+     * node for them: a FLUSH can move its own node aside, and reads skip a path lookup.
+     */
+    private static final int OPERATION_FLAGS = 1 | 2 | 4;
     /** The flags follow the 38 function pointers from getattr to bmap. */
     private static final int OPERATION_FLAGS_OFFSET = 38 * Libc.RUNTIME.addressSize();
     private static final ByteBuffer STAGING_NAME = ByteBuffer.wrap(
@@ -50,6 +57,9 @@ public final class OverlayFs extends FuseStubFS {
     private final boolean durable;
     private final boolean privileged;
     private final Runnable onInit;
+    /** Threads whose open was answered ESTALE: the kernel's one retry comes from the same thread. */
+    private final Set<Integer> retryingThreads = ConcurrentHashMap.newKeySet();
+    private static final long SHARE_WAIT_NANOS = 100_000_000L;
 
     private OverlayFs(BackingDir backing, StagingPolicy policy, MountStats stats, NodeDetacher detacher,
             boolean durable, Runnable onInit) {
@@ -61,8 +71,7 @@ public final class OverlayFs extends FuseStubFS {
         this.privileged = C.geteuid() == 0;
         this.onInit = onInit;
         Pointer operations = Struct.getMemory(fuseOperations);
-        // Handles of unlinked files keep working (hard_remove), and UTIME_NOW/UTIME_OMIT reach us.
-        operations.putInt(OPERATION_FLAGS_OFFSET, NULLPATH_OK_AND_UTIME_OMIT_OK);
+        operations.putInt(OPERATION_FLAGS_OFFSET, OPERATION_FLAGS);
     }
 
     /**
@@ -130,7 +139,7 @@ public final class OverlayFs extends FuseStubFS {
                 return hiddenStat(path, memory(stat), tid);
             }
             detacher.awaitDetach(path, tid);
-            List<StagedWrite> mine = handles.stagedByCaller(path, tid, callers);
+            List<StagedWrite> mine = callersStaged(path, tid);
             if (!mine.isEmpty()) {
                 mine.get(mine.size() - 1).stat(memory(stat));
                 return 0;
@@ -148,11 +157,15 @@ public final class OverlayFs extends FuseStubFS {
             check(C.fstat(backing.stagingFd(), statbuf), "fstat");
             return 0;
         }
-        for (OpenFile file : handles.onNode(path)) {
-            if (file instanceof StagedWrite staged && staged.openedBy(tid, callers)) {
-                staged.stat(statbuf);
-                return 0;
-            }
+        List<StagedWrite> mine = callersStaged(path, tid);
+        if (!mine.isEmpty()) {
+            mine.get(mine.size() - 1).stat(statbuf);
+            return 0;
+        }
+        List<OpenFile> open = handles.onNode(path);
+        if (!open.isEmpty()) {
+            open.get(0).stat(statbuf);
+            return 0;
         }
         int fd = detacher.descriptorOf(path);
         if (fd < 0) {
@@ -160,6 +173,23 @@ public final class OverlayFs extends FuseStubFS {
         }
         check(C.fstat(fd, statbuf), "fstat");
         return 0;
+    }
+
+    /**
+     * The staged writes of the calling process on {@code path}. A writer whose node was moved
+     * aside (an exec of the name while it wrote) reaches it by the hidden name.
+     */
+    private List<StagedWrite> callersStaged(String path, int tid) {
+        if (!NodeDetacher.isHidden(path)) {
+            return handles.stagedByCaller(path, tid, callers);
+        }
+        List<StagedWrite> mine = new ArrayList<>();
+        for (OpenFile file : handles.onNode(path)) {
+            if (file instanceof StagedWrite staged && staged.openedBy(tid, callers)) {
+                mine.add(staged);
+            }
+        }
+        return mine;
     }
 
     @Override
@@ -173,7 +203,7 @@ public final class OverlayFs extends FuseStubFS {
     @Override
     public int chmod(String path, long mode) {
         return op("chmod", path, () -> {
-            List<StagedWrite> mine = handles.stagedByCaller(path, callerTid(), callers);
+            List<StagedWrite> mine = callersStaged(path, callerTid());
             if (!mine.isEmpty()) {
                 mine.forEach(staged -> staged.setMode((int) mode));
                 return 0;
@@ -186,7 +216,7 @@ public final class OverlayFs extends FuseStubFS {
     @Override
     public int chown(String path, long uid, long gid) {
         return op("chown", path, () -> {
-            List<StagedWrite> mine = handles.stagedByCaller(path, callerTid(), callers);
+            List<StagedWrite> mine = callersStaged(path, callerTid());
             if (!mine.isEmpty()) {
                 mine.forEach(staged -> staged.setOwner((int) uid, (int) gid));
                 return 0;
@@ -201,7 +231,7 @@ public final class OverlayFs extends FuseStubFS {
     public int utimens(String path, Timespec[] timespec) {
         return op("utimens", path, () -> {
             Pointer times = memory(timespec[0]);
-            List<StagedWrite> mine = handles.stagedByCaller(path, callerTid(), callers);
+            List<StagedWrite> mine = callersStaged(path, callerTid());
             if (!mine.isEmpty()) {
                 for (StagedWrite staged : mine) {
                     staged.setTimes(times);
@@ -216,7 +246,7 @@ public final class OverlayFs extends FuseStubFS {
     @Override
     public int truncate(String path, long size) {
         return op("truncate", path, () -> {
-            List<StagedWrite> mine = handles.stagedByCaller(path, callerTid(), callers);
+            List<StagedWrite> mine = callersStaged(path, callerTid());
             if (!mine.isEmpty()) {
                 mine.get(mine.size() - 1).truncate(size);
                 return 0;
@@ -308,7 +338,7 @@ public final class OverlayFs extends FuseStubFS {
             }
             if (C.unlinkat(backing.rootFd(), relative(path), 0) < 0) {
                 int errno = Libc.errno();
-                List<StagedWrite> mine = handles.stagedByCaller(path, callerTid(), callers);
+                List<StagedWrite> mine = callersStaged(path, callerTid());
                 if (errno != Errno.ENOENT || mine.isEmpty()) {
                     return -errno;
                 }
@@ -332,21 +362,15 @@ public final class OverlayFs extends FuseStubFS {
     public int rename(String from, String to) {
         return op("rename", from, () -> {
             int tid = callerTid();
-            if (NodeDetacher.isHidden(to) && detacher.isOwn(tid)) {
+            if (detacher.isDetach(to)) {
                 return hide(from, to);
             }
             if (NodeDetacher.isHidden(from) || NodeDetacher.isHidden(to)) {
                 return -Errno.EACCES;
             }
             if (C.renameat(backing.rootFd(), relative(from), backing.rootFd(), relative(to)) < 0) {
-                int errno = Libc.errno();
-                List<StagedWrite> mine = handles.stagedByCaller(from, tid, callers);
-                if (errno != Errno.ENOENT || mine.isEmpty()) {
-                    return -errno;
-                }
-                // A writer renames the file it is still writing: publish what it has, then move it.
-                for (StagedWrite staged : mine) {
-                    staged.publishNow();
+                if (!publishedCallersNewFile(Libc.errno(), from, tid)) {
+                    return -Libc.errno();
                 }
                 check(C.renameat(backing.rootFd(), relative(from), backing.rootFd(), relative(to)), "rename");
             }
@@ -356,6 +380,22 @@ public final class OverlayFs extends FuseStubFS {
             handles.nodeRenamed(from, to);
             return 0;
         });
+    }
+
+    /**
+     * A writer renames or links a file it created and has not closed yet: the name does not
+     * exist in the backing tree until the first publish, so publish what it has now (its later
+     * writes start a new version, published at its close). Returns whether that happened.
+     */
+    private boolean publishedCallersNewFile(int errno, String path, int tid) throws FsException {
+        List<StagedWrite> mine = callersStaged(path, tid);
+        if (errno != Errno.ENOENT || mine.isEmpty()) {
+            return false;
+        }
+        for (StagedWrite staged : mine) {
+            staged.publishNow();
+        }
+        return true;
     }
 
     /** The internal rename of {@link NodeDetacher}: only the node moves, the backing file stays. */
@@ -373,7 +413,12 @@ public final class OverlayFs extends FuseStubFS {
     @Override
     public int link(String from, String to) {
         return op("link", from, () -> {
-            check(C.linkat(backing.rootFd(), relative(from), backing.rootFd(), relative(to), 0), "link");
+            if (C.linkat(backing.rootFd(), relative(from), backing.rootFd(), relative(to), 0) < 0) {
+                if (!publishedCallersNewFile(Libc.errno(), from, callerTid())) {
+                    return -Libc.errno();
+                }
+                check(C.linkat(backing.rootFd(), relative(from), backing.rootFd(), relative(to), 0), "link");
+            }
             return 0;
         });
     }
@@ -384,20 +429,24 @@ public final class OverlayFs extends FuseStubFS {
     public int create(String path, long mode, FuseFileInfo fi) {
         return op("create", path, () -> {
             int flags = fi.flags.get();
+            int tid = callerTid();
             FileStat current = backing.statOrNull(path);
             boolean pendingCreate = !handles.stagedFor(path).isEmpty();
             if (OpenFlags.exclusive(flags) && (current != null || pendingCreate)) {
                 return -Errno.EEXIST;
             }
             WriteKind kind = policy.classify(relative(path), flags, current != null);
-            FuseContext context = getContext();
             if (!kind.staged()) {
-                int fd = backing.open(path, passthroughFlags(flags) | Libc.O_CREAT, (int) mode);
+                int fd = backing.open(path, (flags & ~(Libc.O_NOCTTY | OpenFlags.FMODE_EXEC)) | Libc.O_CREAT, (int) mode);
                 if (current == null) {
                     giveToCaller(path);
                 }
-                return register(new PlainFile(path, context.pid.intValue(), tgid(context), fd, false), fi, true);
+                return openPlain(path, fi, tid, fd, false);
             }
+            if (mustMoveAside(path, tid, true, 0)) {
+                return -Errno.ESTALE;
+            }
+            FuseContext context = getContext();
             Commit.Attributes created = current != null
                     ? attributes(current)
                     : new Commit.Attributes((int) mode, context.uid.intValue(), context.gid.intValue());
@@ -420,33 +469,98 @@ public final class OverlayFs extends FuseStubFS {
                     return -Errno.ENOENT;
                 }
                 if (FileStat.S_ISREG(current.st_mode.intValue())) {
+                    if (mustMoveAside(path, tid, true, 0)) {
+                        return -Errno.ESTALE;
+                    }
                     return register(staged(path, kind, current, attributes(current)), fi, true);
                 }
             }
             boolean executes = OpenFlags.executes(flags);
-            if (executes && handles.onNode(path).stream().anyMatch(StagedWrite.class::isInstance)) {
-                // The kernel would refuse to execute a node open for writing: move the writers'
-                // node away and let the kernel look the name up again.
-                detacher.detach(path);
-                return -Errno.ESTALE;
-            }
-            int fd = backing.open(path, passthroughFlags(flags), 0);
-            int result = register(new PlainFile(path, tid, callers.tgidOf(tid), fd, executes), fi, !executes);
             if (executes) {
+                // Marked before the open is answered, so that lookups arriving meanwhile wait for it.
                 detacher.detach(path);
             }
-            return result;
+            List<StagedWrite> mine = callersStaged(path, tid);
+            if (!executes && !mine.isEmpty()) {
+                // The writer opens the file it is writing by name: it sees its own data, as with stat.
+                int fd = reopen(mine.get(mine.size() - 1).descriptor(), flags);
+                return register(new PlainFile(path, tid, callers.tgidOf(tid), fd), fi, true);
+            }
+            return openPlain(path, fi, tid, backing.open(path, passthroughFlags(flags), 0), executes);
         });
     }
 
-    /** An open of a detached node by its hidden name, as through /proc/PID/exe: read-only. */
+    /** Serves an open from a backing descriptor. */
+    private int openPlain(String path, FuseFileInfo fi, int tid, int fd, boolean executes) throws FsException {
+        PlainFile file;
+        try {
+            file = new PlainFile(path, tid, callers.tgidOf(tid), fd);
+        } catch (FsException e) {
+            C.close(fd);
+            throw e;
+        }
+        if (mustMoveAside(path, tid, false, file.ino())) {
+            file.release();
+            return -Errno.ESTALE;
+        }
+        return register(file, fi, !executes);
+    }
+
+    /**
+     * Keeps one version per node (see {@link HandleTable#wouldMixVersions}): when this open would
+     * mix, the node now at {@code path} is moved aside and the open answered ESTALE, which makes
+     * the kernel look the name up again, once, and so reach a fresh node. Should the retry meet
+     * another newcomer on that fresh node, it goes ahead rather than fail the caller.
+     */
+    private boolean mustMoveAside(String path, int tid, boolean stagedWriter, long ino) throws FsException {
+        if (!handles.wouldMixVersions(path, stagedWriter, ino)) {
+            return false;
+        }
+        if (!retryingThreads.remove(tid)) {
+            retryingThreads.add(tid);
+            detacher.detach(path);
+            return true;
+        }
+        // The retry met another newcomer: wait for the node's other handles to close (a copy
+        // finishing), then share the node only if they are still there.
+        long deadline = System.nanoTime() + SHARE_WAIT_NANOS;
+        while (handles.wouldMixVersions(path, stagedWriter, ino) && System.nanoTime() < deadline) {
+            pause();
+        }
+        if (handles.wouldMixVersions(path, stagedWriter, ino)) {
+            stats.sharedNode();
+            LOG.info("{} is served to readers and writers of different versions on one node", path);
+        }
+        return false;
+    }
+
+    private static void pause() throws FsException {
+        try {
+            Thread.sleep(1);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new FsException(Errno.EINTR, "interrupted");
+        }
+    }
+
+    /**
+     * An open of a detached node by its hidden name. A read is served from the node (as through
+     * /proc/PID/exe); a write, or an open of a node already forgotten, comes from a lookup that
+     * raced the detach, and is sent back to look the name up again.
+     */
     private int openHidden(String path, FuseFileInfo fi, int tid) throws FsException {
         int fd = detacher.descriptorOf(path);
         if (fd < 0 || OpenFlags.writes(fi.flags.get())) {
-            return -Errno.EACCES;
+            retryingThreads.add(tid);
+            return -Errno.ESTALE;
         }
-        int copy = (int) check(C.open("/proc/self/fd/" + fd, Libc.O_RDONLY | Libc.O_CLOEXEC, 0), "reopen");
-        return register(new PlainFile(path, tid, callers.tgidOf(tid), copy, false), fi, true);
+        return register(new PlainFile(path, tid, callers.tgidOf(tid), reopen(fd, Libc.O_RDONLY)), fi, true);
+    }
+
+    /** A new open file description of what {@code fd} refers to, with its own offset and flags. */
+    private static int reopen(int fd, int flags) throws FsException {
+        return (int) check(C.open("/proc/self/fd/" + fd, passthroughFlags(flags) & ~Libc.O_TRUNC | Libc.O_CLOEXEC, 0),
+                "reopen");
     }
 
     private static int passthroughFlags(int flags) {
@@ -458,7 +572,7 @@ public final class OverlayFs extends FuseStubFS {
         int tid = callerTid();
         long baseIno = current == null ? -1 : current.st_ino.longValue();
         return new StagedWrite(path, tid, callers.tgidOf(tid), kind,
-                new StagedWrite.Setup(backing, stats, created, baseIno, durable, privileged));
+                new StagedWrite.Setup(backing, stats, created, baseIno, durable, privileged, detacher::detachNow));
     }
 
     private int tgid(FuseContext context) {

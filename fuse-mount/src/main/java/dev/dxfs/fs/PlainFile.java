@@ -11,16 +11,17 @@ import jnr.ffi.Pointer;
  */
 final class PlainFile extends OpenFile {
     private final int fd;
-    private final boolean executed;
+    private final long ino;
 
-    PlainFile(String nodePath, int openerTid, int openerTgid, int fd, boolean executed) {
+    PlainFile(String nodePath, int openerTid, int openerTgid, int fd) throws FsException {
         super(nodePath, openerTid, openerTgid);
         this.fd = fd;
-        this.executed = executed;
+        this.ino = BackingDir.fstat(fd).st_ino.longValue();
     }
 
-    boolean executed() {
-        return executed;
+    /** The backing inode this handle serves: the version whose pages it may bring into the cache. */
+    long ino() {
+        return ino;
     }
 
     @Override

@@ -8,6 +8,7 @@ import dev.dxfs.policy.Commit;
 import dev.dxfs.policy.WriteKind;
 import dev.dxfs.policy.WriteState;
 import java.io.IOException;
+import java.util.function.Consumer;
 import jnr.ffi.Pointer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,6 +30,8 @@ final class StagedWrite extends OpenFile {
     private final boolean durable;
     private final boolean keepOwner;
     private final WriteState state;
+    /** Told the path of every publish, to move the name's node (and its old pages) aside. */
+    private final Consumer<String> published;
 
     private volatile String target;
     /** The version opened for an in-place edit; read until the first change. -1 otherwise. */
@@ -48,6 +51,7 @@ final class StagedWrite extends OpenFile {
         this.durable = setup.durable();
         this.keepOwner = setup.keepOwner();
         this.created = setup.created();
+        this.published = setup.published();
         this.target = path;
         this.state = WriteState.opened(kind);
         this.baseIno = setup.baseIno();
@@ -61,7 +65,7 @@ final class StagedWrite extends OpenFile {
 
     /** What a staged handle needs besides its path: where it lives and how it publishes. */
     record Setup(BackingDir backing, MountStats stats, Commit.Attributes created, long baseIno,
-            boolean durable, boolean keepOwner) {}
+            boolean durable, boolean keepOwner, Consumer<String> published) {}
 
     String target() {
         return target;
@@ -160,14 +164,34 @@ final class StagedWrite extends OpenFile {
     }
 
     @Override
-    synchronized void flush() throws FsException {
-        settle(state.flush());
+    void flush() throws FsException {
+        announce(settleLocked(false));
     }
 
     @Override
-    synchronized void release() throws FsException {
+    void release() throws FsException {
+        announce(settleLocked(true));
+    }
+
+    /** Publishes the changes of a handle that someone renames while it is still being written. */
+    void publishNow() throws FsException {
+        announce(settleLocked(false));
+    }
+
+    /** Outside the handle's lock: moving the node aside calls back into this handle. */
+    private void announce(String publishedPath) {
+        if (publishedPath != null) {
+            published.accept(publishedPath);
+        }
+    }
+
+    /** Settles a close; returns the path published, or null. */
+    private synchronized String settleLocked(boolean last) throws FsException {
+        if (!last) {
+            return settle(state.flush());
+        }
         try {
-            settle(state.release());
+            return settle(state.release());
         } finally {
             if (temp != null && !tempPublished) {
                 backing.discardTemp(temp);
@@ -177,23 +201,23 @@ final class StagedWrite extends OpenFile {
         }
     }
 
-    /** Publishes the changes of a handle that someone renames while it is still being written. */
-    synchronized void publishNow() throws FsException {
-        settle(state.flush());
-    }
-
-    private void settle(WriteState.Action action) throws FsException {
+    private String settle(WriteState.Action action) throws FsException {
         switch (action) {
-            case PUBLISH -> publish();
+            case PUBLISH -> {
+                return publish();
+            }
             case DISCARD -> {
                 stats.discarded();
                 LOG.debug("discarded the writes to {}: its name was removed while it was open", target);
+                return null;
             }
-            case NOTHING -> {}
+            default -> {
+                return null;
+            }
         }
     }
 
-    private void publish() throws FsException {
+    private String publish() throws FsException {
         String path = target;
         Published steps = new Published(path);
         try {
@@ -213,6 +237,7 @@ final class StagedWrite extends OpenFile {
             LOG.info("concurrent commit: {} replaced a version published by another writer", path);
         }
         baseIno = ino;
+        return path;
     }
 
     private void closeData() {
