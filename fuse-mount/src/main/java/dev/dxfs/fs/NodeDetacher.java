@@ -35,13 +35,13 @@ final class NodeDetacher implements AutoCloseable {
     static final String HIDDEN = "/.dxfs";
     private static final long WAIT_MILLIS = 25;
 
+
     private final String mountPoint;
     private final MountStats stats;
     private final ExecutorService worker;
     private final Set<Integer> ownThreads = ConcurrentHashMap.newKeySet();
     private final ConcurrentHashMap<String, CompletableFuture<Void>> pending = new ConcurrentHashMap<>();
-    /** Hidden node path to a descriptor whose attributes stand for the node. */
-    private final ConcurrentHashMap<String, Integer> hidden = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Hidden> hidden = new ConcurrentHashMap<>();
     /** Hidden names of detaches in progress: their renames reach {@link OverlayFs#rename}. */
     private final Set<String> expected = ConcurrentHashMap.newKeySet();
     private final AtomicLong names = new AtomicLong();
@@ -87,18 +87,14 @@ final class NodeDetacher implements AutoCloseable {
     }
 
     /**
-     * Moves the node now at {@code path} aside before returning: after a commit, so that every
-     * open that starts once the writer's close has returned reaches a fresh node, which serves
-     * the new version only. Called from FLUSH, which holds no libfuse lock on the node.
+     * Moves the node now at {@code path} aside, waiting a little for it: after a commit, so that
+     * the opens that start once the writer's close has returned reach a fresh node, which serves
+     * the new version only. The wait is bounded because an open of the node that is waiting for
+     * this writer to finish holds the node's lock in libfuse until it is answered.
      */
-    void detachNow(String path) {
-        int tid = C.gettid();
-        ownThreads.add(tid);
-        try {
-            move(path);
-        } finally {
-            ownThreads.remove(tid);
-        }
+    void detachSoon(String path) {
+        detach(path);
+        awaitDetach(path, -1);
     }
 
     private void move(String path) {
@@ -137,14 +133,16 @@ final class NodeDetacher implements AutoCloseable {
     }
 
     /** Called from the internal rename: the node is now known by {@code hiddenPath}. */
-    void hidden(String hiddenPath, int descriptor) {
-        hidden.put(hiddenPath, C.dup(descriptor));
+    void hidden(String hiddenPath, String origin, int descriptor) {
+        hidden.put(hiddenPath, new Hidden(origin, C.dup(descriptor)));
     }
 
-    /** A descriptor standing for the hidden node, or -1 when the name is not one of ours. */
-    int descriptorOf(String hiddenPath) {
-        Integer fd = hidden.get(hiddenPath);
-        return fd == null ? -1 : fd;
+    /** A detached node: the name it had, and a descriptor whose attributes stand for it. */
+    record Hidden(String origin, int fd) {}
+
+    /** The detached node known by {@code hiddenPath}, or null when the name is not one of ours. */
+    Hidden hiddenNode(String hiddenPath) {
+        return hidden.get(hiddenPath);
     }
 
     /** The last handle of a hidden node was released: schedules the removal of its name. */
@@ -158,9 +156,9 @@ final class NodeDetacher implements AutoCloseable {
 
     /** Called from the internal unlink: libfuse forgets the hidden name. */
     void forget(String hiddenPath) {
-        Integer fd = hidden.remove(hiddenPath);
-        if (fd != null) {
-            C.close(fd);
+        Hidden node = hidden.remove(hiddenPath);
+        if (node != null) {
+            C.close(node.fd());
         }
     }
 
@@ -171,7 +169,7 @@ final class NodeDetacher implements AutoCloseable {
     @Override
     public void close() {
         worker.shutdownNow();
-        hidden.values().forEach(C::close);
+        hidden.values().forEach(node -> C.close(node.fd()));
         hidden.clear();
     }
 }

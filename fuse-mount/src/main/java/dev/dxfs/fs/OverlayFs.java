@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import jnr.ffi.Pointer;
 import jnr.ffi.Struct;
 import org.slf4j.Logger;
@@ -59,7 +60,9 @@ public final class OverlayFs extends FuseStubFS {
     private final Runnable onInit;
     /** Threads whose open was answered ESTALE: the kernel's one retry comes from the same thread. */
     private final Set<Integer> retryingThreads = ConcurrentHashMap.newKeySet();
-    private static final long SHARE_WAIT_NANOS = 100_000_000L;
+    private final ConcurrentHashMap<Long, String> directories = new ConcurrentHashMap<>();
+    private final AtomicLong directoryIds = new AtomicLong();
+    private static final long SHARE_WAIT_NANOS = 0;
 
     private OverlayFs(BackingDir backing, StagingPolicy policy, MountStats stats, NodeDetacher detacher,
             boolean durable, Runnable onInit) {
@@ -167,11 +170,11 @@ public final class OverlayFs extends FuseStubFS {
             open.get(0).stat(statbuf);
             return 0;
         }
-        int fd = detacher.descriptorOf(path);
-        if (fd < 0) {
+        NodeDetacher.Hidden node = detacher.hiddenNode(path);
+        if (node == null) {
             return -Errno.ENOENT;
         }
-        check(C.fstat(fd, statbuf), "fstat");
+        check(C.fstat(node.fd(), statbuf), "fstat");
         return 0;
     }
 
@@ -405,7 +408,7 @@ public final class OverlayFs extends FuseStubFS {
             return -Errno.EAGAIN;
         }
         OpenFile representative = open.stream().filter(PlainFile.class::isInstance).findFirst().orElse(open.get(0));
-        detacher.hidden(to, representative.descriptor());
+        detacher.hidden(to, from, representative.descriptor());
         handles.nodeRenamed(from, to);
         return 0;
     }
@@ -463,6 +466,11 @@ public final class OverlayFs extends FuseStubFS {
                 return openHidden(path, fi, tid);
             }
             WriteKind kind = policy.classify(relative(path), flags, true);
+            boolean executes = OpenFlags.executes(flags);
+            if (executes) {
+                // Before anything else, so that lookups arriving meanwhile wait for the fresh node.
+                detacher.detach(path);
+            }
             if (kind.staged()) {
                 FileStat current = backing.statOrNull(path);
                 if (current == null) {
@@ -474,11 +482,6 @@ public final class OverlayFs extends FuseStubFS {
                     }
                     return register(staged(path, kind, current, attributes(current)), fi, true);
                 }
-            }
-            boolean executes = OpenFlags.executes(flags);
-            if (executes) {
-                // Marked before the open is answered, so that lookups arriving meanwhile wait for it.
-                detacher.detach(path);
             }
             List<StagedWrite> mine = callersStaged(path, tid);
             if (!executes && !mine.isEmpty()) {
@@ -529,7 +532,8 @@ public final class OverlayFs extends FuseStubFS {
         }
         if (handles.wouldMixVersions(path, stagedWriter, ino)) {
             stats.sharedNode();
-            LOG.info("{} is served to readers and writers of different versions on one node", path);
+            LOG.info("{} is served to readers and writers of different versions on one node ({} {}: {})", path,
+                    stagedWriter ? "writer" : "reader", ino, handles.onNode(path));
         }
         return false;
     }
@@ -544,17 +548,32 @@ public final class OverlayFs extends FuseStubFS {
     }
 
     /**
-     * An open of a detached node by its hidden name. A read is served from the node (as through
-     * /proc/PID/exe); a write, or an open of a node already forgotten, comes from a lookup that
-     * raced the detach, and is sent back to look the name up again.
+     * An open of a detached node by its hidden name: its lookup raced the detach (or it comes
+     * through /proc/PID/exe). A read is served from the node's version; a write is a write of
+     * the name the node had. A node already forgotten sends the caller to look the name up again.
      */
     private int openHidden(String path, FuseFileInfo fi, int tid) throws FsException {
-        int fd = detacher.descriptorOf(path);
-        if (fd < 0 || OpenFlags.writes(fi.flags.get())) {
+        NodeDetacher.Hidden node = detacher.hiddenNode(path);
+        if (node == null) {
+            if (retryingThreads.remove(tid)) {
+                return -Errno.ENOENT;
+            }
             retryingThreads.add(tid);
             return -Errno.ESTALE;
         }
-        return register(new PlainFile(path, tid, callers.tgidOf(tid), reopen(fd, Libc.O_RDONLY)), fi, true);
+        int flags = fi.flags.get();
+        WriteKind kind = policy.classify(relative(node.origin()), flags, true);
+        if (kind.staged()) {
+            FileStat current = backing.statOrNull(node.origin());
+            if (current == null) {
+                return -Errno.ENOENT;
+            }
+            return register(staged(path, node.origin(), kind, current, attributes(current)), fi, true);
+        }
+        if (OpenFlags.writes(flags)) {
+            return openPlain(path, fi, tid, backing.open(node.origin(), passthroughFlags(flags), 0), false);
+        }
+        return register(new PlainFile(path, tid, callers.tgidOf(tid), reopen(node.fd(), Libc.O_RDONLY)), fi, true);
     }
 
     /** A new open file description of what {@code fd} refers to, with its own offset and flags. */
@@ -569,10 +588,16 @@ public final class OverlayFs extends FuseStubFS {
 
     private StagedWrite staged(String path, WriteKind kind, FileStat current, Commit.Attributes created)
             throws FsException {
+        return staged(path, path, kind, current, created);
+    }
+
+    /** A staged write to {@code target} on the node libfuse knows by {@code nodePath}. */
+    private StagedWrite staged(String nodePath, String target, WriteKind kind, FileStat current,
+            Commit.Attributes created) throws FsException {
         int tid = callerTid();
         long baseIno = current == null ? -1 : current.st_ino.longValue();
-        return new StagedWrite(path, tid, callers.tgidOf(tid), kind,
-                new StagedWrite.Setup(backing, stats, created, baseIno, durable, privileged, detacher::detachNow));
+        return new StagedWrite(nodePath, target, tid, callers.tgidOf(tid), kind,
+                new StagedWrite.Setup(backing, stats, created, baseIno, durable, privileged, detacher::detachSoon));
     }
 
     private int tgid(FuseContext context) {
@@ -665,8 +690,27 @@ public final class OverlayFs extends FuseStubFS {
     // ---- directories and the filesystem
 
     @Override
-    public int readdir(String path, Pointer buf, FuseFillDir filler, long offset, FuseFileInfo fi) {
+    public int opendir(String path, FuseFileInfo fi) {
+        long id = directoryIds.incrementAndGet();
+        directories.put(id, path);
+        fi.fh.set(id);
+        return 0;
+    }
+
+    @Override
+    public int releasedir(String path, FuseFileInfo fi) {
+        directories.remove(fi.fh.get());
+        return 0;
+    }
+
+    /** Calls on a handle get no path (flag_nopath): a directory handle remembers its own. */
+    @Override
+    public int readdir(String ignored, Pointer buf, FuseFillDir filler, long offset, FuseFileInfo fi) {
+        String path = directories.get(fi.fh.get());
         return op("readdir", path, () -> {
+            if (path == null) {
+                return -Errno.EBADF;
+            }
             boolean root = path.equals("/");
             for (BackingDir.Entry entry : backing.list(path)) {
                 if (root && entry.name().equals(STAGING_NAME)) {

@@ -25,6 +25,11 @@ final class PlainFile extends OpenFile {
     }
 
     @Override
+    public String toString() {
+        return "plain " + ino;
+    }
+
+    @Override
     long read(Pointer buf, long size, long offset) throws FsException {
         return check(C.pread(fd, buf, size, offset), "read");
     }

@@ -44,8 +44,9 @@ final class StagedWrite extends OpenFile {
     /** Inode of the published version this handle last saw, to count concurrent commits. */
     private long baseIno;
 
-    StagedWrite(String path, int openerTid, int openerTgid, WriteKind kind, Setup setup) throws FsException {
-        super(path, openerTid, openerTgid);
+    StagedWrite(String nodePath, String path, int openerTid, int openerTgid, WriteKind kind, Setup setup)
+            throws FsException {
+        super(nodePath, openerTid, openerTgid);
         this.backing = setup.backing();
         this.stats = setup.stats();
         this.durable = setup.durable();
@@ -66,6 +67,11 @@ final class StagedWrite extends OpenFile {
     /** What a staged handle needs besides its path: where it lives and how it publishes. */
     record Setup(BackingDir backing, MountStats stats, Commit.Attributes created, long baseIno,
             boolean durable, boolean keepOwner, Consumer<String> published) {}
+
+    @Override
+    public String toString() {
+        return "staged " + target;
+    }
 
     String target() {
         return target;
