@@ -137,7 +137,7 @@ public final class Demo {
         try (Stream<Path> paths = Files.walk(root)) {
             paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         } catch (IOException | RuntimeException e) {
-            // Nothing to do: see above.
+            // Left for the system's temp cleaning.
         }
     }
 }

@@ -32,8 +32,8 @@ final class Rustc {
     /** Starts an optimized build of one source file; {@link Build#await} reports its outcome. */
     Build start(Path source, Path output, String... extraArgs) throws IOException {
         List<String> command = new ArrayList<>(List.of(executable.toString(), "-O", "--edition", "2021",
-                // Without symbols nearly every byte of the file is loaded, so a partly written
-                // binary fails to run instead of merely lacking its symbol table.
+                // Without symbols and debug info nearly every byte of the file gets loaded, so a
+                // partly written binary fails to run instead of merely lacking its debug info.
                 "-C", "strip=symbols"));
         command.addAll(List.of(extraArgs));
         command.addAll(List.of("-o", output.toString(), source.toString()));

@@ -28,10 +28,10 @@ final class Scenario {
     }
 
     String describe() {
-        String rounds = " x " + this.rounds + " round" + (this.rounds == 1 ? "" : "s");
+        String each = " x " + rounds + " round" + (rounds == 1 ? "" : "s");
         return instances == 1
-                ? "1 dx-like instance" + rounds + ", running W/server itself (static-site generation)"
-                : instances + " dx-like instances" + rounds + ", one of them running W/server itself (static-site generation)";
+                ? "1 dx-like instance" + each + ", running W/server itself (static-site generation)"
+                : instances + " dx-like instances" + each + ", one of them running W/server itself (static-site generation)";
     }
 
     Tally run(Path outputDir, Path logDir) throws IOException, InterruptedException {

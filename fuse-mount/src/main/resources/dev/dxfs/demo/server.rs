@@ -86,8 +86,8 @@ fn main() {
         .and_then(|a| a.parse::<u64>().ok())
         .unwrap_or(0);
     // A volatile read of the reference hides from the optimizer what it points to, so the sum
-    // is computed from the mapped file rather than folded from the constant. (Not black_box:
-    // that needs a newer rustc than some distributions ship.)
+    // is computed from the mapped file rather than folded from the constant. Sound: it reads a
+    // live local. (Not black_box: that needs a newer rustc than some distributions ship.)
     let blob: &[[u8; PAGE]; PAGES] = unsafe { std::ptr::read_volatile(&&BLOB) };
     let actual = checksum(blob);
     if actual != EXPECTED {
