@@ -1,7 +1,6 @@
 package dev.dxfs.fs;
 
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -46,8 +45,16 @@ final class HandleTable {
         return file;
     }
 
-    Collection<OpenFile> all() {
-        return byId.values();
+    /** Takes every handle out of the table (the daemon is stopping). */
+    List<OpenFile> removeAll() {
+        List<OpenFile> removed = new ArrayList<>();
+        for (Long id : byId.keySet()) {
+            OpenFile file = remove(id);
+            if (file != null) {
+                removed.add(file);
+            }
+        }
+        return removed;
     }
 
     int stagedCount() {
@@ -68,14 +75,14 @@ final class HandleTable {
         return list == null ? List.of() : List.copyOf(list);
     }
 
-    /** The staged writes to {@code path} made by the calling process. */
+    /** The staged writes to {@code path} of the calling process that hold unpublished changes. */
     List<StagedWrite> stagedByCaller(String path, int callerTid, Callers callers) {
         if (stagedByTarget.isEmpty()) {
             return List.of();
         }
         List<StagedWrite> mine = new ArrayList<>();
         for (StagedWrite staged : stagedFor(path)) {
-            if (staged.openedBy(callerTid, callers)) {
+            if (staged.unpublished() && staged.openedBy(callerTid, callers)) {
                 mine.add(staged);
             }
         }
@@ -108,6 +115,16 @@ final class HandleTable {
         return false;
     }
 
+    /** Whether every handle on the node at {@code path} is a staged write. */
+    boolean onlyWritersOn(String path) {
+        for (OpenFile file : byId.values()) {
+            if (path.equals(file.nodePath()) && !(file instanceof StagedWrite)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** libfuse renamed a node: the handles on it, and on nodes below it, follow. */
     void nodeRenamed(String from, String to) {
         for (OpenFile file : byId.values()) {
@@ -127,11 +144,15 @@ final class HandleTable {
 
     /**
      * A name was replaced or removed by someone other than a commit: staged writes to it were
-     * writing a file that no longer has a name, so they will not publish.
+     * writing a file that no longer has a name, so they will not publish, and they no longer
+     * stand for the name (not even for their own process).
      */
     void nameRemoved(String path) {
         for (StagedWrite staged : stagedFor(path)) {
             staged.orphan();
+            synchronized (this) {
+                unindex(path, staged);
+            }
         }
     }
 

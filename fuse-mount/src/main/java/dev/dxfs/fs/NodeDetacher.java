@@ -24,10 +24,10 @@ import org.slf4j.LoggerFactory;
  * through their descriptors. When the last handle of a hidden node is released, the hidden name
  * is unlinked through the mount the same way, so libfuse forgets the node.
  *
- * <p>After an exec the rename must run after the open has been answered (libfuse holds the
- * node's lock until then), on the detacher's own thread; lookups of a name whose detach is in
- * flight wait for it (bounded), so that a writer racing the detach does not land on the busy
- * node. After a commit it runs at once, from the FLUSH that published.
+ * <p>The rename must run after the open (or close) that asked for it has been answered: libfuse
+ * holds the node's lock until then. It runs on the detacher's own thread; lookups of a name
+ * whose detach is in flight wait for it (bounded), so that a writer racing the detach does not
+ * land on the busy node.
  */
 final class NodeDetacher implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(NodeDetacher.class);
@@ -63,7 +63,7 @@ final class NodeDetacher implements AutoCloseable {
         return path.equals(HIDDEN) || path.startsWith(HIDDEN + "/");
     }
 
-    /** Whether the caller is the daemon itself detaching, whose calls through the mount pass freely. */
+    /** Whether the caller is the detacher, whose calls through the mount pass freely. */
     boolean isOwn(int callerTid) {
         return ownThreads.contains(callerTid);
     }
@@ -84,17 +84,6 @@ final class NodeDetacher implements AutoCloseable {
                 done.complete(null);
             }
         });
-    }
-
-    /**
-     * Moves the node now at {@code path} aside, waiting a little for it: after a commit, so that
-     * the opens that start once the writer's close has returned reach a fresh node, which serves
-     * the new version only. The wait is bounded because an open of the node that is waiting for
-     * this writer to finish holds the node's lock in libfuse until it is answered.
-     */
-    void detachSoon(String path) {
-        detach(path);
-        awaitDetach(path, -1);
     }
 
     private void move(String path) {
@@ -133,12 +122,16 @@ final class NodeDetacher implements AutoCloseable {
     }
 
     /** Called from the internal rename: the node is now known by {@code hiddenPath}. */
-    void hidden(String hiddenPath, String origin, int descriptor) {
-        hidden.put(hiddenPath, new Hidden(origin, C.dup(descriptor)));
+    void hidden(String hiddenPath, String origin, int descriptor, boolean published) {
+        hidden.put(hiddenPath, new Hidden(origin, C.dup(descriptor), published));
     }
 
-    /** A detached node: the name it had, and a descriptor whose attributes stand for it. */
-    record Hidden(String origin, int fd) {}
+    /**
+     * A detached node: the name it had, and a descriptor whose attributes stand for it; when
+     * {@code published}, the descriptor is of a published version (an exec's or a reader's),
+     * else of a writer's temp file, which nobody else may read.
+     */
+    record Hidden(String origin, int fd, boolean published) {}
 
     /** The detached node known by {@code hiddenPath}, or null when the name is not one of ours. */
     Hidden hiddenNode(String hiddenPath) {

@@ -15,7 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicBoolean;
 import jnr.ffi.Pointer;
 import jnr.ffi.Struct;
 import org.slf4j.Logger;
@@ -39,11 +39,11 @@ public final class OverlayFs extends FuseStubFS {
     private static final int FILE_INFO_BITS_OFFSET = 20;
     private static final int DIRECT_IO = 1;
     /**
-     * In struct fuse_operations: flag_nullpath_ok (bit 0), flag_nopath (bit 1) and
-     * flag_utime_omit_ok (bit 2). Calls on a handle get no path, so libfuse takes no lock on the
-     * node for them: a FLUSH can move its own node aside, and reads skip a path lookup.
+     * In struct fuse_operations: flag_nullpath_ok (bit 0) and flag_utime_omit_ok (bit 2), so that
+     * UTIME_NOW and UTIME_OMIT reach the daemon. Not flag_nopath: libfuse 2 passes fchmod,
+     * fchown and futimens as calls on the path alone, without the handle.
      */
-    private static final int OPERATION_FLAGS = 1 | 2 | 4;
+    private static final int OPERATION_FLAGS = 1 | 4;
     /** The flags follow the 38 function pointers from getattr to bmap. */
     private static final int OPERATION_FLAGS_OFFSET = 38 * Libc.RUNTIME.addressSize();
     private static final ByteBuffer STAGING_NAME = ByteBuffer.wrap(
@@ -60,9 +60,8 @@ public final class OverlayFs extends FuseStubFS {
     private final Runnable onInit;
     /** Threads whose open was answered ESTALE: the kernel's one retry comes from the same thread. */
     private final Set<Integer> retryingThreads = ConcurrentHashMap.newKeySet();
-    private final ConcurrentHashMap<Long, String> directories = new ConcurrentHashMap<>();
-    private final AtomicLong directoryIds = new AtomicLong();
-    private static final long SHARE_WAIT_NANOS = 0;
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private static final long WRITERS_WAIT_NANOS = 2_000_000_000L;
 
     private OverlayFs(BackingDir backing, StagingPolicy policy, MountStats stats, NodeDetacher detacher,
             boolean durable, Runnable onInit) {
@@ -128,6 +127,11 @@ public final class OverlayFs extends FuseStubFS {
         return getContext().pid.intValue();
     }
 
+    /** A node that has no name in the backing tree: detached by dxfs, or unlinked while open. */
+    private static boolean isHidden(String path) {
+        return NodeDetacher.isHidden(path) || isLibfuseHiding(path);
+    }
+
     private static Pointer memory(Struct struct) {
         return Struct.getMemory(struct);
     }
@@ -138,7 +142,7 @@ public final class OverlayFs extends FuseStubFS {
     public int getattr(String path, FileStat stat) {
         return op("getattr", path, () -> {
             int tid = callerTid();
-            if (NodeDetacher.isHidden(path)) {
+            if (isHidden(path)) {
                 return hiddenStat(path, memory(stat), tid);
             }
             detacher.awaitDetach(path, tid);
@@ -165,9 +169,14 @@ public final class OverlayFs extends FuseStubFS {
             mine.get(mine.size() - 1).stat(statbuf);
             return 0;
         }
-        List<OpenFile> open = handles.onNode(path);
-        if (!open.isEmpty()) {
-            open.get(0).stat(statbuf);
+        OpenFile plain = null;
+        for (OpenFile file : handles.onNode(path)) {
+            if (file instanceof PlainFile && (plain == null || file.openedBy(tid, callers))) {
+                plain = file;
+            }
+        }
+        if (plain != null) {
+            plain.stat(statbuf);
             return 0;
         }
         NodeDetacher.Hidden node = detacher.hiddenNode(path);
@@ -183,12 +192,12 @@ public final class OverlayFs extends FuseStubFS {
      * aside (an exec of the name while it wrote) reaches it by the hidden name.
      */
     private List<StagedWrite> callersStaged(String path, int tid) {
-        if (!NodeDetacher.isHidden(path)) {
+        if (!isHidden(path)) {
             return handles.stagedByCaller(path, tid, callers);
         }
         List<StagedWrite> mine = new ArrayList<>();
         for (OpenFile file : handles.onNode(path)) {
-            if (file instanceof StagedWrite staged && staged.openedBy(tid, callers)) {
+            if (file instanceof StagedWrite staged && staged.unpublished() && staged.openedBy(tid, callers)) {
                 mine.add(staged);
             }
         }
@@ -332,8 +341,8 @@ public final class OverlayFs extends FuseStubFS {
     @Override
     public int unlink(String path) {
         return op("unlink", path, () -> {
-            if (NodeDetacher.isHidden(path)) {
-                if (!detacher.isOwn(callerTid())) {
+            if (isHidden(path)) {
+                if (NodeDetacher.isHidden(path) && !detacher.isOwn(callerTid())) {
                     return -Errno.ENOENT;
                 }
                 detacher.forget(path);
@@ -368,6 +377,9 @@ public final class OverlayFs extends FuseStubFS {
             if (detacher.isDetach(to)) {
                 return hide(from, to);
             }
+            if (isLibfuseHiding(to)) {
+                return keepUnlinkedOpen(from, to);
+            }
             if (NodeDetacher.isHidden(from) || NodeDetacher.isHidden(to)) {
                 return -Errno.EACCES;
             }
@@ -401,6 +413,30 @@ public final class OverlayFs extends FuseStubFS {
         return true;
     }
 
+    /**
+     * libfuse unlinks (or renames over) a name that is still open by renaming it to a
+     * {@code .fuse_hidden} name of its own in the same directory, so that the open node keeps a
+     * path. The backing name goes away at once, as natively; the node becomes a hidden node
+     * served from its handles' descriptors until libfuse unlinks that name at the last release.
+     */
+    private static boolean isLibfuseHiding(String to) {
+        return to.substring(to.lastIndexOf('/') + 1).startsWith(".fuse_hidden");
+    }
+
+    private int keepUnlinkedOpen(String from, String to) throws FsException {
+        List<OpenFile> open = handles.onNode(from);
+        if (!open.isEmpty()) {
+            OpenFile representative = open.stream().filter(PlainFile.class::isInstance).findFirst().orElse(open.get(0));
+            detacher.hidden(to, from, representative.descriptor(), representative instanceof PlainFile);
+        }
+        if (C.unlinkat(backing.rootFd(), relative(from), 0) < 0 && Libc.errno() != Errno.ENOENT) {
+            return -Libc.errno();
+        }
+        handles.nameRemoved(from);
+        handles.nodeRenamed(from, to);
+        return 0;
+    }
+
     /** The internal rename of {@link NodeDetacher}: only the node moves, the backing file stays. */
     private int hide(String from, String to) {
         List<OpenFile> open = handles.onNode(from);
@@ -408,7 +444,7 @@ public final class OverlayFs extends FuseStubFS {
             return -Errno.EAGAIN;
         }
         OpenFile representative = open.stream().filter(PlainFile.class::isInstance).findFirst().orElse(open.get(0));
-        detacher.hidden(to, from, representative.descriptor());
+        detacher.hidden(to, from, representative.descriptor(), representative instanceof PlainFile);
         handles.nodeRenamed(from, to);
         return 0;
     }
@@ -434,11 +470,19 @@ public final class OverlayFs extends FuseStubFS {
             int flags = fi.flags.get();
             int tid = callerTid();
             FileStat current = backing.statOrNull(path);
-            boolean pendingCreate = !handles.stagedFor(path).isEmpty();
-            if (OpenFlags.exclusive(flags) && (current != null || pendingCreate)) {
+            if (OpenFlags.exclusive(flags) && current != null) {
                 return -Errno.EEXIST;
             }
             WriteKind kind = policy.classify(relative(path), flags, current != null);
+            if (kind.staged() && current == null && !OpenFlags.truncates(flags)) {
+                // Lock files and in-place edits must exist for everyone from their creation: the
+                // empty file is created now (exclusively, as asked), the content stays staged.
+                int fd = backing.open(path, Libc.O_WRONLY | Libc.O_CREAT | (flags & Libc.O_EXCL), (int) mode);
+                C.close(fd);
+                giveToCaller(path);
+                current = backing.statOrNull(path);
+                kind = WriteKind.EDIT;
+            }
             if (!kind.staged()) {
                 int fd = backing.open(path, (flags & ~(Libc.O_NOCTTY | OpenFlags.FMODE_EXEC)) | Libc.O_CREAT, (int) mode);
                 if (current == null) {
@@ -462,7 +506,7 @@ public final class OverlayFs extends FuseStubFS {
         return op("open", path, () -> {
             int flags = fi.flags.get();
             int tid = callerTid();
-            if (NodeDetacher.isHidden(path)) {
+            if (isHidden(path)) {
                 return openHidden(path, fi, tid);
             }
             WriteKind kind = policy.classify(relative(path), flags, true);
@@ -519,22 +563,26 @@ public final class OverlayFs extends FuseStubFS {
         if (!handles.wouldMixVersions(path, stagedWriter, ino)) {
             return false;
         }
+        if (!stagedWriter && handles.onlyWritersOn(path)) {
+            // Writers leave a node by closing (a copy finishing): a reader or an exec waits for
+            // them rather than go elsewhere. Never the other way round: an exec leaves its node
+            // only by a detach, which cannot happen while an open of the node is waiting.
+            long deadline = System.nanoTime() + WRITERS_WAIT_NANOS;
+            while (handles.wouldMixVersions(path, false, ino) && System.nanoTime() < deadline) {
+                pause();
+            }
+            if (!handles.wouldMixVersions(path, false, ino)) {
+                return false;
+            }
+        }
         if (!retryingThreads.remove(tid)) {
             retryingThreads.add(tid);
             detacher.detach(path);
             return true;
         }
-        // The retry met another newcomer: wait for the node's other handles to close (a copy
-        // finishing), then share the node only if they are still there.
-        long deadline = System.nanoTime() + SHARE_WAIT_NANOS;
-        while (handles.wouldMixVersions(path, stagedWriter, ino) && System.nanoTime() < deadline) {
-            pause();
-        }
-        if (handles.wouldMixVersions(path, stagedWriter, ino)) {
-            stats.sharedNode();
-            LOG.info("{} is served to readers and writers of different versions on one node ({} {}: {})", path,
-                    stagedWriter ? "writer" : "reader", ino, handles.onNode(path));
-        }
+        stats.sharedNode();
+        LOG.info("{} is served to different versions on one node after its retry ({} against {})", path,
+                stagedWriter ? "a writer" : "a reader", handles.onNode(path));
         return false;
     }
 
@@ -549,20 +597,14 @@ public final class OverlayFs extends FuseStubFS {
 
     /**
      * An open of a detached node by its hidden name: its lookup raced the detach (or it comes
-     * through /proc/PID/exe). A read is served from the node's version; a write is a write of
-     * the name the node had. A node already forgotten sends the caller to look the name up again.
+     * through /proc/PID/exe). A write is a write of the name the node had. A read of an exec's or
+     * reader's node is served from that node's version; a read of a writer's node (which must
+     * not share it) or of a node already forgotten is sent to look the name up again.
      */
     private int openHidden(String path, FuseFileInfo fi, int tid) throws FsException {
         NodeDetacher.Hidden node = detacher.hiddenNode(path);
-        if (node == null) {
-            if (retryingThreads.remove(tid)) {
-                return -Errno.ENOENT;
-            }
-            retryingThreads.add(tid);
-            return -Errno.ESTALE;
-        }
         int flags = fi.flags.get();
-        WriteKind kind = policy.classify(relative(node.origin()), flags, true);
+        WriteKind kind = node == null ? WriteKind.READ : policy.classify(relative(node.origin()), flags, true);
         if (kind.staged()) {
             FileStat current = backing.statOrNull(node.origin());
             if (current == null) {
@@ -570,10 +612,20 @@ public final class OverlayFs extends FuseStubFS {
             }
             return register(staged(path, node.origin(), kind, current, attributes(current)), fi, true);
         }
-        if (OpenFlags.writes(flags)) {
-            return openPlain(path, fi, tid, backing.open(node.origin(), passthroughFlags(flags), 0), false);
+        boolean retry = retryingThreads.remove(tid);
+        if (node != null && node.published() && !OpenFlags.writes(flags)) {
+            return register(new PlainFile(path, tid, callers.tgidOf(tid), reopen(node.fd(), Libc.O_RDONLY)), fi, true);
         }
-        return register(new PlainFile(path, tid, callers.tgidOf(tid), reopen(node.fd(), Libc.O_RDONLY)), fi, true);
+        if (!retry) {
+            // A writer's node, or one already forgotten: the name, looked up again, leads elsewhere.
+            retryingThreads.add(tid);
+            return -Errno.ESTALE;
+        }
+        if (node == null) {
+            return -Errno.ENOENT;
+        }
+        int fd = backing.open(node.origin(), passthroughFlags(flags), 0);
+        return register(new PlainFile(path, tid, callers.tgidOf(tid), fd), fi, true);
     }
 
     /** A new open file description of what {@code fd} refers to, with its own offset and flags. */
@@ -597,7 +649,7 @@ public final class OverlayFs extends FuseStubFS {
         int tid = callerTid();
         long baseIno = current == null ? -1 : current.st_ino.longValue();
         return new StagedWrite(nodePath, target, tid, callers.tgidOf(tid), kind,
-                new StagedWrite.Setup(backing, stats, created, baseIno, durable, privileged, detacher::detachSoon));
+                new StagedWrite.Setup(backing, stats, created, baseIno, durable, privileged, detacher::detach));
     }
 
     private int tgid(FuseContext context) {
@@ -680,6 +732,7 @@ public final class OverlayFs extends FuseStubFS {
             } finally {
                 String node = file.nodePath();
                 if (node != null && NodeDetacher.isHidden(node) && handles.onNode(node).isEmpty()) {
+                    // libfuse removes its own .fuse_hidden names; dxfs removes the ones it made.
                     detacher.released(node);
                 }
             }
@@ -690,27 +743,8 @@ public final class OverlayFs extends FuseStubFS {
     // ---- directories and the filesystem
 
     @Override
-    public int opendir(String path, FuseFileInfo fi) {
-        long id = directoryIds.incrementAndGet();
-        directories.put(id, path);
-        fi.fh.set(id);
-        return 0;
-    }
-
-    @Override
-    public int releasedir(String path, FuseFileInfo fi) {
-        directories.remove(fi.fh.get());
-        return 0;
-    }
-
-    /** Calls on a handle get no path (flag_nopath): a directory handle remembers its own. */
-    @Override
-    public int readdir(String ignored, Pointer buf, FuseFillDir filler, long offset, FuseFileInfo fi) {
-        String path = directories.get(fi.fh.get());
+    public int readdir(String path, Pointer buf, FuseFillDir filler, long offset, FuseFileInfo fi) {
         return op("readdir", path, () -> {
-            if (path == null) {
-                return -Errno.EBADF;
-            }
             boolean root = path.equals("/");
             for (BackingDir.Entry entry : backing.list(path)) {
                 if (root && entry.name().equals(STAGING_NAME)) {
@@ -775,13 +809,15 @@ public final class OverlayFs extends FuseStubFS {
      * off mid-write must not publish a partial file) and frees the descriptors.
      */
     public void close() {
-        discardOpenWrites();
-        detacher.close();
-        backing.close();
+        if (closed.compareAndSet(false, true)) {
+            discardOpenWrites();
+            detacher.close();
+            backing.close();
+        }
     }
 
     private void discardOpenWrites() {
-        for (OpenFile file : handles.all()) {
+        for (OpenFile file : handles.removeAll()) {
             if (file instanceof StagedWrite staged) {
                 staged.orphan();
             }

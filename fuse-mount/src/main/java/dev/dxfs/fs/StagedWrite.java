@@ -81,6 +81,15 @@ final class StagedWrite extends OpenFile {
         target = path;
     }
 
+    /**
+     * Whether this handle holds changes that are not published yet: only then does it answer,
+     * for its own process, for the name (stat, chmod, ...). Once published, the name's file is
+     * the handle's content, and a handle whose RELEASE has not arrived yet must not stand in.
+     */
+    synchronized boolean unpublished() {
+        return state.phase() == WriteState.Phase.DIRTY && !state.orphaned();
+    }
+
     synchronized void orphan() {
         state.orphan();
     }

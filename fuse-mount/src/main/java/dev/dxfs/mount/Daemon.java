@@ -24,7 +24,7 @@ final class Daemon {
     static final String READY = "ready";
     static final String ERROR = "error: ";
     private static final Logger LOG = LoggerFactory.getLogger(Daemon.class);
-    private static final long CLEANUP_SECONDS = 10;
+    private static final long CLEANUP_SECONDS = 2;
 
     private final Path dir;
     private final MountOptions options;
@@ -45,7 +45,7 @@ final class Daemon {
         OverlayFs fs = OverlayFs.over(dir.toString(), dir.toString(), policy, options.durable,
                 () -> announceWhenLive(deviceBefore));
         try (ControlServer control = ControlServer.start(RuntimePaths.socketFor(dir), () -> StatusJson.of(dir, fs))) {
-            Runtime.getRuntime().addShutdownHook(new Thread(this::unmountOnSignal, "dxfs-shutdown"));
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> unmountOnSignal(fs), "dxfs-shutdown"));
             LOG.info("mounting over {} (options {})", dir, fuseOptions());
             fs.mount(dir, true, false, new String[] {"-o", fuseOptions()});
             LOG.info("unmounted {}", dir);
@@ -61,8 +61,6 @@ final class Daemon {
                 // O_TRUNC reaches open() instead of arriving as a separate truncate of the published file.
                 "atomic_o_trunc",
                 "big_writes", "max_write=131072", "max_read=131072",
-                // Unlinked open files need no .fuse_hidden names in the backing tree.
-                "hard_remove",
                 "use_ino",
                 // Every lookup reaches the daemon, so a writer never resolves to a node that an
                 // exec has pinned, and attributes are fresh after link, unlink and rename.
@@ -96,7 +94,12 @@ final class Daemon {
         return Libc.C.stat(path.toString(), stat) < 0 ? -1 : stat.getLong(0);
     }
 
-    private void unmountOnSignal() {
+    /**
+     * A lazy unmount stops new use at once, but the kernel keeps the filesystem alive while a
+     * process still has a file open in it, and then the loop does not end: the open writes are
+     * discarded here, so that nothing half-written is published and no temp file outlives us.
+     */
+    private void unmountOnSignal(OverlayFs fs) {
         if (finished.getCount() == 0) {
             return;
         }
@@ -104,7 +107,10 @@ final class Daemon {
         try {
             new ProcessBuilder("fusermount", "-uz", dir.toString())
                     .redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor();
-            finished.await(CLEANUP_SECONDS, TimeUnit.SECONDS);
+            if (!finished.await(CLEANUP_SECONDS, TimeUnit.SECONDS)) {
+                LOG.info("files are still open in {}: discarding their writes", dir);
+                fs.close();
+            }
         } catch (IOException e) {
             LOG.warn("could not unmount {} at shutdown: {}", dir, e.toString());
         } catch (InterruptedException e) {
