@@ -33,7 +33,14 @@ static struct timespec parse_time(const char *spec) {
     } else {
         char *dot;
         ts.tv_sec = strtol(spec, &dot, 10);
-        ts.tv_nsec = *dot == '.' ? strtol(dot + 1, NULL, 10) : 0;
+        if (*dot == '.') {
+            /* A decimal fraction: ".75" is 750000000 ns. */
+            long scale = 100000000;
+            for (const char *digit = dot + 1; *digit >= '0' && *digit <= '9' && scale > 0; digit++) {
+                ts.tv_nsec += (*digit - '0') * scale;
+                scale /= 10;
+            }
+        }
     }
     return ts;
 }

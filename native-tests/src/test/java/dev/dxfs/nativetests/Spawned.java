@@ -1,0 +1,75 @@
+package dev.dxfs.nativetests;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A process started in the background, so that several run at once. Its output goes to files
+ * (no reader threads to keep up with it); {@link #await} turns it into a {@link Run}.
+ */
+final class Spawned {
+    private final List<String> command;
+    private final Process process;
+    private final Path out;
+    private final Path err;
+
+    private Spawned(List<String> command, Process process, Path out, Path err) {
+        this.command = command;
+        this.process = process;
+        this.out = out;
+        this.err = err;
+    }
+
+    /** Starts {@code command}; its stdout and stderr go to {@code logs/<name>.out} and {@code .err}. */
+    static Spawned start(Path logs, String name, List<String> command) {
+        Path out = logs.resolve(name + ".out");
+        Path err = logs.resolve(name + ".err");
+        try {
+            Files.createDirectories(logs);
+            Process process = new ProcessBuilder(command)
+                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                    .redirectOutput(out.toFile())
+                    .redirectError(err.toFile())
+                    .start();
+            return new Spawned(command, process, out, err);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Waits for the process to end; a process still running after {@code timeout} is killed and fails. */
+    Run await(Duration timeout) {
+        try {
+            if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                process.destroyForcibly().waitFor();
+                throw new AssertionError("still running after " + timeout + ", killed: " + command);
+            }
+            return new Run(command, process.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
+                    Files.readString(err, StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            process.destroyForcibly();
+            throw new AssertionError("interrupted: " + command, e);
+        }
+    }
+
+    /** Kills a process that is still running (cleanup after a failure elsewhere). */
+    void kill() {
+        if (process.isAlive()) {
+            process.destroyForcibly();
+            try {
+                process.waitFor(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}

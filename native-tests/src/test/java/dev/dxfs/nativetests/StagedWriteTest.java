@@ -1,0 +1,423 @@
+package dev.dxfs.nativetests;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.function.LongPredicate;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What a staged write looks like from outside: each test holds descriptors open in an
+ * {@code fsops shell} process while other processes (this JVM, cat, cp, another shell) look at
+ * the same names through the mount.
+ */
+class StagedWriteTest {
+    /** RELEASE reaches the daemon after close(2) has returned; counters it updates lag a little. */
+    private static final Duration RELEASE_WAIT = Duration.ofSeconds(10);
+
+    @Test
+    void filesInTheDirectoryShowThroughAndWrittenFilesStayAfterUnmount() throws IOException {
+        try (MountedDir mounted = MountedDir.create("staged-passthrough")) {
+            Path dir = mounted.dir();
+            Files.writeString(dir.resolve("before.txt"), "written before the mount\n");
+            Files.createDirectories(dir.resolve("sub"));
+            Files.writeString(dir.resolve("sub/deep.txt"), "deep\n");
+            Files.writeString(dir.resolve("replaced.txt"), "old\n");
+            mounted.mount();
+
+            assertThat(Files.readString(dir.resolve("before.txt"))).isEqualTo("written before the mount\n");
+            assertThat(Files.readString(dir.resolve("sub/deep.txt"))).isEqualTo("deep\n");
+            assertThat(names(dir)).contains("before.txt", "sub", "replaced.txt");
+            assertThat(Run.of(List.of("cat", dir.resolve("sub/deep.txt").toString())).ok().out()).isEqualTo("deep\n");
+
+            Files.writeString(dir.resolve("replaced.txt"), "new\n");
+            Files.writeString(dir.resolve("made.txt"), "made through the mount\n");
+            Files.createDirectories(dir.resolve("newdir/inner"));
+            Files.writeString(dir.resolve("newdir/inner/file.txt"), "inner\n");
+            Run.of(List.of("sh", "-c", "printf 'from a shell\\n' > '" + dir.resolve("sub/shell.txt") + "'")).ok();
+            mounted.unmount();
+
+            assertThat(Files.readString(dir.resolve("before.txt"))).isEqualTo("written before the mount\n");
+            assertThat(Files.readString(dir.resolve("replaced.txt"))).isEqualTo("new\n");
+            assertThat(Files.readString(dir.resolve("made.txt"))).isEqualTo("made through the mount\n");
+            assertThat(Files.readString(dir.resolve("newdir/inner/file.txt"))).isEqualTo("inner\n");
+            assertThat(Files.readString(dir.resolve("sub/shell.txt"))).isEqualTo("from a shell\n");
+            assertThat(Files.readString(dir.resolve("sub/deep.txt"))).isEqualTo("deep\n");
+        }
+    }
+
+    @Test
+    void theStagingDirectoryIsHiddenAndLeftWithoutTempFiles() throws IOException {
+        try (MountedDir mounted = MountedDir.create("staged-hidden")) {
+            Path dir = mounted.dir();
+            Files.writeString(dir.resolve("orphan.txt"), "published\n");
+            mounted.mount();
+            try (FsShell shell = FsShell.start()) {
+                // Open writers of every kind, so that the staging directory holds temp files
+                // while it is looked for.
+                int pending = shell.open(dir.resolve("pending.txt"), "wronly|creat|trunc");
+                shell.write(pending, "not yet published\n");
+                int orphan = shell.open(dir.resolve("orphan.txt"), "wronly|trunc");
+                shell.write(orphan, "discarded\n");
+                int republished = shell.open(dir.resolve("twice.txt"), "wronly|creat|trunc");
+                shell.write(republished, "one\n");
+                int copy = shell.dup(republished);
+                shell.close(republished);
+                shell.write(copy, "two\n");
+
+                Run ls = Run.of(List.of("ls", "-a", dir.toString())).ok();
+                assertThat(ls.out().lines()).contains(".", "..", "orphan.txt", "twice.txt").doesNotContain(".dxfs");
+                assertThat(names(dir)).doesNotContain(".dxfs");
+                assertThat(shell.error("stat " + dir.resolve(".dxfs"))).isEqualTo("ENOENT");
+                assertThat(shell.error("open " + dir.resolve(".dxfs") + " rdonly")).isEqualTo("ENOENT");
+                assertThat(shell.error("stat " + dir.resolve(".dxfs/x"))).isEqualTo("ENOENT");
+                assertThat(Files.exists(dir.resolve(".dxfs"))).isFalse();
+
+                Files.delete(dir.resolve("orphan.txt"));
+                shell.close(orphan);
+                shell.close(copy);
+                shell.close(pending);
+            }
+            mounted.unmount();
+
+            Path staging = dir.resolve(".dxfs");
+            if (Files.exists(staging)) {
+                assertThat(names(staging)).as("files left in the backing %s", staging).isEmpty();
+            }
+            assertThat(Files.readString(dir.resolve("twice.txt"))).isEqualTo("one\ntwo\n");
+            assertThat(Files.readString(dir.resolve("pending.txt"))).isEqualTo("not yet published\n");
+            assertThat(Files.exists(dir.resolve("orphan.txt"))).isFalse();
+        }
+    }
+
+    @Test
+    void anOpenWritersDataIsInvisibleUntilItCloses() throws IOException {
+        try (MountedDir mounted = MountedDir.create("staged-invisible")) {
+            Path file = mounted.dir().resolve("data.txt");
+            String old = "old version line\n".repeat(1000);
+            String fresh = "NEW VERSION LINE, LONGER\n".repeat(1500);
+            Files.writeString(file, old);
+            mounted.mount();
+            try (FsShell writer = FsShell.start()) {
+                int fd = writer.open(file, "wronly|trunc");
+                writer.write(fd, fresh.substring(0, fresh.length() / 2));
+
+                assertThat(Files.readString(file)).isEqualTo(old);
+                assertThat(Run.of(List.of("cat", file.toString())).ok().out()).isEqualTo(old);
+                assertThat(Files.size(file)).isEqualTo(old.length());
+
+                writer.write(fd, fresh.substring(fresh.length() / 2));
+                assertThat(Files.readString(file)).isEqualTo(old);
+
+                writer.close(fd);
+                assertThat(Files.readString(file)).isEqualTo(fresh);
+                assertThat(Run.of(List.of("cat", file.toString())).ok().out()).isEqualTo(fresh);
+            }
+        }
+    }
+
+    @Test
+    void anInPlaceEditIsInvisibleUntilCloseAndKeepsTheRestOfTheFile() throws IOException {
+        try (MountedDir mounted = MountedDir.create("staged-edit")) {
+            Path file = mounted.dir().resolve("blocks.txt");
+            String original = "a".repeat(4096) + "b".repeat(4096) + "c".repeat(4096);
+            Files.writeString(file, original);
+            mounted.mount();
+            try (FsShell editor = FsShell.start()) {
+                int fd = editor.open(file, "rdwr");
+                editor.pwrite(fd, 5000, "EDITED");
+                assertThat(new String(editor.pread(fd, 4990, 20), UTF_8)).isEqualTo("bbbbbbbbbbEDITEDbbbb");
+
+                assertThat(Files.readString(file)).isEqualTo(original);
+
+                editor.close(fd);
+                String edited = original.substring(0, 5000) + "EDITED" + original.substring(5006);
+                assertThat(Files.readString(file)).isEqualTo(edited);
+            }
+        }
+    }
+
+    @Test
+    void aReaderKeepsReadingTheVersionItOpened() throws IOException {
+        try (MountedDir mounted = MountedDir.create("staged-reader")) {
+            Path file = mounted.dir().resolve("versioned.txt");
+            byte[] old = numberedLines("old", 30_000);
+            byte[] replacement = numberedLines("replacement", 5_000);
+            Files.write(file, old);
+            mounted.mount();
+            try (FsShell reader = FsShell.start()) {
+                int fd = reader.open(file, "rdonly");
+                byte[] head = reader.read(fd, 1000);
+                assertThat(head).isNotEmpty();
+                assertThat(Arrays.mismatch(head, Arrays.copyOf(old, head.length))).as("first differing byte").isEqualTo(-1);
+
+                Files.write(file, replacement);
+                assertThat(Arrays.mismatch(Files.readAllBytes(file), replacement))
+                        .as("first byte where a new reader differs from the replacement").isEqualTo(-1);
+
+                byte[] rest = reader.readAll(fd);
+                byte[] whole = concat(head, rest);
+                assertThat(whole.length).isEqualTo(old.length);
+                assertThat(Arrays.mismatch(whole, old)).as("first byte where the old reader differs from the old version")
+                        .isEqualTo(-1);
+                reader.close(fd);
+            }
+        }
+    }
+
+    @Test
+    void concurrentAppendsAllLand() throws IOException {
+        int appenders = 4;
+        int lines = 500;
+        try (MountedDir mounted = MountedDir.create("staged-append")) {
+            Path log = mounted.dir().resolve("app.log");
+            Files.writeString(log, "start\n");
+            mounted.mount();
+            String fsops = NativePrograms.c("fsops").toString();
+            List<Spawned> running = new ArrayList<>();
+            try {
+                for (int p = 0; p < appenders; p++) {
+                    running.add(Spawned.start(mounted.scratch(), "appender-" + p,
+                            List.of(fsops, "append", log.toString(), "p" + p, String.valueOf(lines))));
+                }
+                for (Spawned appender : running) {
+                    assertThat(appender.await(Duration.ofMinutes(2)).ok().out().trim())
+                            .isEqualTo("appended " + lines + " errors 0");
+                }
+            } finally {
+                running.forEach(Spawned::kill);
+            }
+
+            List<String> content = Files.readAllLines(log);
+            assertThat(content).hasSize(1 + appenders * lines);
+            assertThat(content.get(0)).isEqualTo("start");
+            Set<String> expected = new HashSet<>();
+            for (int p = 0; p < appenders; p++) {
+                for (int i = 0; i < lines; i++) {
+                    expected.add("p" + p + " " + i);
+                }
+            }
+            assertThat(new HashSet<>(content.subList(1, content.size()))).isEqualTo(expected);
+        }
+    }
+
+    @Test
+    void aWriterSeesItsOwnSizeAndDataThroughItsDescriptor() throws IOException {
+        try (MountedDir mounted = MountedDir.create("staged-own-view")) {
+            mounted.mount();
+            Path file = mounted.dir().resolve("growing.bin");
+            byte[] first = numberedLines("first", 800);
+            byte[] second = numberedLines("second", 300);
+            try (FsShell writer = FsShell.start()) {
+                int fd = writer.open(file, "rdwr|creat|trunc");
+                writer.write(fd, first);
+                assertThat(writer.fstat(fd).size()).isEqualTo(first.length);
+                assertThat(writer.stat(file).size()).as("stat by name in the writing process").isEqualTo(first.length);
+                assertThat(writer.pread(fd, 0, first.length)).isEqualTo(first);
+                // Everyone else still sees the published state: no file yet.
+                assertThat(Files.exists(file)).isFalse();
+
+                writer.write(fd, second);
+                assertThat(writer.fstat(fd).size()).isEqualTo(first.length + second.length);
+                assertThat(writer.pread(fd, first.length, second.length)).isEqualTo(second);
+
+                writer.close(fd);
+            }
+            assertThat(Files.readAllBytes(file)).isEqualTo(concat(first, second));
+        }
+    }
+
+    @Test
+    void aDupedDescriptorPublishesAtEachCloseAndNeverLeaksLaterWrites() throws IOException {
+        try (MountedDir mounted = MountedDir.create("staged-dup")) {
+            mounted.mount();
+            Path file = mounted.dir().resolve("dup.txt");
+            try (FsShell writer = FsShell.start()) {
+                int fd = writer.open(file, "wronly|creat|trunc");
+                writer.write(fd, "first version\n");
+                int copy = writer.dup(fd);
+                writer.close(fd);
+                assertThat(Files.readString(file)).isEqualTo("first version\n");
+
+                try (FsShell reader = FsShell.start()) {
+                    int readerFd = reader.open(file, "rdonly");
+                    for (int i = 0; i < 3; i++) {
+                        writer.write(copy, "later write " + i + "\n");
+                        assertThat(Files.readString(file)).as("after later write %d", i).isEqualTo("first version\n");
+                    }
+                    writer.close(copy);
+                    assertThat(new String(reader.readAll(readerFd), UTF_8))
+                            .as("a reader that opened the first version").isEqualTo("first version\n");
+                }
+                assertThat(Files.readString(file))
+                        .isEqualTo("first version\nlater write 0\nlater write 1\nlater write 2\n");
+            }
+        }
+    }
+
+    @Test
+    void aNewFileGetsItsCreateMode() throws IOException {
+        try (MountedDir mounted = MountedDir.create("staged-create-mode")) {
+            mounted.mount();
+            Path file = mounted.dir().resolve("created.sh");
+            try (FsShell shell = FsShell.start()) {
+                shell.umask(0);
+                int fd = shell.open(file, "wronly|creat|excl", 0750);
+                shell.write(fd, "#!/bin/sh\necho created\n");
+                shell.close(fd);
+                assertThat(shell.stat(file).mode()).isEqualTo(0750);
+            }
+            assertThat(mode(file)).isEqualTo(0750);
+            mounted.unmount();
+            assertThat(mode(file)).as("in the directory after unmount").isEqualTo(0750);
+        }
+    }
+
+    @Test
+    void aTruncatingRewriteKeepsTheModeOfTheReplacedFile() throws IOException {
+        try (MountedDir mounted = MountedDir.create("staged-keep-mode")) {
+            Path file = mounted.dir().resolve("kept.txt");
+            Files.writeString(file, "original\n");
+            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rwxr-xr--"));
+            mounted.mount();
+            try (FsShell shell = FsShell.start()) {
+                shell.umask(0);
+                int fd = shell.open(file, "wronly|creat|trunc", 0600);
+                shell.write(fd, "rewritten\n");
+                shell.close(fd);
+            }
+            assertThat(Files.readString(file)).isEqualTo("rewritten\n");
+            assertThat(mode(file)).isEqualTo(0754);
+        }
+    }
+
+    @Test
+    void cpOfAnExecutableToANewNameKeepsItExecutable() throws IOException {
+        try (MountedDir mounted = MountedDir.create("staged-cp-exec")) {
+            Path tool = mounted.dir().resolve("tool");
+            Files.copy(Path.of("/bin/echo"), tool);
+            Files.setPosixFilePermissions(tool, PosixFilePermissions.fromString("rwxr-xr-x"));
+            mounted.mount();
+            Path copy = mounted.dir().resolve("tool-copy");
+            Run.of(List.of("cp", tool.toString(), copy.toString())).ok();
+
+            assertThat(mode(copy) & 0100).as("owner execute bit of %o", mode(copy)).isEqualTo(0100);
+            assertThat(Files.isExecutable(copy)).isTrue();
+            assertThat(Run.of(List.of(copy.toString(), "copied", "tool", "runs")).ok().out())
+                    .isEqualTo("copied tool runs\n");
+        }
+    }
+
+    @Test
+    void aFileUnlinkedWhileOpenForWritingIsNeverPublished() throws IOException {
+        try (MountedDir mounted = MountedDir.create("staged-unlinked")) {
+            Path file = mounted.dir().resolve("doomed.txt");
+            Files.writeString(file, "published\n");
+            mounted.mount();
+            long discardedBefore = mounted.statusField("discardedWrites");
+            try (FsShell writer = FsShell.start()) {
+                int fd = writer.open(file, "wronly|trunc");
+                writer.write(fd, "never published\n");
+                Files.delete(file);
+                assertThat(Files.exists(file)).isFalse();
+                // The name is gone for the writer too: its descriptor no longer has a name.
+                assertThat(writer.error("stat " + file)).as("stat by name in the writing process").isEqualTo("ENOENT");
+
+                // Natively, writes to an unlinked file still succeed (and vanish).
+                writer.write(fd, "still writable\n");
+                writer.close(fd);
+                assertThat(writer.error("stat " + file)).isEqualTo("ENOENT");
+            }
+            assertThat(Files.exists(file)).isFalse();
+            assertThat(names(mounted.dir())).doesNotContain("doomed.txt");
+            awaitStatus(mounted, "discardedWrites", count -> count > discardedBefore);
+            mounted.unmount();
+            assertThat(Files.exists(file)).as("in the directory after unmount").isFalse();
+        }
+    }
+
+    @Test
+    void statusCountsCommitsAndConcurrentCommits() throws IOException {
+        try (MountedDir mounted = MountedDir.create("staged-status")) {
+            mounted.mount();
+            Path file = mounted.dir().resolve("contended.txt");
+            long commitsBefore = mounted.statusField("commits");
+            Files.writeString(file, "base\n");
+            long commitsAfterFirst = mounted.statusField("commits");
+            assertThat(commitsAfterFirst).isGreaterThan(commitsBefore);
+            long concurrentBefore = mounted.statusField("concurrentCommits");
+
+            try (FsShell a = FsShell.start(); FsShell b = FsShell.start()) {
+                int fa = a.open(file, "wronly|trunc");
+                int fb = b.open(file, "wronly|trunc");
+                assertThat(mounted.statusField("openStagedWriters")).isEqualTo(2);
+                a.write(fa, "from A\n");
+                b.write(fb, "from B\n");
+                a.close(fa);
+                assertThat(Files.readString(file)).isEqualTo("from A\n");
+                b.close(fb);
+                assertThat(Files.readString(file)).as("the last close wins").isEqualTo("from B\n");
+            }
+            assertThat(mounted.statusField("commits")).isGreaterThanOrEqualTo(commitsAfterFirst + 2);
+            assertThat(mounted.statusField("concurrentCommits")).isGreaterThan(concurrentBefore);
+            assertThat(mounted.statusField("errors")).isZero();
+        }
+    }
+
+    // ---- helpers
+
+    private static Set<String> names(Path dir) {
+        try (Stream<Path> list = Files.list(dir)) {
+            return list.map(path -> path.getFileName().toString()).collect(Collectors.toSet());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static int mode(Path file) throws IOException {
+        return (Integer) Files.getAttribute(file, "unix:mode") & 07777;
+    }
+
+    private static byte[] numberedLines(String tag, int count) {
+        StringBuilder text = new StringBuilder();
+        for (int i = 0; i < count; i++) {
+            text.append(tag).append(' ').append(String.format("%06d", i)).append('\n');
+        }
+        return text.toString().getBytes(UTF_8);
+    }
+
+    private static byte[] concat(byte[] a, byte[] b) {
+        byte[] both = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, both, a.length, b.length);
+        return both;
+    }
+
+    /** Waits for a counter that the asynchronous RELEASE updates; fails with the status if it never does. */
+    private static void awaitStatus(MountedDir mounted, String field, LongPredicate condition) {
+        long deadline = System.nanoTime() + RELEASE_WAIT.toNanos();
+        while (!condition.test(mounted.statusField(field))) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError(field + " never changed as expected: " + mounted.status());
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError("interrupted", e);
+            }
+        }
+    }
+}

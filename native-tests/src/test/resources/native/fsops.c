@@ -1,0 +1,230 @@
+/*
+ * fsops: file system calls driven one at a time, so that a test can hold descriptors open in
+ * this process while other processes look at the same files.
+ *
+ *   fsops shell
+ *       Reads one command a line on stdin and answers one line on stdout (flushed), so the test
+ *       knows the call has returned before it goes on. Data travels as hex. Commands:
+ *         open PATH FLAGS [MODE]   FLAGS: '|'-separated rdonly wronly rdwr creat excl trunc append
+ *                                  -> "fd N"
+ *         write FD HEX             -> "wrote N"
+ *         pwrite FD OFFSET HEX     -> "wrote N"
+ *         read FD COUNT            -> "data N HEX"  (one read(2) call)
+ *         pread FD OFFSET COUNT    -> "data N HEX"
+ *         readall FD               -> "data N HEX"  (read(2) until end of file)
+ *         fstat FD / stat PATH     -> "stat size=N mode=OCTAL ino=N nlink=N"
+ *         dup FD                   -> "fd N"
+ *         close FD / unlink PATH   -> "ok"
+ *         umask OCTAL              -> "ok"
+ *         quit
+ *       A failed call answers "err ENAME description".
+ *   fsops append PATH TAG LINES
+ *       Opens PATH with O_WRONLY|O_APPEND|O_CREAT and writes "TAG n\n" for n in 0..LINES-1, one
+ *       write(2) per line. Prints "appended N errors N".
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static void fail(void) {
+    int saved = errno;
+    const char *name = strerrorname_np(saved);
+    printf("err %s %s\n", name ? name : "EUNKNOWN", strerror(saved));
+}
+
+static int parse_flags(const char *text) {
+    int flags = 0;
+    char *copy = strdup(text);
+    for (char *save = NULL, *word = strtok_r(copy, "|", &save); word; word = strtok_r(NULL, "|", &save)) {
+        if (strcmp(word, "rdonly") == 0) flags |= O_RDONLY;
+        else if (strcmp(word, "wronly") == 0) flags |= O_WRONLY;
+        else if (strcmp(word, "rdwr") == 0) flags |= O_RDWR;
+        else if (strcmp(word, "creat") == 0) flags |= O_CREAT;
+        else if (strcmp(word, "excl") == 0) flags |= O_EXCL;
+        else if (strcmp(word, "trunc") == 0) flags |= O_TRUNC;
+        else if (strcmp(word, "append") == 0) flags |= O_APPEND;
+        else {
+            free(copy);
+            return -1;
+        }
+    }
+    free(copy);
+    return flags;
+}
+
+static unsigned char *unhex(const char *hex, size_t *len) {
+    size_t n = strlen(hex) / 2;
+    unsigned char *out = malloc(n + 1);
+    for (size_t i = 0; i < n; i++) {
+        unsigned value;
+        sscanf(hex + 2 * i, "%2x", &value);
+        out[i] = (unsigned char)value;
+    }
+    *len = n;
+    return out;
+}
+
+static void print_data(const unsigned char *data, size_t len) {
+    printf("data %zu ", len);
+    for (size_t i = 0; i < len; i++) {
+        printf("%02x", data[i]);
+    }
+    printf("\n");
+}
+
+static void print_stat(const struct stat *st) {
+    printf("stat size=%lld mode=%o ino=%llu nlink=%llu\n", (long long)st->st_size,
+           (unsigned)(st->st_mode & 07777), (unsigned long long)st->st_ino, (unsigned long long)st->st_nlink);
+}
+
+/* Writes all of data, through write(2) or at offset with pwrite(2) when offset >= 0. */
+static ssize_t write_all(int fd, const unsigned char *data, size_t len, off_t offset) {
+    size_t done = 0;
+    while (done < len) {
+        ssize_t n = offset >= 0 ? pwrite(fd, data + done, len - done, offset + (off_t)done)
+                                : write(fd, data + done, len - done);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            return -1;
+        }
+        done += (size_t)n;
+    }
+    return (ssize_t)done;
+}
+
+static void command(char *line) {
+    char *save = NULL;
+    char *op = strtok_r(line, " \n", &save);
+    char *a = strtok_r(NULL, " \n", &save);
+    char *b = strtok_r(NULL, " \n", &save);
+    char *c = strtok_r(NULL, " \n", &save);
+    if (!op) {
+        printf("err EINVAL empty command\n");
+    } else if (strcmp(op, "open") == 0 && a && b) {
+        int flags = parse_flags(b);
+        if (flags < 0) {
+            printf("err EINVAL bad flags %s\n", b);
+            return;
+        }
+        int fd = open(a, flags, c ? (mode_t)strtoul(c, NULL, 8) : 0644);
+        if (fd < 0) fail(); else printf("fd %d\n", fd);
+    } else if (strcmp(op, "write") == 0 && a) {
+        size_t len;
+        unsigned char *data = unhex(b ? b : "", &len);
+        ssize_t n = write_all(atoi(a), data, len, -1);
+        if (n < 0) fail(); else printf("wrote %zd\n", n);
+        free(data);
+    } else if (strcmp(op, "pwrite") == 0 && a && b) {
+        size_t len;
+        unsigned char *data = unhex(c ? c : "", &len);
+        ssize_t n = write_all(atoi(a), data, len, (off_t)atoll(b));
+        if (n < 0) fail(); else printf("wrote %zd\n", n);
+        free(data);
+    } else if ((strcmp(op, "read") == 0 && a && b) || (strcmp(op, "pread") == 0 && a && b && c)) {
+        int positional = op[0] == 'p';
+        size_t count = (size_t)atoll(positional ? c : b);
+        unsigned char *buf = malloc(count + 1);
+        ssize_t n = positional ? pread(atoi(a), buf, count, (off_t)atoll(b)) : read(atoi(a), buf, count);
+        if (n < 0) fail(); else print_data(buf, (size_t)n);
+        free(buf);
+    } else if (strcmp(op, "readall") == 0 && a) {
+        size_t cap = 1 << 16, len = 0;
+        unsigned char *buf = malloc(cap);
+        for (;;) {
+            if (len == cap) {
+                buf = realloc(buf, cap *= 2);
+            }
+            ssize_t n = read(atoi(a), buf + len, cap - len);
+            if (n < 0 && errno == EINTR) {
+                continue;
+            }
+            if (n < 0) {
+                fail();
+                break;
+            }
+            if (n == 0) {
+                print_data(buf, len);
+                break;
+            }
+            len += (size_t)n;
+        }
+        free(buf);
+    } else if (strcmp(op, "fstat") == 0 && a) {
+        struct stat st;
+        if (fstat(atoi(a), &st) != 0) fail(); else print_stat(&st);
+    } else if (strcmp(op, "stat") == 0 && a) {
+        struct stat st;
+        if (stat(a, &st) != 0) fail(); else print_stat(&st);
+    } else if (strcmp(op, "dup") == 0 && a) {
+        int fd = dup(atoi(a));
+        if (fd < 0) fail(); else printf("fd %d\n", fd);
+    } else if (strcmp(op, "close") == 0 && a) {
+        if (close(atoi(a)) != 0) fail(); else printf("ok\n");
+    } else if (strcmp(op, "unlink") == 0 && a) {
+        if (unlink(a) != 0) fail(); else printf("ok\n");
+    } else if (strcmp(op, "umask") == 0 && a) {
+        umask((mode_t)strtoul(a, NULL, 8));
+        printf("ok\n");
+    } else {
+        printf("err EINVAL unknown command %s\n", op);
+    }
+}
+
+static int shell(void) {
+    char *line = NULL;
+    size_t cap = 0;
+    while (getline(&line, &cap, stdin) > 0) {
+        if (strncmp(line, "quit", 4) == 0) {
+            break;
+        }
+        command(line);
+        fflush(stdout);
+    }
+    free(line);
+    return 0;
+}
+
+static int append(const char *path, const char *tag, long lines) {
+    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT, 0644);
+    if (fd < 0) {
+        perror("fsops: open");
+        printf("appended 0 errors 1\n");
+        return 1;
+    }
+    long appended = 0, errors = 0;
+    char text[256];
+    for (long i = 0; i < lines; i++) {
+        int len = snprintf(text, sizeof text, "%s %ld\n", tag, i);
+        if (write_all(fd, (unsigned char *)text, (size_t)len, -1) != len) {
+            if (errors++ < 5) {
+                perror("fsops: write");
+            }
+        } else {
+            appended++;
+        }
+    }
+    if (close(fd) != 0) {
+        perror("fsops: close");
+        errors++;
+    }
+    printf("appended %ld errors %ld\n", appended, errors);
+    return errors == 0 ? 0 : 1;
+}
+
+int main(int argc, char **argv) {
+    if (argc == 2 && strcmp(argv[1], "shell") == 0) {
+        return shell();
+    }
+    if (argc == 5 && strcmp(argv[1], "append") == 0) {
+        return append(argv[2], argv[3], atol(argv[4]));
+    }
+    fprintf(stderr, "usage: fsops shell | fsops append PATH TAG LINES\n");
+    return 2;
+}
