@@ -5,11 +5,7 @@ import picocli.CommandLine.Command;
 
 /** The dxfs command line. */
 @Command(name = "dxfs", mixinStandardHelpOptions = true, version = "dxfs 0.1.0",
-        description = {
-            "Mounts a FUSE overlay over a build output directory, in place. Every rewrite of a file is",
-            "written to a private temp file and published by an atomic rename when the writer closes it:",
-            "readers see whole versions, running executables keep running, concurrent writers never tear",
-            "a file, and nobody gets ETXTBSY or EPERM for replacing a busy executable."},
+        description = "Mounts a FUSE overlay over a build output directory, in place. Every rewrite of a file is written to a private temp file and published by an atomic rename when the writer closes it: readers see whole versions, running executables keep running, concurrent writers never tear a file, and nobody gets ETXTBSY or EPERM for replacing a busy executable.",
         subcommands = {MountCommand.class, UnmountCommand.class, RunCommand.class, StatusCommand.class,
             DemoCommand.class, DaemonCommand.class},
         footer = {"", "Examples:",

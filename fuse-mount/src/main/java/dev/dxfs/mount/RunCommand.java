@@ -9,9 +9,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "run", description = {
-    "Mount dxfs over DIR, run COMMAND, unmount (also when COMMAND fails or is interrupted),",
-    "and exit with COMMAND's status."},
+@Command(name = "run", mixinStandardHelpOptions = true, description = "Mount dxfs over DIR, run COMMAND, unmount (also when COMMAND fails or is interrupted), and exit with COMMAND's status.",
         footer = {"", "Examples:",
             "  dxfs run target/dx -- dx serve --port 8081",
             "  CARGO_TARGET_DIR=$PWD/target/dx dxfs run target/dx -- cargo build"})

@@ -5,9 +5,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "unmount", aliases = "umount", description = {
-    "Unmount the dxfs mount at DIR and wait for its daemon to finish.",
-    "Writes still open are discarded, never published half-written."},
+@Command(name = "unmount", mixinStandardHelpOptions = true, aliases = "umount", description = "Unmount the dxfs mount at DIR and wait for its daemon to finish. Writes still open are discarded, never published half-written.",
         footer = {"", "Example:", "  dxfs unmount --force target/dx"})
 final class UnmountCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "DIR", description = "The mount point.")
