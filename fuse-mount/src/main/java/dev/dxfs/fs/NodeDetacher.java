@@ -2,6 +2,8 @@ package dev.dxfs.fs;
 
 import static dev.dxfs.fs.Libc.C;
 
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -45,6 +47,13 @@ final class NodeDetacher implements AutoCloseable {
     /** Hidden names of detaches in progress: their renames reach {@link OverlayFs#rename}. */
     private final Set<String> expected = ConcurrentHashMap.newKeySet();
     private final AtomicLong names = new AtomicLong();
+    private static final int REMEMBERED_ORIGINS = 4096;
+    private final Map<String, String> origins = new LinkedHashMap<>(16, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
+            return size() > REMEMBERED_ORIGINS;
+        }
+    };
 
     NodeDetacher(String mountPoint, MountStats stats) {
         this.mountPoint = mountPoint;
@@ -124,6 +133,9 @@ final class NodeDetacher implements AutoCloseable {
     /** Called from the internal rename: the node is now known by {@code hiddenPath}. */
     void hidden(String hiddenPath, String origin, int descriptor, boolean published) {
         hidden.put(hiddenPath, new Hidden(origin, C.dup(descriptor), published));
+        synchronized (origins) {
+            origins.put(hiddenPath, origin);
+        }
     }
 
     /**
@@ -152,6 +164,21 @@ final class NodeDetacher implements AutoCloseable {
         Hidden node = hidden.remove(hiddenPath);
         if (node != null) {
             C.close(node.fd());
+        }
+    }
+
+    /**
+     * The name a hidden node had, also after the node was forgotten: an open whose lookup raced
+     * both the detach and the forgetting still reaches the right name. Remembered for the last
+     * {@value #REMEMBERED_ORIGINS} detaches.
+     */
+    String originOf(String hiddenPath) {
+        Hidden node = hidden.get(hiddenPath);
+        if (node != null) {
+            return node.origin();
+        }
+        synchronized (origins) {
+            return origins.get(hiddenPath);
         }
     }
 

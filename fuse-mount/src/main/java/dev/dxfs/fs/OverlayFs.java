@@ -61,6 +61,10 @@ public final class OverlayFs extends FuseStubFS {
     /** Threads whose open was answered ESTALE: the kernel's one retry comes from the same thread. */
     private final Set<Integer> retryingThreads = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** When each name was last opened by a staged writer. */
+    private final ConcurrentHashMap<String, Long> lastWriteOpen = new ConcurrentHashMap<>();
+    private static final long RECENT_WRITE_NANOS = 5_000_000_000L;
+    private static final int SETTLE_CHECKS = 2;
     private static final long WRITERS_WAIT_NANOS = 2_000_000_000L;
 
     private OverlayFs(BackingDir backing, StagingPolicy policy, MountStats stats, NodeDetacher detacher,
@@ -180,10 +184,17 @@ public final class OverlayFs extends FuseStubFS {
             return 0;
         }
         NodeDetacher.Hidden node = detacher.hiddenNode(path);
-        if (node == null) {
+        if (node != null) {
+            check(C.fstat(node.fd(), statbuf), "fstat");
+            return 0;
+        }
+        // A node already forgotten, reached from a dentry that still pointed at it: the caller
+        // asked about the name, which has a published file.
+        String origin = detacher.originOf(path);
+        if (origin == null) {
             return -Errno.ENOENT;
         }
-        check(C.fstat(node.fd(), statbuf), "fstat");
+        backing.stat(origin, statbuf);
         return 0;
     }
 
@@ -550,7 +561,30 @@ public final class OverlayFs extends FuseStubFS {
             file.release();
             return -Errno.ESTALE;
         }
+        if (executes && recentlyWritten(path)) {
+            settleWriters(path, file.ino());
+        }
         return register(file, fi, !executes);
+    }
+
+    /**
+     * A writer takes write access to the node in the kernel before its OPEN reaches the daemon,
+     * and the kernel refuses an exec of a node that a writer holds (ETXTBSY). On a name that is
+     * being rewritten, an exec lets the writers whose opens are in flight arrive, and waits for
+     * them to finish, before it is answered.
+     */
+    private void settleWriters(String path, long ino) throws FsException {
+        long deadline = System.nanoTime() + WRITERS_WAIT_NANOS;
+        int quiet = 0;
+        while (quiet < SETTLE_CHECKS && System.nanoTime() < deadline) {
+            pause();
+            quiet = handles.wouldMixVersions(path, false, ino) ? 0 : quiet + 1;
+        }
+    }
+
+    private boolean recentlyWritten(String path) {
+        Long at = lastWriteOpen.get(path);
+        return at != null && System.nanoTime() - at < RECENT_WRITE_NANOS;
     }
 
     /**
@@ -603,14 +637,18 @@ public final class OverlayFs extends FuseStubFS {
      */
     private int openHidden(String path, FuseFileInfo fi, int tid) throws FsException {
         NodeDetacher.Hidden node = detacher.hiddenNode(path);
+        String origin = detacher.originOf(path);
+        if (origin == null) {
+            return -Errno.ENOENT;
+        }
         int flags = fi.flags.get();
-        WriteKind kind = node == null ? WriteKind.READ : policy.classify(relative(node.origin()), flags, true);
+        WriteKind kind = policy.classify(relative(origin), flags, true);
         if (kind.staged()) {
-            FileStat current = backing.statOrNull(node.origin());
+            FileStat current = backing.statOrNull(origin);
             if (current == null) {
                 return -Errno.ENOENT;
             }
-            return register(staged(path, node.origin(), kind, current, attributes(current)), fi, true);
+            return register(staged(path, origin, kind, current, attributes(current)), fi, true);
         }
         boolean retry = retryingThreads.remove(tid);
         if (node != null && node.published() && !OpenFlags.writes(flags)) {
@@ -621,10 +659,7 @@ public final class OverlayFs extends FuseStubFS {
             retryingThreads.add(tid);
             return -Errno.ESTALE;
         }
-        if (node == null) {
-            return -Errno.ENOENT;
-        }
-        int fd = backing.open(node.origin(), passthroughFlags(flags), 0);
+        int fd = backing.open(origin, passthroughFlags(flags), 0);
         return register(new PlainFile(path, tid, callers.tgidOf(tid), fd), fi, true);
     }
 
@@ -646,6 +681,7 @@ public final class OverlayFs extends FuseStubFS {
     /** A staged write to {@code target} on the node libfuse knows by {@code nodePath}. */
     private StagedWrite staged(String nodePath, String target, WriteKind kind, FileStat current,
             Commit.Attributes created) throws FsException {
+        lastWriteOpen.put(target, System.nanoTime());
         int tid = callerTid();
         long baseIno = current == null ? -1 : current.st_ino.longValue();
         return new StagedWrite(nodePath, target, tid, callers.tgidOf(tid), kind,
