@@ -48,6 +48,7 @@ final class NodeDetacher implements AutoCloseable {
     private final Set<String> expected = ConcurrentHashMap.newKeySet();
     private final AtomicLong names = new AtomicLong();
     private static final int REMEMBERED_ORIGINS = 4096;
+    private static final long CLOSE_DELAY_SECONDS = 2;
     private final Map<String, String> origins = new LinkedHashMap<>(16, 0.75f, false) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
@@ -163,7 +164,9 @@ final class NodeDetacher implements AutoCloseable {
     void forget(String hiddenPath) {
         Hidden node = hidden.remove(hiddenPath);
         if (node != null) {
-            C.close(node.fd());
+            // A call that looked the node up just before may still be using the descriptor: a
+            // number closed at once could be reused by another file under its feet.
+            CompletableFuture.delayedExecutor(CLOSE_DELAY_SECONDS, TimeUnit.SECONDS).execute(() -> C.close(node.fd()));
         }
     }
 
