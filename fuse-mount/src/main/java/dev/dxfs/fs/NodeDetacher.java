@@ -132,8 +132,9 @@ final class NodeDetacher implements AutoCloseable {
     }
 
     /** Called from the internal rename: the node is now known by {@code hiddenPath}. */
+    /** Takes ownership of {@code descriptor}. */
     void hidden(String hiddenPath, String origin, int descriptor, boolean published) {
-        hidden.put(hiddenPath, new Hidden(origin, C.dup(descriptor), published));
+        hidden.put(hiddenPath, new Hidden(origin, descriptor, published));
         synchronized (origins) {
             origins.put(hiddenPath, origin);
         }

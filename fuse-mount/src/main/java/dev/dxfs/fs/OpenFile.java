@@ -49,8 +49,18 @@ abstract sealed class OpenFile permits PlainFile, StagedWrite {
     /** Fills {@code statbuf} with the attributes this handle's opener should see. */
     abstract void stat(Pointer statbuf) throws FsException;
 
-    /** A descriptor whose attributes stand for the node while it is detached. */
-    abstract int descriptor();
+    /**
+     * A duplicate of the descriptor this handle reads from, owned by the caller, for use beyond
+     * this handle's life (a detached node's attributes); -1 once the handle is released.
+     */
+    abstract int duplicate();
+
+    /** Calls that reach a handle from outside (through its node) after its release fail. */
+    static void requireOpen(boolean released) throws FsException {
+        if (released) {
+            throw new FsException(Errno.ESTALE, "released");
+        }
+    }
 
     /** One close() of a descriptor of this handle. */
     abstract void flush() throws FsException;

@@ -169,18 +169,14 @@ public final class OverlayFs extends FuseStubFS {
             return 0;
         }
         List<StagedWrite> mine = callersStaged(path, tid);
-        if (!mine.isEmpty()) {
-            mine.get(mine.size() - 1).stat(statbuf);
-            return 0;
-        }
         OpenFile plain = null;
         for (OpenFile file : handles.onNode(path)) {
             if (file instanceof PlainFile && (plain == null || file.openedBy(tid, callers))) {
                 plain = file;
             }
         }
-        if (plain != null) {
-            plain.stat(statbuf);
+        OpenFile best = !mine.isEmpty() ? mine.get(mine.size() - 1) : plain;
+        if (best != null && statIfOpen(best, statbuf)) {
             return 0;
         }
         NodeDetacher.Hidden node = detacher.hiddenNode(path);
@@ -196,6 +192,19 @@ public final class OverlayFs extends FuseStubFS {
         }
         backing.stat(origin, statbuf);
         return 0;
+    }
+
+    /** Fills {@code statbuf} from a handle reached through its node, unless it was just released. */
+    private static boolean statIfOpen(OpenFile file, Pointer statbuf) throws FsException {
+        try {
+            file.stat(statbuf);
+            return true;
+        } catch (FsException e) {
+            if (e.errno == Errno.ESTALE) {
+                return false;
+            }
+            throw e;
+        }
     }
 
     /**
@@ -438,7 +447,10 @@ public final class OverlayFs extends FuseStubFS {
         List<OpenFile> open = handles.onNode(from);
         if (!open.isEmpty()) {
             OpenFile representative = open.stream().filter(PlainFile.class::isInstance).findFirst().orElse(open.get(0));
-            detacher.hidden(to, from, representative.descriptor(), representative instanceof PlainFile);
+            int fd = representative.duplicate();
+            if (fd >= 0) {
+                detacher.hidden(to, from, fd, representative instanceof PlainFile);
+            }
         }
         if (C.unlinkat(backing.rootFd(), relative(from), 0) < 0 && Libc.errno() != Errno.ENOENT) {
             return -Libc.errno();
@@ -455,7 +467,11 @@ public final class OverlayFs extends FuseStubFS {
             return -Errno.EAGAIN;
         }
         OpenFile representative = open.stream().filter(PlainFile.class::isInstance).findFirst().orElse(open.get(0));
-        detacher.hidden(to, from, representative.descriptor(), representative instanceof PlainFile);
+        int fd = representative.duplicate();
+        if (fd < 0) {
+            return -Errno.EAGAIN;
+        }
+        detacher.hidden(to, from, fd, representative instanceof PlainFile);
         handles.nodeRenamed(from, to);
         return 0;
     }
@@ -539,10 +555,14 @@ public final class OverlayFs extends FuseStubFS {
                 }
             }
             List<StagedWrite> mine = callersStaged(path, tid);
-            if (!executes && !mine.isEmpty()) {
+            int own = executes || mine.isEmpty() ? -1 : mine.get(mine.size() - 1).duplicate();
+            if (own >= 0) {
                 // The writer opens the file it is writing by name: it sees its own data, as with stat.
-                int fd = reopen(mine.get(mine.size() - 1).descriptor(), flags);
-                return register(new PlainFile(path, tid, callers.tgidOf(tid), fd), fi, true);
+                try {
+                    return register(new PlainFile(path, tid, callers.tgidOf(tid), reopen(own, flags)), fi, true);
+                } finally {
+                    C.close(own);
+                }
             }
             return openPlain(path, fi, tid, backing.open(path, passthroughFlags(flags), 0), executes);
         });

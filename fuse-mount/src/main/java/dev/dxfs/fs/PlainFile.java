@@ -12,6 +12,7 @@ import jnr.ffi.Pointer;
 final class PlainFile extends OpenFile {
     private final int fd;
     private final long ino;
+    private boolean released;
 
     PlainFile(String nodePath, int openerTid, int openerTgid, int fd) throws FsException {
         super(nodePath, openerTid, openerTgid);
@@ -56,20 +57,23 @@ final class PlainFile extends OpenFile {
     }
 
     @Override
-    void stat(Pointer statbuf) throws FsException {
+    synchronized void stat(Pointer statbuf) throws FsException {
+        requireOpen(released);
         check(C.fstat(fd, statbuf), "fstat");
     }
 
     @Override
-    int descriptor() {
-        return fd;
+    synchronized int duplicate() {
+        return released ? -1 : C.dup(fd);
     }
 
     @Override
     void flush() {}
 
+    /** Other calls may still hold this handle (a stat of its node): they see it released. */
     @Override
-    void release() {
+    synchronized void release() {
+        released = true;
         C.close(fd);
     }
 }

@@ -38,6 +38,7 @@ final class StagedWrite extends OpenFile {
     private int sourceFd;
     private TempFile temp;
     private boolean tempPublished;
+    private boolean released;
     private int explicitMode = -1;
     private int explicitUid = -1;
     private int explicitGid = -1;
@@ -145,6 +146,7 @@ final class StagedWrite extends OpenFile {
 
     @Override
     synchronized void stat(Pointer statbuf) throws FsException {
+        requireOpen(released);
         check(C.fstat(dataFd(), statbuf), "fstat");
         FileStat stat = FileStat.of(statbuf);
         int mode = explicitMode >= 0 ? explicitMode : created.mode();
@@ -154,8 +156,8 @@ final class StagedWrite extends OpenFile {
     }
 
     @Override
-    synchronized int descriptor() {
-        return dataFd();
+    synchronized int duplicate() {
+        return released ? -1 : C.dup(dataFd());
     }
 
     /** A chmod by the writer itself: applied when the handle publishes. */
@@ -213,6 +215,7 @@ final class StagedWrite extends OpenFile {
                 temp = null;
             }
             closeData();
+            released = true;
         }
     }
 
