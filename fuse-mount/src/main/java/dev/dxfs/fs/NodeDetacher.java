@@ -11,6 +11,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,6 +50,7 @@ final class NodeDetacher implements AutoCloseable {
     private final AtomicLong names = new AtomicLong();
     private static final int REMEMBERED_ORIGINS = 4096;
     private static final long CLOSE_DELAY_SECONDS = 2;
+    private static final long FORGET_DELAY_SECONDS = 2;
     private final Map<String, String> origins = new LinkedHashMap<>(16, 0.75f, false) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
@@ -152,10 +154,14 @@ final class NodeDetacher implements AutoCloseable {
         return hidden.get(hiddenPath);
     }
 
-    /** The last handle of a hidden node was released: schedules the removal of its name. */
-    void released(String hiddenPath) {
-        worker.execute(() -> {
-            if (C.unlink(mountPoint + hiddenPath) < 0) {
+    /**
+     * The last handle of a hidden node was released: its name is removed a little later, unless
+     * it has handles again by then. A process that looked the node up just before it was moved
+     * may still be about to open it; once libfuse forgets the name, that open would fail.
+     */
+    void released(String hiddenPath, BooleanSupplier unused) {
+        CompletableFuture.delayedExecutor(FORGET_DELAY_SECONDS, TimeUnit.SECONDS, worker).execute(() -> {
+            if (unused.getAsBoolean() && C.unlink(mountPoint + hiddenPath) < 0) {
                 LOG.debug("could not remove hidden node {}: errno {}", hiddenPath, Libc.errno());
             }
         });

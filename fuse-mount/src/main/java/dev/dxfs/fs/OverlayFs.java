@@ -119,6 +119,9 @@ public final class OverlayFs extends FuseStubFS {
         try {
             return op.run();
         } catch (FsException e) {
+            if (LOG.isDebugEnabled()) {
+                LOG.debug("{} {}: {} (errno {})", name, path, e.getMessage(), e.errno);
+            }
             return -e.errno;
         } catch (RuntimeException | Error e) {
             stats.error();
@@ -180,12 +183,12 @@ public final class OverlayFs extends FuseStubFS {
             return 0;
         }
         NodeDetacher.Hidden node = detacher.hiddenNode(path);
-        if (node != null) {
+        if (node != null && node.published()) {
             check(C.fstat(node.fd(), statbuf), "fstat");
             return 0;
         }
-        // A node already forgotten, reached from a dentry that still pointed at it: the caller
-        // asked about the name, which has a published file.
+        // A writer's node (whose temp file nobody else may see), or one already forgotten and
+        // reached from a dentry that still pointed at it: the caller asked about the name.
         String origin = detacher.originOf(path);
         if (origin == null) {
             return -Errno.ENOENT;
@@ -789,7 +792,7 @@ public final class OverlayFs extends FuseStubFS {
                 String node = file.nodePath();
                 if (node != null && NodeDetacher.isHidden(node) && handles.onNode(node).isEmpty()) {
                     // libfuse removes its own .fuse_hidden names; dxfs removes the ones it made.
-                    detacher.released(node);
+                    detacher.released(node, () -> handles.onNode(node).isEmpty());
                 }
             }
             return 0;
@@ -824,30 +827,42 @@ public final class OverlayFs extends FuseStubFS {
 
     // ---- extended attributes
 
+    /** Extended attributes of a hidden node are those of the name it had. */
+    private String xattrPath(String path) throws FsException {
+        if (!isHidden(path)) {
+            return backing.procPath(path);
+        }
+        String origin = detacher.originOf(path);
+        if (origin == null) {
+            throw new FsException(Errno.ENOENT, "xattr of a forgotten node");
+        }
+        return backing.procPath(origin);
+    }
+
     @Override
     public int getxattr(String path, String name, Pointer value, long size) {
-        return op("getxattr", path, () -> (int) check(C.lgetxattr(backing.procPath(path), name, value, size),
+        return op("getxattr", path, () -> (int) check(C.lgetxattr(xattrPath(path), name, value, size),
                 "getxattr"));
     }
 
     @Override
     public int setxattr(String path, String name, Pointer value, long size, int flags) {
         return op("setxattr", path, () -> {
-            check(C.lsetxattr(backing.procPath(path), name, value, size, flags), "setxattr");
+            check(C.lsetxattr(xattrPath(path), name, value, size, flags), "setxattr");
             return 0;
         });
     }
 
     @Override
     public int listxattr(String path, Pointer list, long size) {
-        return op("listxattr", path, () -> (int) check(C.llistxattr(backing.procPath(path), list, size),
+        return op("listxattr", path, () -> (int) check(C.llistxattr(xattrPath(path), list, size),
                 "listxattr"));
     }
 
     @Override
     public int removexattr(String path, String name) {
         return op("removexattr", path, () -> {
-            check(C.lremovexattr(backing.procPath(path), name), "removexattr");
+            check(C.lremovexattr(xattrPath(path), name), "removexattr");
             return 0;
         });
     }

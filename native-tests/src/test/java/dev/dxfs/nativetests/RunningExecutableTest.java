@@ -61,9 +61,6 @@ class RunningExecutableTest {
         }
     }
 
-    // Fails now and then: the open races of a node shared under contention (docs/design.md,
-    // "One version per node"). Run with -Ddxfs.excludedGroups= until they pass reliably.
-    @Tag("contention")
     @Test
     void severalConcurrentCpsReplaceABinaryThatRunsThroughTheMount() throws Exception {
         int writers = 8;
@@ -123,8 +120,8 @@ class RunningExecutableTest {
         }
     }
 
-    // Fails now and then: the open races of a node shared under contention (docs/design.md,
-    // "One version per node"). Run with -Ddxfs.excludedGroups= until they pass reliably.
+    // Fails now and then: an exec and a writer of one name can still meet on one node in the
+    // kernel (docs/design.md, "One version per node"). Run with -Ddxfs.excludedGroups=.
     @Tag("contention")
     @Test
     void concurrentStdFsCopyAndSpawnWhileTheServerRunsThroughTheMount() throws Exception {
