@@ -158,6 +158,14 @@ public final class OverlayFs extends FuseStubFS {
                 mine.get(mine.size() - 1).stat(memory(stat));
                 return 0;
             }
+            // A node serves one version: while it has readers, its attributes (above all its
+            // size, which bounds what the kernel reads through the node's page cache) are those
+            // of their version, not of a newer file published under the name since.
+            for (OpenFile file : handles.onNode(path)) {
+                if (file instanceof PlainFile && statIfOpen(file, memory(stat))) {
+                    return 0;
+                }
+            }
             backing.stat(path, memory(stat));
             return 0;
         });
