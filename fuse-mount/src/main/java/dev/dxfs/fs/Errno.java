@@ -10,13 +10,8 @@ final class Errno {
     static final int EAGAIN = 11;
     static final int EACCES = 13;
     static final int EEXIST = 17;
-    static final int EXDEV = 18;
     static final int EINVAL = 22;
-    static final int ERANGE = 34;
-    static final int ENOSYS = 38;
-    static final int ENODATA = 61;
     static final int ESTALE = 116;
-    static final int EOPNOTSUPP = 95;
 
     private Errno() {}
 }

@@ -65,10 +65,6 @@ final class HandleTable {
         return count;
     }
 
-    boolean hasStaged() {
-        return !stagedByTarget.isEmpty();
-    }
-
     /** The staged writes that will publish to {@code path}. */
     List<StagedWrite> stagedFor(String path) {
         List<StagedWrite> list = stagedByTarget.get(path);

@@ -21,22 +21,13 @@ public interface Libc {
     int O_NOCTTY = 0x100;
     int O_TRUNC = 0x200;
     int O_APPEND = 0x400;
-    int O_NONBLOCK = 0x800;
     int O_DIRECTORY = 0x10000;
     int O_NOFOLLOW = 0x20000;
     int O_CLOEXEC = 0x80000;
-    int O_PATH = 0x200000;
 
     int AT_FDCWD = -100;
     int AT_SYMLINK_NOFOLLOW = 0x100;
     int AT_REMOVEDIR = 0x200;
-    int AT_SYMLINK_FOLLOW = 0x400;
-    int AT_EMPTY_PATH = 0x1000;
-
-    int S_IFMT = 0170000;
-    int S_IFREG = 0100000;
-    int S_IFDIR = 0040000;
-    int S_IFLNK = 0120000;
 
     long FICLONE = 0x40049409L;
 
@@ -117,8 +108,6 @@ public interface Libc {
     int unlink(String path);
 
     int gettid();
-
-    int getpid();
 
     int geteuid();
 

@@ -4,7 +4,9 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
@@ -27,25 +29,44 @@ final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws CliException {
-        Path dir = Mounter.mount(directory, options);
-        Process child = null;
-        Thread cleanup = new Thread(() -> unmountQuietly(dir), "dxfs-run-cleanup");
-        try {
-            child = new ProcessBuilder(command).inheritIO().start();
-            Process started = child;
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                // Interrupted (the terminal's SIGINT reaches the command too): let it end, then unmount.
+        AtomicReference<Path> mounted = new AtomicReference<>();
+        AtomicReference<Process> child = new AtomicReference<>();
+        CountDownLatch mountSettled = new CountDownLatch(1);
+        // Registered before mounting: an interrupt that arrives while the mount comes up waits
+        // for it, so the mount is never left behind.
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            awaitQuietly(mountSettled);
+            Process started = child.get();
+            if (started != null) {
                 awaitQuietly(started);
-                unmountQuietly(dir);
-            }, "dxfs-run-interrupt"));
-            return child.waitFor();
+            }
+            if (mounted.get() != null) {
+                unmountQuietly(mounted.get());
+            }
+        }, "dxfs-run-interrupt"));
+        try {
+            mounted.set(Mounter.mount(directory, options));
+        } finally {
+            mountSettled.countDown();
+        }
+        try {
+            child.set(new ProcessBuilder(command).inheritIO().start());
+            return child.get().waitFor();
         } catch (IOException e) {
             throw new CliException("cannot run " + command.get(0) + ": " + e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return 130;
         } finally {
-            cleanup.run();
+            unmountQuietly(mounted.get());
+        }
+    }
+
+    private static void awaitQuietly(CountDownLatch latch) {
+        try {
+            latch.await(GRACE_SECONDS * 6, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
