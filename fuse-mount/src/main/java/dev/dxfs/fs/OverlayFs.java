@@ -61,6 +61,7 @@ public final class OverlayFs extends FuseStubFS {
     /** Threads whose open was answered ESTALE: the kernel's one retry comes from the same thread. */
     private final Set<Integer> retryingThreads = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final Object[] openLocks = new Object[256];
     /** When each name was last opened by a staged writer. */
     private final ConcurrentHashMap<String, Long> lastWriteOpen = new ConcurrentHashMap<>();
     private static final long RECENT_WRITE_NANOS = 5_000_000_000L;
@@ -76,6 +77,9 @@ public final class OverlayFs extends FuseStubFS {
         this.durable = durable;
         this.privileged = C.geteuid() == 0;
         this.onInit = onInit;
+        for (int i = 0; i < openLocks.length; i++) {
+            openLocks[i] = new Object();
+        }
         Pointer operations = Struct.getMemory(fuseOperations);
         operations.putInt(OPERATION_FLAGS_OFFSET, OPERATION_FLAGS);
     }
@@ -504,7 +508,7 @@ public final class OverlayFs extends FuseStubFS {
 
     @Override
     public int create(String path, long mode, FuseFileInfo fi) {
-        return op("create", path, () -> {
+        return op("create", path, () -> admitting(path, () -> {
             int flags = fi.flags.get();
             int tid = callerTid();
             FileStat current = backing.statOrNull(path);
@@ -536,7 +540,7 @@ public final class OverlayFs extends FuseStubFS {
                     ? attributes(current)
                     : new Commit.Attributes((int) mode, context.uid.intValue(), context.gid.intValue());
             return register(staged(path, kind, current, created), fi, true);
-        });
+        }));
     }
 
     @Override
@@ -545,38 +549,53 @@ public final class OverlayFs extends FuseStubFS {
             int flags = fi.flags.get();
             int tid = callerTid();
             if (isHidden(path)) {
-                return openHidden(path, fi, tid);
+                return admitting(path, () -> openHidden(path, fi, tid));
             }
-            WriteKind kind = policy.classify(relative(path), flags, true);
-            boolean executes = OpenFlags.executes(flags);
-            if (executes) {
-                // Before anything else, so that lookups arriving meanwhile wait for the fresh node.
-                detacher.detach(path);
-            }
-            if (kind.staged()) {
-                FileStat current = backing.statOrNull(path);
-                if (current == null) {
-                    return -Errno.ENOENT;
-                }
-                if (FileStat.S_ISREG(current.st_mode.intValue())) {
-                    if (mustMoveAside(path, tid, true, 0)) {
-                        return -Errno.ESTALE;
-                    }
-                    return register(staged(path, kind, current, attributes(current)), fi, true);
-                }
-            }
-            List<StagedWrite> mine = callersStaged(path, tid);
-            int own = executes || mine.isEmpty() ? -1 : mine.get(mine.size() - 1).duplicate();
-            if (own >= 0) {
-                // The writer opens the file it is writing by name: it sees its own data, as with stat.
-                try {
-                    return register(new PlainFile(path, tid, callers.tgidOf(tid), reopen(own, flags)), fi, true);
-                } finally {
-                    C.close(own);
-                }
-            }
-            return openPlain(path, fi, tid, backing.open(path, passthroughFlags(flags), 0), executes);
+            return admitting(path, () -> openName(path, fi, flags, tid));
         });
+    }
+
+    private int openName(String path, FuseFileInfo fi, int flags, int tid) throws FsException {
+        WriteKind kind = policy.classify(relative(path), flags, true);
+        boolean executes = OpenFlags.executes(flags);
+        if (executes) {
+            // Before anything else, so that lookups arriving meanwhile wait for the fresh node.
+            detacher.detach(path);
+        }
+        if (kind.staged()) {
+            FileStat current = backing.statOrNull(path);
+            if (current == null) {
+                return -Errno.ENOENT;
+            }
+            if (FileStat.S_ISREG(current.st_mode.intValue())) {
+                if (mustMoveAside(path, tid, true, 0)) {
+                    return -Errno.ESTALE;
+                }
+                return register(staged(path, kind, current, attributes(current)), fi, true);
+            }
+        }
+        List<StagedWrite> mine = callersStaged(path, tid);
+        int own = executes || mine.isEmpty() ? -1 : mine.get(mine.size() - 1).duplicate();
+        if (own >= 0) {
+            // The writer opens the file it is writing by name: it sees its own data, as with stat.
+            try {
+                return register(new PlainFile(path, tid, callers.tgidOf(tid), reopen(own, flags)), fi, true);
+            } finally {
+                C.close(own);
+            }
+        }
+        return openPlain(path, fi, tid, backing.open(path, passthroughFlags(flags), 0), executes);
+    }
+
+    /**
+     * Runs an open of {@code path} with the opens of the same name held back: checking that the
+     * node would serve one version and registering the handle must be one step, or two opens
+     * could each miss the other.
+     */
+    private int admitting(String path, Op open) throws FsException {
+        synchronized (openLocks[(path.hashCode() & Integer.MAX_VALUE) % openLocks.length]) {
+            return open.run();
+        }
     }
 
     /** Serves an open from a backing descriptor. */
@@ -642,8 +661,19 @@ public final class OverlayFs extends FuseStubFS {
         }
         if (!retryingThreads.remove(tid)) {
             retryingThreads.add(tid);
-            detacher.detach(path);
+            if (!isHidden(path)) {
+                detacher.detach(path);
+            }
             return true;
+        }
+        // The kernel retries only once: wait for the other handles to close (a copy finishing)
+        // rather than share; share only if they outlast the wait.
+        long deadline = System.nanoTime() + WRITERS_WAIT_NANOS;
+        while (handles.wouldMixVersions(path, stagedWriter, ino) && System.nanoTime() < deadline) {
+            pause();
+        }
+        if (!handles.wouldMixVersions(path, stagedWriter, ino)) {
+            return false;
         }
         stats.sharedNode();
         LOG.info("{} is served to different versions on one node after its retry ({} against {})", path,
@@ -678,6 +708,10 @@ public final class OverlayFs extends FuseStubFS {
             FileStat current = backing.statOrNull(origin);
             if (current == null) {
                 return -Errno.ENOENT;
+            }
+            // The hidden node may be an exec's or a reader's: a writer must not join it.
+            if (mustMoveAside(path, tid, true, 0)) {
+                return -Errno.ESTALE;
             }
             return register(staged(path, origin, kind, current, attributes(current)), fi, true);
         }
