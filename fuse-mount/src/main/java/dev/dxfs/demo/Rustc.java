@@ -45,17 +45,8 @@ final class Rustc {
         return new Build(source, process, log);
     }
 
-    static final class Build {
-        private final Path source;
-        private final Process process;
-        private final Path log;
-
-        private Build(Path source, Process process, Path log) {
-            this.source = source;
-            this.process = process;
-            this.log = log;
-        }
-
+    /** A compiler run in progress, with the log that explains a failure. */
+    record Build(Path source, Process process, Path log) {
         void await() throws IOException, InterruptedException {
             if (process.waitFor() != 0) {
                 throw new IOException("rustc failed on " + source.getFileName() + ":\n"

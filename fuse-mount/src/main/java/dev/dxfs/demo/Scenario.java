@@ -14,18 +14,7 @@ import java.util.concurrent.TimeUnit;
  * Several dx-like instances started together on one output directory, half of them with server
  * variant A and half with B, the last one doing static-site generation (running W/server itself).
  */
-final class Scenario {
-    private final DemoBinaries binaries;
-    private final int instances;
-    private final int rounds;
-    private final Duration serverRunTime;
-
-    Scenario(DemoBinaries binaries, int instances, int rounds, Duration serverRunTime) {
-        this.binaries = binaries;
-        this.instances = instances;
-        this.rounds = rounds;
-        this.serverRunTime = serverRunTime;
-    }
+record Scenario(DemoBinaries binaries, int instances, int rounds, Duration serverRunTime) {
 
     String describe() {
         String each = " x " + rounds + " round" + (rounds == 1 ? "" : "s");

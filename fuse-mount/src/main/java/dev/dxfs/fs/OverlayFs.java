@@ -247,14 +247,32 @@ public final class OverlayFs extends FuseStubFS {
         });
     }
 
+    /** A change made through the caller's own staged writes. */
+    private interface StagedChange {
+        void apply(StagedWrite staged) throws FsException;
+    }
+
+    /**
+     * An attribute change. libfuse 2 sends {@code fchmod}, {@code fchown} and {@code futimens} as
+     * calls on the path alone: when the caller is writing that path, the change is its own and
+     * goes to its staged writes (published with them); otherwise it changes the published file.
+     */
+    private int changeAttributes(String name, String path, StagedChange own, Op published) {
+        return op(name, path, () -> {
+            List<StagedWrite> mine = callersStaged(path, callerTid());
+            if (mine.isEmpty()) {
+                return published.run();
+            }
+            for (StagedWrite staged : mine) {
+                own.apply(staged);
+            }
+            return 0;
+        });
+    }
+
     @Override
     public int chmod(String path, long mode) {
-        return op("chmod", path, () -> {
-            List<StagedWrite> mine = callersStaged(path, callerTid());
-            if (!mine.isEmpty()) {
-                mine.forEach(staged -> staged.setMode((int) mode));
-                return 0;
-            }
+        return changeAttributes("chmod", path, staged -> staged.setMode((int) mode), () -> {
             check(C.fchmodat(backing.rootFd(), relative(path), (int) mode & 07777, 0), "chmod");
             return 0;
         });
@@ -262,12 +280,7 @@ public final class OverlayFs extends FuseStubFS {
 
     @Override
     public int chown(String path, long uid, long gid) {
-        return op("chown", path, () -> {
-            List<StagedWrite> mine = callersStaged(path, callerTid());
-            if (!mine.isEmpty()) {
-                mine.forEach(staged -> staged.setOwner((int) uid, (int) gid));
-                return 0;
-            }
+        return changeAttributes("chown", path, staged -> staged.setOwner((int) uid, (int) gid), () -> {
             check(C.fchownat(backing.rootFd(), relative(path), (int) uid, (int) gid, Libc.AT_SYMLINK_NOFOLLOW),
                     "chown");
             return 0;
@@ -276,15 +289,8 @@ public final class OverlayFs extends FuseStubFS {
 
     @Override
     public int utimens(String path, Timespec[] timespec) {
-        return op("utimens", path, () -> {
-            Pointer times = memory(timespec[0]);
-            List<StagedWrite> mine = callersStaged(path, callerTid());
-            if (!mine.isEmpty()) {
-                for (StagedWrite staged : mine) {
-                    staged.setTimes(times);
-                }
-                return 0;
-            }
+        Pointer times = memory(timespec[0]);
+        return changeAttributes("utimens", path, staged -> staged.setTimes(times), () -> {
             check(C.utimensat(backing.rootFd(), relative(path), times, Libc.AT_SYMLINK_NOFOLLOW), "utimens");
             return 0;
         });

@@ -3,6 +3,7 @@ package dev.dxfs.policy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.Arrays;
 import java.util.List;
 import java.util.regex.PatternSyntaxException;
 import org.junit.jupiter.api.Test;
@@ -10,6 +11,11 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class PathFilterTest {
+    /** The paths, among {@code paths}, that {@code filter} stages, in their order. */
+    private static List<String> staged(PathFilter filter, String... paths) {
+        return Arrays.stream(paths).filter(filter::stages).toList();
+    }
+
     private static PathFilter including(String... globs) {
         return PathFilter.of(List.of(globs), List.of());
     }
@@ -29,11 +35,8 @@ class PathFilterTest {
     void globWithoutSlashMatchesTheFileNameAtAnyDepth() {
         PathFilter filter = including("*.log");
 
-        assertThat(filter.stages("a.log")).isTrue();
-        assertThat(filter.stages("x/a.log")).isTrue();
-        assertThat(filter.stages("x/y/z/a.log")).isTrue();
-        assertThat(filter.stages("a.logx")).isFalse();
-        assertThat(filter.stages("x/a.txt")).isFalse();
+        assertThat(staged(filter, "a.log", "x/a.log", "x/y/z/a.log", "a.logx", "x/a.txt"))
+                .containsExactly("a.log", "x/a.log", "x/y/z/a.log");
     }
 
     // A name-only glob that names a directory does not reach the files inside it.
@@ -41,30 +44,24 @@ class PathFilterTest {
     void globWithoutSlashDoesNotMatchDirectoriesOnThePath() {
         PathFilter filter = including("build");
 
-        assertThat(filter.stages("build")).isTrue();
-        assertThat(filter.stages("x/build")).isTrue();
-        assertThat(filter.stages("build/out.txt")).isFalse();
-        assertThat(filter.stages("a.log/b")).isFalse();
+        assertThat(staged(filter, "build", "x/build", "build/out.txt", "a.log/b"))
+                .containsExactly("build", "x/build");
     }
 
     @Test
     void globWithoutSlashSupportsAlternativesAndClasses() {
         PathFilter filter = including("*.{class,jar}", "[A-Z]*.txt");
 
-        assertThat(filter.stages("out/A.class")).isTrue();
-        assertThat(filter.stages("lib/x.jar")).isTrue();
-        assertThat(filter.stages("doc/Readme.txt")).isTrue();
-        assertThat(filter.stages("doc/readme.txt")).isFalse();
-        assertThat(filter.stages("lib/x.war")).isFalse();
+        assertThat(staged(filter, "out/A.class", "lib/x.jar", "doc/Readme.txt", "doc/readme.txt", "lib/x.war"))
+                .containsExactly("out/A.class", "lib/x.jar", "doc/Readme.txt");
     }
 
     @Test
     void globWithSlashMatchesTheWholeRelativePath() {
         PathFilter filter = including("src/*.java");
 
-        assertThat(filter.stages("src/A.java")).isTrue();
-        assertThat(filter.stages("A.java")).isFalse();
-        assertThat(filter.stages("lib/src/A.java")).isFalse();
+        assertThat(staged(filter, "src/A.java", "A.java", "lib/src/A.java"))
+                .containsExactly("src/A.java");
         // a single '*' stops at a slash
         assertThat(filter.stages("src/pkg/A.java")).isFalse();
     }
@@ -73,21 +70,16 @@ class PathFilterTest {
     void doubleStarCrossesDirectories() {
         PathFilter filter = including("build/**");
 
-        assertThat(filter.stages("build/a")).isTrue();
-        assertThat(filter.stages("build/a/b/c.txt")).isTrue();
-        assertThat(filter.stages("build")).isFalse();
-        assertThat(filter.stages("builds/a")).isFalse();
-        assertThat(filter.stages("x/build/a")).isFalse();
+        assertThat(staged(filter, "build/a", "build/a/b/c.txt", "build", "builds/a", "x/build/a"))
+                .containsExactly("build/a", "build/a/b/c.txt");
     }
 
     @Test
     void doubleStarInsideAPathGlob() {
         PathFilter filter = including("src/**/gen/*.java");
 
-        assertThat(filter.stages("src/a/gen/A.java")).isTrue();
-        assertThat(filter.stages("src/a/b/c/gen/A.java")).isTrue();
-        assertThat(filter.stages("src/a/gen/sub/A.java")).isFalse();
-        assertThat(filter.stages("lib/a/gen/A.java")).isFalse();
+        assertThat(staged(filter, "src/a/gen/A.java", "src/a/b/c/gen/A.java", "src/a/gen/sub/A.java", "lib/a/gen/A.java"))
+                .containsExactly("src/a/gen/A.java", "src/a/b/c/gen/A.java");
     }
 
     // getPathMatcher semantics, unlike .gitignore: "**/" needs at least one directory, so a glob
@@ -103,37 +95,32 @@ class PathFilterTest {
     void doubleStarAloneMatchesEverything() {
         PathFilter filter = including("**");
 
-        assertThat(filter.stages("a")).isTrue();
-        assertThat(filter.stages("a/b/c")).isTrue();
+        assertThat(staged(filter, "a", "a/b/c"))
+                .containsExactly("a", "a/b/c");
     }
 
     @Test
     void includeOnlyStagesJustTheMatchingPaths() {
         PathFilter filter = including("src/**", "*.class");
 
-        assertThat(filter.stages("src/Main.java")).isTrue();
-        assertThat(filter.stages("out/A.class")).isTrue();
-        assertThat(filter.stages("doc/readme.txt")).isFalse();
+        assertThat(staged(filter, "src/Main.java", "out/A.class", "doc/readme.txt"))
+                .containsExactly("src/Main.java", "out/A.class");
     }
 
     @Test
     void excludeOnlyStagesEverythingElse() {
         PathFilter filter = excluding("*.log", "tmp/**");
 
-        assertThat(filter.stages("src/Main.java")).isTrue();
-        assertThat(filter.stages("x/build.log")).isFalse();
-        assertThat(filter.stages("tmp/a/b")).isFalse();
-        assertThat(filter.stages("x/tmp/a")).isTrue();
+        assertThat(staged(filter, "src/Main.java", "x/build.log", "tmp/a/b", "x/tmp/a"))
+                .containsExactly("src/Main.java", "x/tmp/a");
     }
 
     @Test
     void excludeBeatsInclude() {
         PathFilter filter = PathFilter.of(List.of("src/**"), List.of("*.bak", "src/gen/**"));
 
-        assertThat(filter.stages("src/Main.java")).isTrue();
-        assertThat(filter.stages("src/Main.bak")).isFalse();
-        assertThat(filter.stages("src/gen/A.java")).isFalse();
-        assertThat(filter.stages("doc/readme.txt")).isFalse();
+        assertThat(staged(filter, "src/Main.java", "src/Main.bak", "src/gen/A.java", "doc/readme.txt"))
+                .containsExactly("src/Main.java");
         assertThat(PathFilter.of(List.of("*.txt"), List.of("*.txt")).stages("a.txt")).isFalse();
     }
 
