@@ -3,8 +3,9 @@ package dev.dxfs.fs;
 import static dev.dxfs.fs.FsException.check;
 import static dev.dxfs.fs.Libc.C;
 
+import dev.dxfs.fuse.Names;
 import dev.dxfs.policy.StagingArea;
-import java.nio.ByteBuffer;
+import java.lang.ref.Reference;
 import java.util.ArrayList;
 import java.util.List;
 import jnr.ffi.Memory;
@@ -14,8 +15,8 @@ import ru.serce.jnrfuse.struct.FileStat;
 
 /**
  * The directory the overlay is mounted over, reached through a descriptor opened before the
- * mount. Every operation is relative to that descriptor (or to the staging directory's), so the
- * daemon never calls into its own mount for backing I/O. Paths are FUSE paths ("/a/b").
+ * mount, and every file below it through a descriptor of its own ({@link Node}), so the daemon
+ * never calls into its own mount for backing I/O.
  */
 final class BackingDir implements AutoCloseable {
     private static final int DIRENT_NAME_OFFSET = 19;
@@ -37,7 +38,7 @@ final class BackingDir implements AutoCloseable {
      * directory and removes what a crashed daemon left there.
      */
     static BackingDir open(String directory, StagingArea staging) throws FsException {
-        int rootFd = (int) check(C.open(directory, Libc.O_RDONLY | Libc.O_DIRECTORY | Libc.O_CLOEXEC, 0),
+        int rootFd = (int) check(C.open(Names.bytes(directory), Libc.O_RDONLY | Libc.O_DIRECTORY | Libc.O_CLOEXEC, 0),
                 "open " + directory);
         try {
             if (C.mkdirat(rootFd, StagingArea.DIRECTORY, 0700) < 0 && Libc.errno() != Errno.EEXIST) {
@@ -60,19 +61,10 @@ final class BackingDir implements AutoCloseable {
         return rootFd;
     }
 
-    /** "/a/b" becomes "a/b"; the root becomes ".". */
-    static String relative(String path) {
-        return path.length() <= 1 ? "." : path.substring(1);
-    }
-
-    void stat(String path, Pointer statbuf) throws FsException {
-        check(C.fstatat(rootFd, relative(path), statbuf, Libc.AT_SYMLINK_NOFOLLOW), "stat");
-    }
-
-    /** The attributes at {@code path}, or null when nothing is there. */
-    FileStat statOrNull(String path) throws FsException {
+    /** The attributes of {@code name} in directory {@code dirFd}, or null when nothing is there. */
+    static FileStat statOrNull(int dirFd, String name) throws FsException {
         FileStat stat = newStat();
-        if (C.fstatat(rootFd, relative(path), Struct.getMemory(stat), Libc.AT_SYMLINK_NOFOLLOW) < 0) {
+        if (C.fstatat(dirFd, name, Struct.getMemory(stat), Libc.AT_SYMLINK_NOFOLLOW) < 0) {
             int errno = Libc.errno();
             if (errno == Errno.ENOENT || errno == 20 /* ENOTDIR */) {
                 return null;
@@ -94,8 +86,9 @@ final class BackingDir implements AutoCloseable {
         return stat;
     }
 
-    int open(String path, int flags, int mode) throws FsException {
-        return (int) check(C.openat(rootFd, relative(path), flags | Libc.O_CLOEXEC, mode), "open");
+    /** A new open file description of the version {@code node} stands for. */
+    static int reopen(Node node, int flags) throws FsException {
+        return (int) check(C.open(node.procPath(), flags | Libc.O_CLOEXEC, 0), "open");
     }
 
     /** Creates a new private temp file (mode 0600) in the staging directory. */
@@ -141,11 +134,14 @@ final class BackingDir implements AutoCloseable {
             }
             copied += n;
         }
+        // The offsets are freed when collected, and the calls alone do not keep them alive.
+        Reference.reachabilityFence(offIn);
+        Reference.reachabilityFence(offOut);
     }
 
-    /** Atomically replaces {@code path} by the temp file. */
-    void publish(TempFile temp, String path) throws FsException {
-        check(C.renameat(stagingFd, temp.name(), rootFd, relative(path)), "rename");
+    /** Atomically replaces {@code name} in directory {@code dirFd} by the temp file. */
+    void publish(TempFile temp, int dirFd, String name) throws FsException {
+        check(C.renameat(stagingFd, temp.name(), dirFd, name), "rename");
     }
 
     void discardTemp(TempFile temp) {
@@ -153,11 +149,9 @@ final class BackingDir implements AutoCloseable {
         C.unlinkat(stagingFd, temp.name(), 0);
     }
 
-    /** Syncs the directory that holds {@code path}, so that a rename in it is durable. */
-    void syncParent(String path) throws FsException {
-        int slash = path.lastIndexOf('/');
-        String parent = slash <= 0 ? "/" : path.substring(0, slash);
-        int fd = open(parent, Libc.O_RDONLY | Libc.O_DIRECTORY, 0);
+    /** Syncs a directory, so that a rename in it is durable. */
+    static void syncDirectory(int dirFd) throws FsException {
+        int fd = openDirectory(dirFd);
         try {
             check(C.fsync(fd), "fsync directory");
         } finally {
@@ -165,16 +159,18 @@ final class BackingDir implements AutoCloseable {
         }
     }
 
-    int stagingFd() {
-        return stagingFd;
+    /** A readable descriptor of the directory {@code dirFd} refers to (which may be O_PATH). */
+    static int openDirectory(int dirFd) throws FsException {
+        return (int) check(C.openat(dirFd, ".", Libc.O_RDONLY | Libc.O_DIRECTORY | Libc.O_CLOEXEC, 0),
+                "open directory");
     }
 
-    /** One directory entry: the raw name bytes (NUL-terminated) and the d_type. */
-    record Entry(ByteBuffer name, int type) {}
+    /** One directory entry: the raw name bytes, the inode number and the d_type. */
+    record Entry(byte[] name, long ino, int type) {}
 
-    /** Lists a directory. */
-    List<Entry> list(String path) throws FsException {
-        int fd = open(path, Libc.O_RDONLY | Libc.O_DIRECTORY, 0);
+    /** Lists the directory {@code dirFd} refers to. */
+    static List<Entry> list(int dirFd) throws FsException {
+        int fd = openDirectory(dirFd);
         Pointer dir = C.fdopendir(fd);
         if (dir == null) {
             int errno = Libc.errno();
@@ -185,21 +181,14 @@ final class BackingDir implements AutoCloseable {
             List<Entry> entries = new ArrayList<>();
             for (Pointer entry = C.readdir(dir); entry != null; entry = C.readdir(dir)) {
                 int length = (int) entry.indexOf(DIRENT_NAME_OFFSET, (byte) 0);
-                ByteBuffer name = ByteBuffer.allocateDirect(length + 1);
-                byte[] bytes = new byte[length];
-                entry.get(DIRENT_NAME_OFFSET, bytes, 0, length);
-                name.put(bytes).put((byte) 0).flip();
-                entries.add(new Entry(name, entry.getByte(DIRENT_TYPE_OFFSET)));
+                byte[] name = new byte[length];
+                entry.get(DIRENT_NAME_OFFSET, name, 0, length);
+                entries.add(new Entry(name, entry.getLong(0), entry.getByte(DIRENT_TYPE_OFFSET)));
             }
             return entries;
         } finally {
             C.closedir(dir);
         }
-    }
-
-    /** The /proc path of {@code path} for the calls that have no *at form (xattrs). */
-    String procPath(String path) {
-        return "/proc/self/fd/" + rootFd + (path.length() <= 1 ? "" : path);
     }
 
     private void sweepLeftovers() throws FsException {

@@ -3,12 +3,15 @@ package dev.dxfs.fs;
 import jnr.ffi.LibraryLoader;
 import jnr.ffi.Pointer;
 import jnr.ffi.Runtime;
+import jnr.ffi.annotations.Encoding;
 
 /**
  * The C library calls the daemon makes. Every path operation is relative to a directory file
  * descriptor, so the backing tree is reached through the descriptor opened before the mount and
- * never through the mount itself. Buffers are the ones FUSE hands over: no copies.
+ * never through the mount itself. Buffers are the ones FUSE hands over: no copies. Strings are
+ * byte strings, one char per byte ({@link dev.dxfs.fuse.Names}).
  */
+@Encoding("ISO-8859-1")
 public interface Libc {
     Libc C = LibraryLoader.create(Libc.class).failImmediately().load("c");
     Runtime RUNTIME = Runtime.getRuntime(C);
@@ -19,15 +22,16 @@ public interface Libc {
     int O_CREAT = 0x40;
     int O_EXCL = 0x80;
     int O_NOCTTY = 0x100;
-    int O_TRUNC = 0x200;
-    int O_APPEND = 0x400;
     int O_DIRECTORY = 0x10000;
     int O_NOFOLLOW = 0x20000;
     int O_CLOEXEC = 0x80000;
+    int O_PATH = 0x200000;
 
     int AT_FDCWD = -100;
     int AT_SYMLINK_NOFOLLOW = 0x100;
     int AT_REMOVEDIR = 0x200;
+    int AT_SYMLINK_FOLLOW = 0x400;
+    int AT_EMPTY_PATH = 0x1000;
 
     long FICLONE = 0x40049409L;
 
@@ -38,8 +42,6 @@ public interface Libc {
     int close(int fd);
 
     int dup(int fd);
-
-    long pread(int fd, Pointer buf, long count, long offset);
 
     long pwrite(int fd, Pointer buf, long count, long offset);
 
@@ -61,7 +63,7 @@ public interface Libc {
 
     long readlinkat(int dirfd, String path, Pointer buf, long bufsiz);
 
-    int fchmodat(int dirfd, String path, int mode, int flags);
+    int chmod(String path, int mode);
 
     int fchownat(int dirfd, String path, int uid, int gid, int flags);
 
@@ -97,17 +99,19 @@ public interface Libc {
 
     int lremovexattr(String path, String name);
 
+    long getxattr(String path, String name, Pointer value, long size);
+
+    int setxattr(String path, String name, Pointer value, long size, int flags);
+
+    long listxattr(String path, Pointer list, long size);
+
+    int removexattr(String path, String name);
+
     Pointer fdopendir(int fd);
 
     Pointer readdir(Pointer dir);
 
     int closedir(Pointer dir);
-
-    int rename(String oldpath, String newpath);
-
-    int unlink(String path);
-
-    int gettid();
 
     int geteuid();
 

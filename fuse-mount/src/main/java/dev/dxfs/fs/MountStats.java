@@ -9,7 +9,7 @@ public final class MountStats {
     private final AtomicLong bytesStaged = new AtomicLong();
     private final AtomicLong discarded = new AtomicLong();
     private final AtomicLong errors = new AtomicLong();
-    private final AtomicLong detaches = new AtomicLong();
+    private final AtomicLong retries = new AtomicLong();
     private final AtomicLong sharedNodes = new AtomicLong();
 
     void committed(boolean concurrent) {
@@ -31,8 +31,8 @@ public final class MountStats {
         errors.incrementAndGet();
     }
 
-    void detached() {
-        detaches.incrementAndGet();
+    void retried() {
+        retries.incrementAndGet();
     }
 
     void sharedNode() {
@@ -59,8 +59,9 @@ public final class MountStats {
         return errors.get();
     }
 
-    public long detaches() {
-        return detaches.get();
+    /** Opens sent back to look their name up again, because their node served another version. */
+    public long retries() {
+        return retries.get();
     }
 
     /** Opens that had to share a node with another version after their one retry. */

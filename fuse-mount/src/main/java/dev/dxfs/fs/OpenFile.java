@@ -4,27 +4,22 @@ import jnr.ffi.Pointer;
 
 /**
  * One open of a regular file through the mount: what a FUSE file handle stands for. Every read,
- * write and attribute call on the handle goes to its own descriptor, never back through a path,
+ * write and attribute call on the handle goes to its own descriptor, never back through a name,
  * so a handle keeps the version it opened.
  */
 abstract sealed class OpenFile permits PlainFile, StagedWrite {
+    private final Node node;
     private final int openerTid;
     private final int openerTgid;
-    /** The path libfuse knows this handle's node by; it follows renames, detaches included. */
-    private volatile String nodePath;
 
-    OpenFile(String nodePath, int openerTid, int openerTgid) {
-        this.nodePath = nodePath;
+    OpenFile(Node node, int openerTid, int openerTgid) {
+        this.node = node;
         this.openerTid = openerTid;
         this.openerTgid = openerTgid;
     }
 
-    String nodePath() {
-        return nodePath;
-    }
-
-    void moveNode(String path) {
-        nodePath = path;
+    Node node() {
+        return node;
     }
 
     /** Whether the calling thread belongs to the process that opened this handle. */
@@ -32,11 +27,13 @@ abstract sealed class OpenFile permits PlainFile, StagedWrite {
         return callerTid == openerTid || callers.tgidOf(callerTid) == openerTgid;
     }
 
-    int openerTgid() {
-        return openerTgid;
+    /** Something that answers a read from a descriptor, while the handle keeps it open. */
+    interface ReadReply {
+        void from(int fd);
     }
 
-    abstract long read(Pointer buf, long size, long offset) throws FsException;
+    /** Answers a read with this handle's data. */
+    abstract void read(ReadReply reply);
 
     abstract long write(Pointer buf, long size, long offset) throws FsException;
 
@@ -48,12 +45,6 @@ abstract sealed class OpenFile permits PlainFile, StagedWrite {
 
     /** Fills {@code statbuf} with the attributes this handle's opener should see. */
     abstract void stat(Pointer statbuf) throws FsException;
-
-    /**
-     * A duplicate of the descriptor this handle reads from, owned by the caller, for use beyond
-     * this handle's life (a detached node's attributes); -1 once the handle is released.
-     */
-    abstract int duplicate();
 
     /** Calls that reach a handle from outside (through its node) after its release fail. */
     static void requireOpen(boolean released) throws FsException {

@@ -1,106 +1,102 @@
 package dev.dxfs.fs;
 
-import static dev.dxfs.fs.BackingDir.relative;
 import static dev.dxfs.fs.FsException.check;
 import static dev.dxfs.fs.Libc.C;
 
+import dev.dxfs.fs.BackingDir.TempFile;
+import dev.dxfs.fs.NodeTable.Binding;
+import dev.dxfs.fuse.FileInfo;
+import dev.dxfs.fuse.Filesystem;
+import dev.dxfs.fuse.Names;
+import dev.dxfs.fuse.Request;
+import dev.dxfs.fuse.SetAttr;
 import dev.dxfs.policy.Commit;
 import dev.dxfs.policy.OpenFlags;
 import dev.dxfs.policy.StagingArea;
 import dev.dxfs.policy.StagingPolicy;
 import dev.dxfs.policy.WriteKind;
 import java.io.IOException;
-import java.nio.ByteBuffer;
+import java.lang.ref.Reference;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
-import java.util.Set;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import jnr.ffi.Pointer;
-import jnr.ffi.Struct;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import ru.serce.jnrfuse.FuseFillDir;
-import ru.serce.jnrfuse.FuseStubFS;
 import ru.serce.jnrfuse.struct.FileStat;
-import ru.serce.jnrfuse.struct.FuseContext;
-import ru.serce.jnrfuse.struct.FuseFileInfo;
-import ru.serce.jnrfuse.struct.Statvfs;
-import ru.serce.jnrfuse.struct.Timespec;
 
 /**
- * The FUSE callbacks. Each one finds its handle or path, makes one backing call and answers
- * with its result or errno; the decisions live in the policy module, the staged-write I/O in
- * {@link StagedWrite}, the busy-node trick in {@link NodeDetacher}.
+ * The FUSE requests. Each finds its node or handle, makes its backing calls relative to the
+ * node's descriptor and answers; the decisions live in the policy module, the staged-write I/O
+ * in {@link StagedWrite}, which nodes the kernel gets in {@link NodeTable}.
+ *
+ * <p>One version per node: the kernel keeps one page cache, one size and one write ban per node,
+ * so a node never serves readers (or an exec) and staged writers together. An open that would
+ * mix them is answered ESTALE; the kernel then looks the name up again, once, and that lookup
+ * gets a node of its own.
  */
-public final class OverlayFs extends FuseStubFS {
+public final class OverlayFs implements Filesystem {
     private static final Logger LOG = LoggerFactory.getLogger(OverlayFs.class);
-    /** In struct fuse_file_info, the bit field that jnr-fuse maps at the wrong offset. */
-    private static final int FILE_INFO_BITS_OFFSET = 20;
-    private static final int DIRECT_IO = 1;
-    /**
-     * In struct fuse_operations: flag_nullpath_ok (bit 0) and flag_utime_omit_ok (bit 2), so that
-     * UTIME_NOW and UTIME_OMIT reach the daemon. Not flag_nopath: libfuse 2 passes fchmod,
-     * fchown and futimens as calls on the path alone, without the handle.
-     */
-    private static final int OPERATION_FLAGS = 1 | 4;
-    /** The flags follow the 38 function pointers from getattr to bmap. */
-    private static final int OPERATION_FLAGS_OFFSET = 38 * Libc.RUNTIME.addressSize();
-    private static final ByteBuffer STAGING_NAME = ByteBuffer.wrap(
-            (StagingArea.DIRECTORY + "\0").getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+    private static final int EXECUTE_BITS = 0111;
+    private static final int PERMISSION_BITS = 07777;
+    private static final long UTIME_NOW = (1L << 30) - 1;
+    private static final long UTIME_OMIT = (1L << 30) - 2;
+    private static final int STATVFS_SIZE = 112;
+    private static final int PATH_MAX = 4096;
+    private static final int STAT_MODE = 24;
+    private static final int STAT_UID = 28;
+    private static final int STAT_GID = 32;
+    private static final int STAT_SIZE_FIELD = 48;
+    private static final int STAT_ATIME = 72;
+    private static final int STAT_MTIME = 88;
+    private static final byte[] STAGING_NAME = StagingArea.DIRECTORY.getBytes(StandardCharsets.ISO_8859_1);
 
     private final BackingDir backing;
+    private final NodeTable nodes;
     private final StagingPolicy policy;
     private final HandleTable handles = new HandleTable();
+    private final Map<Long, Listing> listings = new ConcurrentHashMap<>();
+    private final AtomicLong listingIds = new AtomicLong();
     private final Callers callers = new Callers();
-    private final MountStats stats;
-    private final NodeDetacher detacher;
+    private final MountStats stats = new MountStats();
     private final boolean durable;
     private final boolean privileged;
     private final Runnable onInit;
-    /** Threads whose open was answered ESTALE: the kernel's one retry comes from the same thread. */
-    private final Set<Integer> retryingThreads = ConcurrentHashMap.newKeySet();
+    /** Threads whose open was answered ESTALE, with the name their retry will look up. */
+    private final Map<Integer, Binding> retrying = new ConcurrentHashMap<>();
     private final AtomicBoolean closed = new AtomicBoolean();
-    private final Object[] openLocks = new Object[256];
-    /** When each name was last opened by a staged writer. */
-    private final ConcurrentHashMap<String, Long> lastWriteOpen = new ConcurrentHashMap<>();
-    private static final long RECENT_WRITE_NANOS = 5_000_000_000L;
-    private static final int SETTLE_CHECKS = 2;
-    private static final long WRITERS_WAIT_NANOS = 2_000_000_000L;
 
-    private OverlayFs(BackingDir backing, StagingPolicy policy, MountStats stats, NodeDetacher detacher,
-            boolean durable, Runnable onInit) {
+    private OverlayFs(BackingDir backing, StagingPolicy policy, boolean durable, Runnable onInit)
+            throws FsException {
         this.backing = backing;
         this.policy = policy;
-        this.stats = stats;
-        this.detacher = detacher;
         this.durable = durable;
         this.privileged = C.geteuid() == 0;
         this.onInit = onInit;
-        for (int i = 0; i < openLocks.length; i++) {
-            openLocks[i] = new Object();
-        }
-        Pointer operations = Struct.getMemory(fuseOperations);
-        operations.putInt(OPERATION_FLAGS_OFFSET, OPERATION_FLAGS);
+        FileStat root = BackingDir.fstat(backing.rootFd());
+        this.nodes = new NodeTable(backing.rootFd(), root.st_dev.longValue(), root.st_ino.longValue(),
+                root.st_mode.intValue());
     }
 
     /**
      * Prepares an overlay of {@code directory}, which must not be mounted over yet: its
      * descriptor is opened now, and its staging directory is created and swept.
      *
-     * @param mountPoint where the overlay will be mounted (the same directory, for an in-place mount)
      * @param onInit run when the kernel first talks to the filesystem
      */
-    public static OverlayFs over(String directory, String mountPoint, StagingPolicy policy, boolean durable,
-            Runnable onInit) throws IOException {
-        BackingDir backing;
+    public static OverlayFs over(String directory, StagingPolicy policy, boolean durable, Runnable onInit)
+            throws IOException {
         try {
-            backing = BackingDir.open(directory, new StagingArea("mount", ProcessHandle.current().pid()));
+            BackingDir backing = BackingDir.open(directory, new StagingArea("mount", ProcessHandle.current().pid()));
+            return new OverlayFs(backing, policy, durable, onInit);
         } catch (FsException e) {
             throw new IOException(directory + ": " + describe(e.errno));
         }
-        MountStats stats = new MountStats();
-        return new OverlayFs(backing, policy, stats, new NodeDetacher(mountPoint, stats), durable, onInit);
     }
 
     /** The C library's text for an errno. */
@@ -109,129 +105,113 @@ public final class OverlayFs extends FuseStubFS {
         return known == null ? "errno " + errno : known.description();
     }
 
-    @Override
-    protected String getFSName() {
-        return "dxfs";
-    }
-
     private interface Op {
-        int run() throws FsException;
+        void run() throws FsException;
     }
 
-    /** Runs one callback: errno for expected failures, EIO (logged) for anything else. */
-    private int op(String name, String path, Op op) {
+    /**
+     * Runs one request: an expected failure is answered with its errno, anything else with EIO
+     * (logged). Every request answers as its last step, so nothing can fail after the answer.
+     */
+    private void op(Request req, String name, Object subject, Op op) {
         try {
-            return op.run();
+            op.run();
         } catch (FsException e) {
             if (LOG.isDebugEnabled()) {
-                LOG.debug("{} {}: {} (errno {})", name, path, e.getMessage(), e.errno);
+                LOG.debug("{} {}: {} (errno {})", name, subject, e.getMessage(), e.errno);
             }
-            return -e.errno;
+            req.error(e.errno);
         } catch (RuntimeException | Error e) {
             stats.error();
-            LOG.error("{} {} failed", name, path, e);
-            return -Errno.EIO;
+            LOG.error("{} {} failed", name, subject, e);
+            req.error(Errno.EIO);
         }
     }
 
-    private int callerTid() {
-        return getContext().pid.intValue();
+    /** The staging directory is no name of the mount's: it cannot be found, made or removed. */
+    private void refuseStaging(Node dir, String name, int errno) throws FsException {
+        if (dir == nodes.root && name.equals(StagingArea.DIRECTORY)) {
+            throw new FsException(errno, "the staging directory");
+        }
     }
 
-    /** A node that has no name in the backing tree: detached by dxfs, or unlinked while open. */
-    private static boolean isHidden(String path) {
-        return NodeDetacher.isHidden(path) || isLibfuseHiding(path);
-    }
-
-    private static Pointer memory(Struct struct) {
-        return Struct.getMemory(struct);
-    }
-
-    // ---- attributes
+    // ---- names and nodes
 
     @Override
-    public int getattr(String path, FileStat stat) {
-        return op("getattr", path, () -> {
-            int tid = callerTid();
-            if (isHidden(path)) {
-                return hiddenStat(path, memory(stat), tid);
-            }
-            detacher.awaitDetach(path, tid);
-            List<StagedWrite> mine = callersStaged(path, tid);
-            if (!mine.isEmpty()) {
-                mine.get(mine.size() - 1).stat(memory(stat));
-                return 0;
-            }
-            // A node serves one version: while it has readers, its attributes (above all its
-            // size, which bounds what the kernel reads through the node's page cache) are those
-            // of their version, not of a newer file published under the name since.
-            for (OpenFile file : handles.onNode(path)) {
-                if (file instanceof PlainFile && statIfOpen(file, memory(stat))) {
-                    return 0;
-                }
-            }
-            backing.stat(path, memory(stat));
-            return 0;
+    public void lookup(Request req, long parent, String name) {
+        op(req, "lookup", name, () -> {
+            Node dir = nodes.get(parent);
+            refuseStaging(dir, name, Errno.ENOENT);
+            Pointer stat = Request.newStat();
+            answerEntry(req, resolve(dir, name, req.tid(), stat), stat);
         });
     }
 
-    private int hiddenStat(String path, Pointer statbuf, int tid) throws FsException {
-        if (path.equals(NodeDetacher.HIDDEN)) {
-            if (!detacher.isOwn(tid)) {
-                return -Errno.ENOENT;
-            }
-            check(C.fstat(backing.stagingFd(), statbuf), "fstat");
-            return 0;
-        }
-        List<StagedWrite> mine = callersStaged(path, tid);
-        OpenFile plain = null;
-        for (OpenFile file : handles.onNode(path)) {
-            if (file instanceof PlainFile && (plain == null || file.openedBy(tid, callers))) {
-                plain = file;
-            }
-        }
-        OpenFile best = !mine.isEmpty() ? mine.get(mine.size() - 1) : plain;
-        if (best != null && statIfOpen(best, statbuf)) {
-            return 0;
-        }
-        NodeDetacher.Hidden node = detacher.hiddenNode(path);
-        if (node != null && node.published()) {
-            check(C.fstat(node.fd(), statbuf), "fstat");
-            return 0;
-        }
-        // A writer's node (whose temp file nobody else may see), or one already forgotten and
-        // reached from a dentry that still pointed at it: the caller asked about the name.
-        String origin = detacher.originOf(path);
-        if (origin == null) {
-            return -Errno.ENOENT;
-        }
-        backing.stat(origin, statbuf);
-        return 0;
-    }
-
-    /** Fills {@code statbuf} from a handle reached through its node, unless it was just released. */
-    private static boolean statIfOpen(OpenFile file, Pointer statbuf) throws FsException {
-        try {
-            file.stat(statbuf);
-            return true;
-        } catch (FsException e) {
-            if (e.errno == Errno.ESTALE) {
-                return false;
-            }
-            throw e;
+    /** Answers with a node that {@link #resolve} counted; the count is undone if the kernel never got it. */
+    private void answerEntry(Request req, Node node, Pointer stat) {
+        if (!req.entry(node.id, stat)) {
+            nodes.forget(node.id, 1);
         }
     }
 
     /**
-     * The staged writes of the calling process on {@code path}. A writer whose node was moved
-     * aside (an exec of the name while it wrote) reaches it by the hidden name.
+     * The node a lookup of {@code name} answers, with one more reference, its attributes in
+     * {@code stat}. A process writing the name sees its own unpublished file; everyone else the
+     * published version.
      */
-    private List<StagedWrite> callersStaged(String path, int tid) {
-        if (!isHidden(path)) {
-            return handles.stagedByCaller(path, tid, callers);
+    private Node resolve(Node dir, String name, int tid, Pointer stat) throws FsException {
+        StagedWrite own = callersStaged(nodes.boundTo(dir, name), tid);
+        if (own != null) {
+            own.stat(stat);
+            if (nodes.reference(own.node())) {
+                return own.node();
+            }
         }
+        check(C.fstatat(dir.fd, name, stat, Libc.AT_SYMLINK_NOFOLLOW), "lookup");
+        int mode = stat.getInt(STAT_MODE);
+        Node node = nodes.reuse(dir, name, stat.getLong(0), stat.getLong(8), mode, fresh(mode, tid, dir, name));
+        if (node != null) {
+            return node;
+        }
+        int fd = (int) check(C.openat(dir.fd, name, Libc.O_PATH | Libc.O_NOFOLLOW | Libc.O_CLOEXEC, 0), "lookup");
+        if (C.fstat(fd, stat) < 0) {
+            int errno = Libc.errno();
+            C.close(fd);
+            throw new FsException(errno, "lookup");
+        }
+        mode = stat.getInt(STAT_MODE);
+        return nodes.add(dir, name, fd, stat.getLong(0), stat.getLong(8), mode, fresh(mode, tid, dir, name));
+    }
+
+    /**
+     * Whether a lookup gets a node of its own. An executable file: an exec bans writes to its
+     * node before the daemon hears of it, so a writer must never share one with a running program.
+     * A retried open: it was sent back because its node served another version.
+     */
+    private boolean fresh(int mode, int tid, Node dir, String name) {
+        if (!Node.isRegular(mode)) {
+            return false;
+        }
+        return (mode & EXECUTE_BITS) != 0 || new Binding(dir, name).equals(retrying.get(tid));
+    }
+
+    /** The last unpublished staged write of the calling process among the handles of {@code candidates}. */
+    private StagedWrite callersStaged(List<Node> candidates, int tid) {
+        StagedWrite mine = null;
+        for (Node node : candidates) {
+            for (OpenFile file : node.handles()) {
+                if (file instanceof StagedWrite staged && staged.unpublished() && staged.openedBy(tid, callers)) {
+                    mine = staged;
+                }
+            }
+        }
+        return mine;
+    }
+
+    /** The unpublished staged writes of the calling process on {@code node}. */
+    private List<StagedWrite> callersStagedOn(Node node, int tid) {
         List<StagedWrite> mine = new ArrayList<>();
-        for (OpenFile file : handles.onNode(path)) {
+        for (OpenFile file : node.handles()) {
             if (file instanceof StagedWrite staged && staged.unpublished() && staged.openedBy(tid, callers)) {
                 mine.add(staged);
             }
@@ -240,527 +220,457 @@ public final class OverlayFs extends FuseStubFS {
     }
 
     @Override
-    public int fgetattr(String path, FileStat stat, FuseFileInfo fi) {
-        return op("fgetattr", path, () -> {
-            handles.get(fi.fh.get()).stat(memory(stat));
-            return 0;
-        });
+    public void forget(long ino, long lookups) {
+        nodes.forget(ino, lookups);
     }
 
-    /** A change made through the caller's own staged writes. */
-    private interface StagedChange {
-        void apply(StagedWrite staged) throws FsException;
-    }
-
-    /**
-     * An attribute change. libfuse 2 sends {@code fchmod}, {@code fchown} and {@code futimens} as
-     * calls on the path alone: when the caller is writing that path, the change is its own and
-     * goes to its staged writes (published with them); otherwise it changes the published file.
-     */
-    private int changeAttributes(String name, String path, StagedChange own, Op published) {
-        return op(name, path, () -> {
-            List<StagedWrite> mine = callersStaged(path, callerTid());
-            if (mine.isEmpty()) {
-                return published.run();
-            }
-            for (StagedWrite staged : mine) {
-                own.apply(staged);
-            }
-            return 0;
+    @Override
+    public void mknod(Request req, long parent, String name, int mode, long rdev) {
+        op(req, "mknod", name, () -> {
+            Node dir = nodes.get(parent);
+            refuseStaging(dir, name, Errno.EACCES);
+            check(C.mknodat(dir.fd, name, mode, rdev), "mknod");
+            made(req, dir, name);
         });
     }
 
     @Override
-    public int chmod(String path, long mode) {
-        return changeAttributes("chmod", path, staged -> staged.setMode((int) mode), () -> {
-            check(C.fchmodat(backing.rootFd(), relative(path), (int) mode & 07777, 0), "chmod");
-            return 0;
+    public void mkdir(Request req, long parent, String name, int mode) {
+        op(req, "mkdir", name, () -> {
+            Node dir = nodes.get(parent);
+            refuseStaging(dir, name, Errno.EACCES);
+            check(C.mkdirat(dir.fd, name, mode), "mkdir");
+            made(req, dir, name);
         });
     }
 
     @Override
-    public int chown(String path, long uid, long gid) {
-        return changeAttributes("chown", path, staged -> staged.setOwner((int) uid, (int) gid), () -> {
-            check(C.fchownat(backing.rootFd(), relative(path), (int) uid, (int) gid, Libc.AT_SYMLINK_NOFOLLOW),
-                    "chown");
-            return 0;
+    public void symlink(Request req, String target, long parent, String name) {
+        op(req, "symlink", name, () -> {
+            Node dir = nodes.get(parent);
+            refuseStaging(dir, name, Errno.EACCES);
+            check(C.symlinkat(target, dir.fd, name), "symlink");
+            made(req, dir, name);
         });
     }
 
-    @Override
-    public int utimens(String path, Timespec[] timespec) {
-        Pointer times = memory(timespec[0]);
-        return changeAttributes("utimens", path, staged -> staged.setTimes(times), () -> {
-            check(C.utimensat(backing.rootFd(), relative(path), times, Libc.AT_SYMLINK_NOFOLLOW), "utimens");
-            return 0;
-        });
+    /** Answers the creation of {@code name}, which a privileged daemon gives to the caller. */
+    private void made(Request req, Node dir, String name) throws FsException {
+        giveToCaller(req, dir, name);
+        Pointer stat = Request.newStat();
+        answerEntry(req, resolve(dir, name, req.tid(), stat), stat);
     }
 
-    @Override
-    public int truncate(String path, long size) {
-        return op("truncate", path, () -> {
-            List<StagedWrite> mine = callersStaged(path, callerTid());
-            if (!mine.isEmpty()) {
-                mine.get(mine.size() - 1).truncate(size);
-                return 0;
-            }
-            FileStat current = backing.statOrNull(path);
-            if (current == null) {
-                return -Errno.ENOENT;
-            }
-            if (policy.stagesTruncate(relative(path)) && FileStat.S_ISREG(current.st_mode.intValue())) {
-                StagedWrite staged = staged(path, WriteKind.EDIT, current, attributes(current));
-                try {
-                    staged.truncate(size);
-                    staged.flush();
-                } finally {
-                    staged.release();
-                }
-                return 0;
-            }
-            int fd = backing.open(path, Libc.O_WRONLY, 0);
-            try {
-                check(C.ftruncate(fd, size), "truncate");
-            } finally {
-                C.close(fd);
-            }
-            return 0;
-        });
-    }
-
-    // ---- names
-
-    @Override
-    public int readlink(String path, Pointer buf, long size) {
-        return op("readlink", path, () -> {
-            long length = check(C.readlinkat(backing.rootFd(), relative(path), buf, size - 1), "readlink");
-            buf.putByte(length, (byte) 0);
-            return 0;
-        });
-    }
-
-    @Override
-    public int mknod(String path, long mode, long rdev) {
-        return op("mknod", path, () -> {
-            check(C.mknodat(backing.rootFd(), relative(path), (int) mode, rdev), "mknod");
-            giveToCaller(path);
-            return 0;
-        });
-    }
-
-    @Override
-    public int mkdir(String path, long mode) {
-        return op("mkdir", path, () -> {
-            check(C.mkdirat(backing.rootFd(), relative(path), (int) mode), "mkdir");
-            giveToCaller(path);
-            return 0;
-        });
-    }
-
-    @Override
-    public int symlink(String target, String link) {
-        return op("symlink", link, () -> {
-            check(C.symlinkat(target, backing.rootFd(), relative(link)), "symlink");
-            giveToCaller(link);
-            return 0;
-        });
-    }
-
-    /** A privileged daemon creates entries as root; they belong to whoever asked. */
-    private void giveToCaller(String path) throws FsException {
+    private void giveToCaller(Request req, Node dir, String name) throws FsException {
         if (!privileged) {
             return;
         }
-        FuseContext context = getContext();
-        int uid = context.uid.intValue();
-        int gid = context.gid.intValue();
+        int uid = req.uid();
+        int gid = req.gid();
         if (uid != 0 || gid != 0) {
-            check(C.fchownat(backing.rootFd(), relative(path), uid, gid, Libc.AT_SYMLINK_NOFOLLOW), "chown");
+            check(C.fchownat(dir.fd, name, uid, gid, Libc.AT_SYMLINK_NOFOLLOW), "chown");
         }
     }
 
     @Override
-    public int unlink(String path) {
-        return op("unlink", path, () -> {
-            if (isHidden(path)) {
-                if (NodeDetacher.isHidden(path) && !detacher.isOwn(callerTid())) {
-                    return -Errno.ENOENT;
-                }
-                detacher.forget(path);
-                return 0;
-            }
-            if (C.unlinkat(backing.rootFd(), relative(path), 0) < 0) {
+    public void unlink(Request req, long parent, String name) {
+        op(req, "unlink", name, () -> {
+            Node dir = nodes.get(parent);
+            refuseStaging(dir, name, Errno.ENOENT);
+            if (C.unlinkat(dir.fd, name, 0) < 0) {
                 int errno = Libc.errno();
-                List<StagedWrite> mine = callersStaged(path, callerTid());
-                if (errno != Errno.ENOENT || mine.isEmpty()) {
-                    return -errno;
+                if (errno != Errno.ENOENT || callersStaged(nodes.boundTo(dir, name), req.tid()) == null) {
+                    throw new FsException(errno, "unlink");
                 }
                 // The caller removes a file it is still creating: it never gets published.
             }
-            handles.nameRemoved(path);
-            handles.nodeRemoved(path);
-            return 0;
+            orphan(nodes.removeName(dir, name));
+            req.ok();
         });
     }
 
-    @Override
-    public int rmdir(String path) {
-        return op("rmdir", path, () -> {
-            check(C.unlinkat(backing.rootFd(), relative(path), Libc.AT_REMOVEDIR), "rmdir");
-            return 0;
-        });
-    }
-
-    @Override
-    public int rename(String from, String to) {
-        return op("rename", from, () -> {
-            int tid = callerTid();
-            if (detacher.isDetach(to)) {
-                return hide(from, to);
-            }
-            if (isLibfuseHiding(to)) {
-                return keepUnlinkedOpen(from, to);
-            }
-            if (NodeDetacher.isHidden(from) || NodeDetacher.isHidden(to)) {
-                return -Errno.EACCES;
-            }
-            if (C.renameat(backing.rootFd(), relative(from), backing.rootFd(), relative(to)) < 0) {
-                if (!publishedCallersNewFile(Libc.errno(), from, tid)) {
-                    return -Libc.errno();
+    /**
+     * Staged writes to a name that someone removed or replaced were writing a file that no
+     * longer has a name: they will not publish.
+     */
+    private static void orphan(List<Node> unnamed) {
+        for (Node node : unnamed) {
+            for (OpenFile file : node.handles()) {
+                if (file instanceof StagedWrite staged) {
+                    staged.orphan();
                 }
-                check(C.renameat(backing.rootFd(), relative(from), backing.rootFd(), relative(to)), "rename");
             }
-            handles.nameRemoved(to);
-            handles.nodeRemoved(to);
-            handles.targetRenamed(from, to);
-            handles.nodeRenamed(from, to);
-            return 0;
+        }
+    }
+
+    @Override
+    public void rmdir(Request req, long parent, String name) {
+        op(req, "rmdir", name, () -> {
+            Node dir = nodes.get(parent);
+            refuseStaging(dir, name, Errno.ENOENT);
+            check(C.unlinkat(dir.fd, name, Libc.AT_REMOVEDIR), "rmdir");
+            nodes.removeName(dir, name);
+            req.ok();
+        });
+    }
+
+    @Override
+    public void rename(Request req, long parent, String name, long newParent, String newName) {
+        op(req, "rename", name, () -> {
+            Node dir = nodes.get(parent);
+            Node newDir = nodes.get(newParent);
+            refuseStaging(dir, name, Errno.ENOENT);
+            refuseStaging(newDir, newName, Errno.EACCES);
+            if (C.renameat(dir.fd, name, newDir.fd, newName) < 0) {
+                publishCallersNewFile(Libc.errno(), nodes.boundTo(dir, name), req.tid());
+                check(C.renameat(dir.fd, name, newDir.fd, newName), "rename");
+            }
+            orphan(nodes.rename(dir, name, newDir, newName));
+            req.ok();
         });
     }
 
     /**
      * A writer renames or links a file it created and has not closed yet: the name does not
-     * exist in the backing tree until the first publish, so publish what it has now (its later
-     * writes start a new version, published at its close). Returns whether that happened.
+     * exist in the backing tree until the first publish, so what it has now is published (its
+     * later writes start a new version, published at its close). Otherwise the failure stands.
      */
-    private boolean publishedCallersNewFile(int errno, String path, int tid) throws FsException {
-        List<StagedWrite> mine = callersStaged(path, tid);
-        if (errno != Errno.ENOENT || mine.isEmpty()) {
-            return false;
+    private void publishCallersNewFile(int errno, List<Node> candidates, int tid) throws FsException {
+        if (errno != Errno.ENOENT) {
+            throw new FsException(errno, "rename");
+        }
+        List<StagedWrite> mine = new ArrayList<>();
+        for (Node node : candidates) {
+            mine.addAll(callersStagedOn(node, tid));
+        }
+        if (mine.isEmpty()) {
+            throw new FsException(errno, "rename");
         }
         for (StagedWrite staged : mine) {
             staged.publishNow();
         }
-        return true;
-    }
-
-    /**
-     * libfuse unlinks (or renames over) a name that is still open by renaming it to a
-     * {@code .fuse_hidden} name of its own in the same directory, so that the open node keeps a
-     * path. The backing name goes away at once, as natively; the node becomes a hidden node
-     * served from its handles' descriptors until libfuse unlinks that name at the last release.
-     */
-    private static boolean isLibfuseHiding(String to) {
-        return to.substring(to.lastIndexOf('/') + 1).startsWith(".fuse_hidden");
-    }
-
-    private int keepUnlinkedOpen(String from, String to) throws FsException {
-        List<OpenFile> open = handles.onNode(from);
-        if (!open.isEmpty()) {
-            OpenFile representative = open.stream().filter(PlainFile.class::isInstance).findFirst().orElse(open.get(0));
-            int fd = representative.duplicate();
-            if (fd >= 0) {
-                detacher.hidden(to, from, fd, representative instanceof PlainFile);
-            }
-        }
-        if (C.unlinkat(backing.rootFd(), relative(from), 0) < 0 && Libc.errno() != Errno.ENOENT) {
-            return -Libc.errno();
-        }
-        handles.nameRemoved(from);
-        handles.nodeRenamed(from, to);
-        return 0;
-    }
-
-    /** The internal rename of {@link NodeDetacher}: only the node moves, the backing file stays. */
-    private int hide(String from, String to) {
-        List<OpenFile> open = handles.onNode(from);
-        if (open.isEmpty()) {
-            return -Errno.EAGAIN;
-        }
-        OpenFile representative = open.stream().filter(PlainFile.class::isInstance).findFirst().orElse(open.get(0));
-        int fd = representative.duplicate();
-        if (fd < 0) {
-            return -Errno.EAGAIN;
-        }
-        detacher.hidden(to, from, fd, representative instanceof PlainFile);
-        handles.nodeRenamed(from, to);
-        return 0;
     }
 
     @Override
-    public int link(String from, String to) {
-        return op("link", from, () -> {
-            if (C.linkat(backing.rootFd(), relative(from), backing.rootFd(), relative(to), 0) < 0) {
-                if (!publishedCallersNewFile(Libc.errno(), from, callerTid())) {
-                    return -Libc.errno();
-                }
-                check(C.linkat(backing.rootFd(), relative(from), backing.rootFd(), relative(to), 0), "link");
+    public void link(Request req, long ino, long newParent, String newName) {
+        op(req, "link", newName, () -> {
+            Node node = nodes.get(ino);
+            Node newDir = nodes.get(newParent);
+            refuseStaging(newDir, newName, Errno.EACCES);
+            Binding binding = nodes.binding(node);
+            if (binding == null) {
+                check(C.linkat(Libc.AT_FDCWD, node.procPath(), newDir.fd, newName, Libc.AT_SYMLINK_FOLLOW), "link");
+            } else if (C.linkat(binding.parent().fd, binding.name(), newDir.fd, newName, 0) < 0) {
+                publishCallersNewFile(Libc.errno(), List.of(node), req.tid());
+                check(C.linkat(binding.parent().fd, binding.name(), newDir.fd, newName, 0), "link");
             }
-            return 0;
+            Pointer stat = Request.newStat();
+            answerEntry(req, resolve(newDir, newName, req.tid(), stat), stat);
         });
+    }
+
+    @Override
+    public void readlink(Request req, long ino) {
+        op(req, "readlink", ino, () -> {
+            Node node = nodes.get(ino);
+            Pointer target = Request.allocate(PATH_MAX + 1);
+            long length = check(C.readlinkat(node.fd, "", target, PATH_MAX), "readlink");
+            target.putByte(length, (byte) 0);
+            req.readlink(target);
+        });
+    }
+
+    // ---- attributes
+
+    @Override
+    public void getattr(Request req, long ino, FileInfo fi) {
+        op(req, "getattr", ino, () -> {
+            Pointer stat = Request.newStat();
+            attributes(req, nodes.get(ino), fi == null ? null : handles.get(fi.handle()), stat);
+            req.attr(stat);
+        });
+    }
+
+    /**
+     * The attributes a caller sees: through a handle, the handle's; through the node, the
+     * caller's own unpublished write if it has one, else the node's version.
+     */
+    private void attributes(Request req, Node node, OpenFile handle, Pointer stat) throws FsException {
+        if (handle != null) {
+            handle.stat(stat);
+            return;
+        }
+        List<StagedWrite> mine = node.isRegular() ? callersStagedOn(node, req.tid()) : List.of();
+        if (!mine.isEmpty()) {
+            mine.get(mine.size() - 1).stat(stat);
+            return;
+        }
+        check(C.fstat(node.fd, stat), "fstat");
+    }
+
+    @Override
+    public void setattr(Request req, long ino, Pointer attr, int toSet, FileInfo fi) {
+        op(req, "setattr", ino, () -> {
+            Node node = nodes.get(ino);
+            OpenFile handle = fi == null ? null : handles.get(fi.handle());
+            // A writer changing its own file (fchmod, futimens, ... arrive without the handle)
+            // changes what it will publish; anyone else changes the node's version.
+            List<StagedWrite> mine = handle instanceof StagedWrite staged ? List.of(staged)
+                    : node.isRegular() ? callersStagedOn(node, req.tid()) : List.of();
+            if ((toSet & SetAttr.SIZE) != 0) {
+                truncate(req, node, handle, mine, attr.getLong(STAT_SIZE_FIELD));
+            }
+            if ((toSet & SetAttr.MODE) != 0) {
+                int mode = attr.getInt(STAT_MODE) & PERMISSION_BITS;
+                for (StagedWrite staged : mine) {
+                    staged.setMode(mode);
+                }
+                if (mine.isEmpty()) {
+                    check(C.chmod(node.procPath(), mode), "chmod");
+                }
+            }
+            if ((toSet & (SetAttr.UID | SetAttr.GID)) != 0) {
+                int uid = (toSet & SetAttr.UID) != 0 ? attr.getInt(STAT_UID) : -1;
+                int gid = (toSet & SetAttr.GID) != 0 ? attr.getInt(STAT_GID) : -1;
+                for (StagedWrite staged : mine) {
+                    staged.setOwner(uid, gid);
+                }
+                if (mine.isEmpty()) {
+                    check(C.fchownat(node.fd, "", uid, gid, Libc.AT_EMPTY_PATH | Libc.AT_SYMLINK_NOFOLLOW), "chown");
+                }
+            }
+            if ((toSet & (SetAttr.ATIME | SetAttr.MTIME | SetAttr.ATIME_NOW | SetAttr.MTIME_NOW)) != 0) {
+                Pointer times = Request.allocate(32);
+                time(times, 0, attr, STAT_ATIME, toSet, SetAttr.ATIME, SetAttr.ATIME_NOW);
+                time(times, 16, attr, STAT_MTIME, toSet, SetAttr.MTIME, SetAttr.MTIME_NOW);
+                for (StagedWrite staged : mine) {
+                    staged.setTimes(times);
+                }
+                if (mine.isEmpty()) {
+                    setTimes(node, times);
+                }
+                Reference.reachabilityFence(times);
+            }
+            Pointer stat = Request.newStat();
+            attributes(req, node, handle, stat);
+            req.attr(stat);
+        });
+    }
+
+    /** One struct timespec of utimensat's pair: the given time, now, or left alone. */
+    private static void time(Pointer times, int at, Pointer attr, int field, int toSet, int given, int now) {
+        if ((toSet & now) != 0) {
+            times.putLong(at + 8, UTIME_NOW);
+        } else if ((toSet & given) != 0) {
+            times.putLong(at, attr.getLong(field));
+            times.putLong(at + 8, attr.getLong(field + 8));
+        } else {
+            times.putLong(at + 8, UTIME_OMIT);
+        }
+    }
+
+    private void setTimes(Node node, Pointer times) throws FsException {
+        if (!node.isSymlink()) {
+            check(C.utimensat(Libc.AT_FDCWD, node.procPath(), times, 0), "utimens");
+            return;
+        }
+        Binding binding = nodes.binding(node);
+        if (binding == null) {
+            throw new FsException(Errno.EPERM, "utimens of an unlinked symlink");
+        }
+        check(C.utimensat(binding.parent().fd, binding.name(), times, Libc.AT_SYMLINK_NOFOLLOW), "utimens");
+    }
+
+    /** A truncate is a write: staged like one, unless the caller's own write or the policy says otherwise. */
+    private void truncate(Request req, Node node, OpenFile handle, List<StagedWrite> mine, long size)
+            throws FsException {
+        if (handle != null) {
+            handle.truncate(size);
+            return;
+        }
+        if (!mine.isEmpty()) {
+            mine.get(mine.size() - 1).truncate(size);
+            return;
+        }
+        String path = nodes.path(node);
+        if (path != null && node.isRegular() && policy.stagesTruncate(Names.text(path))) {
+            int tid = req.tid();
+            StagedWrite staged = staged(node, WriteKind.EDIT, tid, null, BackingDir.fstat(node.fd));
+            try {
+                staged.truncate(size);
+                staged.flush();
+            } finally {
+                staged.release();
+            }
+            return;
+        }
+        int fd = BackingDir.reopen(node, Libc.O_WRONLY);
+        try {
+            check(C.ftruncate(fd, size), "truncate");
+        } finally {
+            C.close(fd);
+        }
     }
 
     // ---- opening and I/O
 
     @Override
-    public int create(String path, long mode, FuseFileInfo fi) {
-        return op("create", path, () -> admitting(path, () -> {
-            int flags = fi.flags.get();
-            int tid = callerTid();
-            FileStat current = backing.statOrNull(path);
-            if (OpenFlags.exclusive(flags) && current != null) {
-                return -Errno.EEXIST;
-            }
-            WriteKind kind = policy.classify(relative(path), flags, current != null);
-            if (kind.staged() && current == null && !OpenFlags.truncates(flags)) {
-                // Lock files and in-place edits must exist for everyone from their creation: the
-                // empty file is created now (exclusively, as asked), the content stays staged.
-                int fd = backing.open(path, Libc.O_WRONLY | Libc.O_CREAT | (flags & Libc.O_EXCL), (int) mode);
-                C.close(fd);
-                giveToCaller(path);
-                current = backing.statOrNull(path);
-                kind = WriteKind.EDIT;
-            }
-            if (!kind.staged()) {
-                int fd = backing.open(path, (flags & ~(Libc.O_NOCTTY | OpenFlags.FMODE_EXEC)) | Libc.O_CREAT, (int) mode);
-                if (current == null) {
-                    giveToCaller(path);
-                }
-                return openPlain(path, fi, tid, fd, false);
-            }
-            if (mustMoveAside(path, tid, true, 0)) {
-                return -Errno.ESTALE;
-            }
-            FuseContext context = getContext();
-            Commit.Attributes created = current != null
-                    ? attributes(current)
-                    : new Commit.Attributes((int) mode, context.uid.intValue(), context.gid.intValue());
-            return register(staged(path, kind, current, created), fi, true);
-        }));
-    }
-
-    @Override
-    public int open(String path, FuseFileInfo fi) {
-        return op("open", path, () -> {
-            int flags = fi.flags.get();
-            int tid = callerTid();
-            if (isHidden(path)) {
-                return admitting(path, () -> openHidden(path, fi, tid));
-            }
-            return admitting(path, () -> openName(path, fi, flags, tid));
+    public void open(Request req, long ino, FileInfo fi) {
+        op(req, "open", ino, () -> {
+            Node node = nodes.get(ino);
+            int tid = req.tid();
+            boolean retry = retrying.remove(tid) != null;
+            OpenFile file = admit(node, fi.flags(), tid, retry);
+            register(fi, file);
+            req.open(fi);
         });
     }
 
-    private int openName(String path, FuseFileInfo fi, int flags, int tid) throws FsException {
-        WriteKind kind = policy.classify(relative(path), flags, true);
-        boolean executes = OpenFlags.executes(flags);
-        if (executes) {
-            // Before anything else, so that lookups arriving meanwhile wait for the fresh node.
-            detacher.detach(path);
-        }
-        if (kind.staged()) {
-            FileStat current = backing.statOrNull(path);
-            if (current == null) {
-                return -Errno.ENOENT;
+    @Override
+    public void create(Request req, long parent, String name, int mode, FileInfo fi) {
+        op(req, "create", name, () -> {
+            Node dir = nodes.get(parent);
+            refuseStaging(dir, name, Errno.EACCES);
+            int flags = fi.flags();
+            int tid = req.tid();
+            boolean retry = retrying.remove(tid) != null;
+            FileStat current = BackingDir.statOrNull(dir.fd, name);
+            if (current != null && OpenFlags.exclusive(flags)) {
+                throw new FsException(Errno.EEXIST, "create");
             }
-            if (FileStat.S_ISREG(current.st_mode.intValue())) {
-                if (mustMoveAside(path, tid, true, 0)) {
-                    return -Errno.ESTALE;
+            String path = nodes.path(dir, name);
+            WriteKind kind = path == null ? WriteKind.UNSTAGED : policy.classify(Names.text(path), flags, current != null);
+            Pointer stat = Request.newStat();
+            Node node;
+            OpenFile file;
+            if (current == null && kind.staged() && OpenFlags.truncates(flags)) {
+                // The new file stays invisible to others until its first publish.
+                TempFile temp = backing.createTemp();
+                node = nodeOfTemp(dir, name, temp, tid, stat);
+                file = new StagedWrite(node, tid, callers.tgidOf(tid), kind, temp,
+                        setup(new Commit.Attributes(mode, req.uid(), req.gid()), -1));
+                file.stat(stat);
+            } else if (current == null && !kind.staged()) {
+                int fd = (int) check(C.openat(dir.fd, name, passthroughFlags(flags) | Libc.O_CREAT | Libc.O_CLOEXEC,
+                        mode), "create");
+                giveToCaller(req, dir, name);
+                try {
+                    node = resolve(dir, name, tid, stat);
+                } catch (FsException e) {
+                    C.close(fd);
+                    throw e;
                 }
-                return register(staged(path, kind, current, attributes(current)), fi, true);
+                file = new PlainFile(node, tid, callers.tgidOf(tid), fd, false);
+            } else {
+                if (current == null) {
+                    // Lock files and in-place edits must exist for everyone from their creation:
+                    // the empty file is created now (exclusively, as asked), the content staged.
+                    C.close((int) check(C.openat(dir.fd, name, Libc.O_WRONLY | Libc.O_CREAT | Libc.O_CLOEXEC
+                            | (flags & Libc.O_EXCL), mode), "create"));
+                    giveToCaller(req, dir, name);
+                }
+                node = resolve(dir, name, tid, stat);
+                try {
+                    file = admit(node, flags, tid, retry);
+                } catch (FsException e) {
+                    nodes.forget(node.id, 1);
+                    throw e;
+                }
+                file.stat(stat);
             }
-        }
-        List<StagedWrite> mine = callersStaged(path, tid);
-        int own = executes || mine.isEmpty() ? -1 : mine.get(mine.size() - 1).duplicate();
-        if (own >= 0) {
-            // The writer opens the file it is writing by name: it sees its own data, as with stat.
-            try {
-                return register(new PlainFile(path, tid, callers.tgidOf(tid), reopen(own, flags)), fi, true);
-            } finally {
-                C.close(own);
+            long id = register(fi, file);
+            if (!req.created(node.id, stat, fi)) {
+                nodes.forget(node.id, 1);
+                dropQuietly(handles.remove(id));
             }
-        }
-        return openPlain(path, fi, tid, backing.open(path, passthroughFlags(flags), 0), executes);
+        });
     }
 
-    /**
-     * Runs an open of {@code path} with the opens of the same name held back: checking that the
-     * node would serve one version and registering the handle must be one step, or two opens
-     * could each miss the other.
-     */
-    private int admitting(String path, Op open) throws FsException {
-        synchronized (openLocks[(path.hashCode() & Integer.MAX_VALUE) % openLocks.length]) {
-            return open.run();
-        }
-    }
-
-    /** Serves an open from a backing descriptor. */
-    private int openPlain(String path, FuseFileInfo fi, int tid, int fd, boolean executes) throws FsException {
-        PlainFile file;
-        try {
-            file = new PlainFile(path, tid, callers.tgidOf(tid), fd);
-        } catch (FsException e) {
+    /** A node of its own for a file being created, standing for the temp file that will be published. */
+    private Node nodeOfTemp(Node dir, String name, TempFile temp, int tid, Pointer stat) throws FsException {
+        int fd = (int) check(C.open("/proc/self/fd/" + temp.fd(), Libc.O_PATH | Libc.O_CLOEXEC, 0), "open temp");
+        if (C.fstat(fd, stat) < 0) {
+            int errno = Libc.errno();
             C.close(fd);
-            throw e;
+            backing.discardTemp(temp);
+            throw new FsException(errno, "fstat temp");
         }
-        if (mustMoveAside(path, tid, false, file.ino())) {
-            file.release();
-            return -Errno.ESTALE;
-        }
-        if (executes && recentlyWritten(path)) {
-            settleWriters(path, file.ino());
-        }
-        return register(file, fi, !executes);
+        return nodes.add(dir, name, fd, stat.getLong(0), stat.getLong(8), stat.getInt(STAT_MODE), true);
     }
 
     /**
-     * A writer takes write access to the node in the kernel before its OPEN reaches the daemon,
-     * and the kernel refuses an exec of a node that a writer holds (ETXTBSY). On a name that is
-     * being rewritten, an exec lets the writers whose opens are in flight arrive, and waits for
-     * them to finish, before it is answered.
+     * Opens {@code node} for a caller, keeping the node to one version: a staged writer does not
+     * join readers or an exec, nor they a staged writer. Such an open is answered ESTALE and
+     * its retry gets a node of its own; a retry that still meets others (a node reached through
+     * /proc) goes ahead rather than fail.
      */
-    private void settleWriters(String path, long ino) throws FsException {
-        long deadline = System.nanoTime() + WRITERS_WAIT_NANOS;
-        int quiet = 0;
-        while (quiet < SETTLE_CHECKS && System.nanoTime() < deadline) {
-            pause();
-            quiet = handles.wouldMixVersions(path, false, ino) ? 0 : quiet + 1;
+    private OpenFile admit(Node node, int flags, int tid, boolean retry) throws FsException {
+        synchronized (node) {
+            String path = node.isRegular() ? nodes.path(node) : null;
+            WriteKind kind = path == null
+                    ? (OpenFlags.writes(flags) ? WriteKind.UNSTAGED : WriteKind.READ)
+                    : policy.classify(Names.text(path), flags, true);
+            boolean executes = OpenFlags.executes(flags);
+            if (kind.staged()) {
+                if (node.hasPlainHandles() && !mustShare(node, tid, retry)) {
+                    throw sendBack(node, tid);
+                }
+                return staged(node, kind, tid, null, BackingDir.fstat(node.fd));
+            }
+            List<StagedWrite> mine = executes ? List.of() : callersStagedOn(node, tid);
+            if (!mine.isEmpty()) {
+                // The writer opens the file it is writing by name: it reads its own data.
+                int own = mine.get(mine.size() - 1).duplicate();
+                try {
+                    return new PlainFile(node, tid, callers.tgidOf(tid), reopen("/proc/self/fd/" + own, flags), false);
+                } finally {
+                    C.close(own);
+                }
+            }
+            if (node.hasStagedWriters() && !mustShare(node, tid, retry)) {
+                throw sendBack(node, tid);
+            }
+            int fd = reopen(node.procPath(), flags);
+            return new PlainFile(node, tid, callers.tgidOf(tid), fd, executes);
         }
     }
 
-    private boolean recentlyWritten(String path) {
-        Long at = lastWriteOpen.get(path);
-        return at != null && System.nanoTime() - at < RECENT_WRITE_NANOS;
+    private boolean mustShare(Node node, int tid, boolean retry) {
+        if (retry) {
+            stats.sharedNode();
+            LOG.info("{} serves two versions after a retry of thread {}: {}", node, tid, node.handles());
+        }
+        return retry;
     }
 
-    /**
-     * Keeps one version per node (see {@link HandleTable#wouldMixVersions}): when this open would
-     * mix, the node now at {@code path} is moved aside and the open answered ESTALE, which makes
-     * the kernel look the name up again, once, and so reach a fresh node. Should the retry meet
-     * another newcomer on that fresh node, it goes ahead rather than fail the caller.
-     */
-    private boolean mustMoveAside(String path, int tid, boolean stagedWriter, long ino) throws FsException {
-        if (!handles.wouldMixVersions(path, stagedWriter, ino)) {
-            return false;
+    /** Retires {@code node} from lookups of its name and asks the kernel to look the name up again. */
+    private FsException sendBack(Node node, int tid) {
+        nodes.retire(node);
+        Binding binding = nodes.binding(node);
+        if (binding != null) {
+            retrying.put(tid, binding);
         }
-        if (!stagedWriter && handles.onlyWritersOn(path)) {
-            // Writers leave a node by closing (a copy finishing): a reader or an exec waits for
-            // them rather than go elsewhere. Never the other way round: an exec leaves its node
-            // only by a detach, which cannot happen while an open of the node is waiting.
-            long deadline = System.nanoTime() + WRITERS_WAIT_NANOS;
-            while (handles.wouldMixVersions(path, false, ino) && System.nanoTime() < deadline) {
-                pause();
-            }
-            if (!handles.wouldMixVersions(path, false, ino)) {
-                return false;
-            }
-        }
-        if (!retryingThreads.remove(tid)) {
-            retryingThreads.add(tid);
-            if (!isHidden(path)) {
-                detacher.detach(path);
-            }
-            return true;
-        }
-        // The kernel retries only once: wait for the other handles to close (a copy finishing)
-        // rather than share; share only if they outlast the wait.
-        long deadline = System.nanoTime() + WRITERS_WAIT_NANOS;
-        while (handles.wouldMixVersions(path, stagedWriter, ino) && System.nanoTime() < deadline) {
-            pause();
-        }
-        if (!handles.wouldMixVersions(path, stagedWriter, ino)) {
-            return false;
-        }
-        stats.sharedNode();
-        LOG.info("{} is served to different versions on one node after its retry ({} against {})", path,
-                stagedWriter ? "a writer" : "a reader", handles.onNode(path));
-        return false;
+        stats.retried();
+        return new FsException(Errno.ESTALE, "the node serves another version");
     }
 
-    private static void pause() throws FsException {
-        try {
-            Thread.sleep(1);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new FsException(Errno.EINTR, "interrupted");
-        }
-    }
-
-    /**
-     * An open of a detached node by its hidden name: its lookup raced the detach (or it comes
-     * through /proc/PID/exe). A write is a write of the name the node had. A read of an exec's or
-     * reader's node is served from that node's version; a read of a writer's node (which must
-     * not share it) or of a node already forgotten is sent to look the name up again.
-     */
-    private int openHidden(String path, FuseFileInfo fi, int tid) throws FsException {
-        NodeDetacher.Hidden node = detacher.hiddenNode(path);
-        String origin = detacher.originOf(path);
-        if (origin == null) {
-            return -Errno.ENOENT;
-        }
-        int flags = fi.flags.get();
-        WriteKind kind = policy.classify(relative(origin), flags, true);
-        if (kind.staged()) {
-            FileStat current = backing.statOrNull(origin);
-            if (current == null) {
-                return -Errno.ENOENT;
-            }
-            // The hidden node may be an exec's or a reader's: a writer must not join it.
-            if (mustMoveAside(path, tid, true, 0)) {
-                return -Errno.ESTALE;
-            }
-            return register(staged(path, origin, kind, current, attributes(current)), fi, true);
-        }
-        boolean retry = retryingThreads.remove(tid);
-        if (node != null && node.published() && !OpenFlags.writes(flags)) {
-            return register(new PlainFile(path, tid, callers.tgidOf(tid), reopen(node.fd(), Libc.O_RDONLY)), fi, true);
-        }
-        if (!retry) {
-            // A writer's node, or one already forgotten: the name, looked up again, leads elsewhere.
-            retryingThreads.add(tid);
-            return -Errno.ESTALE;
-        }
-        int fd = backing.open(origin, passthroughFlags(flags), 0);
-        return register(new PlainFile(path, tid, callers.tgidOf(tid), fd), fi, true);
-    }
-
-    /** A new open file description of what {@code fd} refers to, with its own offset and flags. */
-    private static int reopen(int fd, int flags) throws FsException {
-        return (int) check(C.open("/proc/self/fd/" + fd, passthroughFlags(flags) & ~Libc.O_TRUNC | Libc.O_CLOEXEC, 0),
-                "reopen");
+    private static int reopen(String procPath, int flags) throws FsException {
+        return (int) check(C.open(procPath, passthroughFlags(flags) & ~Libc.O_NOFOLLOW | Libc.O_CLOEXEC, 0),
+                "open");
     }
 
     private static int passthroughFlags(int flags) {
         return flags & ~(Libc.O_CREAT | Libc.O_EXCL | Libc.O_NOCTTY | OpenFlags.FMODE_EXEC);
     }
 
-    private StagedWrite staged(String path, WriteKind kind, FileStat current, Commit.Attributes created)
+    private StagedWrite staged(Node node, WriteKind kind, int tid, TempFile temp, FileStat current)
             throws FsException {
-        return staged(path, path, kind, current, created);
+        return new StagedWrite(node, tid, callers.tgidOf(tid), kind, temp,
+                setup(attributes(current), current.st_ino.longValue()));
     }
 
-    /** A staged write to {@code target} on the node libfuse knows by {@code nodePath}. */
-    private StagedWrite staged(String nodePath, String target, WriteKind kind, FileStat current,
-            Commit.Attributes created) throws FsException {
-        lastWriteOpen.put(target, System.nanoTime());
-        int tid = callerTid();
-        long baseIno = current == null ? -1 : current.st_ino.longValue();
-        return new StagedWrite(nodePath, target, tid, callers.tgidOf(tid), kind,
-                new StagedWrite.Setup(backing, stats, created, baseIno, durable, privileged, detacher::detach));
-    }
-
-    private int tgid(FuseContext context) {
-        return callers.tgidOf(context.pid.intValue());
+    private StagedWrite.Setup setup(Commit.Attributes created, long baseIno) {
+        return new StagedWrite.Setup(backing, nodes, stats, created, baseIno, durable, privileged);
     }
 
     private static Commit.Attributes attributes(FileStat stat) {
@@ -769,158 +679,235 @@ public final class OverlayFs extends FuseStubFS {
 
     /**
      * Gives the handle its number. Direct I/O keeps every handle's data out of the page cache
-     * that the kernel shares between all handles of a node: a writer's unpublished bytes must
-     * never be served to a reader, nor a reader's old version to a newer reader.
+     * that the kernel shares between all handles of a node; only an exec needs it (the kernel
+     * maps the program from it).
      */
-    private int register(OpenFile file, FuseFileInfo fi, boolean directIo) {
-        fi.fh.set(handles.add(file));
+    private long register(FileInfo fi, OpenFile file) {
+        long id = handles.add(file);
+        fi.handle(id);
+        if (!(file instanceof PlainFile plain && plain.executes())) {
+            fi.directIo();
+        }
         if (LOG.isDebugEnabled()) {
-            LOG.debug("open {} flags {} as {} (handle {})", file.nodePath(),
-                    Integer.toOctalString(fi.flags.get()), file.getClass().getSimpleName(), fi.fh.get());
+            LOG.debug("open {} flags {} as {} (handle {})", file.node(), Integer.toOctalString(fi.flags()), file, id);
         }
-        if (directIo) {
-            Pointer info = memory(fi);
-            info.putInt(FILE_INFO_BITS_OFFSET, info.getInt(FILE_INFO_BITS_OFFSET) | DIRECT_IO);
+        return id;
+    }
+
+    private static void dropQuietly(OpenFile file) {
+        if (file == null) {
+            return;
         }
-        return 0;
+        if (file instanceof StagedWrite staged) {
+            staged.orphan();
+        }
+        try {
+            file.release();
+        } catch (FsException | RuntimeException e) {
+            LOG.debug("release of an unused handle failed: {}", e.toString());
+        }
     }
 
     @Override
-    public int read(String path, Pointer buf, long size, long offset, FuseFileInfo fi) {
-        return op("read", path, () -> (int) handles.get(fi.fh.get()).read(buf, size, offset));
+    public void read(Request req, long ino, long size, long offset, FileInfo fi) {
+        op(req, "read", ino, () -> handles.get(fi.handle()).read(fd -> req.data(fd, size, offset)));
     }
 
     @Override
-    public int write(String path, Pointer buf, long size, long offset, FuseFileInfo fi) {
-        return op("write", path, () -> (int) handles.get(fi.fh.get()).write(buf, size, offset));
+    public void write(Request req, long ino, Pointer buf, long size, long offset, FileInfo fi) {
+        op(req, "write", ino, () -> req.written(handles.get(fi.handle()).write(buf, size, offset)));
     }
 
     @Override
-    public int ftruncate(String path, long size, FuseFileInfo fi) {
-        return op("ftruncate", path, () -> {
-            handles.get(fi.fh.get()).truncate(size);
-            return 0;
+    public void flush(Request req, long ino, FileInfo fi) {
+        op(req, "flush", ino, () -> {
+            handles.get(fi.handle()).flush();
+            req.ok();
         });
     }
 
     @Override
-    public int fallocate(String path, int mode, long offset, long length, FuseFileInfo fi) {
-        return op("fallocate", path, () -> {
-            handles.get(fi.fh.get()).allocate(mode, offset, length);
-            return 0;
-        });
-    }
-
-    @Override
-    public int fsync(String path, int isdatasync, FuseFileInfo fi) {
-        return op("fsync", path, () -> {
-            handles.get(fi.fh.get()).sync(isdatasync != 0);
-            return 0;
-        });
-    }
-
-    @Override
-    public int flush(String path, FuseFileInfo fi) {
-        return op("flush", path, () -> {
-            handles.get(fi.fh.get()).flush();
-            return 0;
-        });
-    }
-
-    @Override
-    public int release(String path, FuseFileInfo fi) {
-        return op("release", path, () -> {
-            OpenFile file = handles.remove(fi.fh.get());
-            if (file == null) {
-                return 0;
-            }
-            try {
+    public void release(Request req, long ino, FileInfo fi) {
+        op(req, "release", ino, () -> {
+            OpenFile file = handles.remove(fi.handle());
+            if (file != null) {
                 file.release();
-            } finally {
-                String node = file.nodePath();
-                if (node != null && NodeDetacher.isHidden(node) && handles.onNode(node).isEmpty()) {
-                    // libfuse removes its own .fuse_hidden names; dxfs removes the ones it made.
-                    detacher.released(node, () -> handles.onNode(node).isEmpty());
-                }
             }
-            return 0;
+            req.ok();
+        });
+    }
+
+    @Override
+    public void fsync(Request req, long ino, boolean dataOnly, FileInfo fi) {
+        op(req, "fsync", ino, () -> {
+            handles.get(fi.handle()).sync(dataOnly);
+            req.ok();
+        });
+    }
+
+    @Override
+    public void fallocate(Request req, long ino, int mode, long offset, long length, FileInfo fi) {
+        op(req, "fallocate", ino, () -> {
+            handles.get(fi.handle()).allocate(mode, offset, length);
+            req.ok();
         });
     }
 
     // ---- directories and the filesystem
 
+    /** An open directory: its entries, read at the first readdir and again after a rewind. */
+    private static final class Listing {
+        final Node dir;
+        List<BackingDir.Entry> entries = List.of();
+
+        Listing(Node dir) {
+            this.dir = dir;
+        }
+    }
+
     @Override
-    public int readdir(String path, Pointer buf, FuseFillDir filler, long offset, FuseFileInfo fi) {
-        return op("readdir", path, () -> {
-            boolean root = path.equals("/");
-            for (BackingDir.Entry entry : backing.list(path)) {
-                if (root && entry.name().equals(STAGING_NAME)) {
-                    continue;
-                }
-                if (filler.apply(buf, entry.name(), null, 0) != 0) {
-                    break;
-                }
-            }
-            return 0;
+    public void opendir(Request req, long ino, FileInfo fi) {
+        op(req, "opendir", ino, () -> {
+            long id = listingIds.incrementAndGet();
+            listings.put(id, new Listing(nodes.get(ino)));
+            fi.handle(id);
+            req.open(fi);
         });
     }
 
     @Override
-    public int statfs(String path, Statvfs stbuf) {
-        return op("statfs", path, () -> {
-            check(C.fstatvfs(backing.rootFd(), memory(stbuf)), "statfs");
-            return 0;
+    public void readdir(Request req, long ino, long size, long offset, FileInfo fi) {
+        op(req, "readdir", ino, () -> {
+            Listing listing = listings.get(fi.handle());
+            if (listing == null) {
+                throw new FsException(Errno.EBADF, "unknown directory handle");
+            }
+            if (offset == 0) {
+                listing.entries = visibleEntries(listing.dir);
+            }
+            List<BackingDir.Entry> entries = listing.entries;
+            Request.DirectoryPage page = req.page(size);
+            for (int i = (int) offset; i < entries.size(); i++) {
+                BackingDir.Entry entry = entries.get(i);
+                if (!page.add(entry.name(), entry.ino(), entry.type(), i + 1)) {
+                    break;
+                }
+            }
+            page.reply();
+        });
+    }
+
+    private List<BackingDir.Entry> visibleEntries(Node dir) throws FsException {
+        List<BackingDir.Entry> entries = BackingDir.list(dir.fd);
+        if (dir == nodes.root) {
+            entries.removeIf(entry -> Arrays.equals(entry.name(), STAGING_NAME));
+        }
+        return entries;
+    }
+
+    @Override
+    public void releasedir(Request req, long ino, FileInfo fi) {
+        listings.remove(fi.handle());
+        req.ok();
+    }
+
+    @Override
+    public void fsyncdir(Request req, long ino, boolean dataOnly, FileInfo fi) {
+        op(req, "fsyncdir", ino, () -> {
+            int fd = BackingDir.openDirectory(nodes.get(ino).fd);
+            try {
+                check(dataOnly ? C.fdatasync(fd) : C.fsync(fd), "fsyncdir");
+            } finally {
+                C.close(fd);
+            }
+            req.ok();
+        });
+    }
+
+    @Override
+    public void statfs(Request req, long ino) {
+        op(req, "statfs", ino, () -> {
+            Pointer statvfs = Request.allocate(STATVFS_SIZE);
+            check(C.fstatvfs(backing.rootFd(), statvfs), "statfs");
+            req.statfs(statvfs);
         });
     }
 
     // ---- extended attributes
 
-    /** Extended attributes of a hidden node are those of the name it had. */
-    private String xattrPath(String path) throws FsException {
-        if (!isHidden(path)) {
-            return backing.procPath(path);
+    /**
+     * Where the extended attributes of {@code node} are reached: its own inode through /proc
+     * (followed), or for a symlink, its name (not followed).
+     */
+    private record XattrTarget(String path, boolean follow) {}
+
+    private XattrTarget xattrTarget(Node node) throws FsException {
+        if (!node.isSymlink()) {
+            return new XattrTarget(node.procPath(), true);
         }
-        String origin = detacher.originOf(path);
-        if (origin == null) {
-            throw new FsException(Errno.ENOENT, "xattr of a forgotten node");
+        Binding binding = nodes.binding(node);
+        if (binding == null) {
+            throw new FsException(Errno.ENOENT, "xattr of an unlinked symlink");
         }
-        return backing.procPath(origin);
+        return new XattrTarget(binding.parent().procPath() + "/" + binding.name(), false);
     }
 
     @Override
-    public int getxattr(String path, String name, Pointer value, long size) {
-        return op("getxattr", path, () -> (int) check(C.lgetxattr(xattrPath(path), name, value, size),
-                "getxattr"));
-    }
-
-    @Override
-    public int setxattr(String path, String name, Pointer value, long size, int flags) {
-        return op("setxattr", path, () -> {
-            check(C.lsetxattr(xattrPath(path), name, value, size, flags), "setxattr");
-            return 0;
+    public void getxattr(Request req, long ino, String name, long size) {
+        op(req, "getxattr", name, () -> {
+            XattrTarget target = xattrTarget(nodes.get(ino));
+            Pointer value = size == 0 ? null : Request.allocate(size);
+            long length = check(target.follow() ? C.getxattr(target.path(), name, value, size)
+                    : C.lgetxattr(target.path(), name, value, size), "getxattr");
+            answerSized(req, value, size, length);
         });
     }
 
     @Override
-    public int listxattr(String path, Pointer list, long size) {
-        return op("listxattr", path, () -> (int) check(C.llistxattr(xattrPath(path), list, size),
-                "listxattr"));
+    public void listxattr(Request req, long ino, long size) {
+        op(req, "listxattr", ino, () -> {
+            XattrTarget target = xattrTarget(nodes.get(ino));
+            Pointer list = size == 0 ? null : Request.allocate(size);
+            long length = check(target.follow() ? C.listxattr(target.path(), list, size)
+                    : C.llistxattr(target.path(), list, size), "listxattr");
+            answerSized(req, list, size, length);
+        });
+    }
+
+    /** A caller that asked with size 0 learns the size; otherwise it gets the bytes. */
+    private static void answerSized(Request req, Pointer buf, long size, long length) {
+        if (size == 0) {
+            req.xattrSize(length);
+        } else {
+            req.buffer(buf, length);
+        }
     }
 
     @Override
-    public int removexattr(String path, String name) {
-        return op("removexattr", path, () -> {
-            check(C.lremovexattr(xattrPath(path), name), "removexattr");
-            return 0;
+    public void setxattr(Request req, long ino, String name, Pointer value, long size, int flags) {
+        op(req, "setxattr", name, () -> {
+            XattrTarget target = xattrTarget(nodes.get(ino));
+            check(target.follow() ? C.setxattr(target.path(), name, value, size, flags)
+                    : C.lsetxattr(target.path(), name, value, size, flags), "setxattr");
+            req.ok();
+        });
+    }
+
+    @Override
+    public void removexattr(Request req, long ino, String name) {
+        op(req, "removexattr", name, () -> {
+            XattrTarget target = xattrTarget(nodes.get(ino));
+            check(target.follow() ? C.removexattr(target.path(), name) : C.lremovexattr(target.path(), name),
+                    "removexattr");
+            req.ok();
         });
     }
 
     // ---- lifecycle
 
     @Override
-    public Pointer init(Pointer conn) {
+    public void init() {
         onInit.run();
-        return null;
     }
 
     /**
@@ -929,22 +916,11 @@ public final class OverlayFs extends FuseStubFS {
      */
     public void close() {
         if (closed.compareAndSet(false, true)) {
-            discardOpenWrites();
-            detacher.close();
+            for (OpenFile file : handles.removeAll()) {
+                dropQuietly(file);
+            }
+            nodes.clear();
             backing.close();
-        }
-    }
-
-    private void discardOpenWrites() {
-        for (OpenFile file : handles.removeAll()) {
-            if (file instanceof StagedWrite staged) {
-                staged.orphan();
-            }
-            try {
-                file.release();
-            } catch (FsException | RuntimeException e) {
-                LOG.debug("release at shutdown failed: {}", e.toString());
-            }
         }
     }
 
@@ -956,8 +932,13 @@ public final class OverlayFs extends FuseStubFS {
         return handles.stagedCount();
     }
 
-    /** Nodes moved aside because they are being executed (or were written while executed). */
-    public int detachedNodes() {
-        return detacher.hiddenCount();
+    /** Nodes that running programs were started from: no writer ever gets one of them. */
+    public int executingNodes() {
+        return nodes.executing();
+    }
+
+    /** Nodes the kernel holds. */
+    public int nodeCount() {
+        return nodes.size();
     }
 }

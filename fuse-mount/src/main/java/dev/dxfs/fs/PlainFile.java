@@ -11,28 +11,29 @@ import jnr.ffi.Pointer;
  */
 final class PlainFile extends OpenFile {
     private final int fd;
-    private final long ino;
+    private final boolean executes;
     private boolean released;
 
-    PlainFile(String nodePath, int openerTid, int openerTgid, int fd) throws FsException {
-        super(nodePath, openerTid, openerTgid);
+    /** Takes ownership of {@code fd}. */
+    PlainFile(Node node, int openerTid, int openerTgid, int fd, boolean executes) {
+        super(node, openerTid, openerTgid);
         this.fd = fd;
-        this.ino = BackingDir.fstat(fd).st_ino.longValue();
+        this.executes = executes;
     }
 
-    /** The backing inode this handle serves: the version whose pages it may bring into the cache. */
-    long ino() {
-        return ino;
+    /** Whether a program is being started from (and so runs from) this handle. */
+    boolean executes() {
+        return executes;
     }
 
     @Override
     public String toString() {
-        return "plain " + ino;
+        return (executes ? "exec " : "plain ") + node();
     }
 
     @Override
-    long read(Pointer buf, long size, long offset) throws FsException {
-        return check(C.pread(fd, buf, size, offset), "read");
+    void read(ReadReply reply) {
+        reply.from(fd);
     }
 
     @Override
@@ -60,11 +61,6 @@ final class PlainFile extends OpenFile {
     synchronized void stat(Pointer statbuf) throws FsException {
         requireOpen(released);
         check(C.fstat(fd, statbuf), "fstat");
-    }
-
-    @Override
-    synchronized int duplicate() {
-        return released ? -1 : C.dup(fd);
     }
 
     @Override

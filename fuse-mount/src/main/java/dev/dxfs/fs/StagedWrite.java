@@ -4,11 +4,11 @@ import static dev.dxfs.fs.FsException.check;
 import static dev.dxfs.fs.Libc.C;
 
 import dev.dxfs.fs.BackingDir.TempFile;
+import dev.dxfs.fuse.Names;
 import dev.dxfs.policy.Commit;
 import dev.dxfs.policy.WriteKind;
 import dev.dxfs.policy.WriteState;
 import java.io.IOException;
-import java.util.function.Consumer;
 import jnr.ffi.Pointer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,10 +30,8 @@ final class StagedWrite extends OpenFile {
     private final boolean durable;
     private final boolean keepOwner;
     private final WriteState state;
-    /** Told the path of every publish, to move the name's node (and its old pages) aside. */
-    private final Consumer<String> published;
+    private final NodeTable nodes;
 
-    private volatile String target;
     /** The version opened for an in-place edit; read until the first change. -1 otherwise. */
     private int sourceFd;
     private TempFile temp;
@@ -45,41 +43,36 @@ final class StagedWrite extends OpenFile {
     /** Inode of the published version this handle last saw, to count concurrent commits. */
     private long baseIno;
 
-    StagedWrite(String nodePath, String path, int openerTid, int openerTgid, WriteKind kind, Setup setup)
+    /**
+     * A staged write to the name {@code node} is bound to: an edit starts from the node's
+     * version, a rewrite from {@code fresh} (a temp file made for it) or a new temp file.
+     */
+    StagedWrite(Node node, int openerTid, int openerTgid, WriteKind kind, TempFile fresh, Setup setup)
             throws FsException {
-        super(nodePath, openerTid, openerTgid);
+        super(node, openerTid, openerTgid);
         this.backing = setup.backing();
+        this.nodes = setup.nodes();
         this.stats = setup.stats();
         this.durable = setup.durable();
         this.keepOwner = setup.keepOwner();
         this.created = setup.created();
-        this.published = setup.published();
-        this.target = path;
         this.state = WriteState.opened(kind);
         this.baseIno = setup.baseIno();
         this.sourceFd = -1;
         if (kind == WriteKind.EDIT) {
-            sourceFd = backing.open(path, Libc.O_RDONLY, 0);
+            sourceFd = BackingDir.reopen(node, Libc.O_RDONLY);
         } else {
-            temp = backing.createTemp();
+            temp = fresh != null ? fresh : backing.createTemp();
         }
     }
 
-    /** What a staged handle needs besides its path: where it lives and how it publishes. */
-    record Setup(BackingDir backing, MountStats stats, Commit.Attributes created, long baseIno,
-            boolean durable, boolean keepOwner, Consumer<String> published) {}
+    /** What a staged handle needs besides its node: where it lives and how it publishes. */
+    record Setup(BackingDir backing, NodeTable nodes, MountStats stats, Commit.Attributes created, long baseIno,
+            boolean durable, boolean keepOwner) {}
 
     @Override
     public String toString() {
-        return "staged " + target;
-    }
-
-    String target() {
-        return target;
-    }
-
-    void retarget(String path) {
-        target = path;
+        return "staged write on " + node();
     }
 
     /**
@@ -100,8 +93,8 @@ final class StagedWrite extends OpenFile {
     }
 
     @Override
-    synchronized long read(Pointer buf, long size, long offset) throws FsException {
-        return check(C.pread(dataFd(), buf, size, offset), "read");
+    synchronized void read(ReadReply reply) {
+        reply.from(dataFd());
     }
 
     @Override
@@ -155,9 +148,10 @@ final class StagedWrite extends OpenFile {
         stat.st_gid.set(explicitGid >= 0 ? explicitGid : created.gid());
     }
 
-    @Override
-    synchronized int duplicate() {
-        return released ? -1 : C.dup(dataFd());
+    /** A new descriptor of the data written so far, owned by the caller. */
+    synchronized int duplicate() throws FsException {
+        requireOpen(released);
+        return (int) check(C.dup(dataFd()), "dup");
     }
 
     /** A chmod by the writer itself: applied when the handle publishes. */
@@ -181,34 +175,19 @@ final class StagedWrite extends OpenFile {
     }
 
     @Override
-    void flush() throws FsException {
-        announce(settleLocked(false));
+    synchronized void flush() throws FsException {
+        settle(state.flush());
+    }
+
+    /** Publishes the changes of a file its writer renames or links while still writing it. */
+    void publishNow() throws FsException {
+        flush();
     }
 
     @Override
-    void release() throws FsException {
-        announce(settleLocked(true));
-    }
-
-    /** Publishes the changes of a handle that someone renames while it is still being written. */
-    void publishNow() throws FsException {
-        announce(settleLocked(false));
-    }
-
-    /** Outside the handle's lock: moving the node aside calls back into this handle. */
-    private void announce(String publishedPath) {
-        if (publishedPath != null) {
-            published.accept(publishedPath);
-        }
-    }
-
-    /** Settles a close; returns the path published, or null. */
-    private synchronized String settleLocked(boolean last) throws FsException {
-        if (!last) {
-            return settle(state.flush());
-        }
+    synchronized void release() throws FsException {
         try {
-            return settle(state.release());
+            settle(state.release());
         } finally {
             if (temp != null && !tempPublished) {
                 backing.discardTemp(temp);
@@ -219,25 +198,25 @@ final class StagedWrite extends OpenFile {
         }
     }
 
-    private String settle(WriteState.Action action) throws FsException {
+    private void settle(WriteState.Action action) throws FsException {
         switch (action) {
-            case PUBLISH -> {
-                return publish();
-            }
+            case PUBLISH -> publish();
             case DISCARD -> {
                 stats.discarded();
-                LOG.debug("discarded the writes to {}: its name was removed while it was open", target);
-                return null;
+                LOG.debug("discarded the writes of {}: its name was removed while it was open", this);
             }
-            default -> {
-                return null;
-            }
+            default -> { }
         }
     }
 
-    private String publish() throws FsException {
-        String path = target;
-        Published steps = new Published(path);
+    private void publish() throws FsException {
+        NodeTable.Binding target = nodes.binding(node());
+        if (target == null) {
+            state.publishFailed();
+            throw new FsException(Errno.ENOENT, "publish: the name is gone");
+        }
+        String path = describe();
+        Published steps = new Published(target);
         try {
             Commit.publish(steps, new Commit.Request(
                     new Commit.Attributes(explicitMode, explicitUid, explicitGid), created, durable, keepOwner));
@@ -255,7 +234,12 @@ final class StagedWrite extends OpenFile {
             LOG.info("concurrent commit: {} replaced a version published by another writer", path);
         }
         baseIno = ino;
-        return path;
+    }
+
+    /** The name this write publishes to, for the log. */
+    private String describe() {
+        String path = nodes.path(node());
+        return path == null ? toString() : Names.text(path);
     }
 
     private void closeData() {
@@ -270,16 +254,16 @@ final class StagedWrite extends OpenFile {
 
     /** The commit steps for a temp file in the staging directory. */
     private final class Published implements Commit.Steps {
-        private final String path;
+        private final NodeTable.Binding target;
         private boolean concurrent;
 
-        Published(String path) {
-            this.path = path;
+        Published(NodeTable.Binding target) {
+            this.target = target;
         }
 
         @Override
         public Commit.Attributes replaced() throws IOException {
-            FileStat stat = call(() -> backing.statOrNull(path));
+            FileStat stat = call(() -> BackingDir.statOrNull(target.parent().fd, target.name()));
             if (stat == null) {
                 return null;
             }
@@ -305,7 +289,7 @@ final class StagedWrite extends OpenFile {
         @Override
         public void replaceTarget() throws IOException {
             call(() -> {
-                backing.publish(temp, path);
+                backing.publish(temp, target.parent().fd, target.name());
                 return null;
             });
         }
@@ -313,7 +297,7 @@ final class StagedWrite extends OpenFile {
         @Override
         public void syncDirectory() throws IOException {
             call(() -> {
-                backing.syncParent(path);
+                BackingDir.syncDirectory(target.parent().fd);
                 return null;
             });
         }

@@ -1,7 +1,9 @@
 package dev.dxfs.mount;
 
 import dev.dxfs.fs.Libc;
+import dev.dxfs.fuse.Names;
 import dev.dxfs.fs.OverlayFs;
+import dev.dxfs.fuse.FuseSession;
 import dev.dxfs.policy.StagingPolicy;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -42,12 +44,11 @@ final class Daemon {
         Libc.C.umask(0);
         StagingPolicy policy = new StagingPolicy(options.filter());
         long deviceBefore = device(dir);
-        OverlayFs fs = OverlayFs.over(dir.toString(), dir.toString(), policy, options.durable,
-                () -> announceWhenLive(deviceBefore));
+        OverlayFs fs = OverlayFs.over(dir.toString(), policy, options.durable, () -> announceWhenLive(deviceBefore));
         try (ControlServer control = ControlServer.start(RuntimePaths.socketFor(dir), () -> StatusJson.of(dir, fs))) {
             Runtime.getRuntime().addShutdownHook(new Thread(() -> unmountOnSignal(fs), "dxfs-shutdown"));
             LOG.info("mounting over {} (options {})", dir, fuseOptions());
-            fs.mount(dir, true, false, new String[] {"-o", fuseOptions()});
+            FuseSession.serve(dir.toString(), fuseOptions(), fs);
             LOG.info("unmounted {}", dir);
         } finally {
             fs.close();
@@ -55,20 +56,21 @@ final class Daemon {
         }
     }
 
-    private String fuseOptions() {
+    /**
+     * Entries and attributes are answered with no cache time (see {@link dev.dxfs.fuse.Request}):
+     * every lookup reaches the daemon, so a writer never resolves to a node that an exec has
+     * pinned, and attributes are fresh after link, unlink and rename.
+     */
+    private List<String> fuseOptions() {
         List<String> fuse = new ArrayList<>(List.of(
                 "nonempty", "subtype=dxfs", "fsname=dxfs", "default_permissions",
                 // O_TRUNC reaches open() instead of arriving as a separate truncate of the published file.
                 "atomic_o_trunc",
-                "big_writes", "max_write=131072", "max_read=131072",
-                "use_ino",
-                // Every lookup reaches the daemon, so a writer never resolves to a node that an
-                // exec has pinned, and attributes are fresh after link, unlink and rename.
-                "entry_timeout=0", "negative_timeout=0", "attr_timeout=0"));
+                "big_writes", "max_write=131072", "max_read=131072"));
         if (options.allowOther) {
             fuse.add("allow_other");
         }
-        return String.join(",", fuse);
+        return fuse;
     }
 
     /** Called from FUSE init: reports ready once a stat of the mount point is answered by us. */
@@ -91,7 +93,7 @@ final class Daemon {
 
     private static long device(Path path) {
         Pointer stat = Memory.allocateDirect(Libc.RUNTIME, 256);
-        return Libc.C.stat(path.toString(), stat) < 0 ? -1 : stat.getLong(0);
+        return Libc.C.stat(Names.bytes(path.toString()), stat) < 0 ? -1 : stat.getLong(0);
     }
 
     /**

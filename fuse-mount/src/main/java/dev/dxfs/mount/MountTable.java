@@ -1,7 +1,9 @@
 package dev.dxfs.mount;
 
 import dev.dxfs.fs.Libc;
+import dev.dxfs.fuse.Names;
 import java.io.IOException;
+import java.lang.ref.Reference;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -37,10 +39,10 @@ final class MountTable {
             return State.OTHER;
         }
         Pointer stat = Memory.allocateDirect(Libc.RUNTIME, 256);
-        if (Libc.C.stat(directory.toString(), stat) < 0 && Libc.errno() == ENOTCONN) {
-            return State.STALE;
-        }
-        return State.LIVE;
+        boolean stale = Libc.C.stat(Names.bytes(directory.toString()), stat) < 0 && Libc.errno() == ENOTCONN;
+        // The buffer is freed when collected, and the call alone does not keep it alive.
+        Reference.reachabilityFence(stat);
+        return stale ? State.STALE : State.LIVE;
     }
 
     /** The filesystem type mounted last at {@code directory}, or null. */

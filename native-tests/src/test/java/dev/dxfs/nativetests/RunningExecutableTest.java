@@ -20,7 +20,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -120,9 +119,6 @@ class RunningExecutableTest {
         }
     }
 
-    // Fails now and then: an exec and a writer of one name can still meet on one node in the
-    // kernel (docs/design.md, "One version per node"). Run with -Ddxfs.excludedGroups=.
-    @Tag("contention")
     @Test
     void concurrentStdFsCopyAndSpawnWhileTheServerRunsThroughTheMount() throws Exception {
         try (MountedDir mounted = MountedDir.create("exec-dxcopy").mount()) {

@@ -1,0 +1,91 @@
+package dev.dxfs.fs;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A node the kernel knows by its id: one version of one backing file, held by an O_PATH
+ * descriptor, so that a node keeps standing for the version it was looked up as whatever later
+ * happens to the name. The kernel keeps one page cache, one size and one write ban (ETXTBSY) per
+ * node; giving out nodes is how dxfs decides who shares those.
+ */
+final class Node {
+    static final long ROOT_ID = 1;
+    private static final int S_IFMT = 0170000;
+    private static final int S_IFREG = 0100000;
+    private static final int S_IFDIR = 0040000;
+    private static final int S_IFLNK = 0120000;
+
+    final long id;
+    /** O_PATH descriptor of the backing inode (the root's is a directory descriptor). */
+    final int fd;
+    final long dev;
+    final long ino;
+    /** The type bits of the backing inode. */
+    final int type;
+    /** Whether lookups of its name may be answered with this node (see {@link NodeTable}). */
+    final boolean shareable;
+
+    private final List<OpenFile> handles = new ArrayList<>();
+
+    Node(long id, int fd, long dev, long ino, int mode, boolean shareable) {
+        this.id = id;
+        this.fd = fd;
+        this.dev = dev;
+        this.ino = ino;
+        this.type = mode & S_IFMT;
+        this.shareable = shareable;
+    }
+
+    boolean isRegular() {
+        return type == S_IFREG;
+    }
+
+    boolean isDirectory() {
+        return type == S_IFDIR;
+    }
+
+    boolean isSymlink() {
+        return type == S_IFLNK;
+    }
+
+    static boolean isRegular(int mode) {
+        return (mode & S_IFMT) == S_IFREG;
+    }
+
+    /** The path through which the backing inode itself is reached (opened, chmod-ed, ...). */
+    String procPath() {
+        return "/proc/self/fd/" + fd;
+    }
+
+    synchronized void add(OpenFile file) {
+        handles.add(file);
+    }
+
+    synchronized void remove(OpenFile file) {
+        handles.remove(file);
+    }
+
+    synchronized List<OpenFile> handles() {
+        return List.copyOf(handles);
+    }
+
+    /** Whether a staged write is open on this node. */
+    synchronized boolean hasStagedWriters() {
+        return handles.stream().anyMatch(StagedWrite.class::isInstance);
+    }
+
+    /** Whether a handle that is not a staged write (a reader, an exec, an appender) is open. */
+    synchronized boolean hasPlainHandles() {
+        return handles.stream().anyMatch(PlainFile.class::isInstance);
+    }
+
+    synchronized boolean isExecuting() {
+        return handles.stream().anyMatch(file -> file instanceof PlainFile plain && plain.executes());
+    }
+
+    @Override
+    public String toString() {
+        return "node " + id + " (inode " + ino + ")";
+    }
+}

@@ -1,0 +1,237 @@
+package dev.dxfs.fs;
+
+import static dev.dxfs.fs.Libc.C;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The nodes handed to the kernel, with the kernel's reference counts, and the name each is bound
+ * to: the name it was looked up by, which follows renames made through the mount and is where a
+ * staged write on the node publishes.
+ *
+ * <p>A directory, symlink or special file has one node per backing inode. A regular file gets a
+ * node per version and per name; lookups of the name share it, except where sharing would let
+ * the kernel mix two users of the node: an executable file gets a fresh node for every lookup
+ * (an exec bans writes to its node, and a writer must never meet that ban), and so does a
+ * retried open (see {@link OverlayFs}).
+ */
+final class NodeTable {
+    private final Map<Long, Node> byId = new ConcurrentHashMap<>();
+    private final Map<Inode, Node> byInode = new HashMap<>();
+    private final Map<Binding, Node> sharedFiles = new HashMap<>();
+    private final Map<Binding, Set<Node>> bound = new HashMap<>();
+    private final Map<Node, Binding> bindings = new HashMap<>();
+    private final Map<Node, Long> lookups = new HashMap<>();
+    private final AtomicLong ids = new AtomicLong(Node.ROOT_ID);
+    final Node root;
+
+    /** A name in a directory. */
+    record Binding(Node parent, String name) {}
+
+    private record Inode(long dev, long ino) {}
+
+    NodeTable(int rootFd, long dev, long ino, int mode) {
+        root = new Node(Node.ROOT_ID, rootFd, dev, ino, mode, true);
+        byId.put(root.id, root);
+    }
+
+    Node get(long id) throws FsException {
+        Node node = byId.get(id);
+        if (node == null) {
+            throw new FsException(Errno.ESTALE, "unknown node " + id);
+        }
+        return node;
+    }
+
+    /**
+     * An existing node that a lookup of {@code name} finding inode {@code ino} may be answered
+     * with, its reference count raised; or null when a new node is needed.
+     */
+    synchronized Node reuse(Node parent, String name, long dev, long ino, int mode, boolean fresh) {
+        Node node;
+        if (!Node.isRegular(mode)) {
+            node = byInode.get(new Inode(dev, ino));
+        } else {
+            node = fresh ? null : sharedFiles.get(new Binding(parent, name));
+        }
+        if (node == null || node.ino != ino || node.dev != dev) {
+            return null;
+        }
+        bind(node, new Binding(parent, name));
+        lookups.merge(node, 1L, Long::sum);
+        return node;
+    }
+
+    /** One more reference to a node that a lookup answers again; false if the node is gone. */
+    synchronized boolean reference(Node node) {
+        if (byId.get(node.id) != node) {
+            return false;
+        }
+        lookups.merge(node, 1L, Long::sum);
+        return true;
+    }
+
+    /** A new node for {@code fd} (owned by the table from now on), with one reference. */
+    synchronized Node add(Node parent, String name, int fd, long dev, long ino, int mode, boolean fresh) {
+        Node existing = reuse(parent, name, dev, ino, mode, fresh);
+        if (existing != null) {
+            C.close(fd);
+            return existing;
+        }
+        boolean shareable = !Node.isRegular(mode) || !fresh;
+        Node node = new Node(ids.incrementAndGet(), fd, dev, ino, mode, shareable);
+        byId.put(node.id, node);
+        Binding binding = new Binding(parent, name);
+        if (!Node.isRegular(mode)) {
+            byInode.put(new Inode(dev, ino), node);
+        } else if (shareable) {
+            sharedFiles.put(binding, node);
+        }
+        bind(node, binding);
+        lookups.put(node, 1L);
+        return node;
+    }
+
+    /** The kernel dropped references; a node without any is gone. */
+    synchronized void forget(long id, long count) {
+        Node node = byId.get(id);
+        if (node == null || node == root) {
+            return;
+        }
+        long left = lookups.merge(node, -count, Long::sum);
+        if (left > 0) {
+            return;
+        }
+        lookups.remove(node);
+        byId.remove(id);
+        Binding binding = bindings.remove(node);
+        if (binding != null) {
+            unbind(node, binding);
+            sharedFiles.remove(binding, node);
+        }
+        byInode.remove(new Inode(node.dev, node.ino), node);
+        C.close(node.fd);
+    }
+
+    /** The name {@code node} is bound to, or null once it has none (unlinked, or replaced). */
+    synchronized Binding binding(Node node) {
+        return node == root ? null : bindings.get(node);
+    }
+
+    /** The path of {@code node} below the root ("" for the root), or null if it has no name. */
+    synchronized String path(Node node) {
+        StringBuilder path = new StringBuilder();
+        for (Node at = node; at != root; ) {
+            Binding binding = bindings.get(at);
+            if (binding == null) {
+                return null;
+            }
+            path.insert(0, path.length() == 0 ? binding.name() : binding.name() + "/");
+            at = binding.parent();
+        }
+        return path.toString();
+    }
+
+    /** The path a new entry {@code name} in {@code parent} would have, or null. */
+    String path(Node parent, String name) {
+        String dir = path(parent);
+        return dir == null ? null : dir.isEmpty() ? name : dir + "/" + name;
+    }
+
+    synchronized List<Node> boundTo(Node parent, String name) {
+        Set<Node> nodes = bound.get(new Binding(parent, name));
+        return nodes == null ? List.of() : List.copyOf(nodes);
+    }
+
+    /** Lookups of the node's name stop reaching it: it stays with the handles it has. */
+    synchronized void retire(Node node) {
+        Binding binding = bindings.get(node);
+        if (binding != null) {
+            sharedFiles.remove(binding, node);
+        }
+    }
+
+    /** The name was removed: its nodes lose it. Returns them. */
+    synchronized List<Node> removeName(Node parent, String name) {
+        Binding binding = new Binding(parent, name);
+        Set<Node> nodes = bound.remove(binding);
+        sharedFiles.remove(binding);
+        if (nodes == null) {
+            return List.of();
+        }
+        for (Node node : nodes) {
+            bindings.remove(node);
+            byInode.remove(new Inode(node.dev, node.ino), node);
+        }
+        return new ArrayList<>(nodes);
+    }
+
+    /** A rename: the nodes of {@code to} lose their name (returned), those of {@code from} take it. */
+    synchronized List<Node> rename(Node parent, String name, Node newParent, String newName) {
+        List<Node> replaced = removeName(newParent, newName);
+        Binding from = new Binding(parent, name);
+        Binding to = new Binding(newParent, newName);
+        Set<Node> moving = bound.remove(from);
+        Node shared = sharedFiles.remove(from);
+        if (shared != null) {
+            sharedFiles.put(to, shared);
+        }
+        if (moving != null) {
+            for (Node node : moving) {
+                bindings.put(node, to);
+            }
+            bound.put(to, moving);
+        }
+        return replaced;
+    }
+
+    private void bind(Node node, Binding binding) {
+        Binding old = bindings.put(node, binding);
+        if (old != null && !old.equals(binding)) {
+            unbind(node, old);
+        }
+        bound.computeIfAbsent(binding, key -> new HashSet<>()).add(node);
+    }
+
+    private void unbind(Node node, Binding binding) {
+        Set<Node> nodes = bound.get(binding);
+        if (nodes != null) {
+            nodes.remove(node);
+            if (nodes.isEmpty()) {
+                bound.remove(binding);
+            }
+        }
+    }
+
+    int size() {
+        return byId.size();
+    }
+
+    /** Nodes a running program was started from. */
+    int executing() {
+        int count = 0;
+        for (Node node : byId.values()) {
+            if (node.isExecuting()) {
+                count++;
+            }
+        }
+        return count;
+    }
+
+    /** Closes the descriptors of every node but the root (the daemon is stopping). */
+    synchronized void clear() {
+        for (Node node : byId.values()) {
+            if (node != root) {
+                C.close(node.fd);
+            }
+        }
+        byId.clear();
+    }
+}

@@ -1,0 +1,72 @@
+package dev.dxfs.fuse;
+
+import jnr.ffi.Pointer;
+
+/**
+ * A filesystem served through libfuse's low-level API: every request names its node by the id
+ * the filesystem gave it, and every method answers its request exactly once. Names are byte
+ * strings ({@link Names}); {@code fi} is null where the kernel sent no file handle.
+ */
+public interface Filesystem {
+    void init();
+
+    void lookup(Request req, long parent, String name);
+
+    /** The kernel dropped {@code lookups} references to node {@code ino}; nothing to answer. */
+    void forget(long ino, long lookups);
+
+    void getattr(Request req, long ino, FileInfo fi);
+
+    /** {@code attr} is a struct stat holding the fields {@code toSet} selects ({@link SetAttr}). */
+    void setattr(Request req, long ino, Pointer attr, int toSet, FileInfo fi);
+
+    void readlink(Request req, long ino);
+
+    void mknod(Request req, long parent, String name, int mode, long rdev);
+
+    void mkdir(Request req, long parent, String name, int mode);
+
+    void unlink(Request req, long parent, String name);
+
+    void rmdir(Request req, long parent, String name);
+
+    void symlink(Request req, String target, long parent, String name);
+
+    void rename(Request req, long parent, String name, long newParent, String newName);
+
+    void link(Request req, long ino, long newParent, String newName);
+
+    void open(Request req, long ino, FileInfo fi);
+
+    void create(Request req, long parent, String name, int mode, FileInfo fi);
+
+    void read(Request req, long ino, long size, long offset, FileInfo fi);
+
+    void write(Request req, long ino, Pointer buf, long size, long offset, FileInfo fi);
+
+    void flush(Request req, long ino, FileInfo fi);
+
+    void release(Request req, long ino, FileInfo fi);
+
+    void fsync(Request req, long ino, boolean dataOnly, FileInfo fi);
+
+    void fallocate(Request req, long ino, int mode, long offset, long length, FileInfo fi);
+
+    void opendir(Request req, long ino, FileInfo fi);
+
+    void readdir(Request req, long ino, long size, long offset, FileInfo fi);
+
+    void releasedir(Request req, long ino, FileInfo fi);
+
+    void fsyncdir(Request req, long ino, boolean dataOnly, FileInfo fi);
+
+    void statfs(Request req, long ino);
+
+    void setxattr(Request req, long ino, String name, Pointer value, long size, int flags);
+
+    void getxattr(Request req, long ino, String name, long size);
+
+    void listxattr(Request req, long ino, long size);
+
+    void removexattr(Request req, long ino, String name);
+}

@@ -1,0 +1,142 @@
+package dev.dxfs.fuse;
+
+import dev.dxfs.fuse.Callbacks.Allocate;
+import dev.dxfs.fuse.Callbacks.Create;
+import dev.dxfs.fuse.Callbacks.Entry;
+import dev.dxfs.fuse.Callbacks.Forget;
+import dev.dxfs.fuse.Callbacks.ForgetMulti;
+import dev.dxfs.fuse.Callbacks.GetXattr;
+import dev.dxfs.fuse.Callbacks.Init;
+import dev.dxfs.fuse.Callbacks.Link;
+import dev.dxfs.fuse.Callbacks.ListXattr;
+import dev.dxfs.fuse.Callbacks.MakeDirectory;
+import dev.dxfs.fuse.Callbacks.MakeNode;
+import dev.dxfs.fuse.Callbacks.MakeSymlink;
+import dev.dxfs.fuse.Callbacks.Node;
+import dev.dxfs.fuse.Callbacks.Read;
+import dev.dxfs.fuse.Callbacks.RemoveXattr;
+import dev.dxfs.fuse.Callbacks.Rename;
+import dev.dxfs.fuse.Callbacks.SetAttributes;
+import dev.dxfs.fuse.Callbacks.SetXattr;
+import dev.dxfs.fuse.Callbacks.Sync;
+import dev.dxfs.fuse.Callbacks.WithFile;
+import dev.dxfs.fuse.Callbacks.Write;
+import jnr.ffi.Struct;
+
+/**
+ * libfuse 2.9's struct fuse_lowlevel_ops, in its order, with each slot bound to a
+ * {@link Filesystem}. The slots left empty get libfuse's defaults: locks stay local to the
+ * kernel, and access checks are the kernel's (the mount uses default_permissions).
+ */
+public final class LowLevelOperations extends Struct {
+    private static final int FORGET_DATA_SIZE = 16;
+
+    final Function<Init> init = function(Init.class);
+    final Pointer destroy = new Pointer();
+    final Function<Entry> lookup = function(Entry.class);
+    final Function<Forget> forget = function(Forget.class);
+    final Function<WithFile> getattr = function(WithFile.class);
+    final Function<SetAttributes> setattr = function(SetAttributes.class);
+    final Function<Node> readlink = function(Node.class);
+    final Function<MakeNode> mknod = function(MakeNode.class);
+    final Function<MakeDirectory> mkdir = function(MakeDirectory.class);
+    final Function<Entry> unlink = function(Entry.class);
+    final Function<Entry> rmdir = function(Entry.class);
+    final Function<MakeSymlink> symlink = function(MakeSymlink.class);
+    final Function<Rename> rename = function(Rename.class);
+    final Function<Link> link = function(Link.class);
+    final Function<WithFile> open = function(WithFile.class);
+    final Function<Read> read = function(Read.class);
+    final Function<Write> write = function(Write.class);
+    final Function<WithFile> flush = function(WithFile.class);
+    final Function<WithFile> release = function(WithFile.class);
+    final Function<Sync> fsync = function(Sync.class);
+    final Function<WithFile> opendir = function(WithFile.class);
+    final Function<Read> readdir = function(Read.class);
+    final Function<WithFile> releasedir = function(WithFile.class);
+    final Function<Sync> fsyncdir = function(Sync.class);
+    final Function<Node> statfs = function(Node.class);
+    final Function<SetXattr> setxattr = function(SetXattr.class);
+    final Function<GetXattr> getxattr = function(GetXattr.class);
+    final Function<ListXattr> listxattr = function(ListXattr.class);
+    final Function<RemoveXattr> removexattr = function(RemoveXattr.class);
+    final Pointer access = new Pointer();
+    final Function<Create> create = function(Create.class);
+    final Pointer getlk = new Pointer();
+    final Pointer setlk = new Pointer();
+    final Pointer bmap = new Pointer();
+    final Pointer ioctl = new Pointer();
+    final Pointer poll = new Pointer();
+    final Pointer writeBuf = new Pointer();
+    final Pointer retrieveReply = new Pointer();
+    final Function<ForgetMulti> forgetMulti = function(ForgetMulti.class);
+    final Pointer flock = new Pointer();
+    final Function<Allocate> fallocate = function(Allocate.class);
+
+    private LowLevelOperations() {
+        super(Request.RUNTIME);
+        useMemory(jnr.ffi.Memory.allocateDirect(Request.RUNTIME, Struct.size(this), true));
+    }
+
+    /** The operations table for {@code fs}; it must stay reachable while the session runs. */
+    static LowLevelOperations of(Filesystem fs) {
+        LowLevelOperations ops = new LowLevelOperations();
+        ops.init.set((userdata, conn) -> fs.init());
+        ops.lookup.set((req, parent, name) -> fs.lookup(new Request(req), parent, Names.of(name)));
+        ops.forget.set((req, ino, lookups) -> {
+            fs.forget(ino, lookups);
+            FuseLib.F.fuse_reply_none(req);
+        });
+        ops.forgetMulti.set((req, count, forgets) -> {
+            for (long i = 0; i < count; i++) {
+                fs.forget(forgets.getLong(i * FORGET_DATA_SIZE), forgets.getLong(i * FORGET_DATA_SIZE + 8));
+            }
+            FuseLib.F.fuse_reply_none(req);
+        });
+        ops.getattr.set((req, ino, fi) -> fs.getattr(new Request(req), ino, FileInfo.orNull(fi)));
+        ops.setattr.set((req, ino, attr, toSet, fi) ->
+                fs.setattr(new Request(req), ino, attr, toSet, FileInfo.orNull(fi)));
+        ops.readlink.set((req, ino) -> fs.readlink(new Request(req), ino));
+        ops.mknod.set((req, parent, name, mode, rdev) -> fs.mknod(new Request(req), parent, Names.of(name), mode, rdev));
+        ops.mkdir.set((req, parent, name, mode) -> fs.mkdir(new Request(req), parent, Names.of(name), mode));
+        ops.unlink.set((req, parent, name) -> fs.unlink(new Request(req), parent, Names.of(name)));
+        ops.rmdir.set((req, parent, name) -> fs.rmdir(new Request(req), parent, Names.of(name)));
+        ops.symlink.set((req, target, parent, name) ->
+                fs.symlink(new Request(req), Names.of(target), parent, Names.of(name)));
+        ops.rename.set((req, parent, name, newParent, newName) ->
+                fs.rename(new Request(req), parent, Names.of(name), newParent, Names.of(newName)));
+        ops.link.set((req, ino, newParent, newName) -> fs.link(new Request(req), ino, newParent, Names.of(newName)));
+        ops.open.set((req, ino, fi) -> fs.open(new Request(req), ino, new FileInfo(fi)));
+        ops.create.set((req, parent, name, mode, fi) ->
+                fs.create(new Request(req), parent, Names.of(name), mode, new FileInfo(fi)));
+        ops.read.set((req, ino, size, offset, fi) -> fs.read(new Request(req), ino, size, offset, new FileInfo(fi)));
+        ops.write.set((req, ino, buf, size, offset, fi) ->
+                fs.write(new Request(req), ino, buf, size, offset, new FileInfo(fi)));
+        ops.flush.set((req, ino, fi) -> fs.flush(new Request(req), ino, new FileInfo(fi)));
+        ops.release.set((req, ino, fi) -> fs.release(new Request(req), ino, new FileInfo(fi)));
+        ops.fsync.set((req, ino, dataOnly, fi) -> fs.fsync(new Request(req), ino, dataOnly != 0, new FileInfo(fi)));
+        ops.fallocate.set((req, ino, mode, offset, length, fi) ->
+                fs.fallocate(new Request(req), ino, mode, offset, length, new FileInfo(fi)));
+        ops.opendir.set((req, ino, fi) -> fs.opendir(new Request(req), ino, new FileInfo(fi)));
+        ops.readdir.set((req, ino, size, offset, fi) ->
+                fs.readdir(new Request(req), ino, size, offset, new FileInfo(fi)));
+        ops.releasedir.set((req, ino, fi) -> fs.releasedir(new Request(req), ino, new FileInfo(fi)));
+        ops.fsyncdir.set((req, ino, dataOnly, fi) ->
+                fs.fsyncdir(new Request(req), ino, dataOnly != 0, new FileInfo(fi)));
+        ops.statfs.set((req, ino) -> fs.statfs(new Request(req), ino));
+        ops.setxattr.set((req, ino, name, value, size, flags) ->
+                fs.setxattr(new Request(req), ino, Names.of(name), value, size, flags));
+        ops.getxattr.set((req, ino, name, size) -> fs.getxattr(new Request(req), ino, Names.of(name), size));
+        ops.listxattr.set((req, ino, size) -> fs.listxattr(new Request(req), ino, size));
+        ops.removexattr.set((req, ino, name) -> fs.removexattr(new Request(req), ino, Names.of(name)));
+        return ops;
+    }
+
+    jnr.ffi.Pointer memory() {
+        return Struct.getMemory(this);
+    }
+
+    long size() {
+        return Struct.size(this);
+    }
+}
