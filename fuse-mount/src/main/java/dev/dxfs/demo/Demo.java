@@ -30,12 +30,12 @@ public final class Demo {
     }
 
     /**
-     * Runs the demo.
+     * Runs the demo in a new directory below {@code workParent}, removed at the end.
      *
      * @return 0 when every round under dxfs succeeded, 1 when some failed, 2 when the demo could
      *     not run (no rustc, a build, mount or unmount failure)
      */
-    public static int run(DemoMount mount, PrintStream out, int instances, int rounds) {
+    public static int run(DemoMount mount, PrintStream out, int instances, int rounds, Path workParent) {
         if (instances < 1 || rounds < 1) {
             throw new IllegalArgumentException("instances and rounds must be at least 1");
         }
@@ -46,7 +46,7 @@ public final class Demo {
         }
         Path work;
         try {
-            work = Files.createTempDirectory("dxfs-demo-");
+            work = Files.createTempDirectory(Files.createDirectories(workParent), "dxfs-demo-");
         } catch (IOException e) {
             out.println("cannot create the demo's work directory: " + e.getMessage());
             return 2;

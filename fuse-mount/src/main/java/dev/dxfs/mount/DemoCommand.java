@@ -17,6 +17,11 @@ final class DemoCommand implements Callable<Integer> {
             description = "Rounds per instance (default: ${DEFAULT-VALUE}).")
     int rounds;
 
+    @Option(names = "--work-dir", paramLabel = "DIR",
+            description = "Where the demo builds and runs, in a new directory removed at the end "
+                    + "(default: the system's temp directory).")
+    Path workDir = Path.of(System.getProperty("java.io.tmpdir"));
+
     @Override
     public Integer call() throws CliException {
         if (instances < 2 || rounds < 1) {
@@ -32,6 +37,6 @@ final class DemoCommand implements Callable<Integer> {
             public void unmount(Path dir) throws CliException {
                 Mounter.unmount(dir.toString(), false);
             }
-        }, System.out, instances, rounds);
+        }, System.out, instances, rounds, workDir.toAbsolutePath());
     }
 }
