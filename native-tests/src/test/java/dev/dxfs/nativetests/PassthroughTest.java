@@ -461,6 +461,32 @@ class PassthroughTest {
                 """, deep);
     }
 
+    @Test
+    void pathsBeyondPathMaxAreReachedNameByName() {
+        // 20 levels of 250-byte names: more than 5000 bytes below the mount point. Each step is
+        // one name relative to the directory before it, natively and through the mount.
+        expectSameIn("deep-path", """
+                (
+                  for i in $(seq 20); do mkdir "$1" && cd -P "$1" || exit 1; done
+                  [ "$(pwd | wc -c)" -gt 4096 ] && echo "beyond PATH_MAX"
+                  printf deep > f; cat f; echo
+                  mv f g; ln g h; stat -c %h g
+                  cp g copy; cat copy; echo
+                  ls
+                )
+                rm -r "$1"; ls -A
+                """, """
+                beyond PATH_MAX
+                deep
+                2
+                deep
+                copy
+                g
+                h
+                exit 0
+                """, "q".repeat(250));
+    }
+
     // ---- helpers
 
     private static void expectSameIn(String name, String script, String expected, String... args) {
