@@ -71,12 +71,16 @@ final class Mounter {
         List<String> command = new ArrayList<>(List.of("setsid",
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-XX:+UseSerialGC", "-Xss512k", "-XX:TieredStopAtLevel=1",
+                // A crash report goes next to the log, not into the caller's directory.
+                "-XX:ErrorFile=" + log.resolveSibling(log.getFileName() + ".crash-%p"),
                 "-cp", ownJar().toString(), Main.class.getName(), "daemon", dir.toString()));
         command.addAll(options.asArguments());
         Process daemon;
         try {
             Files.createDirectories(log.getParent());
+            // The daemon works from the root directory, so it keeps no other directory busy.
             daemon = new ProcessBuilder(command)
+                    .directory(new File("/"))
                     .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                     .redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()))
                     .start();
