@@ -8,6 +8,8 @@ import dev.dxfs.policy.StagingArea;
 import java.lang.ref.Reference;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import jnr.ffi.Memory;
 import jnr.ffi.Pointer;
 import jnr.ffi.Struct;
@@ -24,12 +26,12 @@ final class BackingDir implements AutoCloseable {
     private static final long COPY_CHUNK = 1L << 30;
 
     private final int rootFd;
-    private final int stagingFd;
     private final StagingArea staging;
+    /** The staging directory of each filesystem in the tree, by device. */
+    private final Map<Long, Integer> stagingByDevice = new ConcurrentHashMap<>();
 
-    private BackingDir(int rootFd, int stagingFd, StagingArea staging) {
+    private BackingDir(int rootFd, StagingArea staging) {
         this.rootFd = rootFd;
-        this.stagingFd = stagingFd;
         this.staging = staging;
     }
 
@@ -41,19 +43,40 @@ final class BackingDir implements AutoCloseable {
         int rootFd = (int) check(C.open(Names.bytes(directory), Libc.O_RDONLY | Libc.O_DIRECTORY | Libc.O_CLOEXEC, 0),
                 "open " + directory);
         try {
-            if (C.mkdirat(rootFd, StagingArea.DIRECTORY, 0700) < 0 && Libc.errno() != Errno.EEXIST) {
-                throw new FsException(Libc.errno(), "mkdir " + StagingArea.DIRECTORY);
-            }
-            int stagingFd = (int) check(C.openat(rootFd, StagingArea.DIRECTORY,
-                    Libc.O_RDONLY | Libc.O_DIRECTORY | Libc.O_NOFOLLOW | Libc.O_CLOEXEC, 0),
-                    "open " + StagingArea.DIRECTORY);
-            C.fchmod(stagingFd, 0700);
-            BackingDir dir = new BackingDir(rootFd, stagingFd, staging);
-            dir.sweepLeftovers();
+            BackingDir dir = new BackingDir(rootFd, staging);
+            dir.stagingOn(fstat(rootFd).st_dev.longValue(), rootFd);
             return dir;
         } catch (FsException e) {
             C.close(rootFd);
             throw e;
+        }
+    }
+
+    /**
+     * The staging directory for files on device {@code dev}, in {@code hostFd} (the topmost
+     * directory of that filesystem in the tree): made private to the daemon's user and swept of
+     * what a crashed daemon left, at its first use.
+     */
+    int stagingOn(long dev, int hostFd) throws FsException {
+        Integer known = stagingByDevice.get(dev);
+        if (known != null) {
+            return known;
+        }
+        synchronized (stagingByDevice) {
+            known = stagingByDevice.get(dev);
+            if (known != null) {
+                return known;
+            }
+            if (C.mkdirat(hostFd, StagingArea.DIRECTORY, 0700) < 0 && Libc.errno() != Errno.EEXIST) {
+                throw new FsException(Libc.errno(), "mkdir " + StagingArea.DIRECTORY);
+            }
+            int fd = (int) check(C.openat(hostFd, StagingArea.DIRECTORY,
+                    Libc.O_RDONLY | Libc.O_DIRECTORY | Libc.O_NOFOLLOW | Libc.O_CLOEXEC, 0),
+                    "open " + StagingArea.DIRECTORY);
+            C.fchmod(fd, 0700);
+            sweepLeftovers(fd);
+            stagingByDevice.put(dev, fd);
+            return fd;
         }
     }
 
@@ -91,12 +114,12 @@ final class BackingDir implements AutoCloseable {
         return (int) check(C.open(node.procPath(), flags | Libc.O_CLOEXEC, 0), "open");
     }
 
-    /** Creates a new private temp file (mode 0600) in the staging directory. */
-    TempFile createTemp() throws FsException {
+    /** Creates a new private temp file (mode 0600) in the staging directory {@code stagingFd}. */
+    TempFile createTemp(int stagingFd) throws FsException {
         String name = staging.nextTempName();
         int fd = (int) check(C.openat(stagingFd, name,
                 Libc.O_RDWR | Libc.O_CREAT | Libc.O_EXCL | Libc.O_CLOEXEC, 0600), "create temp");
-        return new TempFile(name, fd);
+        return new TempFile(stagingFd, name, fd);
     }
 
     /**
@@ -104,8 +127,8 @@ final class BackingDir implements AutoCloseable {
      * when {@code keep} is larger): a reflink where the filesystem offers one (constant time),
      * else an in-kernel copy that never passes through the daemon's memory.
      */
-    TempFile copyToTemp(int sourceFd, long keep) throws FsException {
-        TempFile temp = createTemp();
+    TempFile copyToTemp(int stagingFd, int sourceFd, long keep) throws FsException {
+        TempFile temp = createTemp(stagingFd);
         try {
             long size = fstat(sourceFd).st_size.longValue();
             if (keep < size || C.ioctl(temp.fd(), Libc.FICLONE, sourceFd) != 0) {
@@ -141,12 +164,12 @@ final class BackingDir implements AutoCloseable {
 
     /** Atomically replaces {@code name} in directory {@code dirFd} by the temp file. */
     void publish(TempFile temp, int dirFd, String name) throws FsException {
-        check(C.renameat(stagingFd, temp.name(), dirFd, name), "rename");
+        check(C.renameat(temp.stagingFd(), temp.name(), dirFd, name), "rename");
     }
 
     void discardTemp(TempFile temp) {
         C.close(temp.fd());
-        C.unlinkat(stagingFd, temp.name(), 0);
+        C.unlinkat(temp.stagingFd(), temp.name(), 0);
     }
 
     /** Syncs a directory, so that a rename in it is durable. */
@@ -191,7 +214,7 @@ final class BackingDir implements AutoCloseable {
         }
     }
 
-    private void sweepLeftovers() throws FsException {
+    private void sweepLeftovers(int stagingFd) throws FsException {
         int fd = (int) check(C.openat(stagingFd, ".", Libc.O_RDONLY | Libc.O_DIRECTORY | Libc.O_CLOEXEC, 0),
                 "open staging");
         Pointer dir = C.fdopendir(fd);
@@ -213,10 +236,10 @@ final class BackingDir implements AutoCloseable {
 
     @Override
     public void close() {
-        C.close(stagingFd);
+        stagingByDevice.values().forEach(C::close);
         C.close(rootFd);
     }
 
-    /** A private temp file in the staging directory. */
-    record TempFile(String name, int fd) {}
+    /** A private temp file in a staging directory. */
+    record TempFile(int stagingFd, String name, int fd) {}
 }

@@ -128,9 +128,9 @@ public final class OverlayFs implements Filesystem {
         }
     }
 
-    /** The staging directory is no name of the mount's: it cannot be found, made or removed. */
+    /** A staging directory is no name of the mount's: it cannot be found, made or removed. */
     private void refuseStaging(Node dir, String name, int errno) throws FsException {
-        if (dir == nodes.root && name.equals(StagingArea.DIRECTORY)) {
+        if (name.equals(StagingArea.DIRECTORY) && hostsStaging(dir)) {
             throw new FsException(errno, "the staging directory");
         }
     }
@@ -495,7 +495,7 @@ public final class OverlayFs implements Filesystem {
         String path = nodes.path(node);
         if (path != null && node.isRegular() && policy.stagesTruncate(Names.text(path))) {
             int tid = req.tid();
-            StagedWrite staged = staged(node, WriteKind.EDIT, tid, null, BackingDir.fstat(node.fd));
+            StagedWrite staged = staged(node, WriteKind.EDIT, tid, BackingDir.fstat(node.fd));
             try {
                 staged.truncate(size);
                 staged.flush();
@@ -545,10 +545,11 @@ public final class OverlayFs implements Filesystem {
             OpenFile file;
             if (current == null && kind.staged() && OpenFlags.truncates(flags)) {
                 // The new file stays invisible to others until its first publish.
-                TempFile temp = backing.createTemp();
+                int staging = stagingFor(dir);
+                TempFile temp = backing.createTemp(staging);
                 node = nodeOfTemp(dir, name, temp, tid, stat);
                 file = new StagedWrite(node, tid, callers.tgidOf(tid), kind, temp,
-                        setup(new Commit.Attributes(mode, req.uid(), req.gid()), -1));
+                        setup(staging, new Commit.Attributes(mode, req.uid(), req.gid()), -1));
                 file.stat(stat);
             } else if (current == null && !kind.staged()) {
                 int fd = (int) check(C.openat(dir.fd, name, passthroughFlags(flags) | Libc.O_CREAT | Libc.O_CLOEXEC,
@@ -615,7 +616,7 @@ public final class OverlayFs implements Filesystem {
                 if (node.hasPlainHandles() && !mustShare(node, tid, retry)) {
                     throw sendBack(node, tid);
                 }
-                return staged(node, kind, tid, null, BackingDir.fstat(node.fd));
+                return staged(node, kind, tid, BackingDir.fstat(node.fd));
             }
             List<StagedWrite> mine = executes ? List.of() : callersStagedOn(node, tid);
             if (!mine.isEmpty()) {
@@ -663,14 +664,34 @@ public final class OverlayFs implements Filesystem {
         return flags & ~(Libc.O_CREAT | Libc.O_EXCL | Libc.O_NOCTTY | OpenFlags.FMODE_EXEC);
     }
 
-    private StagedWrite staged(Node node, WriteKind kind, int tid, TempFile temp, FileStat current)
-            throws FsException {
-        return new StagedWrite(node, tid, callers.tgidOf(tid), kind, temp,
-                setup(attributes(current), current.st_ino.longValue()));
+    /** A staged write to the (bound) name of {@code node}, replacing the version {@code current}. */
+    private StagedWrite staged(Node node, WriteKind kind, int tid, FileStat current) throws FsException {
+        Binding binding = nodes.binding(node);
+        if (binding == null) {
+            throw new FsException(Errno.ENOENT, "staged write to a file without a name");
+        }
+        return new StagedWrite(node, tid, callers.tgidOf(tid), kind, null,
+                setup(stagingFor(binding.parent()), attributes(current), current.st_ino.longValue()));
     }
 
-    private StagedWrite.Setup setup(Commit.Attributes created, long baseIno) {
-        return new StagedWrite.Setup(backing, nodes, stats, created, baseIno, durable, privileged);
+    private StagedWrite.Setup setup(int stagingFd, Commit.Attributes created, long baseIno) {
+        return new StagedWrite.Setup(backing, stagingFd, nodes, stats, created, baseIno, durable, privileged);
+    }
+
+    /** The staging directory for files in {@code dir}: the one on {@code dir}'s filesystem. */
+    private int stagingFor(Node dir) throws FsException {
+        return backing.stagingOn(dir.dev, StagingArea.hostOf(dir, this::parentOf, node -> node.dev).fd);
+    }
+
+    private Node parentOf(Node dir) {
+        Binding binding = nodes.binding(dir);
+        return binding == null ? null : binding.parent();
+    }
+
+    /** Whether {@code dir} holds a staging directory: the root, and the top of any other filesystem. */
+    private boolean hostsStaging(Node dir) {
+        Node parent = parentOf(dir);
+        return dir == nodes.root || parent != null && parent.dev != dir.dev;
     }
 
     private static Commit.Attributes attributes(FileStat stat) {
@@ -799,7 +820,7 @@ public final class OverlayFs implements Filesystem {
 
     private List<BackingDir.Entry> visibleEntries(Node dir) throws FsException {
         List<BackingDir.Entry> entries = BackingDir.list(dir.fd);
-        if (dir == nodes.root) {
+        if (hostsStaging(dir)) {
             entries.removeIf(entry -> Arrays.equals(entry.name(), STAGING_NAME));
         }
         return entries;

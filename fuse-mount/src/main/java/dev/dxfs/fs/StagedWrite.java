@@ -31,6 +31,8 @@ final class StagedWrite extends OpenFile {
     private final boolean keepOwner;
     private final WriteState state;
     private final NodeTable nodes;
+    /** The staging directory on the target's filesystem. */
+    private final int stagingFd;
 
     /** The version opened for an in-place edit; read until the first change. -1 otherwise. */
     private int sourceFd;
@@ -52,6 +54,7 @@ final class StagedWrite extends OpenFile {
         super(node, openerTid, openerTgid);
         this.backing = setup.backing();
         this.nodes = setup.nodes();
+        this.stagingFd = setup.stagingFd();
         this.stats = setup.stats();
         this.durable = setup.durable();
         this.keepOwner = setup.keepOwner();
@@ -62,13 +65,13 @@ final class StagedWrite extends OpenFile {
         if (kind == WriteKind.EDIT) {
             sourceFd = BackingDir.reopen(node, Libc.O_RDONLY);
         } else {
-            temp = fresh != null ? fresh : backing.createTemp();
+            temp = fresh != null ? fresh : backing.createTemp(stagingFd);
         }
     }
 
     /** What a staged handle needs besides its node: where it lives and how it publishes. */
-    record Setup(BackingDir backing, NodeTable nodes, MountStats stats, Commit.Attributes created, long baseIno,
-            boolean durable, boolean keepOwner) {}
+    record Setup(BackingDir backing, int stagingFd, NodeTable nodes, MountStats stats, Commit.Attributes created,
+            long baseIno, boolean durable, boolean keepOwner) {}
 
     @Override
     public String toString() {
@@ -124,7 +127,7 @@ final class StagedWrite extends OpenFile {
      */
     private void prepareChange(long keep) throws FsException {
         if (state.needsNewTemp()) {
-            TempFile fresh = backing.copyToTemp(dataFd(), keep);
+            TempFile fresh = backing.copyToTemp(stagingFd, dataFd(), keep);
             closeData();
             temp = fresh;
             tempPublished = false;

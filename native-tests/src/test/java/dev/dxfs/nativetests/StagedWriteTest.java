@@ -2,9 +2,11 @@ package dev.dxfs.nativetests;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -100,6 +102,41 @@ class StagedWriteTest {
             assertThat(Files.readString(dir.resolve("twice.txt"))).isEqualTo("one\ntwo\n");
             assertThat(Files.readString(dir.resolve("pending.txt"))).isEqualTo("not yet published\n");
             assertThat(Files.exists(dir.resolve("orphan.txt"))).isFalse();
+        }
+    }
+
+    @Test
+    void aFilesystemMountedInsideTheTreeStagesOnItself() throws IOException {
+        try (MountedDir mounted = MountedDir.create("staged-other-fs")) {
+            Path other = Files.createDirectories(mounted.dir().resolve("other"));
+            Run.of(List.of("mount", "-t", "tmpfs", "-o", "size=16m", "dxfs-test", other.toString())).ok();
+            try {
+                Files.writeString(other.resolve("kept.txt"), "old content\n");
+                mounted.mount();
+                Files.writeString(other.resolve("new.txt"), "created\n");
+                Files.writeString(other.resolve("kept.txt"), "rewritten\n");
+                try (FsShell shell = FsShell.start()) {
+                    int edit = shell.open(other.resolve("kept.txt"), "rdwr");
+                    shell.pwrite(edit, 0, "R");
+                    assertThat(names(other)).containsExactlyInAnyOrder("kept.txt", "new.txt");
+                    assertThat(shell.error("stat " + other.resolve(".dxfs"))).isEqualTo("ENOENT");
+                    assertThatThrownBy(() -> Files.createDirectory(other.resolve(".dxfs")))
+                            .isInstanceOf(AccessDeniedException.class);
+                    shell.close(edit);
+                }
+                assertThat(Files.readString(other.resolve("new.txt"))).isEqualTo("created\n");
+                assertThat(Files.readString(other.resolve("kept.txt"))).isEqualTo("Rewritten\n");
+                assertThat(mounted.statusField("commits")).isEqualTo(3);
+                mounted.unmount();
+
+                assertThat(names(other.resolve(".dxfs"))).as("temp files left on the other filesystem").isEmpty();
+                assertThat(Files.readString(other.resolve("kept.txt"))).isEqualTo("Rewritten\n");
+            } finally {
+                if (Dxfs.isMounted(mounted.dir())) {
+                    Dxfs.run("unmount", "--force", mounted.dir().toString());
+                }
+                Run.of(List.of("umount", "-l", other.toString()));
+            }
         }
     }
 

@@ -2,14 +2,16 @@ package dev.dxfs.policy;
 
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.ToLongFunction;
+import java.util.function.UnaryOperator;
 
 /**
- * The hidden directory at the root of a staged tree that holds temp files. It sits in the same
- * filesystem as the files it publishes, so a commit is a rename(2), and it is never visible
- * through the overlay.
+ * The hidden directory that holds temp files: one at the root of a staged tree, and one at the
+ * top of every other filesystem mounted inside it. It sits in the same filesystem as the files
+ * it publishes, so a commit is a rename(2), and it is never visible through the overlay.
  */
 public final class StagingArea {
-    /** Name of the staging directory under the root. */
+    /** Name of the staging directory under the root (and under each other filesystem's top). */
     public static final String DIRECTORY = ".dxfs";
 
     private static final String SUFFIX = ".tmp";
@@ -28,6 +30,25 @@ public final class StagingArea {
         }
         this.owner = owner;
         this.nonce = owner + "." + pid + "." + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 16);
+    }
+
+    /**
+     * The directory that holds the staging directory for files in {@code dir}: the topmost
+     * directory of {@code dir}'s filesystem within the tree, found by walking up while the
+     * parent is on the same device. A commit is a rename, which works only within one
+     * filesystem, so a tree that spans several has one staging directory on each.
+     *
+     * @param parentOf the parent of a directory in the tree, null at the root
+     * @param deviceOf the device a directory is on
+     */
+    public static <D> D hostOf(D dir, UnaryOperator<D> parentOf, ToLongFunction<D> deviceOf) {
+        long device = deviceOf.applyAsLong(dir);
+        D host = dir;
+        for (D parent = parentOf.apply(host); parent != null && deviceOf.applyAsLong(parent) == device;
+                parent = parentOf.apply(host)) {
+            host = parent;
+        }
+        return host;
     }
 
     /** Whether a path relative to the root is the staging directory or inside it. */

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -131,5 +132,30 @@ class StagingAreaTest {
     @ValueSource(strings = {"", ".dxfsrc", ".dxfs.tmp", "dxfs", "a/.dxfs", "a/.dxfs/b", "x.dxfs"})
     void otherPathsAreNotInternal(String path) {
         assertThat(StagingArea.isInternal(path)).isFalse();
+    }
+
+    /** A tree "/" on device 1 holding "/a" on device 2, which holds "/a/b/c" (device 2) and "/a/m" (device 3). */
+    private static final Map<String, Long> DEVICES = Map.of("/", 1L, "/x", 1L, "/a", 2L, "/a/b", 2L, "/a/b/c", 2L,
+            "/a/m", 3L);
+
+    private static String hostOf(String dir) {
+        return StagingArea.hostOf(dir, d -> d.equals("/") ? null : parent(d), DEVICES::get);
+    }
+
+    private static String parent(String dir) {
+        int slash = dir.lastIndexOf('/');
+        return slash == 0 ? "/" : dir.substring(0, slash);
+    }
+
+    @Test
+    void filesOnTheRootsFilesystemAreStagedAtTheRoot() {
+        assertThat(hostOf("/")).isEqualTo("/");
+        assertThat(hostOf("/x")).isEqualTo("/");
+    }
+
+    @Test
+    void filesOnAnotherFilesystemAreStagedAtItsTopmostDirectory() {
+        assertThat(List.of(hostOf("/a"), hostOf("/a/b"), hostOf("/a/b/c"))).containsOnly("/a");
+        assertThat(hostOf("/a/m")).isEqualTo("/a/m");
     }
 }
