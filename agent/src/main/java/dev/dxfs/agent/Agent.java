@@ -1,0 +1,86 @@
+package dev.dxfs.agent;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.instrument.Instrumentation;
+import java.lang.reflect.Method;
+import java.security.ProtectionDomain;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.jar.JarEntry;
+import java.util.jar.JarInputStream;
+
+/**
+ * The agent's entry points ({@code -javaagent} and dynamic attach). The advice woven into
+ * java.base calls the runtime (the policy and the dispatcher), so the runtime's classes are
+ * defined in the bootstrap class loader first; only then is anything that refers to them loaded
+ * ({@link Installer}). They are defined one by one rather than by appending a jar to the
+ * bootstrap class path, which would turn class-data sharing off for the tool and make the JVM
+ * print a warning.
+ */
+public final class Agent {
+    private static final String RUNTIME = "/dxfs-agent-runtime.jar";
+    /** Defined first: the runtime's classes implement the policy's interfaces. */
+    private static final String POLICY_PACKAGE = "dev.dxfs.policy.";
+    private static final String INTERNAL = "jdk.internal.misc";
+
+    private Agent() {}
+
+    public static void premain(String args, Instrumentation instrumentation) {
+        start(args, instrumentation);
+    }
+
+    public static void agentmain(String args, Instrumentation instrumentation) {
+        start(args, instrumentation);
+    }
+
+    private static void start(String args, Instrumentation instrumentation) {
+        try {
+            defineInBootstrapLoader(runtimeClasses(), instrumentation);
+        } catch (IOException | ReflectiveOperationException | RuntimeException | LinkageError e) {
+            System.err.println("dxfs-agent: cannot load its runtime (" + e + "); running without the agent");
+            return;
+        }
+        Installer.install(args, instrumentation);
+    }
+
+    /**
+     * Defines {@code classes} in the bootstrap class loader, in order, with the JDK's internal
+     * {@code Unsafe.defineClass}: an agent may export that package to itself.
+     */
+    private static void defineInBootstrapLoader(Map<String, byte[]> classes, Instrumentation instrumentation)
+            throws ReflectiveOperationException {
+        Module base = Object.class.getModule();
+        instrumentation.redefineModule(base, Set.of(), Map.of(INTERNAL, Set.of(Agent.class.getModule())), Map.of(),
+                Set.of(), Map.of());
+        Class<?> unsafeType = Class.forName(INTERNAL + ".Unsafe");
+        Object unsafe = unsafeType.getMethod("getUnsafe").invoke(null);
+        Method define = unsafeType.getMethod("defineClass", String.class, byte[].class, int.class, int.class,
+                ClassLoader.class, ProtectionDomain.class);
+        for (Map.Entry<String, byte[]> type : classes.entrySet()) {
+            define.invoke(unsafe, type.getKey(), type.getValue(), 0, type.getValue().length, null, null);
+        }
+    }
+
+    /** The classes of the runtime jar inside the agent jar, the policy's first. */
+    private static Map<String, byte[]> runtimeClasses() throws IOException {
+        Map<String, byte[]> policy = new LinkedHashMap<>();
+        Map<String, byte[]> rest = new LinkedHashMap<>();
+        try (InputStream resource = Agent.class.getResourceAsStream(RUNTIME)) {
+            if (resource == null) {
+                throw new IOException(RUNTIME + " is missing from the agent jar");
+            }
+            JarInputStream jar = new JarInputStream(resource);
+            for (JarEntry entry = jar.getNextJarEntry(); entry != null; entry = jar.getNextJarEntry()) {
+                String name = entry.getName();
+                if (name.endsWith(".class") && !name.contains("-")) {
+                    String type = name.substring(0, name.length() - ".class".length()).replace('/', '.');
+                    (type.startsWith(POLICY_PACKAGE) ? policy : rest).put(type, jar.readAllBytes());
+                }
+            }
+        }
+        policy.putAll(rest);
+        return policy;
+    }
+}

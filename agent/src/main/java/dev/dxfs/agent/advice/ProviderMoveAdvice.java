@@ -1,0 +1,18 @@
+package dev.dxfs.agent.advice;
+
+import dev.dxfs.agent.runtime.Dispatcher;
+import java.io.IOException;
+import java.nio.file.CopyOption;
+import java.nio.file.Path;
+import net.bytebuddy.asm.Advice;
+
+/** {@code FileSystemProvider.move}: a move onto a staged path is staged and published instead. */
+public final class ProviderMoveAdvice {
+    private ProviderMoveAdvice() {}
+
+    @Advice.OnMethodEnter(skipOn = Advice.OnNonDefaultValue.class)
+    static boolean enter(@Advice.Argument(0) Path source, @Advice.Argument(1) Path target,
+            @Advice.Argument(2) CopyOption[] options) throws IOException {
+        return Dispatcher.move(source, target, options);
+    }
+}

@@ -1,0 +1,151 @@
+package dev.dxfs.nativetests;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The Java agent, API by API, on the build's JDK (17) and on JDK 25: each {@link AgentScenarios}
+ * program runs twice, without and with the agent. With it, a reader never sees the write until
+ * it is closed; without it, it does (the test's teeth). Either way the files end the same: the
+ * agent changes when a write becomes visible, never what it produces.
+ */
+class AgentTest {
+    private static final Path AGENT = Path.of(System.getProperty("dxfs.agent", "../agent/target/dxfs-agent.jar"))
+            .toAbsolutePath().normalize();
+    private static final String JAVA_17 = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    private static final String JAVA_25 = System.getProperty("dxfs.java25", "/usr/lib/jvm/temurin-25-jdk-amd64/bin/java");
+    private static final Duration TIMEOUT = Duration.ofMinutes(1);
+    private static final String OLD = "f = old rw-r-----";
+
+    static Stream<Arguments> scenarios() {
+        List<Arguments> all = new ArrayList<>();
+        for (String java : List.of(JAVA_17, JAVA_25)) {
+            for (String scenario : AgentScenarios.ALL) {
+                all.add(Arguments.of(scenario, java));
+            }
+        }
+        return all.stream();
+    }
+
+    @ParameterizedTest(name = "{0} on {1}")
+    @MethodSource("scenarios")
+    void aWriteIsInvisibleUntilClosedAndEndsAsWithoutTheAgent(String scenario, String java) throws IOException {
+        Outcome plain = run(java, scenario, null);
+        Outcome staged = run(java, scenario, "");
+
+        assertThat(staged.files()).as("the files once the JVM is gone").isEqualTo(plain.files());
+        assertThat(staged.staging()).as("temp files left").isEmpty();
+        List<String> open = staged.lines("open:");
+        if (scenario.contains("append")) {
+            assertThat(open).as("appends land at once, as without the agent").containsExactly("open: f = old+new rw-r-----");
+            assertThat(plain.lines("open:")).isEqualTo(open);
+            return;
+        }
+        assertThat(open).as("what a reader sees while the write is open").allMatch(line -> line.endsWith(OLD)
+                || line.endsWith(" absent"));
+        if (!open.isEmpty()) {
+            assertThat(plain.lines("open:")).as("without the agent, a reader sees the write at once")
+                    .isNotEqualTo(open);
+        }
+        if (!scenario.equals("left open at exit")) {
+            assertThat(staged.lines("closed:")).isEqualTo(plain.lines("closed:"));
+        }
+        assertThat(staged.run().err()).as("the agent's report").contains("dxfs-agent: published ");
+        assertThat(staged.run().err().lines().filter(line -> !line.startsWith("dxfs-agent: staging ")
+                && !line.startsWith("dxfs-agent: published ") && !line.startsWith("WARNING: ")))
+                .as("nothing else on stderr").isEmpty();
+    }
+
+    @Test
+    void pathsOutsideTheRootsAreWrittenAsWithoutTheAgent() throws IOException {
+        Outcome outside = run(JAVA_17, "FileOutputStream(String)", "root=elsewhere");
+        assertThat(outside.lines("open:")).containsExactly("open: f = new rw-r-----");
+        assertThat(outside.run().err()).doesNotContain("staging ");
+    }
+
+    @Test
+    void badArgumentsPrintOneLineAndTheToolRunsWithoutTheAgent() throws IOException {
+        Outcome bad = run(JAVA_17, "FileOutputStream(String)", "bogus=1");
+        assertThat(bad.run().err().lines()).containsExactly(
+                "dxfs-agent: unknown option 'bogus': expected root, include, exclude, fsync or log; "
+                        + "running without the agent");
+        assertThat(bad.lines("open:")).containsExactly("open: f = new rw-r-----");
+        assertThat(bad.files()).containsEntry("f", "new rw-r-----");
+    }
+
+    /** What a scenario printed, and the files it left. */
+    private record Outcome(Run run, Map<String, String> files, List<String> staging) {
+        List<String> lines(String prefix) {
+            return run.out().lines().filter(line -> line.startsWith(prefix)).toList();
+        }
+    }
+
+    /**
+     * Runs {@code scenario} in a fresh directory holding {@code f} ("old", 0640) and
+     * {@code source} ("new", 0751); {@code agentOptions} null runs it without the agent.
+     */
+    private static Outcome run(String java, String scenario, String agentOptions) throws IOException {
+        Files.createDirectories(Dxfs.WORK);
+        Path dir = Files.createTempDirectory(Dxfs.WORK, "agent-");
+        Path f = dir.resolve("f");
+        Files.writeString(f, "old");
+        Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-r-----"));
+        Path source = dir.resolve("source");
+        Files.writeString(source, "new");
+        Files.setPosixFilePermissions(source, PosixFilePermissions.fromString("rwxr-x--x"));
+        List<String> command = new ArrayList<>(List.of(java));
+        if (agentOptions != null) {
+            String options = agentOptions.isEmpty() ? "root=" + dir + ",log=debug" : agentOptions;
+            command.add("-javaagent:" + AGENT + "=" + options);
+        }
+        command.addAll(List.of("-cp", testClasses().toString(), AgentScenarios.class.getName(), scenario, dir.toString()));
+        Run run = Run.of(command, dir, Map.of(), TIMEOUT).ok();
+        return new Outcome(run, files(dir), staging(dir));
+    }
+
+    private static Map<String, String> files(Path dir) throws IOException {
+        Map<String, String> files = new TreeMap<>();
+        try (Stream<Path> list = Files.list(dir)) {
+            for (Path path : list.filter(Files::isRegularFile).toList()) {
+                files.put(path.getFileName().toString(), Files.readString(path, UTF_8) + " "
+                        + PosixFilePermissions.toString(Files.getPosixFilePermissions(path)));
+            }
+        }
+        return files;
+    }
+
+    private static List<String> staging(Path dir) throws IOException {
+        Path staging = dir.resolve(".dxfs");
+        if (!Files.isDirectory(staging)) {
+            return List.of();
+        }
+        try (Stream<Path> list = Files.list(staging)) {
+            return list.map(path -> path.getFileName().toString()).toList();
+        }
+    }
+
+    private static Path testClasses() {
+        try {
+            return Path.of(AgentScenarios.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        } catch (URISyntaxException e) {
+            throw new UncheckedIOException(new IOException(e));
+        }
+    }
+}
