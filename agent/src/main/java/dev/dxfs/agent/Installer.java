@@ -1,9 +1,8 @@
 package dev.dxfs.agent;
 
 import static net.bytebuddy.matcher.ElementMatchers.isAbstract;
-import static net.bytebuddy.matcher.ElementMatchers.isSubTypeOf;
 import static net.bytebuddy.matcher.ElementMatchers.named;
-import static net.bytebuddy.matcher.ElementMatchers.none;
+import static net.bytebuddy.matcher.ElementMatchers.namedOneOf;
 import static net.bytebuddy.matcher.ElementMatchers.not;
 import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
 import static net.bytebuddy.matcher.ElementMatchers.takesNoArguments;
@@ -21,8 +20,13 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.lang.instrument.Instrumentation;
 import java.nio.file.CopyOption;
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.nio.file.FileSystems;
 import java.nio.file.Path;
-import java.nio.file.spi.FileSystemProvider;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
 import net.bytebuddy.agent.builder.AgentBuilder;
 import net.bytebuddy.asm.Advice;
 import net.bytebuddy.description.type.TypeDescription;
@@ -36,6 +40,9 @@ import net.bytebuddy.utility.JavaModule;
  * {@code Files.copy} from a stream, and the closes of all of them.
  */
 final class Installer {
+    private static final Set<String> WOVEN_PROVIDER_METHODS = Set.of("newByteChannel", "newFileChannel", "copy",
+            "move");
+
     private Installer() {}
 
     static void install(String args, Instrumentation instrumentation) {
@@ -45,13 +52,19 @@ final class Installer {
             System.err.println("dxfs-agent: " + e.getMessage() + "; running without the agent");
             return;
         }
+        List<String> providers = providerTypes();
+        List<String> woven = new ArrayList<>(List.of("java.io.FileOutputStream", "java.io.RandomAccessFile",
+                "java.nio.channels.spi.AbstractInterruptibleChannel", "java.nio.file.Files"));
+        woven.addAll(providers);
         new AgentBuilder.Default()
                 .disableClassFormatChanges()
                 .with(AgentBuilder.RedefinitionStrategy.RETRANSFORMATION)
                 .with(AgentBuilder.InitializationStrategy.NoOp.INSTANCE)
                 .with(AgentBuilder.TypeStrategy.Default.REDEFINE)
                 .with(new Failures())
-                .ignore(none())
+                // Only the woven types are looked at: matching every class the tool loads would
+                // resolve type hierarchies in the middle of class loading.
+                .ignore(not(namedOneOf(woven.toArray(String[]::new))))
                 .type(named("java.io.FileOutputStream"))
                 .transform((builder, type, loader, module, domain) -> builder
                         .visit(Advice.to(OutputStreamOpenAdvice.class)
@@ -65,7 +78,7 @@ final class Installer {
                 .type(named("java.nio.channels.spi.AbstractInterruptibleChannel"))
                 .transform((builder, type, loader, module, domain) -> builder
                         .visit(Advice.to(CloseAdvice.class).on(named("close").and(takesNoArguments()))))
-                .type(isSubTypeOf(FileSystemProvider.class))
+                .type(namedOneOf(providers.toArray(String[]::new)))
                 .transform((builder, type, loader, module, domain) -> builder
                         .visit(Advice.to(ChannelOpenAdvice.class)
                                 .on(named("newByteChannel").or(named("newFileChannel")).and(not(isAbstract()))))
@@ -78,6 +91,25 @@ final class Installer {
                         .visit(Advice.to(StreamCopyAdvice.class).on(named("copy")
                                 .and(takesArguments(InputStream.class, Path.class, CopyOption[].class)))))
                 .installOn(instrumentation);
+    }
+
+    /**
+     * The classes of the default file system provider's hierarchy that declare the methods the
+     * agent weaves (on Linux, {@code sun.nio.fs.UnixFileSystemProvider}), found at start rather
+     * than named, since they move between JDK versions.
+     */
+    private static List<String> providerTypes() {
+        List<String> types = new ArrayList<>();
+        for (Class<?> type = FileSystems.getDefault().provider().getClass(); type != null && type != Object.class;
+                type = type.getSuperclass()) {
+            for (Method method : type.getDeclaredMethods()) {
+                if (WOVEN_PROVIDER_METHODS.contains(method.getName()) && !Modifier.isAbstract(method.getModifiers())) {
+                    types.add(type.getName());
+                    break;
+                }
+            }
+        }
+        return types;
     }
 
     /** A class that could not be woven is a write the agent would miss: say so. */
