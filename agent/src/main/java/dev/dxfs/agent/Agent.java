@@ -24,6 +24,8 @@ public final class Agent {
     /** Defined first: the runtime's classes implement the policy's interfaces. */
     private static final String POLICY_PACKAGE = "dev.dxfs.policy.";
     private static final String INTERNAL = "jdk.internal.misc";
+    /** A class of the runtime: present in the bootstrap loader once an agent has started here. */
+    private static final String RUNTIME_MARKER = "dev.dxfs.agent.runtime.Dispatcher";
 
     private Agent() {}
 
@@ -36,6 +38,10 @@ public final class Agent {
     }
 
     private static void start(String args, Instrumentation instrumentation) {
+        if (runtimeLoaded()) {
+            System.err.println("dxfs-agent: already running in this JVM");
+            return;
+        }
         try {
             defineInBootstrapLoader(runtimeClasses(), instrumentation);
         } catch (IOException | ReflectiveOperationException | RuntimeException | LinkageError e) {
@@ -43,6 +49,15 @@ public final class Agent {
             return;
         }
         Installer.install(args, instrumentation);
+    }
+
+    private static boolean runtimeLoaded() {
+        try {
+            Class.forName(RUNTIME_MARKER, false, null);
+            return true;
+        } catch (ClassNotFoundException e) {
+            return false;
+        }
     }
 
     /**

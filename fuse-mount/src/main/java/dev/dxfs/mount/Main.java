@@ -7,11 +7,12 @@ import picocli.CommandLine.Command;
 @Command(name = "dxfs", mixinStandardHelpOptions = true, version = "dxfs 0.1.0",
         description = "Mounts a FUSE overlay over a build output directory, in place. Every rewrite of a file is written to a private temp file and published by an atomic rename when the writer closes it: readers see whole versions, running executables keep running, concurrent writers never tear a file, and nobody gets ETXTBSY or EPERM for replacing a busy executable.",
         subcommands = {MountCommand.class, UnmountCommand.class, RunCommand.class, StatusCommand.class,
-            DemoCommand.class, DaemonCommand.class},
+            AttachCommand.class, DemoCommand.class, DaemonCommand.class},
         footer = {"", "Examples:",
             "  dxfs mount target/dx            mount over target/dx until 'dxfs unmount target/dx'",
             "  dxfs run target/dx -- dx serve  mount, run the command inside, unmount",
             "  dxfs status target/dx           counters of the mount as JSON",
+            "  dxfs attach 4242 root=target    stage the writes of a running JVM (the Java agent)",
             "  dxfs demo                       the dx serve race, on a plain directory and on dxfs"})
 public final class Main implements Runnable {
     @CommandLine.Spec

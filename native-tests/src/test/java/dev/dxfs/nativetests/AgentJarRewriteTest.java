@@ -3,19 +3,15 @@ package dev.dxfs.nativetests;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipFile;
 import javax.tools.ToolProvider;
 import org.junit.jupiter.api.Test;
 
@@ -155,11 +151,11 @@ class AgentJarRewriteTest {
             int broken = 0;
             while (!(runner.isDone() && jarTool.isDone() && copy.isDone() && stream.isDone())) {
                 reads++;
-                broken += whole(app) ? 0 : 1;
+                broken += Jars.whole(app) ? 0 : 1;
                 Thread.sleep(2);
             }
             List<Run> writers = List.of(jarTool.get(), copy.get(), stream.get());
-            return new Outcome(runner.get(), writers, reads, broken, Files.readAllBytes(app), whole(app))
+            return new Outcome(runner.get(), writers, reads, broken, Files.readAllBytes(app), Jars.whole(app))
                     .report(agent ? "with the agent" : "without the agent");
         }
 
@@ -169,19 +165,6 @@ class AgentJarRewriteTest {
             command.addAll(List.of("-cp", testClasses().toString(), CopyLoop.class.getName(), mode, jarB.toString(),
                     app.toString(), Integer.toString(REWRITES), "150"));
             return CompletableFuture.supplyAsync(() -> Run.of(command, dir, Map.of(), TIMEOUT));
-        }
-
-        private static boolean whole(Path jar) {
-            try (ZipFile zip = new ZipFile(jar.toFile())) {
-                for (ZipEntry entry : Collections.list(zip.entries())) {
-                    try (InputStream in = zip.getInputStream(entry)) {
-                        in.readAllBytes();
-                    }
-                }
-                return true;
-            } catch (IOException e) {
-                return false;
-            }
         }
     }
 

@@ -34,6 +34,17 @@ public final class AgentScenarios {
         Path dir = Path.of(args[1]);
         Path f = dir.resolve("f");
         switch (args[0]) {
+            case "FileOutputStream after attach" -> {
+                // Started without the agent; the test loads it, then creates "go".
+                System.out.println("waiting");
+                while (!Files.exists(dir.resolve("go"))) {
+                    Thread.sleep(10);
+                }
+                try (FileOutputStream out = new FileOutputStream(f.toString())) {
+                    out.write("new".getBytes(UTF_8));
+                    see("open", f);
+                }
+            }
             case "FileOutputStream(String)" -> {
                 try (FileOutputStream out = new FileOutputStream(f.toString())) {
                     out.write("new".getBytes(UTF_8));

@@ -74,6 +74,27 @@ class AgentTest {
     }
 
     @Test
+    void dxfsAttachStagesTheWritesOfARunningJvm() throws IOException {
+        Path dir = fixture();
+        List<String> command = List.of(JAVA_17, "-cp", testClasses().toString(), AgentScenarios.class.getName(),
+                "FileOutputStream after attach", dir.toString());
+        try (BackgroundProcess jvm = BackgroundProcess.start(command, dir, Map.of())) {
+            jvm.awaitLine("waiting");
+            Run attach = Dxfs.run("attach", Long.toString(jvm.pid()), "root=" + dir + ",log=debug").ok();
+            assertThat(attach.out()).contains("agent loaded into process " + jvm.pid());
+            Run again = Dxfs.run("attach", Long.toString(jvm.pid()), "root=" + dir).ok();
+            Files.createFile(dir.resolve("go"));
+            Run run = jvm.finish();
+            assertThat(run.exit()).as("%s", run).isZero();
+            assertThat(run.out()).contains("open: f = old rw-r-----", "closed: f = new rw-r-----");
+            assertThat(run.err()).contains("dxfs-agent: published " + dir.resolve("f"))
+                    .contains("dxfs-agent: already running in this JVM");
+            assertThat(again.exit()).isZero();
+        }
+        assertThat(Dxfs.run("attach", "999999999").exit()).isEqualTo(1);
+    }
+
+    @Test
     void pathsOutsideTheRootsAreWrittenAsWithoutTheAgent() throws IOException {
         Outcome outside = run(JAVA_17, "FileOutputStream(String)", "root=elsewhere");
         assertThat(outside.lines("open:")).containsExactly("open: f = new rw-r-----");
@@ -97,19 +118,9 @@ class AgentTest {
         }
     }
 
-    /**
-     * Runs {@code scenario} in a fresh directory holding {@code f} ("old", 0640) and
-     * {@code source} ("new", 0751); {@code agentOptions} null runs it without the agent.
-     */
+    /** Runs {@code scenario} in a fresh {@link #fixture}; {@code agentOptions} null runs it without the agent. */
     private static Outcome run(String java, String scenario, String agentOptions) throws IOException {
-        Files.createDirectories(Dxfs.WORK);
-        Path dir = Files.createTempDirectory(Dxfs.WORK, "agent-");
-        Path f = dir.resolve("f");
-        Files.writeString(f, "old");
-        Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-r-----"));
-        Path source = dir.resolve("source");
-        Files.writeString(source, "new");
-        Files.setPosixFilePermissions(source, PosixFilePermissions.fromString("rwxr-x--x"));
+        Path dir = fixture();
         List<String> command = new ArrayList<>(List.of(java));
         if (agentOptions != null) {
             String options = agentOptions.isEmpty() ? "root=" + dir + ",log=debug" : agentOptions;
@@ -118,6 +129,19 @@ class AgentTest {
         command.addAll(List.of("-cp", testClasses().toString(), AgentScenarios.class.getName(), scenario, dir.toString()));
         Run run = Run.of(command, dir, Map.of(), TIMEOUT).ok();
         return new Outcome(run, files(dir), staging(dir));
+    }
+
+    /** A fresh directory holding {@code f} ("old", 0640) and {@code source} ("new", 0751). */
+    private static Path fixture() throws IOException {
+        Files.createDirectories(Dxfs.WORK);
+        Path dir = Files.createTempDirectory(Dxfs.WORK, "agent-");
+        Path f = dir.resolve("f");
+        Files.writeString(f, "old");
+        Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-r-----"));
+        Path source = dir.resolve("source");
+        Files.writeString(source, "new");
+        Files.setPosixFilePermissions(source, PosixFilePermissions.fromString("rwxr-x--x"));
+        return dir;
     }
 
     private static Map<String, String> files(Path dir) throws IOException {
