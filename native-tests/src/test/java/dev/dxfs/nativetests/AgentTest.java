@@ -95,6 +95,24 @@ class AgentTest {
     }
 
     @Test
+    void tempFilesOfJvmsThatAreGoneAreRemovedAndOthersKept() throws IOException {
+        Path dir = fixture();
+        Path staging = Files.createDirectories(dir.resolve(".dxfs"));
+        String gone = "agent.999999999.1a2b.1.tmp";
+        String alive = "agent." + ProcessHandle.current().pid() + ".1a2b.1.tmp";
+        String daemons = "mount.999999999.1a2b.1.tmp";
+        for (String name : List.of(gone, alive, daemons)) {
+            Files.writeString(staging.resolve(name), "partial");
+        }
+        List<String> command = List.of(JAVA_17, "-javaagent:" + AGENT + "=root=" + dir, "-cp",
+                testClasses().toString(), AgentScenarios.class.getName(), "Files.write", dir.toString());
+        Run.of(command, dir, Map.of(), TIMEOUT).ok();
+        try (Stream<Path> left = Files.list(staging)) {
+            assertThat(left.map(path -> path.getFileName().toString())).containsExactlyInAnyOrder(alive, daemons);
+        }
+    }
+
+    @Test
     void pathsOutsideTheRootsAreWrittenAsWithoutTheAgent() throws IOException {
         Outcome outside = run(JAVA_17, "FileOutputStream(String)", "root=elsewhere");
         assertThat(outside.lines("open:")).containsExactly("open: f = new rw-r-----");

@@ -65,4 +65,21 @@ public final class StagingArea {
     public boolean isLeftoverOfOwner(String name) {
         return name.startsWith(owner + ".") && name.endsWith(SUFFIX);
     }
+
+    /**
+     * The id of the process that created temp file {@code name} (the second field), or -1 for
+     * a name of another form. Several processes of one kind can share a staging directory (JVMs
+     * with the agent): each may remove only the leftovers of processes that are gone.
+     */
+    public static long creatorOf(String name) {
+        String[] fields = name.split("\\.");
+        if (fields.length != 5 || !name.endsWith(SUFFIX)) {
+            return -1;
+        }
+        try {
+            return Long.parseLong(fields[1]);
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
 }

@@ -158,4 +158,17 @@ class StagingAreaTest {
         assertThat(List.of(hostOf("/a"), hostOf("/a/b"), hostOf("/a/b/c"))).containsOnly("/a");
         assertThat(hostOf("/a/m")).isEqualTo("/a/m");
     }
+
+    @Test
+    void theCreatorOfATempFileIsInItsName() {
+        String name = new StagingArea("agent", 4242).nextTempName();
+
+        assertThat(StagingArea.creatorOf(name)).isEqualTo(4242);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"agent.x.1a.1.tmp", "agent.12.1a.1.tmp.bak", "agent.12.tmp", "notes.txt", ""})
+    void namesOfAnotherFormHaveNoCreator(String name) {
+        assertThat(StagingArea.creatorOf(name)).isEqualTo(-1);
+    }
 }

@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.WeakHashMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Stream;
 
 /**
  * The policy applied inside one JVM: which opens are staged, where their temp files go, and the
@@ -116,9 +117,24 @@ final class Stager {
             Files.setAttribute(staging, "unix:mode", 0700);
         } catch (FileAlreadyExistsException e) {
             // Made by another JVM or the daemon: shared.
+            sweep(staging);
         }
         stagingDirs.put(host, staging);
         return staging;
+    }
+
+    /** Removes the temp files that JVMs which are gone left behind (killed before they could publish). */
+    private void sweep(Path staging) throws IOException {
+        try (Stream<Path> entries = Files.list(staging)) {
+            for (Path entry : entries.toList()) {
+                String name = entry.getFileName().toString();
+                long creator = StagingArea.creatorOf(name);
+                if (area.isLeftoverOfOwner(name) && creator > 0 && ProcessHandle.of(creator).isEmpty()) {
+                    Files.deleteIfExists(entry);
+                    AgentLog.debug("removed " + entry + ", left by process " + creator);
+                }
+            }
+        }
     }
 
     private static long device(Path dir) {
