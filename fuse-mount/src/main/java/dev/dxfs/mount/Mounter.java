@@ -70,7 +70,9 @@ final class Mounter {
         Path log = RuntimePaths.logFor(dir);
         List<String> command = new ArrayList<>(List.of("setsid",
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-XX:+UseSerialGC", "-Xss512k", "-XX:TieredStopAtLevel=1",
+                // A small heap: the daemon keeps little (nodes and handles), and its memory is the
+                // user's for as long as the mount lives.
+                "-XX:+UseSerialGC", "-Xms8m", "-Xmx64m", "-Xss512k", "-XX:TieredStopAtLevel=1",
                 // A crash report goes next to the log, not into the caller's directory.
                 "-XX:ErrorFile=" + log.resolveSibling(log.getFileName() + ".crash-%p"),
                 "-cp", ownJar().toString(), Main.class.getName(), "daemon", dir.toString()));
