@@ -55,6 +55,9 @@ public final class Bench {
     private final List<Double> mountMillis = new ArrayList<>();
     private final Map<String, List<Double>> daemonCpu = new LinkedHashMap<>();
     private long peakRssKib;
+    /** The agent's figures: "outside"/"inside" write rates and start-up times, without and with it. */
+    private final Map<String, List<Double>> withoutAgent = new LinkedHashMap<>();
+    private final Map<String, List<Double>> withAgent = new LinkedHashMap<>();
 
     private Bench(Path project, Path work, Sizes sizes) {
         this.project = project;
@@ -78,6 +81,10 @@ public final class Bench {
                     System.err.printf("repetition %d of %d: %s%n", rep + 1, sizes.reps(), setup.label);
                     bench.runSetup(setup);
                 }
+            }
+            for (int rep = 0; rep < sizes.reps(); rep++) {
+                System.err.printf("repetition %d of %d: the Java agent%n", rep + 1, sizes.reps());
+                bench.agent(quick);
             }
             String report = bench.report(quick, String.join(" ", args));
             System.out.print(report);
@@ -103,6 +110,53 @@ public final class Bench {
         Files.createDirectories(work.resolve("bin"));
         for (String helper : List.of("meta", "rewrite", "spawn")) {
             run(List.of("gcc", "-O2", "-o", bin(helper), project.resolve("bench/" + helper + ".c").toString()));
+        }
+        Path hello = work.resolve("bin/Hello.java");
+        Files.writeString(hello, "public class Hello { public static void main(String[] a) { } }\n");
+        run(List.of(javaTool("javac"), "-d", work.resolve("bin").toString(), hello.toString()));
+    }
+
+    private static String javaTool(String name) {
+        return Path.of(System.getProperty("java.home"), "bin", name).toString();
+    }
+
+    /**
+     * The Java agent's cost, without and with it, one after the other: the JMH benchmark of
+     * writing and closing 4 KiB files inside and outside its root, and the start-up of a JVM.
+     */
+    private void agent(boolean quick) throws IOException {
+        Path inside = Files.createDirectories(work.resolve("agent/inside"));
+        Path outside = Files.createDirectories(work.resolve("agent/outside"));
+        String agentJar = project.resolve("agent/target/dxfs-agent.jar").toString();
+        String javaagent = "-javaagent:" + agentJar + "=root=" + inside;
+        for (boolean agent : List.of(false, true)) {
+            Map<String, List<Double>> into = agent ? withAgent : withoutAgent;
+            Path json = work.resolve("agent/jmh.json");
+            String jvmArgs = "-Dbench.inside=" + inside + " -Dbench.outside=" + outside + (agent ? " " + javaagent : "");
+            List<String> jmh = new ArrayList<>(List.of(javaTool("java"), "-jar",
+                    project.resolve("agent-bench/target/agent-benchmarks.jar").toString(), "SmallFileWrite", "-f", "1",
+                    "-rf", "json", "-rff", json.toString(), "-jvmArgsAppend", jvmArgs));
+            jmh.addAll(quick ? List.of("-wi", "1", "-i", "1", "-w", "200ms", "-r", "200ms")
+                    : List.of("-wi", "3", "-i", "5", "-w", "1s", "-r", "1s"));
+            run(jmh);
+            Matcher score = Pattern.compile("\"where\"\\s*:\\s*\"(\\w+)\"[\\s\\S]*?\"score\"\\s*:\\s*([0-9.E]+)")
+                    .matcher(Files.readString(json));
+            while (score.find()) {
+                into.computeIfAbsent(score.group(1), key -> new ArrayList<>()).add(Double.parseDouble(score.group(2)));
+            }
+        }
+        for (int i = 0; i < (quick ? 2 : 10); i++) {
+            for (boolean agent : List.of(false, true)) {
+                List<String> hello = new ArrayList<>(List.of(javaTool("java")));
+                if (agent) {
+                    hello.add(javaagent);
+                }
+                hello.addAll(List.of("-cp", work.resolve("bin").toString(), "Hello"));
+                long start = System.nanoTime();
+                run(hello);
+                (agent ? withAgent : withoutAgent).computeIfAbsent("start-up", key -> new ArrayList<>())
+                        .add((System.nanoTime() - start) / 1e6);
+            }
         }
     }
 
@@ -270,6 +324,20 @@ public final class Bench {
             }
             out.append(" |\n");
         }
+        out.append("\n| Java agent | without | with | ratio or difference | target |\n|---|---|---|---|---|\n");
+        double outsideBefore = median(withoutAgent.get("outside"));
+        double outsideAfter = median(withAgent.get("outside"));
+        out.append(String.format("| write and close a 4 KiB file outside the roots (ops/s) | %.0f | %.0f | %.2f | >= 0.98 |%n",
+                outsideBefore, outsideAfter, outsideAfter / outsideBefore));
+        double insideBefore = median(withoutAgent.get("inside"));
+        double insideAfter = median(withAgent.get("inside"));
+        out.append(String.format("| write and close a 4 KiB file inside a root, staged (ops/s; the ratio is the time a "
+                + "staged write takes over a plain one) | %.0f | %.0f | %.2f | <= 1.5 |%n",
+                insideBefore, insideAfter, insideBefore / insideAfter));
+        double startBefore = median(withoutAgent.get("start-up"));
+        double startAfter = median(withAgent.get("start-up"));
+        out.append(String.format("| JVM start-up, an empty main (ms, median of %d) | %.0f | %.0f | +%.0f ms | <= +150 ms |%n",
+                withAgent.get("start-up").size(), startBefore, startAfter, startAfter - startBefore));
         out.append("\n| dxfs daemon | |\n|---|---|\n");
         out.append(String.format("| `dxfs mount` until the mount is live (median) | %.0f ms |%n", median(mountMillis)));
         out.append(String.format("| peak RSS (VmHWM) over the run | %.0f MiB |%n", peakRssKib / 1024.0));
