@@ -742,7 +742,12 @@ public final class OverlayFs implements Filesystem {
     @Override
     public void flush(Request req, long ino, FileInfo fi) {
         op(req, "flush", ino, () -> {
-            handles.get(fi.handle()).flush();
+            OpenFile file = handles.get(fi.handle());
+            if (file instanceof StagedWrite staged && callers.killedBySignal(req.tid())) {
+                staged.closedByKilledWriter();
+            } else {
+                file.flush();
+            }
             req.ok();
         });
     }
