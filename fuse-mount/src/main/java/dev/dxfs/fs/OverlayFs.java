@@ -495,7 +495,7 @@ public final class OverlayFs implements Filesystem {
         String path = nodes.path(node);
         if (path != null && node.isRegular() && policy.stagesTruncate(Names.text(path))) {
             int tid = req.tid();
-            StagedWrite staged = staged(node, WriteKind.EDIT, tid, BackingDir.fstat(node.fd));
+            StagedWrite staged = staged(node, WriteKind.EDIT, tid, req.uid(), BackingDir.fstat(node.fd));
             try {
                 staged.truncate(size);
                 staged.flush();
@@ -520,7 +520,7 @@ public final class OverlayFs implements Filesystem {
             Node node = nodes.get(ino);
             int tid = req.tid();
             boolean retry = retrying.remove(tid) != null;
-            OpenFile file = admit(node, fi.flags(), tid, retry);
+            OpenFile file = admit(node, fi.flags(), tid, req.uid(), retry);
             register(fi, file);
             req.open(fi);
         });
@@ -549,7 +549,7 @@ public final class OverlayFs implements Filesystem {
                 TempFile temp = backing.createTemp(staging);
                 node = nodeOfTemp(dir, name, temp, tid, stat);
                 file = new StagedWrite(node, tid, callers.tgidOf(tid), kind, temp,
-                        setup(staging, new Commit.Attributes(mode, req.uid(), req.gid()), -1));
+                        setup(staging, new Commit.Attributes(mode, req.uid(), req.gid()), -1, req.uid()));
                 file.stat(stat);
             } else if (current == null && !kind.staged()) {
                 int fd = (int) check(C.openat(dir.fd, name, passthroughFlags(flags) | Libc.O_CREAT | Libc.O_CLOEXEC,
@@ -572,7 +572,7 @@ public final class OverlayFs implements Filesystem {
                 }
                 node = resolve(dir, name, tid, stat);
                 try {
-                    file = admit(node, flags, tid, retry);
+                    file = admit(node, flags, tid, req.uid(), retry);
                 } catch (FsException e) {
                     nodes.forget(node.id, 1);
                     throw e;
@@ -605,7 +605,7 @@ public final class OverlayFs implements Filesystem {
      * its retry gets a node of its own; a retry that still meets others (a node reached through
      * /proc) goes ahead rather than fail.
      */
-    private OpenFile admit(Node node, int flags, int tid, boolean retry) throws FsException {
+    private OpenFile admit(Node node, int flags, int tid, int uid, boolean retry) throws FsException {
         synchronized (node) {
             String path = node.isRegular() ? nodes.path(node) : null;
             WriteKind kind = path == null
@@ -616,7 +616,7 @@ public final class OverlayFs implements Filesystem {
                 if (node.hasPlainHandles() && !mustShare(node, tid, retry)) {
                     throw sendBack(node, tid);
                 }
-                return staged(node, kind, tid, BackingDir.fstat(node.fd));
+                return staged(node, kind, tid, uid, BackingDir.fstat(node.fd));
             }
             List<StagedWrite> mine = executes ? List.of() : callersStagedOn(node, tid);
             if (!mine.isEmpty()) {
@@ -665,17 +665,18 @@ public final class OverlayFs implements Filesystem {
     }
 
     /** A staged write to the (bound) name of {@code node}, replacing the version {@code current}. */
-    private StagedWrite staged(Node node, WriteKind kind, int tid, FileStat current) throws FsException {
+    private StagedWrite staged(Node node, WriteKind kind, int tid, int uid, FileStat current) throws FsException {
         Binding binding = nodes.binding(node);
         if (binding == null) {
             throw new FsException(Errno.ENOENT, "staged write to a file without a name");
         }
         return new StagedWrite(node, tid, callers.tgidOf(tid), kind, null,
-                setup(stagingFor(binding.parent()), attributes(current), current.st_ino.longValue()));
+                setup(stagingFor(binding.parent()), attributes(current), current.st_ino.longValue(), uid));
     }
 
-    private StagedWrite.Setup setup(int stagingFd, Commit.Attributes created, long baseIno) {
-        return new StagedWrite.Setup(backing, stagingFd, nodes, stats, created, baseIno, durable, privileged);
+    private StagedWrite.Setup setup(int stagingFd, Commit.Attributes created, long baseIno, int writerUid) {
+        return new StagedWrite.Setup(backing, stagingFd, nodes, stats, created, baseIno, durable, privileged,
+                writerUid == 0);
     }
 
     /** The staging directory for files in {@code dir}: the one on {@code dir}'s filesystem. */

@@ -29,6 +29,8 @@ final class StagedWrite extends OpenFile {
     private final Commit.Attributes created;
     private final boolean durable;
     private final boolean keepOwner;
+    /** Whether the writer may keep the replaced file's setuid and setgid bits, as only root may. */
+    private final boolean writerIsRoot;
     private final WriteState state;
     private final NodeTable nodes;
     /** The staging directory on the target's filesystem. */
@@ -59,6 +61,7 @@ final class StagedWrite extends OpenFile {
         super(node, openerTid, openerTgid);
         this.backing = setup.backing();
         this.nodes = setup.nodes();
+        this.writerIsRoot = setup.writerIsRoot();
         this.stagingFd = setup.stagingFd();
         this.stats = setup.stats();
         this.durable = setup.durable();
@@ -76,7 +79,7 @@ final class StagedWrite extends OpenFile {
 
     /** What a staged handle needs besides its node: where it lives and how it publishes. */
     record Setup(BackingDir backing, int stagingFd, NodeTable nodes, MountStats stats, Commit.Attributes created,
-            long baseIno, boolean durable, boolean keepOwner) {}
+            long baseIno, boolean durable, boolean keepOwner, boolean writerIsRoot) {}
 
     @Override
     public String toString() {
@@ -240,7 +243,8 @@ final class StagedWrite extends OpenFile {
         Published steps = new Published(target);
         try {
             Commit.publish(steps, new Commit.Request(
-                    new Commit.Attributes(explicitMode, explicitUid, explicitGid), created, durable, keepOwner));
+                    new Commit.Attributes(explicitMode, explicitUid, explicitGid), created, durable, keepOwner,
+                    writerIsRoot));
         } catch (IOException e) {
             state.publishFailed();
             stats.error();

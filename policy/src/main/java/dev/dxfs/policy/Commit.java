@@ -10,8 +10,8 @@ import java.io.IOException;
  *   <li>Decide the published mode and owner: an explicit chmod/chown made through the writer's
  *       handle wins; otherwise those of the file being replaced; otherwise the create mode and
  *       the creator.
- *   <li>Apply them to the temp file, so the published file never has a moment with the temp
- *       file's private 0600 mode.
+ *   <li>Apply them to the temp file, owner before mode (a chown clears setuid bits), so the
+ *       published file never has a moment with the temp file's private 0600 mode.
  *   <li>With durability on, fsync the temp file.
  *   <li>rename(2) the temp file over the target: readers see the old or the new version, never
  *       a mix; concurrent commits serialize in the kernel and the last rename wins.
@@ -20,6 +20,7 @@ import java.io.IOException;
  */
 public final class Commit {
     private static final int PERMISSION_BITS = 07777;
+    private static final int SET_ID_BITS = 06000;
 
     /** The attributes of a file that the commit needs. */
     public record Attributes(int mode, int uid, int gid) {}
@@ -48,19 +49,26 @@ public final class Commit {
      * @param created the create mode and creator, used when the target does not exist
      * @param durable whether to fsync the file and its directory
      * @param keepOwner whether ownership is carried over (only a privileged daemon can)
+     * @param keepSetId whether the replaced file's setuid and setgid bits are carried over: only
+     *     for a privileged writer, as the kernel clears them when anyone else writes a file
      */
-    public record Request(Attributes explicit, Attributes created, boolean durable, boolean keepOwner) {}
+    public record Request(Attributes explicit, Attributes created, boolean durable, boolean keepOwner,
+            boolean keepSetId) {}
 
     private Commit() {}
 
     /** Publishes the temp file; returns the attributes it was published with. */
     public static Attributes publish(Steps steps, Request request) throws IOException {
         Attributes replaced = steps.replaced();
+        if (replaced != null && !request.keepSetId()) {
+            replaced = new Attributes(replaced.mode() & ~SET_ID_BITS, replaced.uid(), replaced.gid());
+        }
         Attributes published = overlay(request.explicit(), replaced != null ? replaced : request.created());
-        steps.applyMode(published.mode() & PERMISSION_BITS);
+        // Owner first: a chown clears the setuid and setgid bits, even root's.
         if (request.keepOwner()) {
             steps.applyOwner(published.uid(), published.gid());
         }
+        steps.applyMode(published.mode() & PERMISSION_BITS);
         if (request.durable()) {
             steps.syncTemp();
         }

@@ -83,26 +83,26 @@ class CommitTest {
     void nonDurablePublishAppliesAttributesThenRenames() throws IOException {
         RecordingSteps steps = new RecordingSteps(REPLACED);
 
-        Commit.publish(steps, new Request(null, CREATED, false, true));
+        Commit.publish(steps, new Request(null, CREATED, false, true, true));
 
-        assertThat(steps.calls).containsExactly("replaced", "applyMode 755", "applyOwner 1001:1002", "replaceTarget");
+        assertThat(steps.calls).containsExactly("replaced", "applyOwner 1001:1002", "applyMode 755", "replaceTarget");
     }
 
     @Test
     void durablePublishSyncsTempBeforeRenameAndDirectoryAfter() throws IOException {
         RecordingSteps steps = new RecordingSteps(REPLACED);
 
-        Commit.publish(steps, new Request(null, CREATED, true, true));
+        Commit.publish(steps, new Request(null, CREATED, true, true, true));
 
         assertThat(steps.effects())
-                .containsExactly("applyMode 755", "applyOwner 1001:1002", "syncTemp", "replaceTarget", "syncDirectory");
+                .containsExactly("applyOwner 1001:1002", "applyMode 755", "syncTemp", "replaceTarget", "syncDirectory");
     }
 
     @Test
     void nonDurablePublishNeverSyncs() throws IOException {
         RecordingSteps steps = new RecordingSteps(null);
 
-        Commit.publish(steps, new Request(EXPLICIT, CREATED, false, false));
+        Commit.publish(steps, new Request(EXPLICIT, CREATED, false, false, true));
 
         assertThat(steps.calls).doesNotContain("syncTemp", "syncDirectory").contains("replaceTarget");
     }
@@ -111,7 +111,7 @@ class CommitTest {
     void attributesAreAppliedBeforeTheRenameSoThePublishedFileNeverHasTheTempMode() throws IOException {
         RecordingSteps steps = new RecordingSteps(REPLACED);
 
-        Commit.publish(steps, new Request(null, CREATED, true, true));
+        Commit.publish(steps, new Request(null, CREATED, true, true, true));
 
         int rename = steps.calls.indexOf("replaceTarget");
         assertThat(steps.calls.indexOf("applyMode 755")).isBetween(0, rename - 1);
@@ -122,9 +122,9 @@ class CommitTest {
     void explicitAttributesBeatThoseOfTheReplacedFile() throws IOException {
         RecordingSteps steps = new RecordingSteps(REPLACED);
 
-        Attributes published = Commit.publish(steps, new Request(EXPLICIT, CREATED, false, true));
+        Attributes published = Commit.publish(steps, new Request(EXPLICIT, CREATED, false, true, true));
 
-        assertThat(steps.effects()).containsExactly("applyMode 640", "applyOwner 2001:2002", "replaceTarget");
+        assertThat(steps.effects()).containsExactly("applyOwner 2001:2002", "applyMode 640", "replaceTarget");
         assertThat(published).isEqualTo(EXPLICIT);
     }
 
@@ -132,9 +132,9 @@ class CommitTest {
     void explicitAttributesBeatTheCreatedOnes() throws IOException {
         RecordingSteps steps = new RecordingSteps(null);
 
-        Attributes published = Commit.publish(steps, new Request(EXPLICIT, CREATED, false, true));
+        Attributes published = Commit.publish(steps, new Request(EXPLICIT, CREATED, false, true, true));
 
-        assertThat(steps.effects()).containsExactly("applyMode 640", "applyOwner 2001:2002", "replaceTarget");
+        assertThat(steps.effects()).containsExactly("applyOwner 2001:2002", "applyMode 640", "replaceTarget");
         assertThat(published).isEqualTo(EXPLICIT);
     }
 
@@ -142,21 +142,43 @@ class CommitTest {
     void replacedAttributesBeatTheCreatedOnes() throws IOException {
         RecordingSteps steps = new RecordingSteps(REPLACED);
 
-        Attributes published = Commit.publish(steps, new Request(null, CREATED, false, true));
+        Attributes published = Commit.publish(steps, new Request(null, CREATED, false, true, true));
 
-        assertThat(steps.effects()).containsExactly("applyMode 755", "applyOwner 1001:1002", "replaceTarget");
+        assertThat(steps.effects()).containsExactly("applyOwner 1001:1002", "applyMode 755", "replaceTarget");
         assertThat(published.uid()).isEqualTo(1001);
         assertThat(published.gid()).isEqualTo(1002);
         assertThat(published.mode() & 07777).isEqualTo(0755);
+    }
+
+    // The kernel clears setuid and setgid when anyone but root writes a file; a rewrite by rename
+    // must not hand a privileged program's bits to another writer's content.
+    @ParameterizedTest
+    @CsvSource({"true, 6755", "false, 755"})
+    void setIdBitsOfTheReplacedFileSurviveOnlyAPrivilegedWriter(boolean keepSetId, String appliedMode)
+            throws IOException {
+        RecordingSteps steps = new RecordingSteps(new Attributes(0106755, 0, 0));
+
+        Commit.publish(steps, new Request(null, CREATED, false, false, keepSetId));
+
+        assertThat(steps.effects()).containsExactly("applyMode " + appliedMode, "replaceTarget");
+    }
+
+    @Test
+    void anExplicitSetIdModeIsTheWritersOwnChoice() throws IOException {
+        RecordingSteps steps = new RecordingSteps(REPLACED);
+
+        Commit.publish(steps, new Request(new Attributes(04711, -1, -1), CREATED, false, false, false));
+
+        assertThat(steps.effects()).containsExactly("applyMode 4711", "replaceTarget");
     }
 
     @Test
     void createdAttributesAreUsedWhenNothingIsReplaced() throws IOException {
         RecordingSteps steps = new RecordingSteps(null);
 
-        Attributes published = Commit.publish(steps, new Request(null, CREATED, false, true));
+        Attributes published = Commit.publish(steps, new Request(null, CREATED, false, true, true));
 
-        assertThat(steps.effects()).containsExactly("applyMode 644", "applyOwner 3001:3002", "replaceTarget");
+        assertThat(steps.effects()).containsExactly("applyOwner 3001:3002", "applyMode 644", "replaceTarget");
         assertThat(published).isEqualTo(CREATED);
     }
 
@@ -176,19 +198,19 @@ class CommitTest {
         RecordingSteps steps = new RecordingSteps(REPLACED);
         Attributes explicit = new Attributes(Integer.decode(mode), uid, gid);
 
-        Commit.publish(steps, new Request(explicit, CREATED, false, true));
+        Commit.publish(steps, new Request(explicit, CREATED, false, true, true));
 
         assertThat(steps.effects())
-                .containsExactly("applyMode " + appliedMode, "applyOwner " + appliedOwner, "replaceTarget");
+                .containsExactly("applyOwner " + appliedOwner, "applyMode " + appliedMode, "replaceTarget");
     }
 
     @Test
     void partlyExplicitAttributesKeepTheRestFromTheCreatedOnesWhenNothingIsReplaced() throws IOException {
         RecordingSteps steps = new RecordingSteps(null);
 
-        Attributes published = Commit.publish(steps, new Request(new Attributes(-1, 7, -1), CREATED, false, true));
+        Attributes published = Commit.publish(steps, new Request(new Attributes(-1, 7, -1), CREATED, false, true, true));
 
-        assertThat(steps.effects()).containsExactly("applyMode 644", "applyOwner 7:3002", "replaceTarget");
+        assertThat(steps.effects()).containsExactly("applyOwner 7:3002", "applyMode 644", "replaceTarget");
         assertThat(published).isEqualTo(new Attributes(0644, 7, 3002));
     }
 
@@ -207,11 +229,11 @@ class CommitTest {
         int mode = Integer.parseInt(given, 8);
 
         RecordingSteps fromReplaced = new RecordingSteps(new Attributes(mode, 1, 1));
-        Commit.publish(fromReplaced, new Request(null, CREATED, false, false));
+        Commit.publish(fromReplaced, new Request(null, CREATED, false, false, true));
         RecordingSteps fromExplicit = new RecordingSteps(REPLACED);
-        Commit.publish(fromExplicit, new Request(new Attributes(mode, 1, 1), CREATED, false, false));
+        Commit.publish(fromExplicit, new Request(new Attributes(mode, 1, 1), CREATED, false, false, true));
         RecordingSteps fromCreated = new RecordingSteps(null);
-        Commit.publish(fromCreated, new Request(null, new Attributes(mode, 1, 1), false, false));
+        Commit.publish(fromCreated, new Request(null, new Attributes(mode, 1, 1), false, false, true));
 
         assertThat(fromReplaced.effects()).first().isEqualTo("applyMode " + applied);
         assertThat(fromExplicit.effects()).first().isEqualTo("applyMode " + applied);
@@ -225,7 +247,7 @@ class CommitTest {
             for (Attributes replaced : new Attributes[] {null, REPLACED}) {
                 RecordingSteps steps = new RecordingSteps(replaced);
 
-                Commit.publish(steps, new Request(explicit, CREATED, durable, false));
+                Commit.publish(steps, new Request(explicit, CREATED, durable, false, true));
 
                 assertThat(steps.calls)
                         .as("explicit %s, replaced %s", explicit, replaced)
@@ -239,10 +261,10 @@ class CommitTest {
     void failedRenamePropagatesAndTheDirectoryIsNotSynced() {
         RecordingSteps steps = new RecordingSteps(REPLACED).failing("replaceTarget");
 
-        assertThatThrownBy(() -> Commit.publish(steps, new Request(null, CREATED, true, true)))
+        assertThatThrownBy(() -> Commit.publish(steps, new Request(null, CREATED, true, true, true)))
                 .isInstanceOf(IOException.class)
                 .hasMessage("replaceTarget failed");
-        assertThat(steps.effects()).containsExactly("applyMode 755", "applyOwner 1001:1002", "syncTemp", "replaceTarget");
+        assertThat(steps.effects()).containsExactly("applyOwner 1001:1002", "applyMode 755", "syncTemp", "replaceTarget");
     }
 
     // Renaming a temp file whose mode or owner could not be set would publish it with the temp
@@ -252,7 +274,7 @@ class CommitTest {
     void failedAttributeStepPropagatesAndNothingIsPublished(String failingStep) {
         RecordingSteps steps = new RecordingSteps(REPLACED).failing(failingStep);
 
-        assertThatThrownBy(() -> Commit.publish(steps, new Request(null, CREATED, true, true)))
+        assertThatThrownBy(() -> Commit.publish(steps, new Request(null, CREATED, true, true, true)))
                 .isInstanceOf(IOException.class)
                 .hasMessage(failingStep + " failed");
         assertThat(steps.calls).doesNotContain("syncTemp", "replaceTarget", "syncDirectory");
@@ -263,7 +285,7 @@ class CommitTest {
     void failedTempSyncPropagatesAndNothingIsPublished() {
         RecordingSteps steps = new RecordingSteps(REPLACED).failing("syncTemp");
 
-        assertThatThrownBy(() -> Commit.publish(steps, new Request(null, CREATED, true, true)))
+        assertThatThrownBy(() -> Commit.publish(steps, new Request(null, CREATED, true, true, true)))
                 .isInstanceOf(IOException.class)
                 .hasMessage("syncTemp failed");
         assertThat(steps.calls).doesNotContain("replaceTarget", "syncDirectory");
@@ -273,7 +295,7 @@ class CommitTest {
     void failedReadOfTheReplacedFilePropagatesBeforeAnythingIsApplied() {
         RecordingSteps steps = new RecordingSteps(REPLACED).failing("replaced");
 
-        assertThatThrownBy(() -> Commit.publish(steps, new Request(null, CREATED, true, true)))
+        assertThatThrownBy(() -> Commit.publish(steps, new Request(null, CREATED, true, true, true)))
                 .isInstanceOf(IOException.class)
                 .hasMessage("replaced failed");
         assertThat(steps.effects()).isEmpty();
@@ -283,7 +305,7 @@ class CommitTest {
     void failedDirectorySyncPropagatesAfterTheRename() {
         RecordingSteps steps = new RecordingSteps(REPLACED).failing("syncDirectory");
 
-        assertThatThrownBy(() -> Commit.publish(steps, new Request(null, CREATED, true, true)))
+        assertThatThrownBy(() -> Commit.publish(steps, new Request(null, CREATED, true, true, true)))
                 .isInstanceOf(IOException.class)
                 .hasMessage("syncDirectory failed");
         assertThat(steps.effects()).endsWith("replaceTarget", "syncDirectory");

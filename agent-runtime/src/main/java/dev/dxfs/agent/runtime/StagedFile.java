@@ -23,6 +23,7 @@ final class StagedFile {
     private final Commit.Attributes created;
     private volatile Commit.Attributes explicit;
     private final boolean durable;
+    /** Whether this JVM runs as root: it may keep owners, and setuid bits, as the kernel would. */
     private final boolean keepOwner;
     private final AtomicBoolean settled = new AtomicBoolean();
 
@@ -56,7 +57,7 @@ final class StagedFile {
             return;
         }
         try {
-            Commit.publish(new Steps(), new Commit.Request(explicit, created, durable, keepOwner));
+            Commit.publish(new Steps(), new Commit.Request(explicit, created, durable, keepOwner, keepOwner));
             AgentLog.debug("published " + target);
         } catch (IOException | RuntimeException e) {
             Files.deleteIfExists(temp);
