@@ -12,31 +12,6 @@ import java.nio.file.Path;
  */
 final class Callers {
     private static final String TGID = "Tgid:";
-    /** Fields of /proc/PID/stat, numbered as in proc(5); the third is the first after the name. */
-    private static final int FIRST_FIELD_AFTER_NAME = 3;
-    private static final int STAT_FLAGS = 9;
-    private static final int STAT_EXIT_CODE = 52;
-    private static final long PF_EXITING = 0x4;
-    private static final long SIGNAL_BITS = 0x7f;
-
-    /**
-     * Whether thread {@code tid} is exiting because a signal killed it: its closes are the
-     * kernel's, made for a program that never got to finish its writes. The kernel marks an
-     * exiting task (PF_EXITING in the flags) and records the exit code before it closes the
-     * task's files; a signal death leaves the signal in the code's low bits, a normal exit leaves
-     * them 0.
-     */
-    boolean killedBySignal(int tid) {
-        try {
-            String stat = Files.readString(Path.of("/proc/" + tid + "/stat"), StandardCharsets.ISO_8859_1);
-            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).trim().split(" ");
-            long flags = Long.parseLong(fields[STAT_FLAGS - FIRST_FIELD_AFTER_NAME]);
-            long exitCode = Long.parseLong(fields[STAT_EXIT_CODE - FIRST_FIELD_AFTER_NAME]);
-            return (flags & PF_EXITING) != 0 && (exitCode & SIGNAL_BITS) != 0;
-        } catch (IOException | RuntimeException e) {
-            return false;
-        }
-    }
 
     /** The process id of thread {@code tid}, or -1 when it is gone. */
     int tgidOf(int tid) {

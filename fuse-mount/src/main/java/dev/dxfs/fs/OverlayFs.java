@@ -743,12 +743,7 @@ public final class OverlayFs implements Filesystem {
     @Override
     public void flush(Request req, long ino, FileInfo fi) {
         op(req, "flush", ino, () -> {
-            OpenFile file = handles.get(fi.handle());
-            if (file instanceof StagedWrite staged && callers.killedBySignal(req.tid())) {
-                staged.closedByKilledWriter();
-            } else {
-                file.flush();
-            }
+            handles.get(fi.handle()).flush();
             req.ok();
         });
     }

@@ -44,11 +44,6 @@ final class StagedWrite extends OpenFile {
     private int explicitMode = -1;
     private int explicitUid = -1;
     private int explicitGid = -1;
-    /**
-     * Whether the last close was made for a process a signal killed: then the handle's writes
-     * are discarded at its release, unless another holder closes it normally first.
-     */
-    private boolean closedByKilledWriter;
     /** Inode of the published version this handle last saw, to count concurrent commits. */
     private long baseIno;
 
@@ -187,16 +182,7 @@ final class StagedWrite extends OpenFile {
 
     @Override
     synchronized void flush() throws FsException {
-        closedByKilledWriter = false;
         settle(state.flush());
-    }
-
-    /**
-     * A close made by the kernel for a writer that a signal killed: nothing it wrote is
-     * published, as a half-written file must not replace a whole one.
-     */
-    synchronized void closedByKilledWriter() {
-        closedByKilledWriter = true;
     }
 
     /** Publishes the changes of a file its writer renames or links while still writing it. */
@@ -206,9 +192,6 @@ final class StagedWrite extends OpenFile {
 
     @Override
     synchronized void release() throws FsException {
-        if (closedByKilledWriter) {
-            state.orphan();
-        }
         try {
             settle(state.release());
         } finally {
@@ -226,8 +209,7 @@ final class StagedWrite extends OpenFile {
             case PUBLISH -> publish();
             case DISCARD -> {
                 stats.discarded();
-                LOG.info("discarded the writes of {}: {}", describe(),
-                        closedByKilledWriter ? "its writer was killed" : "its name was removed while it was open");
+                LOG.debug("discarded the writes of {}: its name was removed while it was open", this);
             }
             default -> { }
         }

@@ -141,34 +141,6 @@ class StagedWriteTest {
     }
 
     @Test
-    void aWriterKilledMidWritePublishesNothingAndOneThatExitsPublishes() throws Exception {
-        try (MountedDir mounted = MountedDir.create("staged-killed")) {
-            Path file = mounted.dir().resolve("out.bin");
-            Files.writeString(file, "whole\n");
-            mounted.mount();
-
-            FsShell killed = FsShell.start();
-            killed.write(killed.open(file, "wronly|trunc"), "half of a ");
-            Run.of(List.of("kill", "-KILL", Long.toString(killed.pid()))).ok();
-            killed.close();
-            // The kernel closes a dead process's files; their release reaches the daemon after.
-            for (int i = 0; i < 200 && mounted.statusField("openStagedWriters") > 0; i++) {
-                Thread.sleep(10);
-            }
-            assertThat(Files.readString(file)).as("the file after its writer was killed").isEqualTo("whole\n");
-            assertThat(mounted.statusField("discardedWrites")).isEqualTo(1);
-            assertThat(mounted.statusField("commits")).isZero();
-
-            try (FsShell exiting = FsShell.start()) {
-                exiting.write(exiting.open(file, "wronly|trunc"), "complete\n");
-                // Exits normally without closing: the kernel's close is the program's.
-            }
-            assertThat(Files.readString(file)).isEqualTo("complete\n");
-            assertThat(mounted.statusField("commits")).isEqualTo(1);
-        }
-    }
-
-    @Test
     void anOpenWritersDataIsInvisibleUntilItCloses() throws IOException {
         try (MountedDir mounted = MountedDir.create("staged-invisible")) {
             Path file = mounted.dir().resolve("data.txt");
