@@ -53,9 +53,12 @@ abstract sealed class OpenFile permits PlainFile, StagedWrite {
         }
     }
 
-    /** One close() of a descriptor of this handle. */
-    abstract void flush() throws FsException;
+    /** One close() of a descriptor of this handle. Returns the name it published to, or null. */
+    abstract NodeTable.Binding flush() throws FsException;
 
-    /** The last close: the handle's resources are freed whatever happens. */
-    abstract void release() throws FsException;
+    /**
+     * The last close: the handle's resources are freed whatever happens. Returns the name it
+     * published to, or null.
+     */
+    abstract NodeTable.Binding release() throws FsException;
 }

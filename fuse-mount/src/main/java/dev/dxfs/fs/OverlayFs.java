@@ -7,6 +7,7 @@ import dev.dxfs.fs.BackingDir.TempFile;
 import dev.dxfs.fs.NodeTable.Binding;
 import dev.dxfs.fuse.FileInfo;
 import dev.dxfs.fuse.Filesystem;
+import dev.dxfs.fuse.KernelCache;
 import dev.dxfs.fuse.Names;
 import dev.dxfs.fuse.Request;
 import dev.dxfs.fuse.SetAttr;
@@ -42,7 +43,6 @@ import ru.serce.jnrfuse.struct.FileStat;
  */
 public final class OverlayFs implements Filesystem {
     private static final Logger LOG = LoggerFactory.getLogger(OverlayFs.class);
-    private static final int EXECUTE_BITS = 0111;
     private static final int PERMISSION_BITS = 07777;
     private static final long UTIME_NOW = (1L << 30) - 1;
     private static final long UTIME_OMIT = (1L << 30) - 2;
@@ -70,6 +70,7 @@ public final class OverlayFs implements Filesystem {
     /** Threads whose open was answered ESTALE, with the name their retry will look up. */
     private final Map<Integer, Binding> retrying = new ConcurrentHashMap<>();
     private final AtomicBoolean closed = new AtomicBoolean();
+    private volatile KernelCache kernel;
 
     private OverlayFs(BackingDir backing, StagingPolicy policy, boolean durable, Runnable onInit)
             throws FsException {
@@ -149,7 +150,9 @@ public final class OverlayFs implements Filesystem {
 
     /** Answers with a node that {@link #resolve} counted; the count is undone if the kernel never got it. */
     private void answerEntry(Request req, Node node, Pointer stat) {
-        if (!req.entry(node.id, stat)) {
+        int mode = stat.getInt(STAT_MODE);
+        boolean own = node.isRegular() && !callersStagedOn(node, req.tid()).isEmpty();
+        if (!req.entry(node.id, stat, KernelTimeouts.name(mode, own), KernelTimeouts.attributes(mode))) {
             nodes.forget(node.id, 1);
         }
     }
@@ -192,7 +195,7 @@ public final class OverlayFs implements Filesystem {
         if (!Node.isRegular(mode)) {
             return false;
         }
-        return (mode & EXECUTE_BITS) != 0 || new Binding(dir, name).equals(retrying.get(tid));
+        return KernelTimeouts.executable(mode) || new Binding(dir, name).equals(retrying.get(tid));
     }
 
     /** The last unpublished staged write of the calling process among the handles of {@code candidates}. */
@@ -385,9 +388,10 @@ public final class OverlayFs implements Filesystem {
     @Override
     public void getattr(Request req, long ino, FileInfo fi) {
         op(req, "getattr", ino, () -> {
+            Node node = nodes.get(ino);
             Pointer stat = Request.newStat();
-            attributes(req, nodes.get(ino), fi == null ? null : handles.get(fi.handle()), stat);
-            req.attr(stat);
+            attributes(req, node, fi == null ? null : handles.get(fi.handle()), stat);
+            answerAttributes(req, stat);
         });
     }
 
@@ -406,6 +410,10 @@ public final class OverlayFs implements Filesystem {
             return;
         }
         check(C.fstat(node.fd, stat), "fstat");
+    }
+
+    private static void answerAttributes(Request req, Pointer stat) {
+        req.attr(stat, KernelTimeouts.attributes(stat.getInt(STAT_MODE)));
     }
 
     @Override
@@ -453,7 +461,12 @@ public final class OverlayFs implements Filesystem {
             }
             Pointer stat = Request.newStat();
             attributes(req, node, handle, stat);
-            req.attr(stat);
+            answerAttributes(req, stat);
+            if ((toSet & SetAttr.MODE) != 0 && mine.isEmpty() && KernelTimeouts.executable(stat.getInt(STAT_MODE))) {
+                // Its lookups must now reach the daemon; after the answer, since the caller
+                // may hold locks of the name's directory until it has it.
+                forgetName(nodes.binding(node));
+            }
         });
     }
 
@@ -743,7 +756,7 @@ public final class OverlayFs implements Filesystem {
     @Override
     public void flush(Request req, long ino, FileInfo fi) {
         op(req, "flush", ino, () -> {
-            handles.get(fi.handle()).flush();
+            forgetName(handles.get(fi.handle()).flush());
             req.ok();
         });
     }
@@ -753,7 +766,7 @@ public final class OverlayFs implements Filesystem {
         op(req, "release", ino, () -> {
             OpenFile file = handles.remove(fi.handle());
             if (file != null) {
-                file.release();
+                forgetName(file.release());
             }
             req.ok();
         });
@@ -925,10 +938,23 @@ public final class OverlayFs implements Filesystem {
         });
     }
 
+    /**
+     * Makes the kernel forget a name whose file a publish replaced, so that the next open finds
+     * the new version. Before the close that published it returns: a process that starts after
+     * the close must see the new file. A close holds no directory lock, and nothing of the
+     * daemon's is held here.
+     */
+    private void forgetName(Binding published) {
+        if (published != null) {
+            kernel.forgetName(published.parent().id, published.name());
+        }
+    }
+
     // ---- lifecycle
 
     @Override
-    public void init() {
+    public void init(KernelCache kernel) {
+        this.kernel = kernel;
         onInit.run();
     }
 

@@ -63,13 +63,17 @@ final class PlainFile extends OpenFile {
         check(C.fstat(fd, statbuf), "fstat");
     }
 
+    /** Its writes went to the published file itself: nothing to publish. */
     @Override
-    void flush() {}
+    NodeTable.Binding flush() {
+        return null;
+    }
 
     /** Other calls may still hold this handle (a stat of its node): they see it released. */
     @Override
-    synchronized void release() {
+    synchronized NodeTable.Binding release() {
         released = true;
         C.close(fd);
+        return null;
     }
 }

@@ -181,8 +181,8 @@ final class StagedWrite extends OpenFile {
     }
 
     @Override
-    synchronized void flush() throws FsException {
-        settle(state.flush());
+    synchronized NodeTable.Binding flush() throws FsException {
+        return settle(state.flush());
     }
 
     /** Publishes the changes of a file its writer renames or links while still writing it. */
@@ -191,9 +191,9 @@ final class StagedWrite extends OpenFile {
     }
 
     @Override
-    synchronized void release() throws FsException {
+    synchronized NodeTable.Binding release() throws FsException {
         try {
-            settle(state.release());
+            return settle(state.release());
         } finally {
             if (temp != null && !tempPublished) {
                 backing.discardTemp(temp);
@@ -204,18 +204,23 @@ final class StagedWrite extends OpenFile {
         }
     }
 
-    private void settle(WriteState.Action action) throws FsException {
+    private NodeTable.Binding settle(WriteState.Action action) throws FsException {
         switch (action) {
-            case PUBLISH -> publish();
+            case PUBLISH -> {
+                return publish();
+            }
             case DISCARD -> {
                 stats.discarded();
                 LOG.debug("discarded the writes of {}: its name was removed while it was open", this);
+                return null;
             }
-            default -> { }
+            default -> {
+                return null;
+            }
         }
     }
 
-    private void publish() throws FsException {
+    private NodeTable.Binding publish() throws FsException {
         NodeTable.Binding target = nodes.binding(node());
         if (target == null) {
             state.publishFailed();
@@ -241,6 +246,7 @@ final class StagedWrite extends OpenFile {
             LOG.info("concurrent commit: {} replaced a version published by another writer", path);
         }
         baseIno = ino;
+        return target;
     }
 
     /** The name this write publishes to, for the log. */

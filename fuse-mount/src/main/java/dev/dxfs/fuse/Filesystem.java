@@ -8,7 +8,8 @@ import jnr.ffi.Pointer;
  * strings ({@link Names}); {@code fi} is null where the kernel sent no file handle.
  */
 public interface Filesystem {
-    void init();
+    /** The session is live; {@code kernel} is how the filesystem makes the kernel forget a name. */
+    void init(KernelCache kernel);
 
     void lookup(Request req, long parent, String name);
 

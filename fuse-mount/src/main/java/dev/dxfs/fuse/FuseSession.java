@@ -22,7 +22,7 @@ public final class FuseSession {
      * returns once it is unmounted.
      */
     public static void serve(String mountPoint, List<String> options, Filesystem fs) throws IOException {
-        LowLevelOperations ops = LowLevelOperations.of(fs);
+        LowLevelOperations ops = null;
         List<Pointer> keep = new ArrayList<>();
         Pointer args = arguments(List.of("dxfs", "-o", String.join(",", options)), keep);
         String point = Names.bytes(mountPoint);
@@ -32,6 +32,7 @@ public final class FuseSession {
                 throw new IOException("libfuse could not mount " + mountPoint);
             }
             try {
+                ops = LowLevelOperations.of(fs, new KernelCache(channel));
                 Pointer session = FuseLib.F.fuse_lowlevel_new(args, ops.memory(), ops.size(), null);
                 if (session == null) {
                     throw new IOException("libfuse refused the options " + options);

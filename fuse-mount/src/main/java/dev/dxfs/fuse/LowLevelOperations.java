@@ -79,9 +79,9 @@ public final class LowLevelOperations extends Struct {
     }
 
     /** The operations table for {@code fs}; it must stay reachable while the session runs. */
-    static LowLevelOperations of(Filesystem fs) {
+    static LowLevelOperations of(Filesystem fs, KernelCache kernel) {
         LowLevelOperations ops = new LowLevelOperations();
-        ops.init.set((userdata, conn) -> fs.init());
+        ops.init.set((userdata, conn) -> fs.init(kernel));
         ops.lookup.set((req, parent, name) -> fs.lookup(new Request(req), parent, Names.of(name)));
         ops.forget.set((req, ino, lookups) -> {
             fs.forget(ino, lookups);

@@ -18,6 +18,8 @@ public final class Request {
     /** sizeof(struct stat) on x86-64. */
     public static final int STAT_SIZE = 144;
     private static final int ENTRY_SIZE = 16 + STAT_SIZE + 16;
+    private static final int ATTR_TIMEOUT = 16 + STAT_SIZE;
+    private static final int ENTRY_TIMEOUT = ATTR_TIMEOUT + 8;
     private static final int BUFVEC_SIZE = 64;
     /** fuse_buf_flags: FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK. */
     private static final int FD_AT_POSITION = 2 | 4;
@@ -60,11 +62,14 @@ public final class Request {
     }
 
     /**
-     * Answers a lookup (or mkdir, symlink, ...) with node {@code node} and its attributes, cached
-     * for no time. Returns whether the kernel took it: only then does it hold a reference.
+     * Answers a lookup (or mkdir, symlink, ...) with node {@code node} and its attributes, which
+     * the kernel may keep for the given seconds. Returns whether the kernel took it: only then
+     * does it hold a reference.
      */
-    public boolean entry(long node, Pointer stat) {
+    public boolean entry(long node, Pointer stat, double nameSeconds, double attrSeconds) {
         Pointer entry = entryParam(node, stat);
+        entry.putDouble(ATTR_TIMEOUT, attrSeconds);
+        entry.putDouble(ENTRY_TIMEOUT, nameSeconds);
         try {
             return FuseLib.F.fuse_reply_entry(req, entry) == 0;
         } finally {
@@ -72,7 +77,10 @@ public final class Request {
         }
     }
 
-    /** Answers a create with the new node and the open file. */
+    /**
+     * Answers a create with the new node and the open file; the kernel keeps neither the name
+     * nor the attributes, which are its creator's alone until the file is published.
+     */
     public boolean created(long node, Pointer stat, FileInfo fi) {
         Pointer entry = entryParam(node, stat);
         try {
@@ -89,8 +97,9 @@ public final class Request {
         return entry;
     }
 
-    public void attr(Pointer stat) {
-        FuseLib.F.fuse_reply_attr(req, stat, 0.0);
+    /** Answers with attributes the kernel may keep for {@code seconds}. */
+    public void attr(Pointer stat, double seconds) {
+        FuseLib.F.fuse_reply_attr(req, stat, seconds);
         Reference.reachabilityFence(stat);
     }
 

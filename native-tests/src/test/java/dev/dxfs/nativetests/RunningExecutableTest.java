@@ -60,6 +60,35 @@ class RunningExecutableTest {
         }
     }
 
+    /**
+     * The kernel keeps the names of plain files for a while; a file made executable by a chmod
+     * must lose that at once, or its next exec and a writer would share one node (ETXTBSY).
+     */
+    @Test
+    void aFileMadeExecutableByChmodIsReplacedWhileItRuns() throws IOException {
+        try (MountedDir mounted = MountedDir.create("exec-chmod").mount()) {
+            Path app = mounted.dir().resolve("app");
+            Path versions = mounted.scratch();
+            for (int i = 1; i <= 10; i++) {
+                Files.write(app, read(version(versions, i)));
+                Files.setPosixFilePermissions(app, PosixFilePermissions.fromString("rw-r--r--"));
+                assertThat(Run.of(List.of("stat", "-c", "%a", app.toString())).ok().out())
+                        .as("iteration %d: a lookup the kernel may keep", i).isEqualTo("644\n");
+                Run.of(List.of("chmod", "755", app.toString())).ok();
+                try (BackgroundProcess running = BackgroundProcess.start(List.of(app.toString(), "wait"))) {
+                    running.awaitLine("start " + label(i));
+
+                    Run cp = cp(version(versions, i + 100), app);
+                    assertThat(cp.exit()).as("iteration %d: cp over the running binary: %s", i, cp).isZero();
+
+                    Run finished = running.finish();
+                    assertThat(finished.exit()).as("iteration %d: %s", i, finished).isZero();
+                    assertThat(finished.out()).isEqualTo(output(i));
+                }
+            }
+        }
+    }
+
     @Test
     void severalConcurrentCpsReplaceABinaryThatRunsThroughTheMount() throws Exception {
         int writers = 8;

@@ -166,6 +166,29 @@ class StagedWriteTest {
         }
     }
 
+    /**
+     * The kernel keeps names it looked up for a while; a publish replaces the file behind a name,
+     * so the name must be forgotten before the writer's close returns: every process that looks
+     * after the close finds the new version.
+     */
+    @Test
+    void aNameLookedUpBeforeARewriteFindsTheNewVersionRightAfterTheClose() throws IOException {
+        try (MountedDir mounted = MountedDir.create("staged-kept-name").mount()) {
+            Path file = mounted.dir().resolve("sub/kept.txt");
+            Files.createDirectories(file.getParent());
+            Files.writeString(file, "version 0\n");
+            for (int i = 1; i <= 30; i++) {
+                assertThat(Run.of(List.of("cat", file.toString())).ok().out()).isEqualTo("version " + (i - 1) + "\n");
+                String next = "version " + i + "\n" + "padding\n".repeat(i);
+                Run.of(List.of("sh", "-c", "printf '%s' \"$1\" > \"$2\"", "sh", next, file.toString())).ok();
+
+                assertThat(Run.of(List.of("cat", file.toString())).ok().out()).as("iteration %d", i).isEqualTo(next);
+                assertThat(Files.size(file)).as("iteration %d", i).isEqualTo(next.length());
+                Files.writeString(file, "version " + i + "\n");
+            }
+        }
+    }
+
     @Test
     void anInPlaceEditIsInvisibleUntilCloseAndKeepsTheRestOfTheFile() throws IOException {
         try (MountedDir mounted = MountedDir.create("staged-edit")) {
