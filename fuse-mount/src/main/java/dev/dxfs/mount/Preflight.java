@@ -33,10 +33,8 @@ final class Preflight {
     }
 
     static Path findOnPath(String program) {
-        String path = System.getenv("PATH");
-        if (path == null) {
-            return null;
-        }
+        // mount(8) runs its helpers without PATH; the JDK then starts programs from its default.
+        String path = System.getenv().getOrDefault("PATH", "/bin:/usr/bin");
         for (String dir : path.split(File.pathSeparator)) {
             Path candidate = Path.of(dir, program);
             if (Files.isExecutable(candidate)) {
