@@ -11,11 +11,18 @@ import picocli.CommandLine.Command;
         subcommands = {MountCommand.class, UnmountCommand.class, RunCommand.class, StatusCommand.class,
             AttachCommand.class, DemoCommand.class, DaemonCommand.class},
         footer = {"", "Examples:",
-            "  dxfs mount target/dx            mount over target/dx until 'dxfs unmount target/dx'",
-            "  dxfs run target/dx -- dx serve  mount, run the command inside, unmount",
-            "  dxfs status target/dx           counters of the mount as JSON",
-            "  dxfs attach 4242 root=target    stage the writes of a running JVM (the Java agent)",
-            "  dxfs demo                       the dx serve race, on a plain directory and on dxfs"})
+            "  dxfs mount target/dx              mount over target/dx, in place",
+            "  dxfs run target/dx -- dx serve    mount, run the command, unmount",
+            "  dxfs status target/dx             the mount's counters, as JSON",
+            "  dxfs unmount target/dx            unmount once nothing is open in it",
+            "  dxfs attach 4242 root=target      stage the writes of a running JVM",
+            "  dxfs demo                         the dx serve race, without and with dxfs",
+            "  mount -t fuse.dxfs DIR DIR -o fsync",
+            "                                    the second form, run by mount(8) and fstab",
+            "",
+            "Each command's help: dxfs COMMAND --help",
+            "The second form's:   dxfs DIR DIR --help",
+            "The manual:          man dxfs"})
 public final class Main implements Runnable {
     static final String VERSION = "dxfs 0.1.0";
 
