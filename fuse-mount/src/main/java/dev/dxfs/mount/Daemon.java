@@ -70,6 +70,7 @@ final class Daemon {
         if (options.allowOther) {
             fuse.add("allow_other");
         }
+        fuse.addAll(options.mountFlags);
         return fuse;
     }
 

@@ -7,7 +7,8 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-@Command(name = "demo", mixinStandardHelpOptions = true, description = "The dx serve race of Dioxus issue 5275, twice: several dx-like instances copy a server binary into one shared directory and run it, first on a plain directory, then inside a dxfs mount. Prints the failures (ETXTBSY, EPERM, ENOEXEC, torn binaries) of each side by side. Needs rustc.")
+@Command(name = "demo", mixinStandardHelpOptions = true, description = "The dx serve race of Dioxus issue 5275, twice: several dx-like instances copy a server binary into one shared directory and run it, first on a plain directory, then inside a dxfs mount. Prints the failures (ETXTBSY, EPERM, ENOEXEC, torn binaries) of each side by side. Needs rustc.",
+        footer = {"", "Examples:", "  dxfs demo", "  dxfs demo --instances 8 --rounds 50 --work-dir /var/tmp"})
 final class DemoCommand implements Callable<Integer> {
     @Option(names = "--instances", defaultValue = "" + Demo.DEFAULT_INSTANCES,
             description = "dx-like instances running at once (default: ${DEFAULT-VALUE}).")

@@ -27,6 +27,13 @@ final class MountOptions {
     @Option(names = {"-d", "--debug"}, description = "Log every staged write and commit in the daemon's log.")
     boolean debug;
 
+    /**
+     * The kernel's mount flags given to the mount(8) form as -o options (ro, nosuid, noexec,
+     * ...), carried to the daemon, which hands them to libfuse with its own options.
+     */
+    @Option(names = "--mount-flag", hidden = true)
+    List<String> mountFlags = new ArrayList<>();
+
     /** Fails with the glob's own message when a glob is not valid. */
     PathFilter filter() throws CliException {
         try {
@@ -50,6 +57,7 @@ final class MountOptions {
         if (debug) {
             args.add("--debug");
         }
+        mountFlags.forEach(flag -> args.add("--mount-flag=" + flag));
         return args;
     }
 }

@@ -31,6 +31,16 @@ final class Mounter {
     }
 
     static Path mount(String directory, MountOptions options) throws CliException {
+        Path dir = prepare(directory, options);
+        startDaemon(dir, options);
+        return dir;
+    }
+
+    /**
+     * Everything {@link #mount} checks and clears before it starts the daemon; returns the real
+     * directory to mount over. A daemon run in the foreground starts after this.
+     */
+    static Path prepare(String directory, MountOptions options) throws CliException {
         Path requested = absolute(directory);
         options.filter();
         switch (MountTable.stateOf(requested)) {
@@ -43,7 +53,6 @@ final class Mounter {
             throw new CliException(dir + " is already a dxfs mount");
         }
         Preflight.check();
-        startDaemon(dir, options);
         return dir;
     }
 

@@ -1,16 +1,14 @@
 package dev.dxfs.mount;
 
+import dev.dxfs.fuse.FuseLib;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
+import java.util.Objects;
 
 /** Checks that FUSE can work here before anything is started, with the fix in the message. */
 final class Preflight {
     private static final String INSTALL = "apt-get install fuse libfuse2";
-    private static final List<String> LIBRARY_DIRS = List.of(
-            "/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/lib/aarch64-linux-gnu",
-            "/usr/lib/aarch64-linux-gnu", "/lib64", "/usr/lib64", "/lib", "/usr/lib", "/usr/local/lib");
 
     private Preflight() {}
 
@@ -24,19 +22,37 @@ final class Preflight {
             throw new CliException("/dev/fuse is not readable and writable by this user: "
                     + "run as root or add the user to the group that owns /dev/fuse");
         }
-        if (LIBRARY_DIRS.stream().noneMatch(dir -> Files.exists(Path.of(dir, "libfuse.so.2")))) {
-            throw new CliException("libfuse 2 is missing: " + INSTALL);
+        String unloadable = libfuseProblem();
+        if (unloadable != null) {
+            throw new CliException("libfuse 2 is missing or broken (" + unloadable + "): apt-get install --reinstall "
+                    + "fuse libfuse2");
         }
         if (findOnPath("fusermount") == null) {
             throw new CliException("fusermount is missing: " + INSTALL);
         }
     }
 
-    static Path findOnPath(String program) {
-        String path = System.getenv("PATH");
-        if (path == null) {
+    /**
+     * Why libfuse cannot be loaded, or null when it can: the daemon's own load, made here, so
+     * that whatever the dynamic linker finds (or not) is what is judged, wherever it lives.
+     */
+    private static String libfuseProblem() {
+        try {
+            Objects.requireNonNull(FuseLib.F);
             return null;
+        } catch (LinkageError e) {
+            Throwable cause = e;
+            while (cause.getCause() != null) {
+                cause = cause.getCause();
+            }
+            // The loader's message goes on with every directory it searched.
+            return String.valueOf(cause.getMessage()).lines().findFirst().orElse("");
         }
+    }
+
+    static Path findOnPath(String program) {
+        // mount(8) runs its helpers without PATH; the JDK then starts programs from its default.
+        String path = System.getenv().getOrDefault("PATH", "/bin:/usr/bin");
         for (String dir : path.split(File.pathSeparator)) {
             Path candidate = Path.of(dir, program);
             if (Files.isExecutable(candidate)) {

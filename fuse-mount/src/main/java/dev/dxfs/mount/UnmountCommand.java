@@ -6,7 +6,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "unmount", mixinStandardHelpOptions = true, aliases = "umount", description = "Unmount the dxfs mount at DIR and wait for its daemon to finish. Writes still open are discarded, never published half-written.",
-        footer = {"", "Example:", "  dxfs unmount --force target/dx"})
+        footer = {"", "Examples:", "  dxfs unmount target/dx",
+            "  dxfs unmount --force target/dx    (busy, or stale after its daemon was killed)"})
 final class UnmountCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "DIR", description = "The mount point.")
     String directory;
