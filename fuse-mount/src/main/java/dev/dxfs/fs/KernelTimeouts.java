@@ -9,11 +9,14 @@ package dev.dxfs.fs;
  * <ul>
  *   <li>an executable file's name: each lookup gets a node of its own (an exec bans writes to its
  *       node), so every lookup must reach the daemon;
- *   <li>a name answered from a caller's own unpublished write: it is that caller's view, and the
- *       kernel keeps one view per name for everyone;
- *   <li>a regular file's attributes: a file has a node per name, so a link or unlink through one
- *       name changes the link count the others show, and a writer sees its own unpublished size
- *       and mode where others see the published ones.
+ *   <li>anything answered from a caller's own unpublished write: it is that caller's view, and
+ *       the kernel keeps one view per node for everyone;
+ *   <li>the attributes of a file with staged writers open: the kernel would show a writer the
+ *       published version's, or others the writer's;
+ *   <li>the attributes of a file with several names: a file has a node per name, so a link or
+ *       unlink through one name changes the link count the other names' nodes show, unseen by
+ *       the kernel. (A file with one name gains a second only through a link of that name's
+ *       node, whose attributes the daemon then makes the kernel forget.)
  * </ul>
  */
 final class KernelTimeouts {
@@ -30,8 +33,11 @@ final class KernelTimeouts {
         return callersOwn || executable(mode) ? 0 : KEEP;
     }
 
-    static double attributes(int mode) {
-        return Node.isRegular(mode) ? 0 : KEEP;
+    static double attributes(Node node, int mode, long links, boolean callersOwn) {
+        if (!Node.isRegular(mode)) {
+            return KEEP;
+        }
+        return callersOwn || executable(mode) || links != 1 || node.hasStagedWriters() ? 0 : KEEP;
     }
 
     static boolean executable(int mode) {

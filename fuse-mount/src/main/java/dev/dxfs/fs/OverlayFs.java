@@ -48,6 +48,7 @@ public final class OverlayFs implements Filesystem {
     private static final long UTIME_OMIT = (1L << 30) - 2;
     private static final int STATVFS_SIZE = 112;
     private static final int PATH_MAX = 4096;
+    private static final int STAT_NLINK = 16;
     private static final int STAT_MODE = 24;
     private static final int STAT_UID = 28;
     private static final int STAT_GID = 32;
@@ -152,7 +153,8 @@ public final class OverlayFs implements Filesystem {
     private void answerEntry(Request req, Node node, Pointer stat) {
         int mode = stat.getInt(STAT_MODE);
         boolean own = node.isRegular() && !callersStagedOn(node, req.tid()).isEmpty();
-        if (!req.entry(node.id, stat, KernelTimeouts.name(mode, own), KernelTimeouts.attributes(mode))) {
+        double attributes = KernelTimeouts.attributes(node, mode, stat.getLong(STAT_NLINK), own);
+        if (!req.entry(node.id, stat, KernelTimeouts.name(mode, own), attributes)) {
             nodes.forget(node.id, 1);
         }
     }
@@ -367,6 +369,9 @@ public final class OverlayFs implements Filesystem {
                 publishCallersNewFile(Libc.errno(), List.of(node), req.tid());
                 check(C.linkat(binding.parent().fd, binding.name(), newDir.fd, newName, 0), "link");
             }
+            // The new name gets a node of its own, so the kernel cannot tell that the linked
+            // node's link count changed.
+            kernel.forgetAttributes(node.id);
             Pointer stat = Request.newStat();
             answerEntry(req, resolve(newDir, newName, req.tid(), stat), stat);
         });
@@ -390,30 +395,31 @@ public final class OverlayFs implements Filesystem {
         op(req, "getattr", ino, () -> {
             Node node = nodes.get(ino);
             Pointer stat = Request.newStat();
-            attributes(req, node, fi == null ? null : handles.get(fi.handle()), stat);
-            answerAttributes(req, stat);
+            answerAttributes(req, node, attributes(req, node, fi == null ? null : handles.get(fi.handle()), stat), stat);
         });
     }
 
     /**
      * The attributes a caller sees: through a handle, the handle's; through the node, the
-     * caller's own unpublished write if it has one, else the node's version.
+     * caller's own unpublished write if it has one, else the node's version. Returns whether they
+     * are the caller's own view.
      */
-    private void attributes(Request req, Node node, OpenFile handle, Pointer stat) throws FsException {
+    private boolean attributes(Request req, Node node, OpenFile handle, Pointer stat) throws FsException {
         if (handle != null) {
             handle.stat(stat);
-            return;
+            return handle instanceof StagedWrite;
         }
         List<StagedWrite> mine = node.isRegular() ? callersStagedOn(node, req.tid()) : List.of();
         if (!mine.isEmpty()) {
             mine.get(mine.size() - 1).stat(stat);
-            return;
+            return true;
         }
         check(C.fstat(node.fd, stat), "fstat");
+        return false;
     }
 
-    private static void answerAttributes(Request req, Pointer stat) {
-        req.attr(stat, KernelTimeouts.attributes(stat.getInt(STAT_MODE)));
+    private static void answerAttributes(Request req, Node node, boolean own, Pointer stat) {
+        req.attr(stat, KernelTimeouts.attributes(node, stat.getInt(STAT_MODE), stat.getLong(STAT_NLINK), own));
     }
 
     @Override
@@ -460,8 +466,7 @@ public final class OverlayFs implements Filesystem {
                 Reference.reachabilityFence(times);
             }
             Pointer stat = Request.newStat();
-            attributes(req, node, handle, stat);
-            answerAttributes(req, stat);
+            answerAttributes(req, node, attributes(req, node, handle, stat), stat);
             if ((toSet & SetAttr.MODE) != 0 && mine.isEmpty() && KernelTimeouts.executable(stat.getInt(STAT_MODE))) {
                 // Its lookups must now reach the daemon; after the answer, since the caller
                 // may hold locks of the name's directory until it has it.

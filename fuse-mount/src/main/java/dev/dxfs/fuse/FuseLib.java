@@ -55,6 +55,8 @@ public interface FuseLib {
 
     int fuse_reply_xattr(Pointer req, @size_t long count);
 
+    int fuse_lowlevel_notify_inval_inode(Pointer channel, long node, long offset, long length);
+
     int fuse_lowlevel_notify_inval_entry(Pointer channel, long parent, String name, @size_t long length);
 
     @size_t

@@ -3,9 +3,9 @@ package dev.dxfs.fuse;
 import jnr.ffi.Pointer;
 
 /**
- * The kernel's cache of names: an answer to a lookup may let the kernel keep the name for a
- * while, and this is how the filesystem takes that back when the name's file changes behind the
- * kernel's back.
+ * The kernel's cache of names and attributes: an answer may let the kernel keep them for a
+ * while, and this is how the filesystem takes that back when they change behind the kernel's
+ * back.
  */
 public final class KernelCache {
     private final Pointer channel;
@@ -26,5 +26,13 @@ public final class KernelCache {
     public void forgetName(long parent, String name) {
         // A name the kernel does not hold answers ENOENT: there is nothing to forget.
         FuseLib.F.fuse_lowlevel_notify_inval_entry(channel, parent, name, name.length());
+    }
+
+    /**
+     * Makes the kernel forget the attributes of {@code node} (not its data). The kernel takes no
+     * lock of the node's for this, so it may be called while answering any request.
+     */
+    public void forgetAttributes(long node) {
+        FuseLib.F.fuse_lowlevel_notify_inval_inode(channel, node, -1, 0);
     }
 }
