@@ -90,6 +90,15 @@ final class StagedWrite extends OpenFile {
         return state.phase() == WriteState.Phase.DIRTY && !state.orphaned();
     }
 
+    /**
+     * Whether this handle's temp file holds changes its node's inode does not have: then its own
+     * process must see them through the node (fstat), named or not. An orphaned handle never
+     * publishes them, yet its writer reads and stats what it wrote, as natively with an unlinked file.
+     */
+    synchronized boolean holdsChanges() {
+        return state.phase() == WriteState.Phase.DIRTY;
+    }
+
     synchronized void orphan() {
         state.orphan();
     }
@@ -152,6 +161,10 @@ final class StagedWrite extends OpenFile {
         stat.st_mode.set((stat.st_mode.intValue() & ~PERMISSION_BITS) | (mode & PERMISSION_BITS));
         stat.st_uid.set(explicitUid >= 0 ? explicitUid : created.uid());
         stat.st_gid.set(explicitGid >= 0 ? explicitGid : created.gid());
+        if (state.orphaned()) {
+            // The temp file still has its name in the staging directory; the writer's file has none.
+            stat.st_nlink.set(0);
+        }
     }
 
     /** A new descriptor of the data written so far, owned by the caller. */

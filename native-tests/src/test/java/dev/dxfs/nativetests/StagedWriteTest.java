@@ -373,8 +373,12 @@ class StagedWriteTest {
                 // The name is gone for the writer too: its descriptor no longer has a name.
                 assertThat(writer.error("stat " + file)).as("stat by name in the writing process").isEqualTo("ENOENT");
 
-                // Natively, writes to an unlinked file still succeed (and vanish).
+                // Natively, writes to an unlinked file still succeed (and vanish), and the writer's
+                // descriptor shows what it wrote (the tmpfile() pattern: create, unlink, use).
                 writer.write(fd, "still writable\n");
+                FsShell.Stat own = writer.fstat(fd);
+                assertThat(own.size()).as("fstat of the unlinked file").isEqualTo("never published\nstill writable\n".length());
+                assertThat(own.nlink()).as("links of the unlinked file").isZero();
                 writer.close(fd);
                 assertThat(writer.error("stat " + file)).isEqualTo("ENOENT");
             }
