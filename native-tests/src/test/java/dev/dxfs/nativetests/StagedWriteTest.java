@@ -324,6 +324,22 @@ class StagedWriteTest {
     }
 
     @Test
+    void aWriterSeesTheModeItWillPublishAfterAChmodOfTheFileBeforeItsFirstWrite() throws IOException {
+        try (MountedDir mounted = MountedDir.create("staged-mode-view")) {
+            mounted.mount();
+            Path file = mounted.dir().resolve("lock.txt");
+            try (FsShell shell = FsShell.start()) {
+                int fd = shell.open(file, "rdwr|creat", 0755);
+                Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r-----"));
+                shell.write(fd, "edited\n");
+                assertThat(shell.fstat(fd).mode()).as("the writer's fstat").isEqualTo(0640);
+                shell.close(fd);
+            }
+            assertThat(mode(file)).isEqualTo(0640);
+        }
+    }
+
+    @Test
     void aTruncatingRewriteKeepsTheModeOfTheReplacedFile() throws IOException {
         try (MountedDir mounted = MountedDir.create("staged-keep-mode")) {
             Path file = mounted.dir().resolve("kept.txt");
