@@ -130,7 +130,12 @@ final class Mounter {
         }
     }
 
-    /** Unmounts {@code directory} and waits until its daemon has exited. */
+    /**
+     * Unmounts {@code directory} and waits until its daemon has exited. A forced unmount of a live
+     * mount stops the daemon as SIGTERM does: it detaches the mount at once, gives open files 2 s
+     * to be closed (and published), then discards the writes still open: a writer that has not
+     * closed has not finished, and a half-written file must never be published.
+     */
     static void unmount(String directory, boolean force) throws CliException {
         Path dir = absolute(directory);
         MountTable.State state = MountTable.stateOf(dir);
@@ -141,9 +146,12 @@ final class Mounter {
             default -> {}
         }
         long pid = state == MountTable.State.LIVE ? ControlClient.daemonPid(dir) : -1;
-        fusermount(dir, force || state == MountTable.State.STALE);
-        if (pid > 0) {
-            ProcessHandle.of(pid).ifPresent(Mounter::awaitExit);
+        ProcessHandle daemon = pid > 0 ? ProcessHandle.of(pid).orElse(null) : null;
+        if (!(force && daemon != null && daemon.destroy())) {
+            fusermount(dir, force || state == MountTable.State.STALE);
+        }
+        if (daemon != null) {
+            awaitExit(daemon);
         }
     }
 
@@ -165,7 +173,8 @@ final class Mounter {
             if (process.waitFor() != 0) {
                 if (output.contains("busy")) {
                     throw new CliException(dir + " is busy (a file is open or a process works inside it): "
-                            + "close it, or detach now with: dxfs unmount --force " + dir);
+                            + "close it, or detach now, discarding the writes still open, with: dxfs unmount --force "
+                            + dir);
                 }
                 throw new CliException("cannot unmount " + dir + ": " + output);
             }

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HexFormat;
 import java.util.Random;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -57,7 +57,7 @@ class FullDiskTest {
     private static void assertKeptAndCleaned(MountedDir m, BackingView backing, Path file, byte[] previous)
             throws Exception {
         assertThat(Files.readAllBytes(file)).as("the published file is the previous version").isEqualTo(previous);
-        awaitNoOpenWriters(m);
+        m.awaitOpenStagedWriters(0);
         assertThat(backing.stagedTempFiles()).as("temp files left in the backing directory").isEmpty();
         assertThat(m.statusField("commits")).as("commits, the previous version's only").isEqualTo(1);
 
@@ -67,14 +67,6 @@ class FullDiskTest {
         assertThat(Files.readAllBytes(backing.dir().resolve(file.getFileName()))).isEqualTo(next);
     }
 
-    /** RELEASE, which removes the temp file, reaches the daemon just after close(2) returns. */
-    private static void awaitNoOpenWriters(MountedDir m) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (m.statusField("openStagedWriters") > 0 && System.nanoTime() < deadline) {
-            Thread.sleep(20);
-        }
-        assertThat(m.statusField("openStagedWriters")).isZero();
-    }
 
     private static byte[] randomBytes(int size) {
         byte[] bytes = new byte[size];
@@ -83,6 +75,6 @@ class FullDiskTest {
     }
 
     private static String hex(byte[] bytes) {
-        return java.util.HexFormat.of().formatHex(bytes);
+        return HexFormat.of().formatHex(bytes);
     }
 }
