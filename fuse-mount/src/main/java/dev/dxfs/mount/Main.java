@@ -23,7 +23,7 @@ public final class Main implements Runnable {
     }
 
     static CommandLine commandLine() {
-        return new CommandLine(new Main()).setExecutionExceptionHandler((e, commandLine, parsed) -> {
+        return new CommandLine(new Main()).setParameterExceptionHandler(new UsageErrors()).setExecutionExceptionHandler((e, commandLine, parsed) -> {
             if (e instanceof CliException) {
                 commandLine.getErr().println("dxfs: " + e.getMessage());
                 return 1;

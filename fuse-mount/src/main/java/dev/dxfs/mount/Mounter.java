@@ -7,6 +7,7 @@ import java.io.InputStreamReader;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,16 +23,33 @@ import java.util.concurrent.TimeoutException;
 final class Mounter {
     private static final long READY_SECONDS = 60;
     private static final long EXIT_SECONDS = 15;
+    /** What the JDK decodes a byte that is not valid UTF-8 in an argument to. */
+    private static final char UNDECODABLE = '\uFFFD';
 
     private Mounter() {}
 
-    /** The absolute, normalized form of a directory argument, links not resolved. */
-    static Path absolute(String directory) {
-        return Path.of(directory).toAbsolutePath().normalize();
+    /**
+     * The absolute, normalized form of a directory argument, links not resolved. An empty argument
+     * is refused: it would name the current directory, which nobody means by leaving it out.
+     */
+    static Path absolute(String directory) throws CliException {
+        if (directory.isEmpty()) {
+            throw new CliException("the directory argument is empty");
+        }
+        try {
+            return Path.of(directory).toAbsolutePath().normalize();
+        } catch (InvalidPathException e) {
+            throw new CliException(directory + ": the name cannot be decoded in this locale's encoding ("
+                    + System.getProperty("sun.jnu.encoding") + "): use a UTF-8 locale (LC_ALL=C.UTF-8)");
+        }
     }
 
     static Path mount(String directory, MountOptions options) throws CliException {
         Path requested = absolute(directory);
+        if (requested.getParent() == null) {
+            // Nothing could even see such a mount: path walks start below it.
+            throw new CliException("refusing to mount over " + requested + ": name the build output directory");
+        }
         options.filter();
         switch (MountTable.stateOf(requested)) {
             case LIVE -> throw new CliException(requested + " is already a dxfs mount");
@@ -48,11 +66,18 @@ final class Mounter {
     }
 
     private static Path realDirectory(Path requested) throws CliException {
+        if (!Files.exists(requested) && requested.toString().indexOf(UNDECODABLE) >= 0) {
+            throw new CliException(requested + ": the name is not valid UTF-8 (\uFFFD marks the bytes that are "
+                    + "not): dxfs takes UTF-8 paths only");
+        }
         if (!Files.exists(requested)) {
             throw new CliException(requested + " does not exist: create the directory first (mkdir -p)");
         }
         if (!Files.isDirectory(requested)) {
             throw new CliException(requested + " is not a directory");
+        }
+        if (!Files.isReadable(requested) || !Files.isExecutable(requested)) {
+            throw new CliException(requested + " is not readable and searchable by this user");
         }
         try {
             return requested.toRealPath();
@@ -116,6 +141,8 @@ final class Mounter {
         try {
             return line.get(READY_SECONDS, TimeUnit.SECONDS);
         } catch (TimeoutException e) {
+            // Stopped as by SIGTERM: it unmounts what it may have mounted.
+            daemon.destroy();
             throw new CliException("the daemon did not become ready within " + READY_SECONDS + " s");
         } catch (InterruptedException | ExecutionException e) {
             throw new CliException("interrupted while waiting for the daemon");
