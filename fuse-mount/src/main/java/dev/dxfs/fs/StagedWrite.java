@@ -46,6 +46,8 @@ final class StagedWrite extends OpenFile {
     private int explicitGid = -1;
     /** Inode of the published version this handle last saw, to count concurrent commits. */
     private long baseIno;
+    /** The errno of the write that failed, reported by every later change and close. */
+    private int failure;
 
     /**
      * A staged write to the name {@code node} is bound to: an edit starts from the node's
@@ -112,24 +114,44 @@ final class StagedWrite extends OpenFile {
         reply.from(dataFd());
     }
 
+    /**
+     * A write that fails (a full disk) breaks the version being written: it is never published,
+     * whatever the writer does next (see {@link WriteState}).
+     */
     @Override
     synchronized long write(Pointer buf, long size, long offset) throws FsException {
-        prepareChange(Long.MAX_VALUE);
-        long written = check(C.pwrite(temp.fd(), buf, size, offset), "write");
-        stats.staged(written);
-        return written;
+        requireIntact();
+        try {
+            prepareChange(Long.MAX_VALUE);
+            long written = check(C.pwrite(temp.fd(), buf, size, offset), "write");
+            stats.staged(written);
+            return written;
+        } catch (FsException e) {
+            failure = e.errno;
+            state.changeFailed();
+            LOG.warn("write to {} failed ({}): it will not be published", describe(), OverlayFs.describe(e.errno));
+            throw e;
+        }
     }
 
     @Override
     synchronized void truncate(long size) throws FsException {
+        requireIntact();
         prepareChange(size);
         check(C.ftruncate(temp.fd(), size), "ftruncate");
     }
 
     @Override
     synchronized void allocate(int mode, long offset, long length) throws FsException {
+        requireIntact();
         prepareChange(Long.MAX_VALUE);
         check(C.fallocate(temp.fd(), mode, offset, length), "fallocate");
+    }
+
+    private void requireIntact() throws FsException {
+        if (state.phase() == WriteState.Phase.FAILED) {
+            throw new FsException(failure, "an earlier write failed");
+        }
     }
 
     /**
@@ -225,9 +247,11 @@ final class StagedWrite extends OpenFile {
             }
             case DISCARD -> {
                 stats.discarded();
-                LOG.debug("discarded the writes of {}: its name was removed while it was open", this);
+                LOG.debug("discarded the writes of {}: {}", this,
+                        failure != 0 ? "a write failed" : "its name was removed while it was open");
                 return null;
             }
+            case FAIL -> throw new FsException(failure, "close after a failed write");
             default -> {
                 return null;
             }
