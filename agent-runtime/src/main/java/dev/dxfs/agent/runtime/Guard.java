@@ -7,12 +7,13 @@ import java.io.IOException;
  * instrumented JDK methods, which must then pass them through untouched.
  */
 final class Guard {
-    private static final ThreadLocal<Boolean> ACTIVE = ThreadLocal.withInitial(() -> Boolean.FALSE);
+    /** Set while active; no initial-value lambda, which the tool's first file open would spin. */
+    private static final ThreadLocal<Boolean> ACTIVE = new ThreadLocal<>();
 
     private Guard() {}
 
     static boolean active() {
-        return ACTIVE.get();
+        return ACTIVE.get() != null;
     }
 
     interface Action<T> {
@@ -20,14 +21,14 @@ final class Guard {
     }
 
     static <T> T run(Action<T> action) throws IOException {
-        if (ACTIVE.get()) {
+        if (active()) {
             return action.run();
         }
         ACTIVE.set(Boolean.TRUE);
         try {
             return action.run();
         } finally {
-            ACTIVE.set(Boolean.FALSE);
+            ACTIVE.remove();
         }
     }
 }
