@@ -7,13 +7,13 @@ import java.io.IOException;
  * instrumented JDK methods, which must then pass them through untouched.
  */
 final class Guard {
-    /** Set while active; no initial-value lambda, which the tool's first file open would spin. */
+    /** TRUE while active; unset at first (an initial-value lambda would be spun at the tool's first open). */
     private static final ThreadLocal<Boolean> ACTIVE = new ThreadLocal<>();
 
     private Guard() {}
 
     static boolean active() {
-        return ACTIVE.get() != null;
+        return ACTIVE.get() == Boolean.TRUE;
     }
 
     interface Action<T> {
@@ -28,7 +28,8 @@ final class Guard {
         try {
             return action.run();
         } finally {
-            ACTIVE.remove();
+            // Not remove(): the thread's next write would allocate a new map entry.
+            ACTIVE.set(Boolean.FALSE);
         }
     }
 }
