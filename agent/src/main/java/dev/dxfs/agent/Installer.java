@@ -50,7 +50,8 @@ final class Installer {
         }
     }
 
-    private static Map<String, List<Hook>> hooks() {
+    /** The hooks, by the internal name of the class that declares their methods. */
+    static Map<String, List<Hook>> hooks() {
         Map<String, List<Hook>> hooks = new HashMap<>();
         hooks.put("java/io/FileOutputStream", List.of(Hook.open("(Ljava/lang/String;Z)V", "openStream"), Hook.close()));
         hooks.put("java/io/RandomAccessFile", List.of(Hook.open("(Ljava/lang/String;I)V", "openRandomAccess"),
