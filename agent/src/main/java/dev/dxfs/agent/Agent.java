@@ -12,7 +12,7 @@ import java.util.jar.JarEntry;
 import java.util.jar.JarInputStream;
 
 /**
- * The agent's entry points ({@code -javaagent} and dynamic attach). The advice woven into
+ * The agent's entry points ({@code -javaagent} and dynamic attach). The code woven into
  * java.base calls the runtime (the policy and the dispatcher), so the runtime's classes are
  * defined in the bootstrap class loader first; only then is anything that refers to them loaded
  * ({@link Installer}). They are defined one by one rather than by appending a jar to the

@@ -1,47 +1,27 @@
 package dev.dxfs.agent;
 
-import static net.bytebuddy.matcher.ElementMatchers.isAbstract;
-import static net.bytebuddy.matcher.ElementMatchers.named;
-import static net.bytebuddy.matcher.ElementMatchers.namedOneOf;
-import static net.bytebuddy.matcher.ElementMatchers.not;
-import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
-import static net.bytebuddy.matcher.ElementMatchers.takesNoArguments;
-
-import dev.dxfs.agent.advice.ChannelOpenAdvice;
-import dev.dxfs.agent.advice.CloseAdvice;
-import dev.dxfs.agent.advice.OutputStreamOpenAdvice;
-import dev.dxfs.agent.advice.ProviderCopyAdvice;
-import dev.dxfs.agent.advice.ProviderMoveAdvice;
-import dev.dxfs.agent.advice.RandomAccessOpenAdvice;
-import dev.dxfs.agent.advice.StreamCopyAdvice;
 import dev.dxfs.agent.runtime.AgentSettings;
 import dev.dxfs.agent.runtime.Dispatcher;
 import java.io.IOException;
-import java.io.InputStream;
 import java.lang.instrument.Instrumentation;
-import java.nio.file.CopyOption;
-import java.lang.reflect.Method;
-import java.lang.reflect.Modifier;
+import java.lang.instrument.UnmodifiableClassException;
 import java.nio.file.FileSystems;
 import java.nio.file.Path;
+import java.nio.file.spi.FileSystemProvider;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
-import java.util.Set;
-import net.bytebuddy.agent.builder.AgentBuilder;
-import net.bytebuddy.asm.Advice;
-import net.bytebuddy.description.type.TypeDescription;
-import net.bytebuddy.dynamic.DynamicType;
-import net.bytebuddy.utility.JavaModule;
+import java.util.Map;
 
 /**
- * Reads the settings and weaves the advice into the JDK's file classes. The points are the ones
- * every write of a file goes through: {@code FileOutputStream} and {@code RandomAccessFile}
- * opening by name, the default file system provider opening channels, copying and moving,
- * {@code Files.copy} from a stream, and the closes of all of them.
+ * Reads the settings and rewrites the JDK's file classes at the points every write of a file
+ * goes through: {@code FileOutputStream} and {@code RandomAccessFile} opening by name, the
+ * default file system provider opening channels, copying and moving, {@code Files.copy} from a
+ * stream, and the closes of all of them.
  */
 final class Installer {
-    private static final Set<String> WOVEN_PROVIDER_METHODS = Set.of("newByteChannel", "newFileChannel", "copy",
-            "move");
+    private static final String PATH_COPY = "(Ljava/nio/file/Path;Ljava/nio/file/Path;[Ljava/nio/file/CopyOption;)V";
+    private static final String CHANNEL_ARGUMENTS = "(Ljava/nio/file/Path;Ljava/util/Set;[Ljava/nio/file/attribute/FileAttribute;)";
 
     private Installer() {}
 
@@ -52,78 +32,57 @@ final class Installer {
             System.err.println("dxfs-agent: " + e.getMessage() + "; running without the agent");
             return;
         }
-        List<String> providers = providerTypes();
-        List<String> woven = new ArrayList<>(List.of("java.io.FileOutputStream", "java.io.RandomAccessFile",
-                "java.nio.channels.spi.AbstractInterruptibleChannel", "java.nio.file.Files"));
-        woven.addAll(providers);
-        new AgentBuilder.Default()
-                .disableClassFormatChanges()
-                .with(AgentBuilder.RedefinitionStrategy.RETRANSFORMATION)
-                .with(AgentBuilder.InitializationStrategy.NoOp.INSTANCE)
-                .with(AgentBuilder.TypeStrategy.Default.REDEFINE)
-                .with(new Failures())
-                // Only the woven types are looked at: matching every class the tool loads would
-                // resolve type hierarchies in the middle of class loading.
-                .ignore(not(namedOneOf(woven.toArray(String[]::new))))
-                .type(named("java.io.FileOutputStream"))
-                .transform((builder, type, loader, module, domain) -> builder
-                        .visit(Advice.to(OutputStreamOpenAdvice.class)
-                                .on(named("open").and(takesArguments(String.class, boolean.class))))
-                        .visit(Advice.to(CloseAdvice.class).on(named("close").and(takesNoArguments()))))
-                .type(named("java.io.RandomAccessFile"))
-                .transform((builder, type, loader, module, domain) -> builder
-                        .visit(Advice.to(RandomAccessOpenAdvice.class)
-                                .on(named("open").and(takesArguments(String.class, int.class))))
-                        .visit(Advice.to(CloseAdvice.class).on(named("close").and(takesNoArguments()))))
-                .type(named("java.nio.channels.spi.AbstractInterruptibleChannel"))
-                .transform((builder, type, loader, module, domain) -> builder
-                        .visit(Advice.to(CloseAdvice.class).on(named("close").and(takesNoArguments()))))
-                .type(namedOneOf(providers.toArray(String[]::new)))
-                .transform((builder, type, loader, module, domain) -> builder
-                        .visit(Advice.to(ChannelOpenAdvice.class)
-                                .on(named("newByteChannel").or(named("newFileChannel")).and(not(isAbstract()))))
-                        .visit(Advice.to(ProviderCopyAdvice.class).on(named("copy")
-                                .and(takesArguments(Path.class, Path.class, CopyOption[].class)).and(not(isAbstract()))))
-                        .visit(Advice.to(ProviderMoveAdvice.class).on(named("move")
-                                .and(takesArguments(Path.class, Path.class, CopyOption[].class)).and(not(isAbstract())))))
-                .type(named("java.nio.file.Files"))
-                .transform((builder, type, loader, module, domain) -> builder
-                        .visit(Advice.to(StreamCopyAdvice.class).on(named("copy")
-                                .and(takesArguments(InputStream.class, Path.class, CopyOption[].class)))))
-                .installOn(instrumentation);
+        Map<String, List<Hook>> hooks = hooks();
+        JdkWeaver weaver = new JdkWeaver(hooks);
+        instrumentation.addTransformer(weaver, true);
+        try {
+            List<Class<?>> classes = new ArrayList<>();
+            for (String type : hooks.keySet()) {
+                classes.add(Class.forName(type.replace('/', '.'), false, null));
+            }
+            instrumentation.retransformClasses(classes.toArray(new Class<?>[0]));
+        } catch (ClassNotFoundException | UnmodifiableClassException | RuntimeException | LinkageError e) {
+            System.err.println("dxfs-agent: cannot instrument the JDK's file classes: " + e);
+            return;
+        }
+        for (Hook hook : weaver.missing()) {
+            System.err.println("dxfs-agent: cannot instrument " + hook + ": no such method in this JDK");
+        }
+    }
+
+    /** The hooks, by the internal name of the class that declares their methods. */
+    static Map<String, List<Hook>> hooks() {
+        Map<String, List<Hook>> hooks = new HashMap<>();
+        hooks.put("java/io/FileOutputStream", List.of(Hook.open("(Ljava/lang/String;Z)V", "openStream"), Hook.close()));
+        hooks.put("java/io/RandomAccessFile", List.of(Hook.open("(Ljava/lang/String;I)V", "openRandomAccess"),
+                Hook.close()));
+        hooks.put("java/nio/channels/spi/AbstractInterruptibleChannel", List.of(Hook.close()));
+        hooks.put("java/nio/file/Files", List.of(Hook.answer("copy",
+                "(Ljava/io/InputStream;Ljava/nio/file/Path;[Ljava/nio/file/CopyOption;)J", "copyStream")));
+        List<Hook> provider = List.of(
+                Hook.answer("newByteChannel", CHANNEL_ARGUMENTS + "Ljava/nio/channels/SeekableByteChannel;",
+                        "openByteChannel"),
+                Hook.answer("newFileChannel", CHANNEL_ARGUMENTS + "Ljava/nio/channels/FileChannel;", "openFileChannel"),
+                Hook.answer("copy", PATH_COPY, "copy"),
+                Hook.answer("move", PATH_COPY, "move"));
+        for (String type : providerTypes()) {
+            hooks.put(type, provider);
+        }
+        return hooks;
     }
 
     /**
-     * The classes of the default file system provider's hierarchy that declare the methods the
-     * agent weaves (on Linux, {@code sun.nio.fs.UnixFileSystemProvider}), found at start rather
-     * than named, since they move between JDK versions.
+     * The default file system provider's class and its superclasses below the JDK's public
+     * {@code FileSystemProvider} (on Linux, {@code sun.nio.fs.LinuxFileSystemProvider} and its
+     * parents): the internal classes move between JDK versions, so they are found at start.
+     * {@code FileSystemProvider} itself is left alone, since other providers (zip) share it.
      */
     private static List<String> providerTypes() {
         List<String> types = new ArrayList<>();
-        for (Class<?> type = FileSystems.getDefault().provider().getClass(); type != null && type != Object.class;
+        for (Class<?> type = FileSystems.getDefault().provider().getClass(); type != FileSystemProvider.class;
                 type = type.getSuperclass()) {
-            for (Method method : type.getDeclaredMethods()) {
-                if (WOVEN_PROVIDER_METHODS.contains(method.getName()) && !Modifier.isAbstract(method.getModifiers())) {
-                    types.add(type.getName());
-                    break;
-                }
-            }
+            types.add(type.getName().replace('.', '/'));
         }
         return types;
-    }
-
-    /** A class that could not be woven is a write the agent would miss: say so. */
-    private static final class Failures extends AgentBuilder.Listener.Adapter {
-        @Override
-        public void onError(String typeName, ClassLoader classLoader, JavaModule module, boolean loaded,
-                Throwable throwable) {
-            System.err.println("dxfs-agent: cannot instrument " + typeName + ": " + throwable);
-        }
-
-        @Override
-        public void onTransformation(TypeDescription type, ClassLoader classLoader, JavaModule module,
-                boolean loaded, DynamicType dynamicType) {
-            // Nothing to report.
-        }
     }
 }

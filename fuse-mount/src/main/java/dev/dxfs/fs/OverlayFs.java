@@ -213,11 +213,14 @@ public final class OverlayFs implements Filesystem {
         return mine;
     }
 
-    /** The unpublished staged writes of the calling process on {@code node}. */
+    /**
+     * The staged writes of the calling process on {@code node} that hold changes not in the node's
+     * inode: unpublished ones, and orphaned ones (whose node has no name left to be looked up by).
+     */
     private List<StagedWrite> callersStagedOn(Node node, int tid) {
         List<StagedWrite> mine = new ArrayList<>();
         for (OpenFile file : node.handles()) {
-            if (file instanceof StagedWrite staged && staged.unpublished() && staged.openedBy(tid, callers)) {
+            if (file instanceof StagedWrite staged && staged.holdsChanges() && staged.openedBy(tid, callers)) {
                 mine.add(staged);
             }
         }

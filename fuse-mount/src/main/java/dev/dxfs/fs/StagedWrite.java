@@ -46,6 +46,8 @@ final class StagedWrite extends OpenFile {
     private int explicitGid = -1;
     /** Inode of the published version this handle last saw, to count concurrent commits. */
     private long baseIno;
+    /** The errno of the write that failed, reported by every later change and close. */
+    private int failure;
 
     /**
      * A staged write to the name {@code node} is bound to: an edit starts from the node's
@@ -90,6 +92,15 @@ final class StagedWrite extends OpenFile {
         return state.phase() == WriteState.Phase.DIRTY && !state.orphaned();
     }
 
+    /**
+     * Whether this handle's temp file holds changes its node's inode does not have: then its own
+     * process must see them through the node (fstat), named or not. An orphaned handle never
+     * publishes them, yet its writer reads and stats what it wrote, as natively with an unlinked file.
+     */
+    synchronized boolean holdsChanges() {
+        return state.phase() == WriteState.Phase.DIRTY;
+    }
+
     synchronized void orphan() {
         state.orphan();
     }
@@ -103,24 +114,44 @@ final class StagedWrite extends OpenFile {
         reply.from(dataFd());
     }
 
+    /**
+     * A write that fails (a full disk) breaks the version being written: it is never published,
+     * whatever the writer does next (see {@link WriteState}).
+     */
     @Override
     synchronized long write(Pointer buf, long size, long offset) throws FsException {
-        prepareChange(Long.MAX_VALUE);
-        long written = check(C.pwrite(temp.fd(), buf, size, offset), "write");
-        stats.staged(written);
-        return written;
+        requireIntact();
+        try {
+            prepareChange(Long.MAX_VALUE);
+            long written = check(C.pwrite(temp.fd(), buf, size, offset), "write");
+            stats.staged(written);
+            return written;
+        } catch (FsException e) {
+            failure = e.errno;
+            state.changeFailed();
+            LOG.warn("write to {} failed ({}): it will not be published", describe(), OverlayFs.describe(e.errno));
+            throw e;
+        }
     }
 
     @Override
     synchronized void truncate(long size) throws FsException {
+        requireIntact();
         prepareChange(size);
         check(C.ftruncate(temp.fd(), size), "ftruncate");
     }
 
     @Override
     synchronized void allocate(int mode, long offset, long length) throws FsException {
+        requireIntact();
         prepareChange(Long.MAX_VALUE);
         check(C.fallocate(temp.fd(), mode, offset, length), "fallocate");
+    }
+
+    private void requireIntact() throws FsException {
+        if (state.phase() == WriteState.Phase.FAILED) {
+            throw new FsException(failure, "an earlier write failed");
+        }
     }
 
     /**
@@ -148,10 +179,15 @@ final class StagedWrite extends OpenFile {
         requireOpen(released);
         check(C.fstat(dataFd(), statbuf), "fstat");
         FileStat stat = FileStat.of(statbuf);
-        int mode = explicitMode >= 0 ? explicitMode : created.mode();
-        stat.st_mode.set((stat.st_mode.intValue() & ~PERMISSION_BITS) | (mode & PERMISSION_BITS));
-        stat.st_uid.set(explicitUid >= 0 ? explicitUid : created.uid());
-        stat.st_gid.set(explicitGid >= 0 ? explicitGid : created.gid());
+        // What the publish will apply: the file it replaces may have been chmod'ed since the open.
+        Commit.Attributes published = Commit.attributes(target(), commitRequest());
+        stat.st_mode.set((stat.st_mode.intValue() & ~PERMISSION_BITS) | (published.mode() & PERMISSION_BITS));
+        stat.st_uid.set(published.uid());
+        stat.st_gid.set(published.gid());
+        if (state.orphaned()) {
+            // The temp file still has its name in the staging directory; the writer's file has none.
+            stat.st_nlink.set(0);
+        }
     }
 
     /** A new descriptor of the data written so far, owned by the caller. */
@@ -211,9 +247,11 @@ final class StagedWrite extends OpenFile {
             }
             case DISCARD -> {
                 stats.discarded();
-                LOG.debug("discarded the writes of {}: its name was removed while it was open", this);
+                LOG.debug("discarded the writes of {}: {}", this,
+                        failure != 0 ? "a write failed" : "its name was removed while it was open");
                 return null;
             }
+            case FAIL -> throw new FsException(failure, "close after a failed write");
             default -> {
                 return null;
             }
@@ -229,9 +267,7 @@ final class StagedWrite extends OpenFile {
         String path = describe();
         Published steps = new Published(target);
         try {
-            Commit.publish(steps, new Commit.Request(
-                    new Commit.Attributes(explicitMode, explicitUid, explicitGid), created, durable, keepOwner,
-                    writerIsRoot));
+            Commit.publish(steps, commitRequest());
         } catch (IOException e) {
             state.publishFailed();
             stats.error();
@@ -247,6 +283,19 @@ final class StagedWrite extends OpenFile {
         }
         baseIno = ino;
         return target;
+    }
+
+    private Commit.Request commitRequest() {
+        return new Commit.Request(new Commit.Attributes(explicitMode, explicitUid, explicitGid), created, durable,
+                keepOwner, writerIsRoot);
+    }
+
+    /** The attributes of the file a publish would replace now, or null when its name holds none (or is gone). */
+    private Commit.Attributes target() throws FsException {
+        NodeTable.Binding target = nodes.binding(node());
+        FileStat stat = target == null ? null : BackingDir.statOrNull(target.parent().fd, target.name());
+        return stat == null ? null
+                : new Commit.Attributes(stat.st_mode.intValue(), stat.st_uid.intValue(), stat.st_gid.intValue());
     }
 
     /** The name this write publishes to, for the log. */

@@ -40,9 +40,12 @@ public final class Main implements Runnable {
         return reportingCliErrors(new CommandLine(new Main()));
     }
 
-    /** A {@link CliException} is one line on stderr and exit status 1, not a stack trace. */
+    /**
+     * A {@link CliException} is one line on stderr and exit status 1, not a stack trace; a usage
+     * error is one line too, not the whole help.
+     */
     static CommandLine reportingCliErrors(CommandLine commandLine) {
-        return commandLine.setExecutionExceptionHandler((e, failed, parsed) -> {
+        return commandLine.setParameterExceptionHandler(new UsageErrors()).setExecutionExceptionHandler((e, failed, parsed) -> {
             if (e instanceof CliException) {
                 failed.getErr().println("dxfs: " + e.getMessage());
                 return 1;

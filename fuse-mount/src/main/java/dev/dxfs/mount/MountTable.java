@@ -4,6 +4,7 @@ import dev.dxfs.fs.Libc;
 import dev.dxfs.fuse.Names;
 import java.io.IOException;
 import java.lang.ref.Reference;
+import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -49,7 +50,9 @@ final class MountTable {
     static String topmostType(Path directory) throws CliException {
         List<String> lines;
         try {
-            lines = Files.readAllLines(Path.of("/proc/self/mountinfo"), StandardCharsets.ISO_8859_1);
+            // Decoded as the JDK decodes file names, so that a mount point compares equal to its
+            // Path; bytes that do not decode (another mount's odd name) are replaced, not fatal.
+            lines = new String(Files.readAllBytes(Path.of("/proc/self/mountinfo")), fileNameCharset()).lines().toList();
         } catch (IOException e) {
             throw new CliException("cannot read /proc/self/mountinfo: " + e.getMessage());
         }
@@ -66,6 +69,14 @@ final class MountTable {
             }
         }
         return type;
+    }
+
+    private static Charset fileNameCharset() {
+        try {
+            return Charset.forName(System.getProperty("sun.jnu.encoding", "UTF-8"));
+        } catch (IllegalArgumentException e) {
+            return StandardCharsets.UTF_8;
+        }
     }
 
     /** mountinfo writes space, tab, newline and backslash as octal escapes. */

@@ -7,6 +7,7 @@ import java.io.InputStreamReader;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,12 +23,25 @@ import java.util.concurrent.TimeoutException;
 final class Mounter {
     private static final long READY_SECONDS = 60;
     private static final long EXIT_SECONDS = 15;
+    /** What the JDK decodes a byte that is not valid UTF-8 in an argument to. */
+    private static final char UNDECODABLE = '\uFFFD';
 
     private Mounter() {}
 
-    /** The absolute, normalized form of a directory argument, links not resolved. */
-    static Path absolute(String directory) {
-        return Path.of(directory).toAbsolutePath().normalize();
+    /**
+     * The absolute, normalized form of a directory argument, links not resolved. An empty argument
+     * is refused: it would name the current directory, which nobody means by leaving it out.
+     */
+    static Path absolute(String directory) throws CliException {
+        if (directory.isEmpty()) {
+            throw new CliException("the directory argument is empty");
+        }
+        try {
+            return Path.of(directory).toAbsolutePath().normalize();
+        } catch (InvalidPathException e) {
+            throw new CliException(directory + ": the name cannot be decoded in this locale's encoding ("
+                    + System.getProperty("sun.jnu.encoding") + "): use a UTF-8 locale (LC_ALL=C.UTF-8)");
+        }
     }
 
     static Path mount(String directory, MountOptions options) throws CliException {
@@ -42,6 +56,10 @@ final class Mounter {
      */
     static Path prepare(String directory, MountOptions options) throws CliException {
         Path requested = absolute(directory);
+        if (requested.getParent() == null) {
+            // Nothing could even see such a mount: path walks start below it.
+            throw new CliException("refusing to mount over " + requested + ": name the build output directory");
+        }
         options.filter();
         switch (MountTable.stateOf(requested)) {
             case LIVE -> throw new CliException(requested + " is already a dxfs mount");
@@ -57,11 +75,18 @@ final class Mounter {
     }
 
     private static Path realDirectory(Path requested) throws CliException {
+        if (!Files.exists(requested) && requested.toString().indexOf(UNDECODABLE) >= 0) {
+            throw new CliException(requested + ": the name is not valid UTF-8 (\uFFFD marks the bytes that are "
+                    + "not): dxfs takes UTF-8 paths only");
+        }
         if (!Files.exists(requested)) {
             throw new CliException(requested + " does not exist: create the directory first (mkdir -p)");
         }
         if (!Files.isDirectory(requested)) {
             throw new CliException(requested + " is not a directory");
+        }
+        if (!Files.isReadable(requested) || !Files.isExecutable(requested)) {
+            throw new CliException(requested + " is not readable and searchable by this user");
         }
         try {
             return requested.toRealPath();
@@ -125,6 +150,8 @@ final class Mounter {
         try {
             return line.get(READY_SECONDS, TimeUnit.SECONDS);
         } catch (TimeoutException e) {
+            // Stopped as by SIGTERM: it unmounts what it may have mounted.
+            daemon.destroy();
             throw new CliException("the daemon did not become ready within " + READY_SECONDS + " s");
         } catch (InterruptedException | ExecutionException e) {
             throw new CliException("interrupted while waiting for the daemon");
@@ -139,7 +166,12 @@ final class Mounter {
         }
     }
 
-    /** Unmounts {@code directory} and waits until its daemon has exited. */
+    /**
+     * Unmounts {@code directory} and waits until its daemon has exited. A forced unmount of a live
+     * mount stops the daemon as SIGTERM does: it detaches the mount at once, gives open files 2 s
+     * to be closed (and published), then discards the writes still open: a writer that has not
+     * closed has not finished, and a half-written file must never be published.
+     */
     static void unmount(String directory, boolean force) throws CliException {
         Path dir = absolute(directory);
         MountTable.State state = MountTable.stateOf(dir);
@@ -150,9 +182,12 @@ final class Mounter {
             default -> {}
         }
         long pid = state == MountTable.State.LIVE ? ControlClient.daemonPid(dir) : -1;
-        fusermount(dir, force || state == MountTable.State.STALE);
-        if (pid > 0) {
-            ProcessHandle.of(pid).ifPresent(Mounter::awaitExit);
+        ProcessHandle daemon = pid > 0 ? ProcessHandle.of(pid).orElse(null) : null;
+        if (!(force && daemon != null && daemon.destroy())) {
+            fusermount(dir, force || state == MountTable.State.STALE);
+        }
+        if (daemon != null) {
+            awaitExit(daemon);
         }
     }
 
@@ -174,7 +209,8 @@ final class Mounter {
             if (process.waitFor() != 0) {
                 if (output.contains("busy")) {
                     throw new CliException(dir + " is busy (a file is open or a process works inside it): "
-                            + "close it, or detach now with: dxfs unmount --force " + dir);
+                            + "close it, or detach now, discarding the writes still open, with: dxfs unmount --force "
+                            + dir);
                 }
                 throw new CliException("cannot unmount " + dir + ": " + output);
             }

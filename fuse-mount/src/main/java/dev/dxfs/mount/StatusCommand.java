@@ -1,5 +1,6 @@
 package dev.dxfs.mount;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -15,6 +16,9 @@ final class StatusCommand implements Callable<Integer> {
     public Integer call() throws CliException {
         Path dir = Mounter.absolute(directory);
         MountTable.State state = MountTable.stateOf(dir);
+        if (state == MountTable.State.NONE && !Files.isDirectory(dir)) {
+            throw new CliException(dir + " is not a directory");
+        }
         String status = state == MountTable.State.LIVE ? ControlClient.status(dir) : null;
         if (status == null) {
             status = StatusJson.notMounted(dir, state == MountTable.State.STALE);

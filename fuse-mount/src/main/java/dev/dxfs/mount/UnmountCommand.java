@@ -12,8 +12,8 @@ final class UnmountCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "DIR", description = "The mount point.")
     String directory;
 
-    @Option(names = {"-f", "--force"}, description = "Detach now even when busy (lazy unmount); also clears a "
-            + "stale mount whose daemon is gone.")
+    @Option(names = {"-f", "--force"}, description = "Detach now even when busy: files still open get 2 s to be "
+            + "closed, then their unpublished writes are discarded. Also clears a stale mount whose daemon is gone.")
     boolean force;
 
     @Override

@@ -24,9 +24,8 @@ import org.junit.jupiter.api.Test;
  * fails and every read finds a whole jar; without it, the same race breaks one or the other.
  */
 class AgentJarRewriteTest {
-    private static final Path AGENT = Path.of(System.getProperty("dxfs.agent", "../agent/target/dxfs-agent.jar"))
-            .toAbsolutePath().normalize();
-    private static final Path JAVA_BIN = Path.of(System.getProperty("java.home"), "bin");
+    private static final Path AGENT = AgentJvms.AGENT;
+    private static final Path JAVA_BIN = AgentJvms.JDK_17;
     private static final int CLASSES = 150;
     private static final int REWRITES = 20;
     private static final String DATE = "--date=2020-01-01T00:00:02Z";

@@ -21,9 +21,8 @@ import org.junit.jupiter.api.Test;
  * system's temp directory and moves the jar into place; the move is staged too.)
  */
 class AgentJfrTest {
-    private static final Path AGENT = Path.of(System.getProperty("dxfs.agent", "../agent/target/dxfs-agent.jar"))
-            .toAbsolutePath().normalize();
-    private static final Path JAVA_BIN = Path.of(System.getProperty("java.home"), "bin");
+    private static final Path AGENT = AgentJvms.AGENT;
+    private static final Path JAVA_BIN = AgentJvms.JDK_17;
     private static final Pattern PATH = Pattern.compile("path = \"([^\"]*)\"");
     private static final Duration TIMEOUT = Duration.ofMinutes(2);
     private static final String SETTINGS = """

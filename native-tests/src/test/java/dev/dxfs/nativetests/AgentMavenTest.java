@@ -18,8 +18,7 @@ import org.junit.jupiter.api.Test;
  * with the agent in {@code MAVEN_OPTS}: a reader polling the jar finds it whole every time.
  */
 class AgentMavenTest {
-    private static final Path AGENT = Path.of(System.getProperty("dxfs.agent", "../agent/target/dxfs-agent.jar"))
-            .toAbsolutePath().normalize();
+    private static final Path AGENT = AgentJvms.AGENT;
     private static final int BUILDS = 3;
     private static final int CLASSES = 60;
     private static final Duration TIMEOUT = Duration.ofMinutes(3);

@@ -27,16 +27,27 @@ import org.junit.jupiter.params.provider.MethodSource;
  * agent changes when a write becomes visible, never what it produces.
  */
 class AgentTest {
-    private static final Path AGENT = Path.of(System.getProperty("dxfs.agent", "../agent/target/dxfs-agent.jar"))
-            .toAbsolutePath().normalize();
-    private static final String JAVA_17 = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    private static final String JAVA_25 = System.getProperty("dxfs.java25", "/usr/lib/jvm/temurin-25-jdk-amd64/bin/java");
+    private static final Path AGENT = AgentJvms.AGENT;
+    private static final String JAVA_17 = AgentJvms.JDK_17.resolve("java").toString();
+    private static final String JAVA_25 = AgentJvms.JDK_25.resolve("java").toString();
     private static final Duration TIMEOUT = Duration.ofMinutes(1);
     private static final String OLD = "f = old rw-r-----";
+    /** What JDK 21 and later print at each load of an agent into a running JVM: the JDK's own warning. */
+    private static final List<String> DYNAMIC_LOADING_WARNING = List.of(
+            "WARNING: A Java agent has been loaded dynamically (" + AGENT + ")",
+            "WARNING: If a serviceability tool is in use, please run with -XX:+EnableDynamicAgentLoading to hide this warning",
+            "WARNING: If a serviceability tool is not in use, please run with -Djdk.instrument.traceUsage for more information",
+            "WARNING: Dynamic loading of agents will be disallowed by default in a future release");
+    /** Stands for the scenario's directory in agent options. */
+    private static final String DIR = "{dir}";
+
+    static Stream<String> javas() {
+        return Stream.of(JAVA_17, JAVA_25);
+    }
 
     static Stream<Arguments> scenarios() {
         List<Arguments> all = new ArrayList<>();
-        for (String java : List.of(JAVA_17, JAVA_25)) {
+        for (String java : javas().toList()) {
             for (String scenario : AgentScenarios.ALL) {
                 all.add(Arguments.of(scenario, java));
             }
@@ -69,14 +80,23 @@ class AgentTest {
         }
         assertThat(staged.run().err()).as("the agent's report").contains("dxfs-agent: published ");
         assertThat(staged.run().err().lines().filter(line -> !line.startsWith("dxfs-agent: staging ")
-                && !line.startsWith("dxfs-agent: published ") && !line.startsWith("WARNING: ")))
-                .as("nothing else on stderr").isEmpty();
+                && !line.startsWith("dxfs-agent: published "))).as("nothing else on stderr").isEmpty();
     }
 
-    @Test
-    void dxfsAttachStagesTheWritesOfARunningJvm() throws IOException {
+    /** No warning of the JVM's about what the agent does (Unsafe, class redefinition), nor of the agent's. */
+    @ParameterizedTest(name = "on {0}")
+    @MethodSource("javas")
+    void theAgentPrintsNothingWhenAllGoesWell(String java) throws IOException {
+        Outcome quiet = run(java, "FileOutputStream(String)", "root=" + DIR);
+        assertThat(quiet.lines("open:")).as("staged").containsExactly("open: " + OLD);
+        assertThat(quiet.run().err()).as("stderr").isEmpty();
+    }
+
+    @ParameterizedTest(name = "on {0}")
+    @MethodSource("javas")
+    void dxfsAttachStagesTheWritesOfARunningJvm(String java) throws IOException {
         Path dir = fixture();
-        List<String> command = List.of(JAVA_17, "-cp", testClasses().toString(), AgentScenarios.class.getName(),
+        List<String> command = List.of(java, "-cp", testClasses().toString(), AgentScenarios.class.getName(),
                 "FileOutputStream after attach", dir.toString());
         try (BackgroundProcess jvm = BackgroundProcess.start(command, dir, Map.of())) {
             jvm.awaitLine("waiting");
@@ -89,10 +109,15 @@ class AgentTest {
             assertThat(run.out()).contains("open: f = old rw-r-----", "closed: f = new rw-r-----");
             assertThat(run.err()).contains("dxfs-agent: published " + dir.resolve("f"))
                     .contains("dxfs-agent: already running in this JVM");
+            assertThat(run.err().lines().filter(line -> !line.startsWith("dxfs-agent: ")))
+                    .as("stderr but the agent's log")
+                    .containsExactlyElementsOf(java.equals(JAVA_17) ? List.of()
+                            : Stream.concat(DYNAMIC_LOADING_WARNING.stream(), DYNAMIC_LOADING_WARNING.stream()).toList());
             assertThat(again.exit()).isZero();
         }
         assertThat(Dxfs.run("attach", "999999999").exit()).isEqualTo(1);
     }
+
 
     @Test
     void tempFilesOfJvmsThatAreGoneAreRemovedAndOthersKept() throws IOException {
@@ -136,12 +161,15 @@ class AgentTest {
         }
     }
 
-    /** Runs {@code scenario} in a fresh {@link #fixture}; {@code agentOptions} null runs it without the agent. */
+    /**
+     * Runs {@code scenario} in a fresh {@link #fixture}; {@code agentOptions} ({@link #DIR} stands
+     * for the fixture) null runs it without the agent, empty with a root there and the debug log.
+     */
     private static Outcome run(String java, String scenario, String agentOptions) throws IOException {
         Path dir = fixture();
         List<String> command = new ArrayList<>(List.of(java));
         if (agentOptions != null) {
-            String options = agentOptions.isEmpty() ? "root=" + dir + ",log=debug" : agentOptions;
+            String options = agentOptions.isEmpty() ? "root=" + dir + ",log=debug" : agentOptions.replace(DIR, dir.toString());
             command.add("-javaagent:" + AGENT + "=" + options);
         }
         command.addAll(List.of("-cp", testClasses().toString(), AgentScenarios.class.getName(), scenario, dir.toString()));

@@ -114,7 +114,7 @@ class MountLifecycleTest {
                 // No write through a copy of fd 3: closing a copy is a close, and would publish.
                 Process writer = new ProcessBuilder("sh", "-c", "exec 3>open.txt; exec sleep 60")
                         .directory(m.dir().toFile()).start();
-                awaitOpenWriters(m, 1);
+                m.awaitOpenStagedWriters(1);
                 killDaemon(m, signal);
                 assertThat(Dxfs.mountType(m.dir())).as("unmounted on SIG%s", signal).isNull();
                 writer.destroyForcibly().waitFor();
@@ -197,13 +197,6 @@ class MountLifecycleTest {
         daemon.onExit().get(15, TimeUnit.SECONDS);
     }
 
-    private static void awaitOpenWriters(MountedDir m, long count) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (m.statusField("openStagedWriters") < count && System.nanoTime() < deadline) {
-            Thread.sleep(20);
-        }
-        assertThat(m.statusField("openStagedWriters")).isEqualTo(count);
-    }
 
     private static String javaBinary() {
         return Path.of(System.getProperty("java.home"), "bin", "java").toString();

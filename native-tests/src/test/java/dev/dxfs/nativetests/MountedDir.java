@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
@@ -76,6 +77,23 @@ final class MountedDir implements AutoCloseable {
         java.util.regex.Matcher matcher = java.util.regex.Pattern.compile("\"" + field + "\":(\\d+)").matcher(status());
         assertThat(matcher.find()).as("status has %s", field).isTrue();
         return Long.parseLong(matcher.group(1));
+    }
+
+    /**
+     * Waits until {@code count} staged writes are open; a RELEASE, which ends one, reaches the
+     * daemon just after the writer's close(2) has returned.
+     */
+    void awaitOpenStagedWriters(long count) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (statusField("openStagedWriters") != count && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError("interrupted", e);
+            }
+        }
+        assertThat(statusField("openStagedWriters")).as("open staged writers").isEqualTo(count);
     }
 
     @Override

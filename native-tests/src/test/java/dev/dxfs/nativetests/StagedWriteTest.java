@@ -347,6 +347,22 @@ class StagedWriteTest {
     }
 
     @Test
+    void aWriterSeesTheModeItWillPublishAfterAChmodOfTheFileBeforeItsFirstWrite() throws IOException {
+        try (MountedDir mounted = MountedDir.create("staged-mode-view")) {
+            mounted.mount();
+            Path file = mounted.dir().resolve("lock.txt");
+            try (FsShell shell = FsShell.start()) {
+                int fd = shell.open(file, "rdwr|creat", 0755);
+                Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r-----"));
+                shell.write(fd, "edited\n");
+                assertThat(shell.fstat(fd).mode()).as("the writer's fstat").isEqualTo(0640);
+                shell.close(fd);
+            }
+            assertThat(mode(file)).isEqualTo(0640);
+        }
+    }
+
+    @Test
     void aTruncatingRewriteKeepsTheModeOfTheReplacedFile() throws IOException {
         try (MountedDir mounted = MountedDir.create("staged-keep-mode")) {
             Path file = mounted.dir().resolve("kept.txt");
@@ -396,8 +412,12 @@ class StagedWriteTest {
                 // The name is gone for the writer too: its descriptor no longer has a name.
                 assertThat(writer.error("stat " + file)).as("stat by name in the writing process").isEqualTo("ENOENT");
 
-                // Natively, writes to an unlinked file still succeed (and vanish).
+                // Natively, writes to an unlinked file still succeed (and vanish), and the writer's
+                // descriptor shows what it wrote (the tmpfile() pattern: create, unlink, use).
                 writer.write(fd, "still writable\n");
+                FsShell.Stat own = writer.fstat(fd);
+                assertThat(own.size()).as("fstat of the unlinked file").isEqualTo("never published\nstill writable\n".length());
+                assertThat(own.nlink()).as("links of the unlinked file").isZero();
                 writer.close(fd);
                 assertThat(writer.error("stat " + file)).isEqualTo("ENOENT");
             }

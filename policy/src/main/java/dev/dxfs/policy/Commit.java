@@ -59,11 +59,7 @@ public final class Commit {
 
     /** Publishes the temp file; returns the attributes it was published with. */
     public static Attributes publish(Steps steps, Request request) throws IOException {
-        Attributes replaced = steps.replaced();
-        if (replaced != null && !request.keepSetId()) {
-            replaced = new Attributes(replaced.mode() & ~SET_ID_BITS, replaced.uid(), replaced.gid());
-        }
-        Attributes published = overlay(request.explicit(), replaced != null ? replaced : request.created());
+        Attributes published = attributes(steps.replaced(), request);
         // Owner first: a chown clears the setuid and setgid bits, even root's.
         if (request.keepOwner()) {
             steps.applyOwner(published.uid(), published.gid());
@@ -77,6 +73,17 @@ public final class Commit {
             steps.syncDirectory();
         }
         return published;
+    }
+
+    /**
+     * The attributes a publish gives the file, when {@code replaced} holds those of the file it
+     * replaces (null: none). The writer's own view of its file shows them before the publish.
+     */
+    public static Attributes attributes(Attributes replaced, Request request) {
+        if (replaced != null && !request.keepSetId()) {
+            replaced = new Attributes(replaced.mode() & ~SET_ID_BITS, replaced.uid(), replaced.gid());
+        }
+        return overlay(request.explicit(), replaced != null ? replaced : request.created());
     }
 
     private static Attributes overlay(Attributes explicit, Attributes base) {

@@ -29,6 +29,10 @@ public final class PathFilter {
 
     /** Builds a filter; throws IllegalArgumentException naming the first glob that is not valid. */
     public static PathFilter of(List<String> includes, List<String> excludes) {
+        if (includes.isEmpty() && excludes.isEmpty()) {
+            // The usual case, made without streams: the agent builds it in every tool's start-up.
+            return ALL;
+        }
         return new PathFilter(
                 includes.stream().map(Glob::new).toList(), excludes.stream().map(Glob::new).toList());
     }

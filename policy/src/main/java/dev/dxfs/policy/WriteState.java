@@ -24,6 +24,11 @@ package dev.dxfs.policy;
  * (its name was unlinked or renamed over after it opened) keeps accepting writes but never
  * publishes, as writes to an unlinked file vanish natively: its temp file is discarded at
  * release.
+ *
+ * <p>A handle whose write failed (the disk is full) is FAILED for good: the version it was
+ * writing can no longer be complete, so it never publishes; every later change and every close
+ * fails, so that a writer that checks only {@code close(2)} learns it too, and release discards
+ * its temp file. The published file stays the previous complete version.
  */
 public final class WriteState {
     /** Where the handle is in its life. */
@@ -34,6 +39,8 @@ public final class WriteState {
         DIRTY,
         /** The temp file has been published; the next change needs a new temp file. */
         PUBLISHED,
+        /** A change failed: nothing of this handle is published any more. */
+        FAILED,
         /** Released: nothing more happens. */
         CLOSED
     }
@@ -42,7 +49,9 @@ public final class WriteState {
     public enum Action {
         NOTHING,
         PUBLISH,
-        DISCARD
+        DISCARD,
+        /** Report the failed change to the close. */
+        FAIL
     }
 
     private Phase phase;
@@ -84,9 +93,18 @@ public final class WriteState {
      */
     public boolean beforeChange() {
         requireOpen();
+        if (phase == Phase.FAILED) {
+            throw new IllegalStateException("a change of this handle failed");
+        }
         boolean needsTemp = needsNewTemp();
         phase = Phase.DIRTY;
         return needsTemp;
+    }
+
+    /** A write (or the copy before it) failed: the unpublished version is broken. */
+    public void changeFailed() {
+        requireOpen();
+        phase = Phase.FAILED;
     }
 
     /** The name this handle writes was unlinked or replaced by someone else. */
@@ -121,6 +139,9 @@ public final class WriteState {
     }
 
     private Action settle(boolean last) {
+        if (phase == Phase.FAILED) {
+            return last ? Action.DISCARD : Action.FAIL;
+        }
         if (phase != Phase.DIRTY) {
             return Action.NOTHING;
         }

@@ -1,11 +1,13 @@
 package dev.dxfs.policy;
 
 import static dev.dxfs.policy.WriteState.Action.DISCARD;
+import static dev.dxfs.policy.WriteState.Action.FAIL;
 import static dev.dxfs.policy.WriteState.Action.NOTHING;
 import static dev.dxfs.policy.WriteState.Action.PUBLISH;
 import static dev.dxfs.policy.WriteState.Phase.CLEAN;
 import static dev.dxfs.policy.WriteState.Phase.CLOSED;
 import static dev.dxfs.policy.WriteState.Phase.DIRTY;
+import static dev.dxfs.policy.WriteState.Phase.FAILED;
 import static dev.dxfs.policy.WriteState.Phase.PUBLISHED;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
@@ -286,6 +288,45 @@ class WriteStateTest {
         assertThatThrownBy(state::flush).isInstanceOf(IllegalStateException.class);
     }
 
+    // ---- failed changes ----
+
+    @Test
+    void aFailedWriteIsReportedByEveryCloseAndNeverPublished() {
+        WriteState state = rewrite();
+        state.beforeChange();
+
+        state.changeFailed();
+
+        assertThat(state.phase()).isEqualTo(FAILED);
+        assertThat(state.flush()).isEqualTo(FAIL);
+        assertThat(state.flush()).isEqualTo(FAIL);
+        assertThat(state.release()).isEqualTo(DISCARD);
+        assertThat(state.publications()).isZero();
+    }
+
+    @Test
+    void afterAFailedWriteNoChangeIsAccepted() {
+        WriteState state = edit();
+        state.changeFailed();
+
+        assertThat(state.needsNewTemp()).isFalse();
+        assertThatThrownBy(state::beforeChange).isInstanceOf(IllegalStateException.class);
+    }
+
+    // What was published before the failure stays published; only the broken version is dropped.
+    @Test
+    void aFailedWriteAfterAPublishKeepsThatPublication() {
+        WriteState state = rewrite();
+        assertThat(state.flush()).isEqualTo(PUBLISH);
+        state.beforeChange();
+
+        state.changeFailed();
+
+        assertThat(state.flush()).isEqualTo(FAIL);
+        assertThat(state.release()).isEqualTo(DISCARD);
+        assertThat(state.publications()).isEqualTo(1);
+    }
+
     // ---- model-based properties ----
 
     /**
@@ -299,6 +340,7 @@ class WriteStateTest {
         boolean unpublishedTemp;
         boolean changedSincePublish;
         boolean orphaned;
+        boolean failed;
         boolean closed;
         int publications;
 
@@ -311,7 +353,7 @@ class WriteStateTest {
         }
 
         void beforeChange() {
-            if (closed) {
+            if (closed || failed) {
                 assertThatThrownBy(state::beforeChange).isInstanceOf(IllegalStateException.class);
                 return;
             }
@@ -325,13 +367,23 @@ class WriteStateTest {
             orphaned = true;
         }
 
+        void changeFails() {
+            if (closed) {
+                assertThatThrownBy(state::changeFailed).isInstanceOf(IllegalStateException.class);
+                return;
+            }
+            state.changeFailed();
+            failed = true;
+        }
+
         void flush(boolean publishFails) {
             if (closed) {
                 assertThatThrownBy(state::flush).isInstanceOf(IllegalStateException.class);
                 return;
             }
             Action action = state.flush();
-            assertThat(action).as("flush").isEqualTo(changedSincePublish && !orphaned ? PUBLISH : NOTHING);
+            Action expected = failed ? FAIL : changedSincePublish && !orphaned ? PUBLISH : NOTHING;
+            assertThat(action).as("flush").isEqualTo(expected);
             if (action == PUBLISH) {
                 settlePublication(publishFails);
             }
@@ -344,7 +396,8 @@ class WriteStateTest {
             }
             Action action = state.release();
             closed = true;
-            Action expected = !changedSincePublish ? NOTHING : orphaned ? DISCARD : PUBLISH;
+            Action expected = failed || changedSincePublish && orphaned ? DISCARD
+                    : changedSincePublish ? PUBLISH : NOTHING;
             assertThat(action).as("release").isEqualTo(expected);
             if (action == PUBLISH) {
                 settlePublication(publishFails);
@@ -366,6 +419,7 @@ class WriteStateTest {
             assertThat(state.orphaned()).as("orphaned").isEqualTo(orphaned);
             Phase expected = closed
                     ? CLOSED
+                    : failed ? FAILED
                     : changedSincePublish ? DIRTY : publications > 0 ? PUBLISHED : CLEAN;
             assertThat(state.phase()).as("phase").isEqualTo(expected);
         }
@@ -388,6 +442,8 @@ class WriteStateTest {
                                 Transformer.<Harness>mutate("flush, publish fails", h -> h.flush(true))))
                         .withAction(1, net.jqwik.api.state.Action.just(
                                 Transformer.<Harness>mutate("orphan", Harness::orphan)))
+                        .withAction(1, net.jqwik.api.state.Action.just(
+                                Transformer.<Harness>mutate("a change fails", Harness::changeFails)))
                         .withAction(1, net.jqwik.api.state.Action.just(
                                 Transformer.<Harness>mutate("release", h -> h.release(false))))
                         .withAction(1, net.jqwik.api.state.Action.just(

@@ -5,6 +5,9 @@ import dev.dxfs.policy.OpenFlags;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.channels.Channel;
+import java.nio.channels.FileChannel;
+import java.nio.channels.SeekableByteChannel;
 import java.nio.file.CopyOption;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
@@ -13,6 +16,7 @@ import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileAttribute;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
@@ -20,7 +24,7 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * What the agent's advice calls from inside the JDK's file classes. Every method is a no-op
+ * What the agent's code woven into the JDK's file classes calls. Every method is a no-op
  * until the agent is configured, and for the agent's own file operations ({@link Guard}); none
  * lets an unexpected exception into the tool: a write the agent cannot stage is written as
  * without the agent, with a warning.
@@ -112,11 +116,46 @@ public final class Dispatcher {
 
     // ---- java.nio
 
-    /** {@code newByteChannel}/{@code newFileChannel}: the staged write of this open, or null. */
-    public static Object stageChannel(Path path, Set<? extends OpenOption> options) {
+    /**
+     * {@code newByteChannel} of the default provider: a staged channel, opened on its temp file
+     * here; null to let the JDK open the channel.
+     */
+    public static SeekableByteChannel openByteChannel(Path path, Set<? extends OpenOption> options,
+            FileAttribute<?>[] attributes) throws IOException {
+        return openChannel(path, options, temp -> Files.newByteChannel(temp, tempOptions(options), attributes));
+    }
+
+    /** {@code newFileChannel} of the default provider: as {@link #openByteChannel}. */
+    public static FileChannel openFileChannel(Path path, Set<? extends OpenOption> options,
+            FileAttribute<?>[] attributes) throws IOException {
+        return openChannel(path, options, temp -> FileChannel.open(temp, tempOptions(options), attributes));
+    }
+
+    private interface ChannelOpen<C extends Channel> {
+        C open(Path temp) throws IOException;
+    }
+
+    private static <C extends Channel> C openChannel(Path path, Set<? extends OpenOption> options,
+            ChannelOpen<C> open) throws IOException {
         Stager current = active();
-        if (current == null || !(options.contains(StandardOpenOption.WRITE)
-                || options.contains(StandardOpenOption.APPEND))) {
+        StagedFile staged = current == null ? null : stageChannel(current, path, options);
+        if (staged == null) {
+            return null;
+        }
+        C channel;
+        try {
+            channel = Guard.run(() -> open.open(staged.temp()));
+        } catch (IOException | RuntimeException e) {
+            staged.discard();
+            throw e;
+        }
+        current.register(channel, staged);
+        return channel;
+    }
+
+    /** The staged write of a channel open, or null. */
+    private static StagedFile stageChannel(Stager current, Path path, Set<? extends OpenOption> options) {
+        if (!(options.contains(StandardOpenOption.WRITE) || options.contains(StandardOpenOption.APPEND))) {
             return null;
         }
         int flags = options.contains(StandardOpenOption.READ) ? OpenFlags.O_RDWR : OpenFlags.O_WRONLY;
@@ -135,30 +174,12 @@ public final class Dispatcher {
         return stage(current, path, flags);
     }
 
-    /** Where a staged channel really opens. */
-    public static Path tempOf(Object staged) {
-        return ((StagedFile) staged).temp();
-    }
-
     /** The options a staged channel opens its temp file with: the temp file exists already. */
-    public static Set<OpenOption> tempOptions(Set<? extends OpenOption> options) {
+    private static Set<OpenOption> tempOptions(Set<? extends OpenOption> options) {
         Set<OpenOption> adjusted = new HashSet<>(options);
         adjusted.remove(StandardOpenOption.CREATE);
         adjusted.remove(StandardOpenOption.CREATE_NEW);
         return adjusted;
-    }
-
-    /** A staged channel's open returned {@code channel} (null when it threw). */
-    public static void channelOpened(Object staged, Object channel) {
-        Stager current = stager;
-        if (staged == null || current == null) {
-            return;
-        }
-        if (channel == null) {
-            ((StagedFile) staged).discard();
-        } else {
-            current.register(channel, (StagedFile) staged);
-        }
     }
 
     /**

@@ -7,12 +7,13 @@ import java.io.IOException;
  * instrumented JDK methods, which must then pass them through untouched.
  */
 final class Guard {
-    private static final ThreadLocal<Boolean> ACTIVE = ThreadLocal.withInitial(() -> Boolean.FALSE);
+    /** TRUE while active; unset at first (an initial-value lambda would be spun at the tool's first open). */
+    private static final ThreadLocal<Boolean> ACTIVE = new ThreadLocal<>();
 
     private Guard() {}
 
     static boolean active() {
-        return ACTIVE.get();
+        return ACTIVE.get() == Boolean.TRUE;
     }
 
     interface Action<T> {
@@ -20,13 +21,14 @@ final class Guard {
     }
 
     static <T> T run(Action<T> action) throws IOException {
-        if (ACTIVE.get()) {
+        if (active()) {
             return action.run();
         }
         ACTIVE.set(Boolean.TRUE);
         try {
             return action.run();
         } finally {
+            // Not remove(): the thread's next write would allocate a new map entry.
             ACTIVE.set(Boolean.FALSE);
         }
     }

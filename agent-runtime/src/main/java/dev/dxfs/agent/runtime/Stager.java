@@ -35,7 +35,7 @@ final class Stager {
 
     private final AgentSettings settings;
     private final StagingPolicy policy;
-    private final StagingArea area = new StagingArea("agent", ProcessHandle.current().pid());
+    private final StagingArea area;
     private final boolean privileged;
     private final int umask;
     private final Map<Object, Registration> open = Collections.synchronizedMap(new WeakHashMap<>());
@@ -48,9 +48,17 @@ final class Stager {
     Stager(AgentSettings settings) throws IOException {
         this.settings = settings;
         this.policy = new StagingPolicy(settings.filter());
-        this.privileged = (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid") == 0;
-        this.umask = ProcessUmask.read();
-        Runtime.getRuntime().addShutdownHook(new Thread(this::publishAll, "dxfs-agent-exit"));
+        ProcessStatus process = ProcessStatus.read();
+        this.area = new StagingArea("agent", process.pid());
+        this.privileged = process.privileged();
+        this.umask = process.umask();
+        // Not a lambda: this runs in the tool's start-up, where a lambda costs a spun class.
+        Runtime.getRuntime().addShutdownHook(new Thread("dxfs-agent-exit") {
+            @Override
+            public void run() {
+                publishAll();
+            }
+        });
     }
 
     /**

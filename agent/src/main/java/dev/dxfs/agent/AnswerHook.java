@@ -1,0 +1,80 @@
+package dev.dxfs.agent;
+
+import org.objectweb.asm.Label;
+import org.objectweb.asm.MethodVisitor;
+import org.objectweb.asm.Opcodes;
+import org.objectweb.asm.Type;
+
+/**
+ * A call the Dispatcher may answer itself (a staged copy, move or channel open), given the same
+ * arguments:
+ * <pre>
+ * void:      if (Dispatcher.m(args)) return;                       (boolean: answered)
+ * long:      Long r = Dispatcher.m(args); if (r != null) return r; (null: not answered)
+ * reference: R r = Dispatcher.m(args); if (r != null) return r;
+ * original body
+ * </pre>
+ * The early return is placed after the original body, so the only frame the woven code adds is
+ * at an offset no frame of the method has.
+ */
+final class AnswerHook extends MethodVisitor {
+    private static final Type LONG = Type.getType(Long.class);
+
+    private final HookedMethod method;
+    private final String dispatcherMethod;
+    private final Label answered = new Label();
+
+    AnswerHook(MethodVisitor code, HookedMethod method, String dispatcherMethod) {
+        super(Opcodes.ASM9, code);
+        this.method = method;
+        this.dispatcherMethod = dispatcherMethod;
+    }
+
+    @Override
+    public void visitCode() {
+        super.visitCode();
+        method.loadArguments(mv);
+        super.visitMethodInsn(Opcodes.INVOKESTATIC, Hook.DISPATCHER, dispatcherMethod,
+                Type.getMethodDescriptor(answerType(), method.arguments()), false);
+        if (method.returnType().getSort() == Type.VOID) {
+            super.visitJumpInsn(Opcodes.IFNE, answered);
+        } else {
+            super.visitInsn(Opcodes.DUP);
+            super.visitJumpInsn(Opcodes.IFNONNULL, answered);
+            super.visitInsn(Opcodes.POP);
+        }
+    }
+
+    @Override
+    public void visitMaxs(int maxStack, int maxLocals) {
+        super.visitLabel(answered);
+        Type returned = method.returnType();
+        switch (returned.getSort()) {
+            case Type.VOID -> {
+                method.frame(mv);
+                super.visitInsn(Opcodes.RETURN);
+            }
+            case Type.LONG -> {
+                method.frame(mv, LONG.getInternalName());
+                super.visitMethodInsn(Opcodes.INVOKEVIRTUAL, LONG.getInternalName(), "longValue", "()J", false);
+                super.visitInsn(Opcodes.LRETURN);
+            }
+            case Type.OBJECT -> {
+                method.frame(mv, returned.getInternalName());
+                super.visitInsn(Opcodes.ARETURN);
+            }
+            default -> throw new IllegalArgumentException("cannot answer a method returning " + returned);
+        }
+        // The arguments, then the answer and its copy (a long takes two slots).
+        super.visitMaxs(Math.max(maxStack, Math.max(method.argumentSlots(), 2)), maxLocals);
+    }
+
+    /** What the Dispatcher returns: whether it answered a void method, else the answer or null. */
+    private Type answerType() {
+        return switch (method.returnType().getSort()) {
+            case Type.VOID -> Type.BOOLEAN_TYPE;
+            case Type.LONG -> LONG;
+            default -> method.returnType();
+        };
+    }
+}

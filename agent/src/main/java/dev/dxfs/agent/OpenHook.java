@@ -1,0 +1,57 @@
+package dev.dxfs.agent;
+
+import org.objectweb.asm.Label;
+import org.objectweb.asm.MethodVisitor;
+import org.objectweb.asm.Opcodes;
+import org.objectweb.asm.Type;
+
+/**
+ * {@code FileOutputStream.open(String name, boolean append)} and
+ * {@code RandomAccessFile.open(String name, int mode)}, which all their constructors end in:
+ * <pre>
+ * name = Dispatcher.dispatcherMethod(this, name, append|mode);
+ * try { original body } catch (Throwable t) { Dispatcher.openFailed(this); throw t; }
+ * </pre>
+ * The handler is added after the method's own ones, so theirs still catch first.
+ */
+final class OpenHook extends MethodVisitor {
+    private static final String OPEN_FAILED = "openFailed";
+    private static final String OWNER_DESCRIPTOR = "(Ljava/lang/Object;)V";
+
+    private final HookedMethod method;
+    private final String dispatcherMethod;
+    private final Label bodyStart = new Label();
+
+    OpenHook(MethodVisitor code, HookedMethod method, String dispatcherMethod) {
+        super(Opcodes.ASM9, code);
+        this.method = method;
+        this.dispatcherMethod = dispatcherMethod;
+    }
+
+    @Override
+    public void visitCode() {
+        super.visitCode();
+        Type[] arguments = method.arguments();
+        super.visitVarInsn(Opcodes.ALOAD, 0);
+        method.loadArguments(mv);
+        super.visitMethodInsn(Opcodes.INVOKESTATIC, Hook.DISPATCHER, dispatcherMethod,
+                "(Ljava/lang/Object;Ljava/lang/String;" + arguments[1].getDescriptor() + ")Ljava/lang/String;", false);
+        super.visitVarInsn(Opcodes.ASTORE, 1);
+        super.visitLabel(bodyStart);
+    }
+
+    @Override
+    public void visitMaxs(int maxStack, int maxLocals) {
+        Label bodyEnd = new Label();
+        Label failed = new Label();
+        super.visitLabel(bodyEnd);
+        super.visitTryCatchBlock(bodyStart, bodyEnd, failed, null);
+        super.visitLabel(failed);
+        method.frame(mv, "java/lang/Throwable");
+        super.visitVarInsn(Opcodes.ALOAD, 0);
+        super.visitMethodInsn(Opcodes.INVOKESTATIC, Hook.DISPATCHER, OPEN_FAILED, OWNER_DESCRIPTOR, false);
+        super.visitInsn(Opcodes.ATHROW);
+        // The entry code holds the receiver and the arguments; the handler the throwable and the receiver.
+        super.visitMaxs(Math.max(maxStack, 1 + method.argumentSlots()), maxLocals);
+    }
+}

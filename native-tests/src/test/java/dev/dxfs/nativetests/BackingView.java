@@ -1,0 +1,64 @@
+package dev.dxfs.nativetests;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * The backing directory underneath a mount, as the daemon sees it: a process parked in the
+ * directory before the mount keeps it as its working directory, and {@code /proc/PID/cwd} leads
+ * there past the mount, even a stale one. So a test can look at the staging directory and the
+ * published files without going through dxfs.
+ */
+final class BackingView implements AutoCloseable {
+    private final Process parked;
+
+    private BackingView(Process parked) {
+        this.parked = parked;
+    }
+
+    /** Parks a process in {@code dir}, which must not be mounted over yet. */
+    static BackingView of(Path dir) {
+        try {
+            return new BackingView(new ProcessBuilder("sleep", "3600").directory(dir.toFile())
+                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .start());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The backing directory. */
+    Path dir() {
+        return Path.of("/proc", Long.toString(parked.pid()), "cwd");
+    }
+
+    /** The names in the root's staging directory (temp files); empty when it does not exist. */
+    List<String> stagedTempFiles() {
+        Path staging = dir().resolve(".dxfs");
+        if (!Files.isDirectory(staging)) {
+            return List.of();
+        }
+        try (Stream<Path> files = Files.list(staging)) {
+            return files.map(file -> file.getFileName().toString()).sorted().toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        parked.destroyForcibly();
+        try {
+            parked.waitFor(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

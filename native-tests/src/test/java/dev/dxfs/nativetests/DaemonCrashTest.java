@@ -1,0 +1,138 @@
+package dev.dxfs.nativetests;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The daemon killed with SIGKILL while 8 writers rewrite files and 4 readers read them: the mount
+ * is stale, {@code dxfs mount} recovers it, every backing file is one complete version, the temp
+ * files of the writes cut off are swept, and what was published before the kill is all there.
+ */
+class DaemonCrashTest {
+    private static final int FILES = 4;
+    private static final int WRITERS = 8;
+    private static final int READERS = 4;
+    /** More rounds than the writers get through before the kill. */
+    private static final int ROUNDS = 10_000;
+    private static final int MIN_SIZE = 64 << 10;
+    private static final int MAX_SIZE = 512 << 10;
+    private static final int CHUNK = 4096;
+    /** Commits of the workload to wait for before the kill, so that it is in full swing. */
+    private static final int COMMITS_BEFORE_KILL = 60;
+
+    @Test
+    void aKilledDaemonLeavesOnlyCompleteVersionsAndTheNextMountSweepsItsTempFiles() throws Exception {
+        String versions = NativePrograms.c("versions").toString();
+        try (MountedDir m = MountedDir.create("crash"); BackingView backing = BackingView.of(m.dir())) {
+            m.mount();
+            Map<String, String> settled = new TreeMap<>();
+            for (int i = 0; i < FILES; i++) {
+                Path file = m.dir().resolve("settled-" + i + ".bin");
+                writeOneVersion(versions, file, 1000 + i);
+                settled.put(file.getFileName().toString(), check(versions, file));
+            }
+            List<Path> busy = new ArrayList<>();
+            for (int i = 0; i < FILES; i++) {
+                busy.add(m.dir().resolve("busy-" + i + ".bin"));
+                writeOneVersion(versions, busy.get(i), 2000 + i);
+            }
+
+            long pid = m.statusField("pid");
+            Path logs = m.scratch().resolve("logs");
+            Path stop = m.scratch().resolve("stop");
+            List<Spawned> workload = new ArrayList<>();
+            try {
+                for (int r = 0; r < READERS; r++) {
+                    workload.add(Spawned.start(logs, "reader-" + r, List.of(versions, "read",
+                            busy.get(r % FILES).toString(), "120", stop.toString())));
+                }
+                for (int w = 1; w <= WRITERS; w++) {
+                    workload.add(Spawned.start(logs, "writer-" + w, List.of(versions, "write",
+                            busy.get(w % FILES).toString(), String.valueOf(w), String.valueOf(ROUNDS),
+                            String.valueOf(MIN_SIZE), String.valueOf(MAX_SIZE), String.valueOf(CHUNK))));
+                }
+                awaitCommits(m, 2 * FILES + COMMITS_BEFORE_KILL);
+                assertThat(m.statusField("openStagedWriters")).as("writers are mid-write at the kill").isPositive();
+                Run.of(List.of("kill", "-KILL", Long.toString(pid))).ok();
+                ProcessHandle.of(pid).ifPresent(daemon -> daemon.onExit().orTimeout(15, TimeUnit.SECONDS).join());
+            } finally {
+                // Once the daemon is gone every call of the workload fails (ENOTCONN): it is not the subject.
+                touch(stop);
+                workload.forEach(Spawned::kill);
+            }
+
+            assertThat(m.status()).contains("\"mounted\":false").contains("\"stale\":true");
+            assertThat(backing.stagedTempFiles()).as("the writes cut off left their temp files").isNotEmpty();
+            assertEveryFileIsOneCompleteVersion(versions, backing.dir(), settled);
+
+            Run recovered = Dxfs.run("mount", m.dir().toString()).ok();
+            assertThat(recovered.err()).contains("stale mount");
+            assertThat(Dxfs.isMounted(m.dir())).isTrue();
+            assertThat(backing.stagedTempFiles()).as("temp files after the next mount").isEmpty();
+            assertThat(names(m.dir())).as("through the new mount").containsExactlyInAnyOrderElementsOf(
+                    Stream.concat(settled.keySet().stream(), busy.stream().map(p -> p.getFileName().toString()))
+                            .toList());
+            assertEveryFileIsOneCompleteVersion(versions, m.dir(), settled);
+        }
+    }
+
+    private static void writeOneVersion(String versions, Path file, int writer) {
+        Run run = Run.of(List.of(versions, "write", file.toString(), String.valueOf(writer), "1",
+                String.valueOf(MIN_SIZE), String.valueOf(MAX_SIZE), String.valueOf(CHUNK))).ok();
+        assertThat(run.out().trim()).isEqualTo("writes 1 errors 0");
+    }
+
+    /** "ok id=ID len=LEN" of a file that is one complete version; fails otherwise. */
+    private static String check(String versions, Path file) {
+        Run run = Run.of(List.of(versions, "check", file.toString()));
+        assertThat(run.exit()).as("%s is one complete version: %s", file, run.out()).isZero();
+        return run.out().trim();
+    }
+
+    private static void assertEveryFileIsOneCompleteVersion(String versions, Path dir, Map<String, String> settled) {
+        List<String> names = names(dir);
+        assertThat(names).as("files in %s", dir).hasSize(2 * FILES);
+        for (String name : names) {
+            String verdict = check(versions, dir.resolve(name));
+            if (settled.containsKey(name)) {
+                assertThat(verdict).as("%s, published before the kill", name).isEqualTo(settled.get(name));
+            }
+        }
+    }
+
+    /** The names in {@code dir}, the staging directory excepted. */
+    private static List<String> names(Path dir) {
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.map(file -> file.getFileName().toString()).filter(name -> !name.equals(".dxfs")).toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void awaitCommits(MountedDir m, long commits) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (m.statusField("commits") < commits && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertThat(m.statusField("commits")).as("commits before the kill").isGreaterThanOrEqualTo(commits);
+    }
+
+    private static void touch(Path file) {
+        try {
+            Files.writeString(file, "");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

@@ -1,0 +1,63 @@
+package dev.dxfs.nativetests;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/** The daemon serving a test's mount, seen through /proc: its resident memory and open descriptors. */
+record DaemonProcess(long pid) {
+    private static final Pattern VM_RSS = Pattern.compile("(?m)^VmRSS:\\s+(\\d+) kB$");
+
+    static DaemonProcess of(MountedDir mounted) {
+        return new DaemonProcess(mounted.statusField("pid"));
+    }
+
+    long rssKib() {
+        try {
+            Matcher matcher = VM_RSS.matcher(Files.readString(proc().resolve("status")));
+            assertThat(matcher.find()).as("VmRSS of the daemon %d", pid).isTrue();
+            return Long.parseLong(matcher.group(1));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    int openDescriptors() {
+        try (Stream<Path> fds = Files.list(proc().resolve("fd"))) {
+            return (int) fds.count();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * The descriptor count once it is at most {@code limit}, or after {@code patience}: the
+     * kernel forgets the nodes of closed files asynchronously, and the daemon closes their
+     * descriptors then.
+     */
+    int awaitDescriptorsAtMost(int limit, Duration patience) {
+        long deadline = System.nanoTime() + patience.toNanos();
+        int count = openDescriptors();
+        while (count > limit && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError("interrupted", e);
+            }
+            count = openDescriptors();
+        }
+        return count;
+    }
+
+    private Path proc() {
+        return Path.of("/proc", Long.toString(pid));
+    }
+}

@@ -1,0 +1,75 @@
+package dev.dxfs.nativetests;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * strace attached to a running process and all its threads, recording some system calls with
+ * the paths of their descriptors ({@code -y}): what the process really asked the kernel to do.
+ */
+final class SyscallTrace implements AutoCloseable {
+    private static final long ATTACH_SECONDS = 30;
+
+    private final Process strace;
+    private final Path output;
+
+    private SyscallTrace(Process strace, Path output) {
+        this.strace = strace;
+        this.output = output;
+    }
+
+    /** Attaches to {@code pid} and returns once every thread is traced. */
+    static SyscallTrace attach(long pid, Path output, String syscalls) {
+        Path messages = output.resolveSibling(output.getFileName() + ".err");
+        try {
+            Process strace = new ProcessBuilder("strace", "-f", "-y", "-e", "trace=" + syscalls,
+                    "-o", output.toString(), "-p", Long.toString(pid))
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .redirectError(messages.toFile())
+                    .start();
+            SyscallTrace trace = new SyscallTrace(strace, output);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(ATTACH_SECONDS);
+            while (!Files.readString(messages).contains("attached")) {
+                if (!strace.isAlive() || System.nanoTime() > deadline) {
+                    trace.close();
+                    throw new AssertionError("strace did not attach to " + pid + ": " + Files.readString(messages));
+                }
+                Thread.sleep(20);
+            }
+            return trace;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted", e);
+        }
+    }
+
+    /** Detaches (strace flushes its output on SIGTERM) and returns the calls recorded. */
+    List<String> stop() {
+        strace.destroy();
+        try {
+            if (!strace.waitFor(30, TimeUnit.SECONDS)) {
+                throw new AssertionError("strace did not stop");
+            }
+            return Files.readAllLines(output, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted", e);
+        }
+    }
+
+    @Override
+    public void close() {
+        if (strace.isAlive()) {
+            strace.destroyForcibly();
+        }
+    }
+}
