@@ -764,7 +764,12 @@ public final class OverlayFs implements Filesystem {
     @Override
     public void flush(Request req, long ino, FileInfo fi) {
         op(req, "flush", ino, () -> {
-            forgetName(handles.get(fi.handle()).flush());
+            OpenFile file = handles.get(fi.handle());
+            if (file instanceof StagedWrite staged && staged.unpublished() && callers.killedBySignal(req.tid())) {
+                staged.closedByKilledWriter();
+            } else {
+                forgetName(file.flush());
+            }
             req.ok();
         });
     }

@@ -44,6 +44,8 @@ final class StagedWrite extends OpenFile {
     private int explicitMode = -1;
     private int explicitUid = -1;
     private int explicitGid = -1;
+    /** Whether the last close came from a writer a signal killed: its release discards. */
+    private boolean closedByKilledWriter;
     /** Inode of the published version this handle last saw, to count concurrent commits. */
     private long baseIno;
     /** The errno of the write that failed, reported by every later change and close. */
@@ -218,7 +220,17 @@ final class StagedWrite extends OpenFile {
 
     @Override
     synchronized NodeTable.Binding flush() throws FsException {
+        closedByKilledWriter = false;
         return settle(state.flush());
+    }
+
+    /**
+     * A close made by the kernel for a writer that a signal killed: nothing it wrote is
+     * published (a half-written file must not replace a whole one), unless another holder of the
+     * handle closes it normally before its release.
+     */
+    synchronized void closedByKilledWriter() {
+        closedByKilledWriter = true;
     }
 
     /** Publishes the changes of a file its writer renames or links while still writing it. */
@@ -228,6 +240,9 @@ final class StagedWrite extends OpenFile {
 
     @Override
     synchronized NodeTable.Binding release() throws FsException {
+        if (closedByKilledWriter) {
+            state.orphan();
+        }
         try {
             return settle(state.release());
         } finally {
@@ -247,8 +262,8 @@ final class StagedWrite extends OpenFile {
             }
             case DISCARD -> {
                 stats.discarded();
-                LOG.debug("discarded the writes of {}: {}", this,
-                        failure != 0 ? "a write failed" : "its name was removed while it was open");
+                LOG.info("discarded the writes of {}: {}", describe(), failure != 0 ? "a write failed"
+                        : closedByKilledWriter ? "its writer was killed" : "its name was removed while it was open");
                 return null;
             }
             case FAIL -> throw new FsException(failure, "close after a failed write");

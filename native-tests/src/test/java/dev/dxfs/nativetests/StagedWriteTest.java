@@ -140,6 +140,37 @@ class StagedWriteTest {
         }
     }
 
+    /**
+     * A writer killed mid-write (kill -9) publishes nothing: the kernel closes its files for it,
+     * and a half-written file must not replace a whole one. A writer that exits without closing
+     * its files has finished: the kernel's close is its own, and publishes.
+     */
+    @Test
+    void aWriterKilledMidWritePublishesNothingAndOneThatExitsPublishes() throws Exception {
+        try (MountedDir mounted = MountedDir.create("staged-killed")) {
+            Path file = mounted.dir().resolve("out.bin");
+            Files.writeString(file, "whole\n");
+            mounted.mount();
+
+            FsShell killed = FsShell.start();
+            killed.write(killed.open(file, "wronly|trunc"), "half of a ");
+            Run.of(List.of("kill", "-KILL", Long.toString(killed.pid()))).ok();
+            killed.close();
+            awaitStatus(mounted, "openStagedWriters", open -> open == 0);
+            assertThat(Files.readString(file)).as("the file after its writer was killed").isEqualTo("whole\n");
+            assertThat(mounted.statusField("discardedWrites")).isEqualTo(1);
+            assertThat(mounted.statusField("commits")).isZero();
+
+            try (FsShell exiting = FsShell.start()) {
+                exiting.write(exiting.open(file, "wronly|trunc"), "complete\n");
+                // Closing the shell ends the process normally, its file still open.
+            }
+            awaitStatus(mounted, "openStagedWriters", open -> open == 0);
+            assertThat(Files.readString(file)).isEqualTo("complete\n");
+            assertThat(mounted.statusField("commits")).isEqualTo(1);
+        }
+    }
+
     @Test
     void anOpenWritersDataIsInvisibleUntilItCloses() throws IOException {
         try (MountedDir mounted = MountedDir.create("staged-invisible")) {
