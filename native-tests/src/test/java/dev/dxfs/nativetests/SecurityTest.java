@@ -64,6 +64,39 @@ class SecurityTest {
         }
     }
 
+    /**
+     * Nothing partly written is ever readable by others or executable: a temp file is 0600 in a
+     * staging directory only the daemon's user can enter, and gets its final mode at commit.
+     */
+    @Test
+    void tempFilesArePrivateUntilTheirCommit() throws IOException {
+        try (MountedDir mounted = MountedDir.create("security-temp");
+                BackingView backing = BackingView.of(mounted.dir())) {
+            Path program = mounted.dir().resolve("program");
+            Files.writeString(program, "old\n");
+            Files.setPosixFilePermissions(program, PosixFilePermissions.fromString("rwxr-xr-x"));
+            mounted.mount();
+            try (FsShell writer = FsShell.start()) {
+                int rewrite = writer.open(program, "wronly|trunc");
+                writer.write(rewrite, "half of the new program");
+                int created = writer.open(mounted.dir().resolve("new-program"), "wronly|creat|trunc", 0755);
+                writer.write(created, "half of another");
+
+                Path staging = backing.dir().resolve(".dxfs");
+                assertThat(mode(staging)).as("the staging directory").isEqualTo("700");
+                assertThat(backing.stagedTempFiles()).hasSize(2);
+                for (String temp : backing.stagedTempFiles()) {
+                    assertThat(mode(staging.resolve(temp))).as("temp file %s", temp).isEqualTo("600");
+                }
+
+                writer.close(rewrite);
+                writer.close(created);
+            }
+            assertThat(mode(program)).isEqualTo("755");
+            assertThat(mode(mounted.dir().resolve("new-program"))).isEqualTo("755");
+        }
+    }
+
     /** A world-writable setuid file rewritten by nobody, and another one rewritten by root. */
     private static String setuidTranscript(Path dir) throws IOException {
         Path byNobody = dir.resolve("by-nobody");
