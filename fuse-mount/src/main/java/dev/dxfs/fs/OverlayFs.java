@@ -683,8 +683,25 @@ public final class OverlayFs implements Filesystem {
         if (binding == null) {
             throw new FsException(Errno.ENOENT, "staged write to a file without a name");
         }
+        noteRunningVersion(node, binding, tid);
         return new StagedWrite(node, tid, callers.tgidOf(tid), kind, null,
                 setup(stagingFor(binding.parent()), attributes(current), current.st_ino.longValue(), uid));
+    }
+
+    /**
+     * A writer of a name that a program runs from: natively its open fails with ETXTBSY. Here it
+     * got a node of its own at lookup (an executable's name is never shared), which is logged with
+     * the path so that the log shows every such save.
+     */
+    private void noteRunningVersion(Node node, Binding binding, int tid) {
+        for (Node other : nodes.boundTo(binding.parent(), binding.name())) {
+            if (other != node && other.isExecuting()) {
+                stats.preventedTextBusy();
+                LOG.info("ETXTBSY prevented: {} is replaced (thread {}) while a program runs from it ({})",
+                        Names.text(String.valueOf(nodes.path(node))), tid, other);
+                return;
+            }
+        }
     }
 
     private StagedWrite.Setup setup(int stagingFd, Commit.Attributes created, long baseIno, int writerUid) {
