@@ -62,7 +62,7 @@ public final class OverlayFs implements Filesystem {
     private final HandleTable handles = new HandleTable();
     private final Map<Long, Listing> listings = new ConcurrentHashMap<>();
     private final AtomicLong listingIds = new AtomicLong();
-    private final Callers callers = new Callers();
+    private final Platform platform = Platform.current();
     private final MountStats stats = new MountStats();
     private final boolean durable;
     private final boolean privileged;
@@ -203,7 +203,7 @@ public final class OverlayFs implements Filesystem {
         StagedWrite mine = null;
         for (Node node : candidates) {
             for (OpenFile file : node.handles()) {
-                if (file instanceof StagedWrite staged && staged.unpublished() && staged.openedBy(tid, callers)) {
+                if (file instanceof StagedWrite staged && staged.unpublished() && staged.openedBy(tid, platform)) {
                     mine = staged;
                 }
             }
@@ -215,7 +215,7 @@ public final class OverlayFs implements Filesystem {
     private List<StagedWrite> callersStagedOn(Node node, int tid) {
         List<StagedWrite> mine = new ArrayList<>();
         for (OpenFile file : node.handles()) {
-            if (file instanceof StagedWrite staged && staged.unpublished() && staged.openedBy(tid, callers)) {
+            if (file instanceof StagedWrite staged && staged.unpublished() && staged.openedBy(tid, platform)) {
                 mine.add(staged);
             }
         }
@@ -362,7 +362,7 @@ public final class OverlayFs implements Filesystem {
             refuseStaging(newDir, newName, Errno.EACCES);
             Binding binding = nodes.binding(node);
             if (binding == null) {
-                check(C.linkat(Libc.AT_FDCWD, node.procPath(), newDir.fd, newName, Libc.AT_SYMLINK_FOLLOW), "link");
+                check(C.linkat(Libc.AT_FDCWD, node.inodePath(), newDir.fd, newName, Libc.AT_SYMLINK_FOLLOW), "link");
             } else if (C.linkat(binding.parent().fd, binding.name(), newDir.fd, newName, 0) < 0) {
                 publishCallersNewFile(Libc.errno(), List.of(node), req.tid());
                 check(C.linkat(binding.parent().fd, binding.name(), newDir.fd, newName, 0), "link");
@@ -434,7 +434,7 @@ public final class OverlayFs implements Filesystem {
                     staged.setMode(mode);
                 }
                 if (mine.isEmpty()) {
-                    check(C.chmod(node.procPath(), mode), "chmod");
+                    check(C.chmod(node.inodePath(), mode), "chmod");
                 }
             }
             if ((toSet & (SetAttr.UID | SetAttr.GID)) != 0) {
@@ -484,7 +484,7 @@ public final class OverlayFs implements Filesystem {
 
     private void setTimes(Node node, Pointer times) throws FsException {
         if (!node.isSymlink()) {
-            check(C.utimensat(Libc.AT_FDCWD, node.procPath(), times, 0), "utimens");
+            check(C.utimensat(Libc.AT_FDCWD, node.inodePath(), times, 0), "utimens");
             return;
         }
         Binding binding = nodes.binding(node);
@@ -561,7 +561,7 @@ public final class OverlayFs implements Filesystem {
                 int staging = stagingFor(dir);
                 TempFile temp = backing.createTemp(staging);
                 node = nodeOfTemp(dir, name, temp, tid, stat);
-                file = new StagedWrite(node, tid, callers.tgidOf(tid), kind, temp,
+                file = new StagedWrite(node, tid, platform.processOf(tid), kind, temp,
                         setup(staging, new Commit.Attributes(mode, req.uid(), req.gid()), -1, req.uid()));
                 file.stat(stat);
             } else if (current == null && !kind.staged()) {
@@ -574,7 +574,7 @@ public final class OverlayFs implements Filesystem {
                     C.close(fd);
                     throw e;
                 }
-                file = new PlainFile(node, tid, callers.tgidOf(tid), fd, false);
+                file = new PlainFile(node, tid, platform.processOf(tid), fd, false);
             } else {
                 if (current == null) {
                     // Lock files and in-place edits must exist for everyone from their creation:
@@ -602,7 +602,7 @@ public final class OverlayFs implements Filesystem {
 
     /** A node of its own for a file being created, standing for the temp file that will be published. */
     private Node nodeOfTemp(Node dir, String name, TempFile temp, int tid, Pointer stat) throws FsException {
-        int fd = (int) check(C.open("/proc/self/fd/" + temp.fd(), Libc.O_PATH | Libc.O_CLOEXEC, 0), "open temp");
+        int fd = (int) check(C.open(platform.pathOf(temp.fd()), Libc.O_PATH | Libc.O_CLOEXEC, 0), "open temp");
         if (C.fstat(fd, stat) < 0) {
             int errno = Libc.errno();
             C.close(fd);
@@ -636,7 +636,7 @@ public final class OverlayFs implements Filesystem {
                 // The writer opens the file it is writing by name: it reads its own data.
                 int own = mine.get(mine.size() - 1).duplicate();
                 try {
-                    return new PlainFile(node, tid, callers.tgidOf(tid), reopen("/proc/self/fd/" + own, flags), false);
+                    return new PlainFile(node, tid, platform.processOf(tid), reopen(platform.pathOf(own), flags), false);
                 } finally {
                     C.close(own);
                 }
@@ -644,8 +644,8 @@ public final class OverlayFs implements Filesystem {
             if (node.hasStagedWriters() && !mustShare(node, tid, retry)) {
                 throw sendBack(node, tid);
             }
-            int fd = reopen(node.procPath(), flags);
-            return new PlainFile(node, tid, callers.tgidOf(tid), fd, executes);
+            int fd = reopen(node.inodePath(), flags);
+            return new PlainFile(node, tid, platform.processOf(tid), fd, executes);
         }
     }
 
@@ -668,8 +668,8 @@ public final class OverlayFs implements Filesystem {
         return new FsException(Errno.ESTALE, "the node serves another version");
     }
 
-    private static int reopen(String procPath, int flags) throws FsException {
-        return (int) check(C.open(procPath, passthroughFlags(flags) & ~Libc.O_NOFOLLOW | Libc.O_CLOEXEC, 0),
+    private static int reopen(String path, int flags) throws FsException {
+        return (int) check(C.open(path, passthroughFlags(flags) & ~Libc.O_NOFOLLOW | Libc.O_CLOEXEC, 0),
                 "open");
     }
 
@@ -684,7 +684,7 @@ public final class OverlayFs implements Filesystem {
             throw new FsException(Errno.ENOENT, "staged write to a file without a name");
         }
         noteRunningVersion(node, binding, tid);
-        return new StagedWrite(node, tid, callers.tgidOf(tid), kind, null,
+        return new StagedWrite(node, tid, platform.processOf(tid), kind, null,
                 setup(stagingFor(binding.parent()), attributes(current), current.st_ino.longValue(), uid));
     }
 
@@ -888,20 +888,20 @@ public final class OverlayFs implements Filesystem {
     // ---- extended attributes
 
     /**
-     * Where the extended attributes of {@code node} are reached: its own inode through /proc
+     * Where the extended attributes of {@code node} are reached: its own inode through its path
      * (followed), or for a symlink, its name (not followed).
      */
     private record XattrTarget(String path, boolean follow) {}
 
     private XattrTarget xattrTarget(Node node) throws FsException {
         if (!node.isSymlink()) {
-            return new XattrTarget(node.procPath(), true);
+            return new XattrTarget(node.inodePath(), true);
         }
         Binding binding = nodes.binding(node);
         if (binding == null) {
             throw new FsException(Errno.ENOENT, "xattr of an unlinked symlink");
         }
-        return new XattrTarget(binding.parent().procPath() + "/" + binding.name(), false);
+        return new XattrTarget(binding.parent().inodePath() + "/" + binding.name(), false);
     }
 
     @Override

@@ -5,16 +5,21 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/**
- * Who is calling. FUSE reports the calling thread's id; handles belong to processes, so a
- * thread id is mapped to its process (thread group) through /proc. Only calls on paths that have
- * staged writers need this.
- */
-final class Callers {
+/** Linux: descriptors are reached through /proc/self/fd, threads' processes in /proc/TID/status. */
+final class Linux implements Platform {
+    static final Linux INSTANCE = new Linux();
     private static final String TGID = "Tgid:";
 
-    /** The process id of thread {@code tid}, or -1 when it is gone. */
-    int tgidOf(int tid) {
+    private Linux() {}
+
+    @Override
+    public String pathOf(int fd) {
+        return "/proc/self/fd/" + fd;
+    }
+
+    /** FUSE reports the calling thread; handles belong to processes. */
+    @Override
+    public int processOf(int tid) {
         try {
             String status = new String(Files.readAllBytes(Path.of("/proc/" + tid + "/status")),
                     StandardCharsets.ISO_8859_1);
