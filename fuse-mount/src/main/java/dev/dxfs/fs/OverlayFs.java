@@ -683,25 +683,8 @@ public final class OverlayFs implements Filesystem {
         if (binding == null) {
             throw new FsException(Errno.ENOENT, "staged write to a file without a name");
         }
-        noteRunningVersion(node, binding, tid);
         return new StagedWrite(node, tid, platform.processOf(tid), kind, null,
                 setup(stagingFor(binding.parent()), attributes(current), current.st_ino.longValue(), uid));
-    }
-
-    /**
-     * A writer of a name that a program runs from: natively its open fails with ETXTBSY. Here it
-     * got a node of its own at lookup (an executable's name is never shared), which is logged with
-     * the path so that the log shows every such save.
-     */
-    private void noteRunningVersion(Node node, Binding binding, int tid) {
-        for (Node other : nodes.boundTo(binding.parent(), binding.name())) {
-            if (other != node && other.isExecuting()) {
-                stats.preventedTextBusy();
-                LOG.info("ETXTBSY prevented: {} is replaced (thread {}) while a program runs from it ({})",
-                        Names.text(String.valueOf(nodes.path(node))), tid, other);
-                return;
-            }
-        }
     }
 
     private StagedWrite.Setup setup(int stagingFd, Commit.Attributes created, long baseIno, int writerUid) {
@@ -735,6 +718,9 @@ public final class OverlayFs implements Filesystem {
      * maps the program from it).
      */
     private long register(FileInfo fi, OpenFile file) {
+        if (file instanceof StagedWrite staged) {
+            noteRunningVersion(staged);
+        }
         long id = handles.add(file);
         fi.handle(id);
         if (!(file instanceof PlainFile plain && plain.executes())) {
@@ -744,6 +730,28 @@ public final class OverlayFs implements Filesystem {
             LOG.debug("open {} flags {} as {} (handle {})", file.node(), Integer.toOctalString(fi.flags()), file, id);
         }
         return id;
+    }
+
+    /**
+     * A writer of a name that a program runs from: natively its open fails with ETXTBSY. Here it
+     * got a node of its own at lookup (an executable's name is never shared), which is logged with
+     * the path so that the log shows every such save. Called with no node's monitor held: it
+     * takes those of the name's other nodes, and two writers holding their own would deadlock.
+     */
+    private void noteRunningVersion(StagedWrite write) {
+        Node node = write.node();
+        Binding binding = nodes.binding(node);
+        if (binding == null) {
+            return;
+        }
+        for (Node other : nodes.boundTo(binding.parent(), binding.name())) {
+            if (other != node && other.isExecuting()) {
+                stats.preventedTextBusy();
+                LOG.info("ETXTBSY prevented: {} is replaced while a program runs from it ({}); the writer has {}",
+                        Names.text(String.valueOf(nodes.path(node))), other, node);
+                return;
+            }
+        }
     }
 
     private static void dropQuietly(OpenFile file) {
