@@ -111,7 +111,7 @@ final class BackingDir implements AutoCloseable {
 
     /** A new open file description of the version {@code node} stands for. */
     static int reopen(Node node, int flags) throws FsException {
-        return (int) check(C.open(node.procPath(), flags | Libc.O_CLOEXEC, 0), "open");
+        return (int) check(C.open(node.inodePath(), flags | Libc.O_CLOEXEC, 0), "open");
     }
 
     /** Creates a new private temp file (mode 0600) in the staging directory {@code stagingFd}. */

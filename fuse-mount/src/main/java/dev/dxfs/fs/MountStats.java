@@ -11,6 +11,7 @@ public final class MountStats {
     private final AtomicLong errors = new AtomicLong();
     private final AtomicLong retries = new AtomicLong();
     private final AtomicLong sharedNodes = new AtomicLong();
+    private final AtomicLong textBusyPrevented = new AtomicLong();
 
     void committed(boolean concurrent) {
         commits.incrementAndGet();
@@ -37,6 +38,10 @@ public final class MountStats {
 
     void sharedNode() {
         sharedNodes.incrementAndGet();
+    }
+
+    void preventedTextBusy() {
+        textBusyPrevented.incrementAndGet();
     }
 
     public long commits() {
@@ -67,5 +72,10 @@ public final class MountStats {
     /** Opens that had to share a node with another version after their one retry. */
     public long sharedNodes() {
         return sharedNodes.get();
+    }
+
+    /** Staged writes opened while a program ran from the name they write: natively, ETXTBSY. */
+    public long textBusyPrevented() {
+        return textBusyPrevented.get();
     }
 }

@@ -54,8 +54,8 @@ final class Node {
     }
 
     /** The path through which the backing inode itself is reached (opened, chmod-ed, ...). */
-    String procPath() {
-        return "/proc/self/fd/" + fd;
+    String inodePath() {
+        return Platform.current().pathOf(fd);
     }
 
     synchronized void add(OpenFile file) {

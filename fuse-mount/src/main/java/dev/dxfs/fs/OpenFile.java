@@ -23,8 +23,8 @@ abstract sealed class OpenFile permits PlainFile, StagedWrite {
     }
 
     /** Whether the calling thread belongs to the process that opened this handle. */
-    boolean openedBy(int callerTid, Callers callers) {
-        return callerTid == openerTid || callers.tgidOf(callerTid) == openerTgid;
+    boolean openedBy(int callerTid, Platform platform) {
+        return callerTid == openerTid || platform.processOf(callerTid) == openerTgid;
     }
 
     /** Something that answers a read from a descriptor, while the handle keeps it open. */

@@ -63,7 +63,8 @@ public final class OverlayFs implements Filesystem {
     private final HandleTable handles = new HandleTable();
     private final Map<Long, Listing> listings = new ConcurrentHashMap<>();
     private final AtomicLong listingIds = new AtomicLong();
-    private final Callers callers = new Callers();
+    private final Platform platform = Platform.current();
+    private final KilledWriters killedWriters = new KilledWriters(platform);
     private final MountStats stats = new MountStats();
     private final boolean durable;
     private final boolean privileged;
@@ -205,7 +206,7 @@ public final class OverlayFs implements Filesystem {
         StagedWrite mine = null;
         for (Node node : candidates) {
             for (OpenFile file : node.handles()) {
-                if (file instanceof StagedWrite staged && staged.unpublished() && staged.openedBy(tid, callers)) {
+                if (file instanceof StagedWrite staged && staged.unpublished() && staged.openedBy(tid, platform)) {
                     mine = staged;
                 }
             }
@@ -220,7 +221,7 @@ public final class OverlayFs implements Filesystem {
     private List<StagedWrite> callersStagedOn(Node node, int tid) {
         List<StagedWrite> mine = new ArrayList<>();
         for (OpenFile file : node.handles()) {
-            if (file instanceof StagedWrite staged && staged.holdsChanges() && staged.openedBy(tid, callers)) {
+            if (file instanceof StagedWrite staged && staged.holdsChanges() && staged.openedBy(tid, platform)) {
                 mine.add(staged);
             }
         }
@@ -367,7 +368,7 @@ public final class OverlayFs implements Filesystem {
             refuseStaging(newDir, newName, Errno.EACCES);
             Binding binding = nodes.binding(node);
             if (binding == null) {
-                check(C.linkat(Libc.AT_FDCWD, node.procPath(), newDir.fd, newName, Libc.AT_SYMLINK_FOLLOW), "link");
+                check(C.linkat(Libc.AT_FDCWD, node.inodePath(), newDir.fd, newName, Libc.AT_SYMLINK_FOLLOW), "link");
             } else if (C.linkat(binding.parent().fd, binding.name(), newDir.fd, newName, 0) < 0) {
                 publishCallersNewFile(Libc.errno(), List.of(node), req.tid());
                 check(C.linkat(binding.parent().fd, binding.name(), newDir.fd, newName, 0), "link");
@@ -443,7 +444,7 @@ public final class OverlayFs implements Filesystem {
                     staged.setMode(mode);
                 }
                 if (mine.isEmpty()) {
-                    check(C.chmod(node.procPath(), mode), "chmod");
+                    check(C.chmod(node.inodePath(), mode), "chmod");
                 }
             }
             if ((toSet & (SetAttr.UID | SetAttr.GID)) != 0) {
@@ -492,7 +493,7 @@ public final class OverlayFs implements Filesystem {
 
     private void setTimes(Node node, Pointer times) throws FsException {
         if (!node.isSymlink()) {
-            check(C.utimensat(Libc.AT_FDCWD, node.procPath(), times, 0), "utimens");
+            check(C.utimensat(Libc.AT_FDCWD, node.inodePath(), times, 0), "utimens");
             return;
         }
         Binding binding = nodes.binding(node);
@@ -569,7 +570,7 @@ public final class OverlayFs implements Filesystem {
                 int staging = stagingFor(dir);
                 TempFile temp = backing.createTemp(staging);
                 node = nodeOfTemp(dir, name, temp, tid, stat);
-                file = new StagedWrite(node, tid, callers.tgidOf(tid), kind, temp,
+                file = new StagedWrite(node, tid, platform.processOf(tid), kind, temp,
                         setup(staging, new Commit.Attributes(mode, req.uid(), req.gid()), -1, req.uid()));
                 file.stat(stat);
             } else if (current == null && !kind.staged()) {
@@ -582,7 +583,7 @@ public final class OverlayFs implements Filesystem {
                     C.close(fd);
                     throw e;
                 }
-                file = new PlainFile(node, tid, callers.tgidOf(tid), fd, false);
+                file = new PlainFile(node, tid, platform.processOf(tid), fd, false);
             } else {
                 if (current == null) {
                     // Lock files and in-place edits must exist for everyone from their creation:
@@ -610,7 +611,7 @@ public final class OverlayFs implements Filesystem {
 
     /** A node of its own for a file being created, standing for the temp file that will be published. */
     private Node nodeOfTemp(Node dir, String name, TempFile temp, int tid, Pointer stat) throws FsException {
-        int fd = (int) check(C.open("/proc/self/fd/" + temp.fd(), Libc.O_PATH | Libc.O_CLOEXEC, 0), "open temp");
+        int fd = (int) check(C.open(platform.pathOf(temp.fd()), Libc.O_PATH | Libc.O_CLOEXEC, 0), "open temp");
         if (C.fstat(fd, stat) < 0) {
             int errno = Libc.errno();
             C.close(fd);
@@ -644,7 +645,7 @@ public final class OverlayFs implements Filesystem {
                 // The writer opens the file it is writing by name: it reads its own data.
                 int own = mine.get(mine.size() - 1).duplicate();
                 try {
-                    return new PlainFile(node, tid, callers.tgidOf(tid), reopen("/proc/self/fd/" + own, flags), false);
+                    return new PlainFile(node, tid, platform.processOf(tid), reopen(platform.pathOf(own), flags), false);
                 } finally {
                     C.close(own);
                 }
@@ -652,8 +653,8 @@ public final class OverlayFs implements Filesystem {
             if (node.hasStagedWriters() && !mustShare(node, tid, retry)) {
                 throw sendBack(node, tid);
             }
-            int fd = reopen(node.procPath(), flags);
-            return new PlainFile(node, tid, callers.tgidOf(tid), fd, executes);
+            int fd = reopen(node.inodePath(), flags);
+            return new PlainFile(node, tid, platform.processOf(tid), fd, executes);
         }
     }
 
@@ -676,8 +677,8 @@ public final class OverlayFs implements Filesystem {
         return new FsException(Errno.ESTALE, "the node serves another version");
     }
 
-    private static int reopen(String procPath, int flags) throws FsException {
-        return (int) check(C.open(procPath, passthroughFlags(flags) & ~Libc.O_NOFOLLOW | Libc.O_CLOEXEC, 0),
+    private static int reopen(String path, int flags) throws FsException {
+        return (int) check(C.open(path, passthroughFlags(flags) & ~Libc.O_NOFOLLOW | Libc.O_CLOEXEC, 0),
                 "open");
     }
 
@@ -691,7 +692,7 @@ public final class OverlayFs implements Filesystem {
         if (binding == null) {
             throw new FsException(Errno.ENOENT, "staged write to a file without a name");
         }
-        return new StagedWrite(node, tid, callers.tgidOf(tid), kind, null,
+        return new StagedWrite(node, tid, platform.processOf(tid), kind, null,
                 setup(stagingFor(binding.parent()), attributes(current), current.st_ino.longValue(), uid));
     }
 
@@ -726,6 +727,9 @@ public final class OverlayFs implements Filesystem {
      * maps the program from it).
      */
     private long register(FileInfo fi, OpenFile file) {
+        if (file instanceof StagedWrite staged) {
+            noteRunningVersion(staged);
+        }
         long id = handles.add(file);
         fi.handle(id);
         if (!(file instanceof PlainFile plain && plain.executes())) {
@@ -735,6 +739,28 @@ public final class OverlayFs implements Filesystem {
             LOG.debug("open {} flags {} as {} (handle {})", file.node(), Integer.toOctalString(fi.flags()), file, id);
         }
         return id;
+    }
+
+    /**
+     * A writer of a name that a program runs from: natively its open fails with ETXTBSY. Here it
+     * got a node of its own at lookup (an executable's name is never shared), which is logged with
+     * the path so that the log shows every such save. Called with no node's monitor held: it
+     * takes those of the name's other nodes, and two writers holding their own would deadlock.
+     */
+    private void noteRunningVersion(StagedWrite write) {
+        Node node = write.node();
+        Binding binding = nodes.binding(node);
+        if (binding == null) {
+            return;
+        }
+        for (Node other : nodes.boundTo(binding.parent(), binding.name())) {
+            if (other != node && other.isExecuting()) {
+                stats.preventedTextBusy();
+                LOG.info("ETXTBSY prevented: {} is replaced while a program runs from it ({}); the writer has {}",
+                        Names.text(String.valueOf(nodes.path(node))), other, node);
+                return;
+            }
+        }
     }
 
     private static void dropQuietly(OpenFile file) {
@@ -765,7 +791,7 @@ public final class OverlayFs implements Filesystem {
     public void flush(Request req, long ino, FileInfo fi) {
         op(req, "flush", ino, () -> {
             OpenFile file = handles.get(fi.handle());
-            if (file instanceof StagedWrite staged && staged.unpublished() && callers.killedBySignal(req.tid())) {
+            if (file instanceof StagedWrite staged && staged.unpublished() && killedWriters.closedForKilled(req.tid())) {
                 staged.closedByKilledWriter();
             } else {
                 forgetName(file.flush());
@@ -884,20 +910,20 @@ public final class OverlayFs implements Filesystem {
     // ---- extended attributes
 
     /**
-     * Where the extended attributes of {@code node} are reached: its own inode through /proc
+     * Where the extended attributes of {@code node} are reached: its own inode through its path
      * (followed), or for a symlink, its name (not followed).
      */
     private record XattrTarget(String path, boolean follow) {}
 
     private XattrTarget xattrTarget(Node node) throws FsException {
         if (!node.isSymlink()) {
-            return new XattrTarget(node.procPath(), true);
+            return new XattrTarget(node.inodePath(), true);
         }
         Binding binding = nodes.binding(node);
         if (binding == null) {
             throw new FsException(Errno.ENOENT, "xattr of an unlinked symlink");
         }
-        return new XattrTarget(binding.parent().procPath() + "/" + binding.name(), false);
+        return new XattrTarget(binding.parent().inodePath() + "/" + binding.name(), false);
     }
 
     @Override

@@ -7,13 +7,9 @@ import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /** Asks a mount's daemon for its status over the control socket. */
 final class ControlClient {
-    private static final Pattern PID = Pattern.compile("\"pid\":(\\d+)");
-
     private ControlClient() {}
 
     /** The daemon's status as JSON, or null when no daemon answers for this mount point. */
@@ -35,10 +31,6 @@ final class ControlClient {
 
     static long daemonPid(Path mountPoint) {
         String status = status(mountPoint);
-        if (status == null) {
-            return -1;
-        }
-        Matcher matcher = PID.matcher(status);
-        return matcher.find() ? Long.parseLong(matcher.group(1)) : -1;
+        return status == null ? -1 : StatusJson.number(status, "pid");
     }
 }

@@ -30,12 +30,15 @@ final class Daemon {
 
     private final Path dir;
     private final MountOptions options;
+    private final Path log;
     private final PrintStream answer;
     private final CountDownLatch finished = new CountDownLatch(1);
 
-    Daemon(Path dir, MountOptions options, PrintStream answer) {
+    /** @param log the log file, for the status; null when the log goes to stderr */
+    Daemon(Path dir, MountOptions options, Path log, PrintStream answer) {
         this.dir = dir;
         this.options = options;
+        this.log = log;
         this.answer = answer;
     }
 
@@ -45,7 +48,7 @@ final class Daemon {
         StagingPolicy policy = new StagingPolicy(options.filter());
         long deviceBefore = device(dir);
         OverlayFs fs = OverlayFs.over(dir.toString(), policy, options.durable, () -> announceWhenLive(deviceBefore));
-        try (ControlServer control = ControlServer.start(RuntimePaths.socketFor(dir), () -> StatusJson.of(dir, fs))) {
+        try (ControlServer control = ControlServer.start(RuntimePaths.socketFor(dir), () -> StatusJson.of(dir, log, fs))) {
             Runtime.getRuntime().addShutdownHook(new Thread(() -> unmountOnSignal(fs), "dxfs-shutdown"));
             LOG.info("mounting over {} (options {})", dir, fuseOptions());
             FuseSession.serve(dir.toString(), fuseOptions(), fs);

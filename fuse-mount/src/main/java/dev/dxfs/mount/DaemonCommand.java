@@ -6,7 +6,9 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import org.slf4j.LoggerFactory;
 
 /** The daemon process that {@code dxfs mount} starts; not for direct use. */
 @Command(name = "daemon", hidden = true)
@@ -17,19 +19,23 @@ final class DaemonCommand implements Callable<Integer> {
     @Mixin
     MountOptions options;
 
+    /** The log file, rolled over at the size cap; without it the log goes to stderr (foreground). */
+    @Option(names = "--log")
+    Path log;
+
     @Override
     public Integer call() {
         // Standard output is the pipe to the mounting command: it carries one answer only.
         PrintStream answer = System.out;
         System.setOut(System.err);
-        configureLogging();
         try {
-            new Daemon(directory, options, answer).run();
+            configureLogging();
+            new Daemon(directory, options, log, answer).run();
             return 0;
         } catch (CliException | IOException | RuntimeException e) {
             answer.println(Daemon.ERROR + describe(e));
             answer.close();
-            System.err.println("dxfs daemon: " + describe(e));
+            LoggerFactory.getLogger(DaemonCommand.class).error("dxfs daemon: {}", describe(e));
             return 1;
         }
     }
@@ -42,10 +48,10 @@ final class DaemonCommand implements Callable<Integer> {
         return cause == e ? String.valueOf(e.getMessage()) : e.getMessage() + ": " + cause.getMessage();
     }
 
-    private void configureLogging() {
-        System.setProperty("org.slf4j.simpleLogger.logFile", "System.err");
-        System.setProperty("org.slf4j.simpleLogger.showDateTime", "true");
-        System.setProperty("org.slf4j.simpleLogger.dateTimeFormat", "yyyy-MM-dd'T'HH:mm:ss.SSS");
-        System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", options.debug ? "debug" : "info");
+    private void configureLogging() throws CliException {
+        if (log != null) {
+            DaemonLog.toFile(log, DaemonLog.cap(options.logMaxSize));
+        }
+        DaemonLog.debug(options.debug);
     }
 }

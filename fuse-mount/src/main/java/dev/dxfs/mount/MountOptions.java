@@ -27,6 +27,11 @@ final class MountOptions {
     @Option(names = {"-d", "--debug"}, description = "Log every staged write and commit in the daemon's log.")
     boolean debug;
 
+    @Option(names = "--log-max-size", paramLabel = "SIZE", description = "Roll the daemon's log over when it "
+            + "reaches SIZE (such as 10MB or 512KB), keeping " + DaemonLog.KEPT + " old ones. Default: "
+            + DaemonLog.DEFAULT_CAP + ".")
+    String logMaxSize = DaemonLog.DEFAULT_CAP;
+
     /**
      * The kernel's mount flags given to the mount(8) form as -o options (ro, nosuid, noexec,
      * ...), carried to the daemon, which hands them to libfuse with its own options.
@@ -57,6 +62,7 @@ final class MountOptions {
         if (debug) {
             args.add("--debug");
         }
+        args.add("--log-max-size=" + logMaxSize);
         mountFlags.forEach(flag -> args.add("--mount-flag=" + flag));
         return args;
     }

@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -66,6 +67,7 @@ final class Mounter {
             case STALE -> recoverStale(requested);
             default -> {}
         }
+        DaemonLog.cap(options.logMaxSize);
         Path dir = realDirectory(requested);
         if (!dir.equals(requested) && MountTable.stateOf(dir) == MountTable.State.LIVE) {
             throw new CliException(dir + " is already a dxfs mount");
@@ -111,14 +113,23 @@ final class Mounter {
                 "-XX:ErrorFile=" + log.resolveSibling(log.getFileName() + ".crash-%p"),
                 "-cp", ownJar().toString(), Main.class.getName(), "daemon", dir.toString()));
         command.addAll(options.asArguments());
+        command.add("--log=" + log);
+        // What the JVM itself prints (a crash, an error before the log is set up) goes beside the
+        // log: stderr cannot follow the log file when it is rolled over.
+        Path stderr = log.resolveSibling(log.getFileName() + ".stderr");
         Process daemon;
         try {
-            Files.createDirectories(log.getParent());
+            if (!Files.isDirectory(log.getParent())) {
+                // Private: the daemon runs with umask 0 (modes come from its callers), so the log
+                // files it creates are readable by anyone but for this directory.
+                Files.createDirectories(log.getParent(),
+                        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            }
             // The daemon works from the root directory, so it keeps no other directory busy.
             daemon = new ProcessBuilder(command)
                     .directory(new File("/"))
                     .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-                    .redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                    .redirectError(ProcessBuilder.Redirect.appendTo(stderr.toFile()))
                     .start();
         } catch (IOException e) {
             throw new CliException("cannot start the daemon: " + e.getMessage());
@@ -128,7 +139,7 @@ final class Mounter {
             daemon.destroy();
             String reason = answer != null && answer.startsWith(Daemon.ERROR)
                     ? answer.substring(Daemon.ERROR.length())
-                    : "the daemon exited before the mount was ready (log: " + log + ")";
+                    : "the daemon exited before the mount was ready (see " + log + " and " + stderr + ")";
             throw new CliException("cannot mount " + dir + ": " + reason);
         }
         try {

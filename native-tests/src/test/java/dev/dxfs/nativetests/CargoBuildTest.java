@@ -60,7 +60,7 @@ class CargoBuildTest {
     }
 
     /** A crate without dependencies, in a few modules, whose greeting says {@code edition}. */
-    private static void writeCrate(Path crate, String edition) {
+    static void writeCrate(Path crate, String edition) {
         write(crate.resolve("Cargo.toml"), """
                 [package]
                 name = "dxdemo"

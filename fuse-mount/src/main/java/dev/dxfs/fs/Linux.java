@@ -1,0 +1,63 @@
+package dev.dxfs.fs;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * Linux: descriptors are reached through /proc/self/fd, threads' processes in /proc/TID/status,
+ * how a thread is ending in /proc/TID/stat.
+ */
+final class Linux implements Platform {
+    static final Linux INSTANCE = new Linux();
+    private static final String TGID = "Tgid:";
+    /** Fields of /proc/PID/stat, numbered as in proc(5); the third is the first after the name. */
+    private static final int FIRST_FIELD_AFTER_NAME = 3;
+    private static final int STAT_FLAGS = 9;
+    private static final int STAT_EXIT_CODE = 52;
+    private static final long PF_EXITING = 0x4;
+    private static final long SIGNAL_BITS = 0x7f;
+
+    private Linux() {}
+
+    @Override
+    public String pathOf(int fd) {
+        return "/proc/self/fd/" + fd;
+    }
+
+    /** FUSE reports the calling thread; handles belong to processes. */
+    @Override
+    public int processOf(int tid) {
+        try {
+            String status = new String(Files.readAllBytes(Path.of("/proc/" + tid + "/status")),
+                    StandardCharsets.ISO_8859_1);
+            int at = status.indexOf(TGID);
+            if (at < 0) {
+                return -1;
+            }
+            int end = status.indexOf('\n', at);
+            return Integer.parseInt(status.substring(at + TGID.length(), end).trim());
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
+    /**
+     * The kernel marks an exiting task (PF_EXITING in the flags) and records the exit code before
+     * it closes the task's files; a signal death leaves the signal in the code's low bits, a
+     * normal exit leaves them 0.
+     */
+    @Override
+    public boolean killedBySignal(int tid) {
+        try {
+            String stat = Files.readString(Path.of("/proc/" + tid + "/stat"), StandardCharsets.ISO_8859_1);
+            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).trim().split(" ");
+            long flags = Long.parseLong(fields[STAT_FLAGS - FIRST_FIELD_AFTER_NAME]);
+            long exitCode = Long.parseLong(fields[STAT_EXIT_CODE - FIRST_FIELD_AFTER_NAME]);
+            return (flags & PF_EXITING) != 0 && (exitCode & SIGNAL_BITS) != 0;
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,30 @@
+package dev.dxfs.fs;
+
+/**
+ * What the daemon asks of the operating system beyond the POSIX calls of {@link Libc}: the
+ * Linux-only ways it reaches an inode from its descriptor and a caller's process from its
+ * thread. A port to another system (macFUSE, see docs/macos.md) is another implementation.
+ */
+interface Platform {
+    /** The system the daemon runs on. */
+    static Platform current() {
+        return Linux.INSTANCE;
+    }
+
+    /**
+     * A path that names the file open at descriptor {@code fd} itself, for the calls that take a
+     * path (reopen with other flags, chmod, link, utimensat, xattrs): the inode a node stands
+     * for, whatever has happened to its name since.
+     */
+    String pathOf(int fd);
+
+    /** The process (thread group) of thread {@code tid}, or -1 when it is gone. */
+    int processOf(int tid);
+
+    /**
+     * Whether thread {@code tid} is exiting because a signal killed it, asked while the kernel
+     * closes its files: those closes are then the kernel's, made for a program that never got to
+     * finish its writes. May block while the task exits (see {@link KilledWriters}).
+     */
+    boolean killedBySignal(int tid);
+}

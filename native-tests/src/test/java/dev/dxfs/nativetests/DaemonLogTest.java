@@ -1,0 +1,101 @@
+package dev.dxfs.nativetests;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The daemon's log file: it names every concurrent commit and every ETXTBSY the mount prevented,
+ * with the paths, and it is rolled over at its size cap.
+ */
+class DaemonLogTest {
+    private static final Pattern LOG = Pattern.compile("\"log\":\"([^\"]+)\"");
+
+    @Test
+    void theLogNamesConcurrentCommitsAndReplacedRunningPrograms() throws IOException {
+        try (MountedDir mounted = MountedDir.create("log-events").mount()) {
+            Path log = logOf(mounted);
+            Path file = mounted.dir().resolve("contended.txt");
+            Files.writeString(file, "base\n");
+            try (FsShell a = FsShell.start(); FsShell b = FsShell.start()) {
+                int fa = a.open(file, "wronly|trunc");
+                int fb = b.open(file, "wronly|trunc");
+                a.write(fa, "from A\n");
+                b.write(fb, "from B\n");
+                a.close(fa);
+                b.close(fb);
+            }
+
+            Path app = mounted.dir().resolve("app");
+            Files.copy(Path.of("/bin/sleep"), app);
+            Files.setPosixFilePermissions(app, PosixFilePermissions.fromString("rwxr-xr-x"));
+            try (BackgroundProcess running = BackgroundProcess.start(List.of(app.toString(), "60"))) {
+                awaitExecuting(mounted);
+                Run.of(List.of("cp", "/bin/true", app.toString())).ok();
+                assertThat(mounted.statusField("textBusyPrevented")).isEqualTo(1);
+            }
+            Run.of(List.of(app.toString())).ok();
+
+            String text = Files.readString(log);
+            assertThat(text).contains("concurrent commit: contended.txt replaced a version published by another writer");
+            assertThat(text).contains("ETXTBSY prevented: app is replaced while a program runs from it");
+        }
+    }
+
+    @Test
+    void theLogIsRolledOverAtItsCap() throws IOException {
+        try (MountedDir mounted = MountedDir.create("log-roll").mount("-d", "--log-max-size", "4KB")) {
+            Path log = logOf(mounted);
+            try {
+                for (int i = 0; i < 60; i++) {
+                    Files.writeString(mounted.dir().resolve("file" + i), "content " + i);
+                }
+                for (int i = 1; i <= 3; i++) {
+                    Path rolled = Path.of(log + "." + i);
+                    assertThat(rolled).as("rolled-over log %d", i).exists();
+                    // A line can overshoot the cap; a log that is never rolled would be far larger.
+                    assertThat(Files.size(rolled)).isBetween(4096L, 4096L + 1024);
+                }
+                assertThat(Path.of(log + ".4")).as("only three old logs are kept").doesNotExist();
+                assertThat(Files.readString(log)).contains("DEBUG");
+            } finally {
+                mounted.unmount();
+                for (String suffix : List.of("", ".1", ".2", ".3", ".stderr")) {
+                    Files.deleteIfExists(Path.of(log + suffix));
+                }
+            }
+        }
+    }
+
+    private static Path logOf(MountedDir mounted) {
+        Matcher matcher = LOG.matcher(mounted.status());
+        assertThat(matcher.find()).as("status names the log file").isTrue();
+        Path log = Path.of(matcher.group(1));
+        assertThat(log).exists();
+        return log;
+    }
+
+    private static void awaitExecuting(MountedDir mounted) {
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (mounted.statusField("execProtectedNodes") == 0) {
+            assertThat(System.nanoTime()).as("the program started through the mount").isLessThan(deadline);
+            sleep(20);
+        }
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted", e);
+        }
+    }
+}
