@@ -25,6 +25,8 @@ import java.util.concurrent.atomic.AtomicLong;
 final class NodeTable {
     private final Map<Long, Node> byId = new ConcurrentHashMap<>();
     private final Map<Inode, Node> byInode = new HashMap<>();
+    /** The nodes of each regular file's inode: a file may have several (per name, per lookup). */
+    private final Map<Inode, Set<Node>> fileNodes = new HashMap<>();
     private final Map<Binding, Node> sharedFiles = new HashMap<>();
     private final Map<Binding, Set<Node>> bound = new HashMap<>();
     private final Map<Node, Binding> bindings = new HashMap<>();
@@ -91,8 +93,11 @@ final class NodeTable {
         Binding binding = new Binding(parent, name);
         if (!Node.isRegular(mode)) {
             byInode.put(new Inode(dev, ino), node);
-        } else if (shareable) {
-            sharedFiles.put(binding, node);
+        } else {
+            if (shareable) {
+                sharedFiles.put(binding, node);
+            }
+            fileNodes.computeIfAbsent(new Inode(dev, ino), key -> new HashSet<>()).add(node);
         }
         bind(node, binding);
         lookups.put(node, 1L);
@@ -116,8 +121,30 @@ final class NodeTable {
             unbind(node, binding);
             sharedFiles.remove(binding, node);
         }
-        byInode.remove(new Inode(node.dev, node.ino), node);
+        Inode inode = new Inode(node.dev, node.ino);
+        byInode.remove(inode, node);
+        Set<Node> ofInode = fileNodes.get(inode);
+        if (ofInode != null && ofInode.remove(node) && ofInode.isEmpty()) {
+            fileNodes.remove(inode);
+        }
         C.close(node.fd);
+    }
+
+    /** The other nodes of {@code node}'s inode, when it is a regular file's. */
+    synchronized List<Node> otherNodesOfInode(Node node) {
+        Set<Node> ofInode = fileNodes.get(new Inode(node.dev, node.ino));
+        if (ofInode == null || ofInode.size() < 2) {
+            return List.of();
+        }
+        List<Node> others = new ArrayList<>(ofInode);
+        others.remove(node);
+        return others;
+    }
+
+    /** Whether {@code node} is the only node of its inode: then only it can change the inode. */
+    synchronized boolean soleNodeOfInode(Node node) {
+        Set<Node> ofInode = fileNodes.get(new Inode(node.dev, node.ino));
+        return ofInode == null || ofInode.size() < 2;
     }
 
     /** The name {@code node} is bound to, or null once it has none (unlinked, or replaced). */

@@ -48,6 +48,8 @@ public final class OverlayFs implements Filesystem {
     private static final long UTIME_OMIT = (1L << 30) - 2;
     private static final int STATVFS_SIZE = 112;
     private static final int PATH_MAX = 4096;
+    /** How long a setattr's answer waits for the kernel to forget a name (see KernelCache). */
+    private static final long FORGET_WAIT_MILLIS = 100;
     private static final int STAT_NLINK = 16;
     private static final int STAT_MODE = 24;
     private static final int STAT_UID = 28;
@@ -146,18 +148,32 @@ public final class OverlayFs implements Filesystem {
             Node dir = nodes.get(parent);
             refuseStaging(dir, name, Errno.ENOENT);
             Pointer stat = Request.newStat();
-            answerEntry(req, resolve(dir, name, req.tid(), stat), stat);
+            answerEntry(req, dir, name, resolve(dir, name, req.tid(), stat), stat);
         });
     }
 
     /** Answers with a node that {@link #resolve} counted; the count is undone if the kernel never got it. */
-    private void answerEntry(Request req, Node node, Pointer stat) {
+    private void answerEntry(Request req, Node dir, String name, Node node, Pointer stat) {
         int mode = stat.getInt(STAT_MODE);
-        boolean own = node.isRegular() && !callersStagedOn(node, req.tid()).isEmpty();
-        double attributes = KernelTimeouts.attributes(node, mode, stat.getLong(STAT_NLINK), own);
-        if (!req.entry(node.id, stat, KernelTimeouts.name(mode, own), attributes)) {
+        boolean viewed = node.isRegular() && beingWritten(dir, name);
+        double attributes = KernelTimeouts.attributes(node, mode, stat.getLong(STAT_NLINK), viewed,
+                nodes.soleNodeOfInode(node));
+        if (!req.entry(node.id, stat, KernelTimeouts.name(mode, viewed), attributes)) {
             nodes.forget(node.id, 1);
         }
+    }
+
+    /**
+     * Whether a staged writer has {@code name} open: then what a lookup of it answers depends on
+     * who asks (its writer sees its own file), now or once the writer has written.
+     */
+    private boolean beingWritten(Node dir, String name) {
+        for (Node bound : nodes.boundTo(dir, name)) {
+            if (bound.hasStagedWriters()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
@@ -186,7 +202,12 @@ public final class OverlayFs implements Filesystem {
             throw new FsException(errno, "lookup");
         }
         mode = stat.getInt(STAT_MODE);
-        return nodes.add(dir, name, fd, stat.getLong(0), stat.getLong(8), mode, fresh(mode, tid, dir, name));
+        Node added = nodes.add(dir, name, fd, stat.getLong(0), stat.getLong(8), mode, fresh(mode, tid, dir, name));
+        for (Node other : nodes.otherNodesOfInode(added)) {
+            // Changes through the new node will not show in what the kernel keeps of the others.
+            kernel.forgetAttributes(other.id);
+        }
+        return added;
     }
 
     /**
@@ -267,7 +288,7 @@ public final class OverlayFs implements Filesystem {
     private void made(Request req, Node dir, String name) throws FsException {
         giveToCaller(req, dir, name);
         Pointer stat = Request.newStat();
-        answerEntry(req, resolve(dir, name, req.tid(), stat), stat);
+        answerEntry(req, dir, name, resolve(dir, name, req.tid(), stat), stat);
     }
 
     private void giveToCaller(Request req, Node dir, String name) throws FsException {
@@ -377,7 +398,7 @@ public final class OverlayFs implements Filesystem {
             // node's link count changed.
             kernel.forgetAttributes(node.id);
             Pointer stat = Request.newStat();
-            answerEntry(req, resolve(newDir, newName, req.tid(), stat), stat);
+            answerEntry(req, newDir, newName, resolve(newDir, newName, req.tid(), stat), stat);
         });
     }
 
@@ -422,8 +443,9 @@ public final class OverlayFs implements Filesystem {
         return false;
     }
 
-    private static void answerAttributes(Request req, Node node, boolean own, Pointer stat) {
-        req.attr(stat, KernelTimeouts.attributes(node, stat.getInt(STAT_MODE), stat.getLong(STAT_NLINK), own));
+    private void answerAttributes(Request req, Node node, boolean own, Pointer stat) {
+        req.attr(stat, KernelTimeouts.attributes(node, stat.getInt(STAT_MODE), stat.getLong(STAT_NLINK), own,
+                nodes.soleNodeOfInode(node)));
     }
 
     @Override
@@ -435,9 +457,8 @@ public final class OverlayFs implements Filesystem {
             // changes what it will publish; anyone else changes the node's version.
             List<StagedWrite> mine = handle instanceof StagedWrite staged ? List.of(staged)
                     : node.isRegular() ? callersStagedOn(node, req.tid()) : List.of();
-            if ((toSet & SetAttr.SIZE) != 0) {
-                truncate(req, node, handle, mine, attr.getLong(STAT_SIZE_FIELD));
-            }
+            boolean replaced = (toSet & SetAttr.SIZE) != 0
+                    && truncate(req, node, handle, mine, attr.getLong(STAT_SIZE_FIELD));
             if ((toSet & SetAttr.MODE) != 0) {
                 int mode = attr.getInt(STAT_MODE) & PERMISSION_BITS;
                 for (StagedWrite staged : mine) {
@@ -470,12 +491,15 @@ public final class OverlayFs implements Filesystem {
                 Reference.reachabilityFence(times);
             }
             Pointer stat = Request.newStat();
-            answerAttributes(req, node, attributes(req, node, handle, stat), stat);
-            if ((toSet & SetAttr.MODE) != 0 && mine.isEmpty() && KernelTimeouts.executable(stat.getInt(STAT_MODE))) {
-                // Its lookups must now reach the daemon; after the answer, since the caller
-                // may hold locks of the name's directory until it has it.
-                forgetName(nodes.binding(node));
+            boolean own = attributes(req, node, handle, stat);
+            boolean madeExecutable = (toSet & SetAttr.MODE) != 0 && mine.isEmpty()
+                    && KernelTimeouts.executable(stat.getInt(STAT_MODE));
+            Binding binding = nodes.binding(node);
+            if ((replaced || madeExecutable) && binding != null) {
+                // The name now leads to another file, or its lookups must reach the daemon.
+                kernel.forgetNameSoon(binding.parent().id, binding.name(), FORGET_WAIT_MILLIS);
             }
+            answerAttributes(req, node, own, stat);
         });
     }
 
@@ -504,15 +528,16 @@ public final class OverlayFs implements Filesystem {
     }
 
     /** A truncate is a write: staged like one, unless the caller's own write or the policy says otherwise. */
-    private void truncate(Request req, Node node, OpenFile handle, List<StagedWrite> mine, long size)
+    /** Returns whether the truncate published a new version of the name (a staged truncate). */
+    private boolean truncate(Request req, Node node, OpenFile handle, List<StagedWrite> mine, long size)
             throws FsException {
         if (handle != null) {
             handle.truncate(size);
-            return;
+            return false;
         }
         if (!mine.isEmpty()) {
             mine.get(mine.size() - 1).truncate(size);
-            return;
+            return false;
         }
         String path = nodes.path(node);
         if (path != null && node.isRegular() && policy.stagesTruncate(Names.text(path))) {
@@ -524,7 +549,7 @@ public final class OverlayFs implements Filesystem {
             } finally {
                 staged.release();
             }
-            return;
+            return true;
         }
         int fd = BackingDir.reopen(node, Libc.O_WRONLY);
         try {
@@ -532,6 +557,7 @@ public final class OverlayFs implements Filesystem {
         } finally {
             C.close(fd);
         }
+        return false;
     }
 
     // ---- opening and I/O

@@ -1,5 +1,11 @@
 package dev.dxfs.fuse;
 
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import jnr.ffi.Pointer;
 
 /**
@@ -9,6 +15,11 @@ import jnr.ffi.Pointer;
  */
 public final class KernelCache {
     private final Pointer channel;
+    private final ExecutorService forgetting = Executors.newCachedThreadPool(task -> {
+        Thread thread = new Thread(task, "dxfs-forget-name");
+        thread.setDaemon(true);
+        return thread;
+    });
 
     KernelCache(Pointer channel) {
         this.channel = channel;
@@ -26,6 +37,24 @@ public final class KernelCache {
     public void forgetName(long parent, String name) {
         // A name the kernel does not hold answers ENOENT: there is nothing to forget.
         FuseLib.F.fuse_lowlevel_notify_inval_entry(channel, parent, name, name.length());
+    }
+
+    /**
+     * {@link #forgetName} for a thread answering a request whose caller holds the file's lock (a
+     * setattr): a rename or unlink in the directory may hold the directory's lock while it waits
+     * for the file's, so the kernel is asked on a side thread, and the caller waits at most
+     * {@code millis} for it. The caller's answer then comes after the forget, except when such a
+     * rename or unlink is under way.
+     */
+    public void forgetNameSoon(long parent, String name, long millis) {
+        Future<?> done = forgetting.submit(() -> forgetName(parent, name));
+        try {
+            done.get(millis, TimeUnit.MILLISECONDS);
+        } catch (TimeoutException | ExecutionException e) {
+            // It completes once the directory is free; the answer cannot wait for that.
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /**

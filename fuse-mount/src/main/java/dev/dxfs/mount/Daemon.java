@@ -60,9 +60,9 @@ final class Daemon {
     }
 
     /**
-     * Entries and attributes are answered with no cache time (see {@link dev.dxfs.fuse.Request}):
-     * every lookup reaches the daemon, so a writer never resolves to a node that an exec has
-     * pinned, and attributes are fresh after link, unlink and rename.
+     * How long the kernel keeps names and attributes is chosen per answer, not here (see
+     * {@code KernelTimeouts}): an executable's name is never kept, so a writer never resolves to
+     * a node that an exec has pinned.
      */
     private List<String> fuseOptions() {
         List<String> fuse = new ArrayList<>(List.of(
