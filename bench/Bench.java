@@ -31,22 +31,32 @@ public final class Bench {
 
     private static final String WORK_PREFIX = "dxfs-bench-";
 
-    record Sizes(int seqMb, int randMb, int files, int rewrites, int execs, int reps) {}
+    record Sizes(int seqMb, int randMb, int files, int rewrites, int execs, int modules, int classes, int reps) {}
 
-    /** A measured figure: higher is better for all of them. */
-    record Metric(String name, String unit) {}
+    /** A measured figure: a rate, where higher is better, or a wall time, where lower is better. */
+    record Metric(String name, String unit, boolean lowerIsBetter) {
+        static Metric rate(String name, String unit) {
+            return new Metric(name, unit, false);
+        }
+
+        static Metric wallTime(String name) {
+            return new Metric(name, "s", true);
+        }
+    }
 
     static final List<Metric> METRICS = List.of(
-            new Metric("sequential write 1 MiB blocks", "MB/s"),
-            new Metric("sequential read, warm", "MB/s"),
-            new Metric("sequential read, cold", "MB/s"),
-            new Metric("random write 4 KiB", "IOPS"),
-            new Metric("create", "files/s"),
-            new Metric("stat", "files/s"),
-            new Metric("unlink", "files/s"),
-            new Metric("O_TRUNC rewrite of 64 KiB files, 1 writer", "files/s"),
-            new Metric("O_TRUNC rewrite of 64 KiB files, 4 writers", "files/s"),
-            new Metric("exec of a program stored there", "execs/s"));
+            Metric.rate("sequential write 1 MiB blocks", "MB/s"),
+            Metric.rate("sequential read, warm", "MB/s"),
+            Metric.rate("sequential read, cold", "MB/s"),
+            Metric.rate("random write 4 KiB", "IOPS"),
+            Metric.rate("create", "files/s"),
+            Metric.rate("stat", "files/s"),
+            Metric.rate("unlink", "files/s"),
+            Metric.rate("O_TRUNC rewrite of 64 KiB files, 1 writer", "files/s"),
+            Metric.rate("O_TRUNC rewrite of 64 KiB files, 4 writers", "files/s"),
+            Metric.rate("exec of a program stored there", "execs/s"),
+            Metric.wallTime("cargo build from an empty target directory"),
+            Metric.wallTime("mvn -o package from an empty target directory"));
 
     private final Path project;
     private final Path work;
@@ -68,20 +78,19 @@ public final class Bench {
     public static void main(String[] args) throws Exception {
         boolean quick = List.of(args).contains("--quick");
         Path project = Path.of("").toAbsolutePath();
-        Sizes sizes = quick ? new Sizes(64, 16, 1000, 200, 100, 1) : new Sizes(512, 64, 10000, 2000, 1000, 3);
+        Sizes sizes = quick ? new Sizes(64, 16, 1000, 200, 100, 20, 20, 1)
+                : new Sizes(512, 64, 10000, 2000, 1000, 200, 150, 3);
         clearStaleMounts();
         Path work = Files.createTempDirectory(Path.of("/var/tmp"), WORK_PREFIX);
         Bench bench = new Bench(project, work, sizes);
         try {
             bench.compileHelpers();
-            for (int rep = 0; rep < sizes.reps(); rep++) {
-                Setup[] order = Setup.values();
-                for (int i = 0; i < order.length; i++) {
-                    Setup setup = order[(i + rep) % order.length];
-                    System.err.printf("repetition %d of %d: %s%n", rep + 1, sizes.reps(), setup.label);
-                    bench.runSetup(setup);
-                }
-            }
+            bench.interleaved("file workloads", bench::workloads);
+            // The builds have a phase of their own, after a warm-up outside any mount: the cold
+            // read drops the page cache, and a build right after it would time reading the
+            // compilers and ~/.m2 from disk rather than the mount.
+            bench.generateBuilds();
+            bench.interleaved("builds", bench::builds);
             for (int rep = 0; rep < sizes.reps(); rep++) {
                 System.err.printf("repetition %d of %d: the Java agent%n", rep + 1, sizes.reps());
                 bench.agent(quick);
@@ -164,8 +173,24 @@ public final class Bench {
         return work.resolve("bin").resolve(helper).toString();
     }
 
-    /** Mounts {@code setup} over a fresh directory, runs every workload there, unmounts. */
-    private void runSetup(Setup setup) throws Exception {
+    private interface Phase {
+        void run(Setup setup, Path dir, long daemon) throws Exception;
+    }
+
+    /** Runs {@code phase} under every setup, once per repetition, in an order rotating with it. */
+    private void interleaved(String name, Phase phase) throws Exception {
+        for (int rep = 0; rep < sizes.reps(); rep++) {
+            Setup[] order = Setup.values();
+            for (int i = 0; i < order.length; i++) {
+                Setup setup = order[(i + rep) % order.length];
+                System.err.printf("repetition %d of %d: %s, %s%n", rep + 1, sizes.reps(), name, setup.label);
+                runSetup(setup, phase);
+            }
+        }
+    }
+
+    /** Mounts {@code setup} over a fresh directory, runs {@code phase} there, unmounts. */
+    private void runSetup(Setup setup, Phase phase) throws Exception {
         Path base = work.resolve(setup.name());
         run(List.of("rm", "-rf", base.toString()));
         Path backing = Files.createDirectories(base.resolve("backing"));
@@ -192,7 +217,7 @@ public final class Bench {
             }
         }
         try {
-            workloads(setup, dir, daemon);
+            phase.run(setup, dir, daemon);
             if (daemon > 0) {
                 peakRssKib = Math.max(peakRssKib, statusField(daemon, "VmHWM:"));
             }
@@ -242,6 +267,215 @@ public final class Bench {
         measured(setup, daemon, 9, () -> lastNumber(run(List.of(bin("spawn"), program.toString(),
                 Integer.toString(sizes.execs())))));
     }
+
+    /** Each build starts from an empty target directory in the mount; the sources stay outside. */
+    private void builds(Setup setup, Path dir, long daemon) throws Exception {
+        measured(setup, daemon, 10, () -> wallSeconds(cargoBuild(dir.resolve("cargo-target"))));
+        measured(setup, daemon, 11, () -> wallSeconds(mavenPackage(dir.resolve("maven-target"))));
+    }
+
+    private List<String> cargoBuild(Path targetDir) {
+        return List.of("cargo", "build", "--offline", "--quiet", "--manifest-path",
+                work.resolve("crate/Cargo.toml").toString(), "--target-dir", targetDir.toString());
+    }
+
+    private List<String> mavenPackage(Path targetDir) {
+        return List.of("mvn", "-o", "-B", "-q", "-f", work.resolve("maven/pom.xml").toString(),
+                "-Dbench.target=" + targetDir, "package");
+    }
+
+    private static double wallSeconds(List<String> command) {
+        long start = System.nanoTime();
+        run(command);
+        return (System.nanoTime() - start) / 1e9;
+    }
+
+    /**
+     * Writes the crate and the Maven project the builds time, and builds each once outside any
+     * mount: that reads the compilers into the page cache, writes Cargo.lock next to the sources,
+     * and checks that both build before anything is timed.
+     */
+    private void generateBuilds() throws IOException {
+        Path src = Files.createDirectories(work.resolve("crate/src"));
+        Files.writeString(work.resolve("crate/Cargo.toml"), """
+                [package]
+                name = "generated"
+                version = "0.1.0"
+                edition = "2021"
+
+                [dependencies]
+                """);
+        StringBuilder mods = new StringBuilder();
+        StringBuilder checks = new StringBuilder();
+        for (int i = 0; i < sizes.modules(); i++) {
+            Files.writeString(src.resolve("m" + i + ".rs"), RUST_MODULE.replace("NUM", Integer.toString(i)));
+            mods.append("mod m").append(i).append(";\n");
+            checks.append("        m").append(i).append("::checksum,\n");
+        }
+        Files.writeString(src.resolve("main.rs"), mods + """
+
+                fn main() {
+                    let n = std::env::args().count() as u64;
+                    let checks: [fn(u64) -> u64; %d] = [
+                %s    ];
+                    println!("{}", checks.iter().fold(0u64, |sum, f| sum.wrapping_add(f(n))));
+                }
+                """.formatted(sizes.modules(), checks));
+
+        Path classes = Files.createDirectories(work.resolve("maven/src/main/java/bench"));
+        Files.writeString(work.resolve("maven/pom.xml"), POM);
+        StringBuilder calls = new StringBuilder();
+        for (int i = 0; i < sizes.classes(); i++) {
+            Files.writeString(classes.resolve("C" + i + ".java"), JAVA_CLASS.replace("NUM", Integer.toString(i)));
+            calls.append("        total += C").append(i).append(".checksum(args.length);\n");
+        }
+        Files.writeString(classes.resolve("Main.java"), """
+                package bench;
+
+                public final class Main {
+                    public static void main(String[] args) {
+                        long total = 0;
+                %s        System.out.println(total);
+                    }
+                }
+                """.formatted(calls));
+
+        run(cargoBuild(work.resolve("warm-up/cargo")));
+        run(mavenPackage(work.resolve("warm-up/maven")));
+    }
+
+    /** One module of the crate, {@code NUM} its number: a generic struct, a trait, closures, a hash map. */
+    private static final String RUST_MODULE = """
+            use std::collections::HashMap;
+            use std::fmt::Debug;
+            use std::hash::Hash;
+
+            #[derive(Debug, Clone, PartialEq)]
+            pub struct Record<T> {
+                pub id: u64,
+                pub label: String,
+                pub values: Vec<T>,
+            }
+
+            pub trait Score {
+                fn score(&self) -> u64;
+            }
+
+            impl<T: Clone + Debug + PartialOrd> Record<T> {
+                pub fn new(id: u64, values: Vec<T>) -> Self {
+                    Record { id, label: format!("record NUM-{}", id), values }
+                }
+
+                pub fn largest(&self) -> Option<&T> {
+                    self.values.iter().fold(None, |best, v| match best {
+                        Some(b) if b >= v => Some(b),
+                        _ => Some(v),
+                    })
+                }
+
+                pub fn map<U, F: Fn(&T) -> U>(&self, f: F) -> Record<U> {
+                    Record { id: self.id, label: self.label.clone(), values: self.values.iter().map(f).collect() }
+                }
+            }
+
+            impl Score for Record<u64> {
+                fn score(&self) -> u64 {
+                    self.values.iter().sum::<u64>() + self.id + self.label.len() as u64
+                }
+            }
+
+            pub fn histogram<T: Hash + Eq + Clone>(items: &[T]) -> HashMap<T, usize> {
+                let mut counts = HashMap::new();
+                for item in items {
+                    *counts.entry(item.clone()).or_insert(0) += 1;
+                }
+                counts
+            }
+
+            pub fn checksum(n: u64) -> u64 {
+                let record = Record::new(n, (0..n % 17 + 3).map(|k| k * NUM + n).collect::<Vec<u64>>());
+                let doubled = record.map(|v| v * 2);
+                let words = record.map(|v| format!("{:x}", v % 7));
+                doubled.score() + histogram(&words.values).len() as u64 + record.largest().copied().unwrap_or(0)
+            }
+            """;
+
+    /** One class of the Maven project, {@code NUM} its number: a record, a generic class, lambdas, streams. */
+    private static final String JAVA_CLASS = """
+            package bench;
+
+            import java.util.List;
+            import java.util.Map;
+            import java.util.function.Function;
+            import java.util.stream.Collectors;
+            import java.util.stream.LongStream;
+
+            public final class CNUM {
+                public record Item(long id, String label, List<Long> values) {}
+
+                public interface Scored {
+                    long score();
+                }
+
+                public static final class Box<T extends Comparable<T>> implements Scored {
+                    private final List<T> items;
+
+                    public Box(List<T> items) {
+                        this.items = List.copyOf(items);
+                    }
+
+                    public T largest() {
+                        return items.stream().max(Comparable::compareTo).orElseThrow();
+                    }
+
+                    public <U extends Comparable<U>> Box<U> map(Function<T, U> f) {
+                        return new Box<>(items.stream().map(f).toList());
+                    }
+
+                    @Override
+                    public long score() {
+                        return items.size() * 31L + largest().hashCode();
+                    }
+                }
+
+                public static <K> Map<K, Long> histogram(List<Long> values, Function<Long, K> key) {
+                    return values.stream().collect(Collectors.groupingBy(key, Collectors.counting()));
+                }
+
+                public static long checksum(long n) {
+                    Item item = new Item(n, "item NUM", LongStream.range(0, n % 17 + 3).map(k -> k * NUM + n).boxed().toList());
+                    Box<Long> doubled = new Box<>(item.values()).map(v -> v * 2);
+                    return doubled.score() + histogram(item.values(), v -> Long.toHexString(v % 7)).size();
+                }
+            }
+            """;
+
+    /**
+     * The plugin versions are the ones the project's own build uses, so that they are in the local
+     * repository and {NUMcode mvn -o} finds them; the target directory is given on the command line.
+     */
+    private static final String POM = """
+            <?xml version="1.0" encoding="UTF-8"?>
+            <project xmlns="http://maven.apache.org/POM/4.0.0">
+              <modelVersion>4.0.0</modelVersion>
+              <groupId>bench</groupId>
+              <artifactId>generated</artifactId>
+              <version>1</version>
+              <properties>
+                <maven.compiler.release>17</maven.compiler.release>
+                <project.build.sourceEncoding>UTF-8</project.build.sourceEncoding>
+              </properties>
+              <build>
+                <directory>${bench.target}</directory>
+                <plugins>
+                  <plugin><artifactId>maven-compiler-plugin</artifactId><version>3.13.0</version></plugin>
+                  <plugin><artifactId>maven-resources-plugin</artifactId><version>3.3.1</version></plugin>
+                  <plugin><artifactId>maven-surefire-plugin</artifactId><version>3.5.2</version></plugin>
+                  <plugin><artifactId>maven-jar-plugin</artifactId><version>3.4.2</version></plugin>
+                </plugins>
+              </build>
+            </project>
+            """;
 
     private interface Workload {
         double run() throws Exception;
@@ -306,17 +540,20 @@ public final class Bench {
                 .append(quick ? " (the quick form CI runs: small sizes, figures not meaningful)" : "")
                 .append(". Sizes: ").append(sizes.seqMb()).append(" MiB sequential, ").append(sizes.randMb())
                 .append(" MiB random, ").append(sizes.files()).append(" files in 100 directories, ")
-                .append(sizes.rewrites()).append(" rewrites, ").append(sizes.execs()).append(" execs.\n\n")
+                .append(sizes.rewrites()).append(" rewrites, ").append(sizes.execs()).append(" execs, a crate of ")
+                .append(sizes.modules()).append(" modules, a Maven project of ").append(sizes.classes())
+                .append(" classes.\n\n")
                 .append("\"bindfs\" is bindfs's default (single-threaded, 4 KiB writes), \"bindfs mt\" is ")
-                .append("`--multithreaded -o big_writes`. Higher is better everywhere; a ratio above 1 means dxfs ")
-                .append("is faster.\n\n");
+                .append("`--multithreaded -o big_writes`. Rates: higher is better, a ratio above 1 means dxfs is ")
+                .append("faster. Wall times (s): lower is better, a ratio below 1 means dxfs is faster.\n\n");
         out.append("| workload | native | bindfs | bindfs mt | dxfs | dxfs / native | dxfs / bindfs | dxfs / bindfs mt |\n");
         out.append("|---|---|---|---|---|---|---|---|\n");
         for (Metric metric : METRICS) {
             Map<Setup, List<Double>> row = results.get(metric.name());
-            out.append("| ").append(metric.name()).append(" (").append(metric.unit()).append(")");
+            out.append("| ").append(metric.name()).append(" (").append(metric.unit())
+                    .append(metric.lowerIsBetter() ? ", lower is better)" : ")");
             for (Setup setup : Setup.values()) {
-                out.append(String.format(" | %.0f", median(row.get(setup))));
+                out.append(String.format(metric.lowerIsBetter() ? " | %.1f" : " | %.0f", median(row.get(setup))));
             }
             double dxfs = median(row.get(Setup.DXFS));
             for (Setup peer : List.of(Setup.NATIVE, Setup.BINDFS, Setup.BINDFS_MT)) {
@@ -362,7 +599,7 @@ public final class Bench {
             Process process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
             String out = new String(process.getInputStream().readAllBytes());
             if (process.waitFor() != 0) {
-                throw new IllegalStateException(command + " exited " + process.exitValue());
+                throw new IllegalStateException(command + " exited " + process.exitValue() + "; its output:\n" + out);
             }
             return out;
         } catch (IOException e) {
