@@ -2,6 +2,8 @@ package dev.dxfs.nativetests;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -437,6 +439,44 @@ class PassthroughTest {
                 s
                 exit 0
                 """, n, m, "s", "d".repeat(255), "l".repeat(255), tooLong);
+    }
+
+    /**
+     * Symlinks that point outside the tree and {@code ..} out of it are the kernel's to follow,
+     * as on the plain directory; what dxfs does to a link itself ({@code touch -h}) never
+     * reaches its target.
+     */
+    @Test
+    void symlinksPointingOutsideAndDotDotBehaveAsOnThePlainDirectory() throws IOException {
+        Path outside = Files.createDirectories(Dxfs.WORK.resolve("pass-outside-" + ProcessHandle.current().pid()));
+        try {
+            expectSameIn("outside", """
+                    printf secret > "$1/secret"; touch -d @1000000000 "$1/secret"
+                    printf inside > in
+                    ln -s "$1/secret" abs
+                    cat abs; echo
+                    readlink abs | sed "s|$1|OUTSIDE|"
+                    touch -h -d @0 abs
+                    stat -c %Y "$1/secret"
+                    printf changed > abs
+                    cat "$1/secret"; echo
+                    [ -L abs ] && echo still a link
+                    cat ../dx/in; echo
+                    ls .. | grep -c '^dx$'
+                    """, """
+                    secret
+                    OUTSIDE/secret
+                    1000000000
+                    changed
+                    still a link
+                    inside
+                    1
+                    exit 0
+                    """, outside.toString());
+        } finally {
+            Files.deleteIfExists(outside.resolve("secret"));
+            Files.deleteIfExists(outside);
+        }
     }
 
     @Test
