@@ -306,9 +306,17 @@ final class StagedWrite extends OpenFile {
     }
 
     /** The attributes of the file a publish would replace now, or null when its name holds none (or is gone). */
+    /**
+     * The attributes of the file this write replaces: the name's; once the name is gone, those of
+     * the version the write started from (a chmod of the name before its unlink changed it, as
+     * it changes what a native descriptor shows); null for a new file.
+     */
     private Commit.Attributes target() throws FsException {
         NodeTable.Binding target = nodes.binding(node());
         FileStat stat = target == null ? null : BackingDir.statOrNull(target.parent().fd, target.name());
+        if (stat == null && state.orphaned() && baseIno == node().ino) {
+            stat = BackingDir.fstat(node().fd);
+        }
         return stat == null ? null
                 : new Commit.Attributes(stat.st_mode.intValue(), stat.st_uid.intValue(), stat.st_gid.intValue());
     }

@@ -171,6 +171,32 @@ class StagedWriteTest {
         }
     }
 
+    /**
+     * A writer whose file is chmod'ed and then unlinked sees through its descriptor what a native
+     * one sees: the new mode, no link left, what it wrote.
+     */
+    @Test
+    void aWritersDescriptorShowsAChmodOfItsFileMadeBeforeTheUnlink() throws IOException {
+        try (MountedDir mounted = MountedDir.create("staged-chmod-unlink").mount()) {
+            Path file = mounted.dir().resolve("edited.txt");
+            Files.writeString(file, "old");
+            try (FsShell writer = FsShell.start()) {
+                int fd = writer.open(file, "wronly|creat");
+                Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rwxr-xr-x"));
+                writer.pwrite(fd, 3, "hello");
+                Files.delete(file);
+                writer.write(fd, "more");
+
+                FsShell.Stat stat = writer.fstat(fd);
+                assertThat(Integer.toOctalString(stat.mode() & 07777)).isEqualTo("755");
+                assertThat(stat.nlink()).isZero();
+                assertThat(stat.size()).isEqualTo(8);
+                writer.close(fd);
+            }
+            assertThat(Files.exists(file)).isFalse();
+        }
+    }
+
     @Test
     void anOpenWritersDataIsInvisibleUntilItCloses() throws IOException {
         try (MountedDir mounted = MountedDir.create("staged-invisible")) {
