@@ -250,6 +250,13 @@ static int slot_holding(const char *rel, int staged_only, int except) {
     return -1;
 }
 
+static int executable(const char *rel) {
+    char path[4096];
+    path_of(&sides[0], rel, path);
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 0111) != 0;
+}
+
 static int hard_linked(const char *rel) {
     char path[4096];
     path_of(&sides[0], rel, path);
@@ -271,6 +278,9 @@ static const char *intended_difference(char **arg, int args) {
         }
         if (slot_holding(arg[2], 1, slot) >= 0 || (staged_flags(flags) && slot_holding(arg[2], 0, slot) >= 0)) {
             return "second-descriptor-beside-a-staged-writer";
+        }
+        if (executable(arg[2]) && slot_holding(arg[2], 0, slot) >= 0) {
+            return "second-descriptor-of-an-executable";
         }
     } else if (strcmp(op, "truncate") == 0 && args == 3) {
         if (hard_linked(arg[1])) {

@@ -56,6 +56,11 @@ class FsModelTest {
             "a listing, rmdir or rename while the process has a new file open that it created with O_TRUNC: the"
                     + " name exists only in the writer's own lookups until its first close publishes it, so its"
                     + " directory lists without it and is empty to rmdir and rename",
+            "second-descriptor-of-an-executable",
+            "a second descriptor of an executable file: every lookup of an executable gets a node of its own"
+                    + " (an exec bans writes to its node), and the kernel keeps a size per node, so the file"
+                    + " position an O_APPEND write leaves follows the size its own node knows (the data itself"
+                    + " lands at the end)",
             "path-truncate-of-an-open-file",
             "truncate(2) of a path is an atomic staged rewrite: descriptors opened before keep the old version",
             "mmap-fallback-of-an-append-descriptor",
