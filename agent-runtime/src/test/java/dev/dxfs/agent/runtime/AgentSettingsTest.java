@@ -11,14 +11,14 @@ import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.NullAndEmptySource;
 
 class AgentSettingsTest {
-    private static final Path CWD = Path.of("/work/app");
+    private static final Path CWD = Path.of("/srv/app");
 
     @ParameterizedTest
     @NullAndEmptySource
     void withoutArgumentsTheTargetDirectoryIsStaged(String args) {
         AgentSettings settings = AgentSettings.parse(args, CWD);
 
-        assertThat(settings.roots()).containsExactly(Path.of("/work/app/target"));
+        assertThat(settings.roots()).containsExactly(Path.of("/srv/app/target"));
         assertThat(settings.filter().stages("app.jar")).isTrue();
         assertThat(settings.durable()).isFalse();
         assertThat(settings.debug()).isFalse();
@@ -29,7 +29,7 @@ class AgentSettingsTest {
         AgentSettings settings = AgentSettings.parse(
                 "root=out,root=/abs/dir/../b,include=*.jar,exclude=tmp/**,fsync=true,log=debug", CWD);
 
-        assertThat(settings.roots()).containsExactly(Path.of("/work/app/out"), Path.of("/abs/b"));
+        assertThat(settings.roots()).containsExactly(Path.of("/srv/app/out"), Path.of("/abs/b"));
         assertThat(List.of(settings.filter().stages("a.jar"), settings.filter().stages("a.txt"),
                 settings.filter().stages("tmp/x.jar"))).containsExactly(true, false, false);
         assertThat(settings.durable()).isTrue();
