@@ -1,11 +1,7 @@
 package dev.dxfs.fs;
 
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
+import dev.dxfs.fuse.BoundedWait;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,11 +16,7 @@ final class KilledWriters {
     private static final long ANSWER_MILLIS = 200;
 
     private final Platform platform;
-    private final ExecutorService questions = Executors.newCachedThreadPool(task -> {
-        Thread thread = new Thread(task, "dxfs-exit-question");
-        thread.setDaemon(true);
-        return thread;
-    });
+    private final BoundedWait questions = new BoundedWait("dxfs-exit-question");
 
     KilledWriters(Platform platform) {
         this.platform = platform;
@@ -32,19 +24,11 @@ final class KilledWriters {
 
     /** Whether the close thread {@code tid} makes is one for a process a signal killed. */
     boolean closedForKilled(int tid) {
-        Future<Boolean> answer = questions.submit(() -> platform.killedBySignal(tid));
-        try {
-            return answer.get(ANSWER_MILLIS, TimeUnit.MILLISECONDS);
-        } catch (TimeoutException e) {
-            answer.cancel(true);
+        Optional<Boolean> killed = questions.call(() -> platform.killedBySignal(tid), ANSWER_MILLIS);
+        if (killed.isEmpty()) {
             LOG.warn("no answer in {} ms whether thread {} was killed: its close counts as a normal one",
                     ANSWER_MILLIS, tid);
-            return false;
-        } catch (ExecutionException e) {
-            return false;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
         }
+        return killed.orElse(false);
     }
 }

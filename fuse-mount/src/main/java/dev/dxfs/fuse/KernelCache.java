@@ -1,11 +1,5 @@
 package dev.dxfs.fuse;
 
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import jnr.ffi.Pointer;
 
 /**
@@ -15,11 +9,7 @@ import jnr.ffi.Pointer;
  */
 public final class KernelCache {
     private final Pointer channel;
-    private final ExecutorService forgetting = Executors.newCachedThreadPool(task -> {
-        Thread thread = new Thread(task, "dxfs-forget-name");
-        thread.setDaemon(true);
-        return thread;
-    });
+    private final BoundedWait forgetting = new BoundedWait("dxfs-forget-name");
 
     KernelCache(Pointer channel) {
         this.channel = channel;
@@ -47,14 +37,11 @@ public final class KernelCache {
      * rename or unlink is under way.
      */
     public void forgetNameSoon(long parent, String name, long millis) {
-        Future<?> done = forgetting.submit(() -> forgetName(parent, name));
-        try {
-            done.get(millis, TimeUnit.MILLISECONDS);
-        } catch (TimeoutException | ExecutionException e) {
-            // It completes once the directory is free; the answer cannot wait for that.
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        // One not done in time completes once the directory is free; the answer cannot wait for that.
+        forgetting.call(() -> {
+            forgetName(parent, name);
+            return null;
+        }, millis);
     }
 
     /**

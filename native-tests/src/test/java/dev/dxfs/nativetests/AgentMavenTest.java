@@ -75,41 +75,7 @@ class AgentMavenTest {
 
     /** A project of {@link #CLASSES} classes whose jar goes to {@code shared/app.jar}. */
     private static Path project(Path dir, Path shared, String flavour) throws IOException {
-        Path sources = Files.createDirectories(dir.resolve("src/main/java/app"));
-        for (int i = 0; i < CLASSES; i++) {
-            Files.writeString(sources.resolve("C" + i + ".java"), "package app; public class C" + i
-                    + " { public static String v() { return \"" + flavour + " " + i + "\"; } }\n");
-        }
-        // The plugin versions the project's own build uses: they are in the local repository.
-        Files.writeString(dir.resolve("pom.xml"), """
-                <?xml version="1.0" encoding="UTF-8"?>
-                <project xmlns="http://maven.apache.org/POM/4.0.0">
-                  <modelVersion>4.0.0</modelVersion>
-                  <groupId>dev.dxfs.test</groupId>
-                  <artifactId>%s</artifactId>
-                  <version>1</version>
-                  <properties>
-                    <maven.compiler.release>17</maven.compiler.release>
-                    <project.build.sourceEncoding>UTF-8</project.build.sourceEncoding>
-                  </properties>
-                  <build>
-                    <plugins>
-                      <plugin><artifactId>maven-compiler-plugin</artifactId><version>3.13.0</version></plugin>
-                      <plugin><artifactId>maven-resources-plugin</artifactId><version>3.3.1</version></plugin>
-                      <plugin><artifactId>maven-surefire-plugin</artifactId><version>3.5.2</version></plugin>
-                      <plugin>
-                        <artifactId>maven-jar-plugin</artifactId>
-                        <version>3.4.2</version>
-                        <configuration>
-                          <outputDirectory>%s</outputDirectory>
-                          <finalName>app</finalName>
-                          <forceCreation>true</forceCreation>
-                        </configuration>
-                      </plugin>
-                    </plugins>
-                  </build>
-                </project>
-                """.formatted(flavour, shared));
-        return dir;
+        return MavenProject.write(dir, flavour, CLASSES, flavour, "<outputDirectory>" + shared
+                + "</outputDirectory><finalName>app</finalName><forceCreation>true</forceCreation>");
     }
 }

@@ -65,7 +65,7 @@ final class BackgroundProcess implements AutoCloseable {
             if (!process.isAlive() && !outReader.isAlive()) {
                 throw new AssertionError("exited before printing '" + line + "': " + finish());
             }
-            sleep(5);
+            Pause.of(5);
         }
         throw new AssertionError("did not print '" + line + "' within " + WAIT + ": " + command + "\nstdout: " + out
                 + "\nstderr: " + err);
@@ -119,14 +119,5 @@ final class BackgroundProcess implements AutoCloseable {
         thread.setDaemon(true);
         thread.start();
         return thread;
-    }
-
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError("interrupted", e);
-        }
     }
 }

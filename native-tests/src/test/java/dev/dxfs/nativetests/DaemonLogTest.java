@@ -86,16 +86,7 @@ class DaemonLogTest {
         long deadline = System.nanoTime() + 30_000_000_000L;
         while (mounted.statusField("execProtectedNodes") == 0) {
             assertThat(System.nanoTime()).as("the program started through the mount").isLessThan(deadline);
-            sleep(20);
-        }
-    }
-
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError("interrupted", e);
+            Pause.of(20);
         }
     }
 }

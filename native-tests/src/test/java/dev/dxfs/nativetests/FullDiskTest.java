@@ -18,37 +18,42 @@ class FullDiskTest {
 
     @Test
     void aRewriteThatFillsTheDiskFailsAndPublishesNothing() throws Exception {
-        try (MountedDir m = MountedDir.create("full-rewrite"); Tmpfs disk = Tmpfs.at(m.dir(), DISK);
-                BackingView backing = BackingView.of(m.dir())) {
-            m.mount();
-            Path file = m.dir().resolve("app.bin");
-            byte[] previous = randomBytes(200 << 10);
-            Files.write(file, previous);
-
-            try (FsShell writer = FsShell.start()) {
-                int fd = writer.open(file, "wronly|creat|trunc");
-                assertThat(writer.error("write " + fd + " " + hex(randomBytes(1536 << 10)))).isEqualTo("ENOSPC");
-                assertThat(writer.error("write " + fd + " 00")).as("a write after the failure").isEqualTo("ENOSPC");
-                assertThat(writer.error("close " + fd)).as("the close reports it too").isEqualTo("ENOSPC");
-            }
-            assertKeptAndCleaned(m, backing, file, previous);
-        }
+        failOnAFullDisk("full-rewrite", 200 << 10, (writer, file) -> {
+            int fd = writer.open(file, "wronly|creat|trunc");
+            assertThat(writer.error("write " + fd + " " + hex(randomBytes(1536 << 10)))).isEqualTo("ENOSPC");
+            assertThat(writer.error("write " + fd + " 00")).as("a write after the failure").isEqualTo("ENOSPC");
+            assertThat(writer.error("close " + fd)).as("the close reports it too").isEqualTo("ENOSPC");
+        });
     }
 
     @Test
     void anEditWhoseCopyDoesNotFitFailsAndPublishesNothing() throws Exception {
-        try (MountedDir m = MountedDir.create("full-edit"); Tmpfs disk = Tmpfs.at(m.dir(), DISK);
+        failOnAFullDisk("full-edit", 640 << 10, (writer, file) -> {
+            int fd = writer.open(file, "rdwr");
+            // The edit's temp file starts as a copy of the file, which does not fit.
+            assertThat(writer.error("pwrite " + fd + " 0 ff")).isEqualTo("ENOSPC");
+            assertThat(writer.error("close " + fd)).isEqualTo("ENOSPC");
+        });
+    }
+
+    /** What a writer does to {@code file}, whose writes must fail. */
+    private interface FailingWrite {
+        void run(FsShell writer, Path file);
+    }
+
+    /**
+     * Publishes a file of {@code size} random bytes on a mount over a small tmpfs, lets
+     * {@code write} fail on it, then checks that the file and the mount are as before.
+     */
+    private static void failOnAFullDisk(String name, int size, FailingWrite write) throws Exception {
+        try (MountedDir m = MountedDir.create(name); Tmpfs disk = Tmpfs.at(m.dir(), DISK);
                 BackingView backing = BackingView.of(m.dir())) {
             m.mount();
-            Path file = m.dir().resolve("data.bin");
-            byte[] previous = randomBytes(640 << 10);
+            Path file = m.dir().resolve("file.bin");
+            byte[] previous = randomBytes(size);
             Files.write(file, previous);
-
             try (FsShell writer = FsShell.start()) {
-                int fd = writer.open(file, "rdwr");
-                // The edit's temp file starts as a copy of the file, which does not fit.
-                assertThat(writer.error("pwrite " + fd + " 0 ff")).isEqualTo("ENOSPC");
-                assertThat(writer.error("close " + fd)).isEqualTo("ENOSPC");
+                write.run(writer, file);
             }
             assertKeptAndCleaned(m, backing, file, previous);
         }

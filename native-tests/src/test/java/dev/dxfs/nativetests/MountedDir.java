@@ -86,12 +86,7 @@ final class MountedDir implements AutoCloseable {
     void awaitOpenStagedWriters(long count) {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (statusField("openStagedWriters") != count && System.nanoTime() < deadline) {
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError("interrupted", e);
-            }
+            Pause.of(20);
         }
         assertThat(statusField("openStagedWriters")).as("open staged writers").isEqualTo(count);
     }

@@ -47,7 +47,7 @@ class RecipesTest {
     @Test
     void mavenPackageUnderDxfsRun() throws IOException {
         try (MountedDir scratchOwner = MountedDir.create("recipe-maven")) {
-            Path project = writeMavenProject(scratchOwner.scratch().resolve("project"));
+            Path project = MavenProject.write(scratchOwner.scratch().resolve("project"), "app", 1, "hello", "");
             Path target = Files.createDirectories(project.resolve("target"));
             try {
                 Run build = Run.of(List.of(Dxfs.LAUNCHER.toString(), "run", "target", "--", "mvn", "-o", "-B", "-q",
@@ -58,7 +58,7 @@ class RecipesTest {
                 Path jar = target.resolve("app-1.jar");
                 assertThat(Jars.whole(jar)).as("the jar, in target itself").isTrue();
                 try (JarFile entries = new JarFile(jar.toFile())) {
-                    assertThat(entries.getEntry("app/Greeting.class")).isNotNull();
+                    assertThat(entries.getEntry("app/C0.class")).isNotNull();
                 }
                 assertNoTempFiles(target);
             } finally {
@@ -76,34 +76,5 @@ class RecipesTest {
                 assertThat(left).as("temp files left").isEmpty();
             }
         }
-    }
-
-    /** A one-class project whose build needs only the plugins this project's own build uses. */
-    private static Path writeMavenProject(Path dir) throws IOException {
-        Path sources = Files.createDirectories(dir.resolve("src/main/java/app"));
-        Files.writeString(sources.resolve("Greeting.java"),
-                "package app; public class Greeting { public static String text() { return \"hello\"; } }\n");
-        Files.writeString(dir.resolve("pom.xml"), """
-                <?xml version="1.0" encoding="UTF-8"?>
-                <project xmlns="http://maven.apache.org/POM/4.0.0">
-                  <modelVersion>4.0.0</modelVersion>
-                  <groupId>dev.dxfs.test</groupId>
-                  <artifactId>app</artifactId>
-                  <version>1</version>
-                  <properties>
-                    <maven.compiler.release>17</maven.compiler.release>
-                    <project.build.sourceEncoding>UTF-8</project.build.sourceEncoding>
-                  </properties>
-                  <build>
-                    <plugins>
-                      <plugin><artifactId>maven-compiler-plugin</artifactId><version>3.13.0</version></plugin>
-                      <plugin><artifactId>maven-resources-plugin</artifactId><version>3.3.1</version></plugin>
-                      <plugin><artifactId>maven-surefire-plugin</artifactId><version>3.5.2</version></plugin>
-                      <plugin><artifactId>maven-jar-plugin</artifactId><version>3.4.2</version></plugin>
-                    </plugins>
-                  </build>
-                </project>
-                """);
-        return dir;
     }
 }

@@ -54,7 +54,7 @@ class SoakTest {
                 long end = System.nanoTime() + Duration.ofSeconds(SECONDS).toNanos();
                 while (System.nanoTime() < end) {
                     rss.add(daemon.rssKib());
-                    sleep(1000);
+                    Pause.of(1000);
                 }
                 Duration guard = Duration.ofSeconds(60);
                 writers.forEach(writer -> add(writes, errors, writer.await(guard).ok()));
@@ -99,14 +99,5 @@ class SoakTest {
         }
         assertThat(found).as("counts in '%s'", run.out()).isPositive();
         errors.append(run.err());
-    }
-
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError("interrupted", e);
-        }
     }
 }

@@ -549,12 +549,7 @@ class StagedWriteTest {
             if (System.nanoTime() > deadline) {
                 throw new AssertionError(field + " never changed as expected: " + mounted.status());
             }
-            try {
-                Thread.sleep(100);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError("interrupted", e);
-            }
+            Pause.of(100);
         }
     }
 }

@@ -28,7 +28,7 @@ class StatusWatchTest {
                 byte[] data = new byte[16 * 1024];
                 for (int i = 0; writing.get(); i++) {
                     write(mounted.dir().resolve("file" + i % 50), data);
-                    sleep(20);
+                    Pause.of(20);
                 }
             });
             writer.start();
@@ -61,7 +61,7 @@ class StatusWatchTest {
         try (MountedDir mounted = MountedDir.create("watch-end").mount()) {
             List<String> watch = List.of(Dxfs.LAUNCHER.toString(), "status", "--watch", mounted.dir().toString());
             try (BackgroundProcess interrupted = BackgroundProcess.start(watch)) {
-                sleep(1500);
+                Pause.of(1500);
                 Run.of(List.of("kill", "-INT", Long.toString(interrupted.pid()))).ok();
                 Run run = interrupted.finish();
                 assertThat(run.exit()).as("Ctrl-C: %s", run).isEqualTo(130);
@@ -69,7 +69,7 @@ class StatusWatchTest {
                 assertThat(run.out()).contains("commits");
             }
             try (BackgroundProcess watching = BackgroundProcess.start(watch)) {
-                sleep(1500);
+                Pause.of(1500);
                 mounted.unmount();
                 long unmounted = System.nanoTime();
                 Run run = watching.finish();
@@ -91,15 +91,6 @@ class StatusWatchTest {
             Files.write(file, data);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
-        }
-    }
-
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError("interrupted", e);
         }
     }
 }

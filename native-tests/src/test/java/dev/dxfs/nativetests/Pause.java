@@ -1,0 +1,15 @@
+package dev.dxfs.nativetests;
+
+/** A test's wait between polls: an interrupt ends the test instead of being swallowed. */
+final class Pause {
+    private Pause() {}
+
+    static void of(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted", e);
+        }
+    }
+}
