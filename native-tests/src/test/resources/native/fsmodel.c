@@ -43,6 +43,8 @@
 #include <sys/types.h>
 #include <unistd.h>
 
+#include "splitmix.h"
+
 #define SLOTS 8
 #define RESULT_MAX 65536
 #define MAX_IO (1 << 20)
@@ -60,13 +62,6 @@ static struct side sides[2];
 /* Slots holding a staged write that created its file with O_TRUNC: the name is not listed before its publish. */
 static int unlisted[SLOTS];
 static unsigned char *buffer;
-
-static uint64_t mix(uint64_t *state) {
-    uint64_t z = (*state += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
 
 static void fill(unsigned char *data, size_t len, uint64_t seed) {
     uint64_t state = seed;

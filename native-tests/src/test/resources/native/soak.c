@@ -17,9 +17,7 @@
  * saw another version of the path than that reader's read before, the proof that readers ran
  * while writers published.
  *
- * A version is a 46-byte header "DXFSVER1 id=<16 hex> len=<12 decimal>\n" (len: the version's
- * length, header included) and a body generated from the id. An executable is this program's
- * bytes, then a version.
+ * A version is as in version.h. An executable is this program's bytes, then a version.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -33,7 +31,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#define HEADER_LEN 46
+#include "version.h"
+
 #define CHUNK 4096
 #define MAX_PATHS 64
 #define MIN_DATA 4096
@@ -42,42 +41,6 @@
 
 static unsigned char *program;
 static size_t program_len;
-
-static uint64_t mix(uint64_t *state) {
-    uint64_t z = (*state += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
-
-static void make_version(unsigned char *buf, uint64_t id, size_t len) {
-    char header[HEADER_LEN + 1];
-    snprintf(header, sizeof header, "DXFSVER1 id=%016llx len=%012llu\n", (unsigned long long)id,
-             (unsigned long long)len);
-    memcpy(buf, header, HEADER_LEN);
-    uint64_t state = id;
-    for (size_t i = HEADER_LEN; i < len; i += 8) {
-        uint64_t word = mix(&state);
-        memcpy(buf + i, &word, len - i < 8 ? len - i : 8);
-    }
-}
-
-/* Whether buf[0..len) is one complete version; sets *id when its header parses. */
-static int is_version(const unsigned char *buf, size_t len, uint64_t *id, unsigned char *scratch) {
-    unsigned long long parsed_id, parsed_len;
-    char header[HEADER_LEN + 1];
-    if (len < HEADER_LEN) {
-        return 0;
-    }
-    memcpy(header, buf, HEADER_LEN);
-    header[HEADER_LEN] = 0;
-    if (sscanf(header, "DXFSVER1 id=%16llx len=%12llu\n", &parsed_id, &parsed_len) != 2 || parsed_len != len) {
-        return 0;
-    }
-    *id = parsed_id;
-    make_version(scratch, parsed_id, len);
-    return memcmp(scratch, buf, len) == 0;
-}
 
 static void path_of(const char *dir, int index, char *out) {
     snprintf(out, 4096, "%s/p%02d", dir, index);
@@ -254,7 +217,7 @@ static int reader(const char *dir, int paths, int execs, unsigned id, double sec
         size_t skip = exec ? program_len : 0;
         uint64_t version = 0;
         if ((size_t)len < skip || memcmp(buf, program, skip) != 0
-                || !is_version(buf + skip, (size_t)len - skip, &version, scratch)) {
+                || check_version(buf + skip, (size_t)len - skip, &version, scratch) != COMPLETE) {
             if (torn++ < 10) {
                 fprintf(stderr, "soak: reader %u: %s: torn read of %zd bytes\n", id, path, len);
             }

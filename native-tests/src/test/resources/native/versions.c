@@ -29,64 +29,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#define HEADER_LEN 46
+#include "version.h"
+
 #define MAX_FILE (16u << 20)
-
-static uint64_t splitmix(uint64_t *state) {
-    uint64_t z = (*state += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
-
-/* Fills buf with the whole version `id` of `len` bytes. */
-static void make_version(unsigned char *buf, uint64_t id, size_t len) {
-    char header[HEADER_LEN + 1];
-    int n = snprintf(header, sizeof header, "DXFSVER1 id=%016llx len=%012llu\n",
-                     (unsigned long long)id, (unsigned long long)len);
-    if (n != HEADER_LEN) {
-        fprintf(stderr, "versions: header is %d bytes\n", n);
-        exit(2);
-    }
-    memcpy(buf, header, HEADER_LEN);
-    uint64_t state = id;
-    for (size_t i = HEADER_LEN; i < len; i += 8) {
-        uint64_t word = splitmix(&state);
-        size_t take = len - i < 8 ? len - i : 8;
-        memcpy(buf + i, &word, take);
-    }
-}
 
 static size_t version_size(uint64_t id, size_t min, size_t max) {
     uint64_t state = id ^ 0x5DEECE66Dull;
-    return min + (size_t)(splitmix(&state) % (uint64_t)(max - min + 1));
-}
-
-enum verdict { COMPLETE, EMPTY, SHORT, CORRUPT };
-
-/* Checks that buf[0..len) is exactly one complete version; sets *id when the header parses. */
-static enum verdict check_version(const unsigned char *buf, size_t len, uint64_t *id, unsigned char *scratch) {
-    if (len == 0) {
-        return EMPTY;
-    }
-    if (len < HEADER_LEN) {
-        return SHORT;
-    }
-    char header[HEADER_LEN + 1];
-    memcpy(header, buf, HEADER_LEN);
-    header[HEADER_LEN] = 0;
-    unsigned long long parsed_id, parsed_len;
-    if (memcmp(header, "DXFSVER1 id=", 12) != 0
-            || sscanf(header, "DXFSVER1 id=%16llx len=%12llu\n", &parsed_id, &parsed_len) != 2
-            || header[HEADER_LEN - 1] != '\n') {
-        return CORRUPT;
-    }
-    *id = parsed_id;
-    if (parsed_len != len) {
-        return parsed_len > len ? SHORT : CORRUPT;
-    }
-    make_version(scratch, parsed_id, len);
-    return memcmp(scratch, buf, len) == 0 ? COMPLETE : CORRUPT;
+    return min + (size_t)(mix(&state) % (uint64_t)(max - min + 1));
 }
 
 /* Reads the whole file; returns its length, or -1 with errno set. */

@@ -9,6 +9,9 @@ import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * The small C and Rust programs the tests run against real mounts, compiled once per run from
@@ -17,6 +20,7 @@ import java.util.concurrent.ConcurrentHashMap;
 final class NativePrograms {
     private static final Path BIN = Path.of("target", "native-bin").toAbsolutePath();
     private static final Map<String, Path> BUILT = new ConcurrentHashMap<>();
+    private static final Pattern LOCAL_INCLUDE = Pattern.compile("#include \"([\\w.]+\\.h)\"");
 
     private NativePrograms() {}
 
@@ -24,9 +28,24 @@ final class NativePrograms {
     static Path c(String name) {
         return BUILT.computeIfAbsent(name + ".c", source -> {
             Path out = BIN.resolve(name);
-            Run.of(List.of("gcc", "-O2", "-Wall", "-o", out.toString(), extract(source).toString())).ok();
+            Path file = extract(source);
+            extractHeaders(file);
+            Run.of(List.of("gcc", "-O2", "-Wall", "-o", out.toString(), file.toString())).ok();
             return out;
         });
+    }
+
+    /** Extracts the headers of {@code native/} that {@code source} includes, and theirs. */
+    private static void extractHeaders(Path source) {
+        List<String> headers;
+        try (Stream<String> lines = Files.lines(source)) {
+            headers = lines.map(LOCAL_INCLUDE::matcher).filter(Matcher::matches).map(match -> match.group(1)).toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        for (String header : headers) {
+            extractHeaders(extract(header));
+        }
     }
 
     /** {@code native/<name>.rs}, compiled with rustc. */
