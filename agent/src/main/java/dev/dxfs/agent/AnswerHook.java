@@ -17,25 +17,19 @@ import org.objectweb.asm.Type;
  * The early return is placed after the original body, so the only frame the woven code adds is
  * at an offset no frame of the method has.
  */
-final class AnswerHook extends MethodVisitor {
+final class AnswerHook extends DispatchingHook {
     private static final Type LONG = Type.getType(Long.class);
 
-    private final HookedMethod method;
-    private final String dispatcherMethod;
     private final Label answered = new Label();
 
     AnswerHook(MethodVisitor code, HookedMethod method, String dispatcherMethod) {
-        super(Opcodes.ASM9, code);
-        this.method = method;
-        this.dispatcherMethod = dispatcherMethod;
+        super(code, method, dispatcherMethod);
     }
 
     @Override
     public void visitCode() {
         super.visitCode();
-        method.loadArguments(mv);
-        super.visitMethodInsn(Opcodes.INVOKESTATIC, Hook.DISPATCHER, dispatcherMethod,
-                Type.getMethodDescriptor(answerType(), method.arguments()), false);
+        callDispatcher(Type.getMethodDescriptor(answerType(), method.arguments()));
         if (method.returnType().getSort() == Type.VOID) {
             super.visitJumpInsn(Opcodes.IFNE, answered);
         } else {

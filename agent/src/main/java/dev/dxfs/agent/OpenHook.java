@@ -14,18 +14,14 @@ import org.objectweb.asm.Type;
  * </pre>
  * The handler is added after the method's own ones, so theirs still catch first.
  */
-final class OpenHook extends MethodVisitor {
+final class OpenHook extends DispatchingHook {
     private static final String OPEN_FAILED = "openFailed";
     private static final String OWNER_DESCRIPTOR = "(Ljava/lang/Object;)V";
 
-    private final HookedMethod method;
-    private final String dispatcherMethod;
     private final Label bodyStart = new Label();
 
     OpenHook(MethodVisitor code, HookedMethod method, String dispatcherMethod) {
-        super(Opcodes.ASM9, code);
-        this.method = method;
-        this.dispatcherMethod = dispatcherMethod;
+        super(code, method, dispatcherMethod);
     }
 
     @Override
@@ -33,9 +29,7 @@ final class OpenHook extends MethodVisitor {
         super.visitCode();
         Type[] arguments = method.arguments();
         super.visitVarInsn(Opcodes.ALOAD, 0);
-        method.loadArguments(mv);
-        super.visitMethodInsn(Opcodes.INVOKESTATIC, Hook.DISPATCHER, dispatcherMethod,
-                "(Ljava/lang/Object;Ljava/lang/String;" + arguments[1].getDescriptor() + ")Ljava/lang/String;", false);
+        callDispatcher("(Ljava/lang/Object;Ljava/lang/String;" + arguments[1].getDescriptor() + ")Ljava/lang/String;");
         super.visitVarInsn(Opcodes.ASTORE, 1);
         super.visitLabel(bodyStart);
     }
