@@ -2,16 +2,16 @@ package dev.dxfs.fs;
 
 /**
  * How long the kernel may keep a name or attributes the daemon answered before asking again.
- * Keeping a name spares a lookup per path component; the daemon makes the kernel forget a name
- * whose file it replaces by a publish, the one change to names the kernel does not see.
- *
- * <p>Some answers must never be kept:
+ * The names of directories, symlinks and special files are kept, which spares a lookup per path
+ * component. A regular file's name is never kept: a publish replaces the file behind the name,
+ * an executable's lookups must each get a node of their own (an exec bans writes to its node),
+ * and a writer sees its own file where others see the published one. (Making the kernel forget
+ * a name after a publish was tried: the kernel takes the directory's lock for it, and a process
+ * holding that lock while it waits for the daemon could hang the call, and with it a daemon
+ * being killed.) A regular file's attributes are kept, except:
  * <ul>
- *   <li>an executable file's name: each lookup gets a node of its own (an exec bans writes to its
- *       node), so every lookup must reach the daemon;
- *   <li>a name a staged writer has open, and anything answered from a caller's own unpublished
- *       write: what the name shows depends on who asks (its writer sees its own file), and the
- *       kernel keeps one view per name and per node for everyone;
+ *   <li>anything answered from a caller's own unpublished write: it is that caller's view, and
+ *       the kernel keeps one view per node for everyone;
  *   <li>the attributes of a file with staged writers open: the kernel would show a writer the
  *       published version's, or others the writer's;
  *   <li>the attributes of a file with several names, or with several nodes (a file has a node
@@ -29,12 +29,8 @@ final class KernelTimeouts {
 
     private KernelTimeouts() {}
 
-    /** {@code viewed}: the answer is, or may become, a view of the caller's own (see above). */
-    static double name(int mode, boolean viewed) {
-        if (!Node.isRegular(mode)) {
-            return KEEP;
-        }
-        return viewed || executable(mode) ? 0 : KEEP;
+    static double name(int mode) {
+        return Node.isRegular(mode) ? 0 : KEEP;
     }
 
     /** {@code sole}: the node is the only one of its inode. */

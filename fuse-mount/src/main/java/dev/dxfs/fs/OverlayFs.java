@@ -48,8 +48,6 @@ public final class OverlayFs implements Filesystem {
     private static final long UTIME_OMIT = (1L << 30) - 2;
     private static final int STATVFS_SIZE = 112;
     private static final int PATH_MAX = 4096;
-    /** How long a setattr's answer waits for the kernel to forget a name (see KernelCache). */
-    private static final long FORGET_WAIT_MILLIS = 100;
     private static final int STAT_NLINK = 16;
     private static final int STAT_MODE = 24;
     private static final int STAT_UID = 28;
@@ -158,7 +156,7 @@ public final class OverlayFs implements Filesystem {
         boolean viewed = node.isRegular() && beingWritten(dir, name);
         double attributes = KernelTimeouts.attributes(node, mode, stat.getLong(STAT_NLINK), viewed,
                 nodes.soleNodeOfInode(node));
-        if (!req.entry(node.id, stat, KernelTimeouts.name(mode, viewed), attributes)) {
+        if (!req.entry(node.id, stat, KernelTimeouts.name(mode), attributes)) {
             nodes.forget(node.id, 1);
         }
     }
@@ -492,12 +490,8 @@ public final class OverlayFs implements Filesystem {
             }
             Pointer stat = Request.newStat();
             boolean own = attributes(req, node, handle, stat);
-            boolean madeExecutable = (toSet & SetAttr.MODE) != 0 && mine.isEmpty()
-                    && KernelTimeouts.executable(stat.getInt(STAT_MODE));
-            Binding binding = nodes.binding(node);
-            if ((replaced || madeExecutable) && binding != null) {
-                // The name now leads to another file, or its lookups must reach the daemon.
-                kernel.forgetNameSoon(binding.parent().id, binding.name(), FORGET_WAIT_MILLIS);
+            if (replaced) {
+                publishedInto(nodes.binding(node));
             }
             answerAttributes(req, node, own, stat);
         });
@@ -820,7 +814,7 @@ public final class OverlayFs implements Filesystem {
             if (file instanceof StagedWrite staged && staged.unpublished() && killedWriters.closedForKilled(req.tid())) {
                 staged.closedByKilledWriter();
             } else {
-                forgetName(file.flush());
+                publishedInto(file.flush());
             }
             req.ok();
         });
@@ -831,7 +825,7 @@ public final class OverlayFs implements Filesystem {
         op(req, "release", ino, () -> {
             OpenFile file = handles.remove(fi.handle());
             if (file != null) {
-                forgetName(file.release());
+                publishedInto(file.release());
             }
             req.ok();
         });
@@ -1004,14 +998,13 @@ public final class OverlayFs implements Filesystem {
     }
 
     /**
-     * Makes the kernel forget a name whose file a publish replaced, so that the next open finds
-     * the new version. Before the close that published it returns: a process that starts after
-     * the close must see the new file. A close holds no directory lock, and nothing of the
-     * daemon's is held here.
+     * A publish renamed a temp file into the directory behind the kernel's back: the kernel
+     * forgets the directory's attributes (its times changed). The name itself is never kept (see
+     * {@link KernelTimeouts}).
      */
-    private void forgetName(Binding published) {
+    private void publishedInto(Binding published) {
         if (published != null) {
-            kernel.forgetName(published.parent().id, published.name());
+            kernel.forgetAttributes(published.parent().id);
         }
     }
 

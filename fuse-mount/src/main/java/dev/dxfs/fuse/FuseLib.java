@@ -57,8 +57,6 @@ public interface FuseLib {
 
     int fuse_lowlevel_notify_inval_inode(Pointer channel, long node, long offset, long length);
 
-    int fuse_lowlevel_notify_inval_entry(Pointer channel, long parent, String name, @size_t long length);
-
     @size_t
     long fuse_add_direntry(Pointer req, Pointer buf, @size_t long bufsize, Pointer name, Pointer stat, long offset);
 }
