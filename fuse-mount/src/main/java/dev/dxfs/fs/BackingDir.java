@@ -27,6 +27,7 @@ final class BackingDir implements AutoCloseable {
 
     private final int rootFd;
     private final StagingArea staging;
+    private final Platform platform = Platform.current();
     /** The staging directory of each filesystem in the tree, by device. */
     private final Map<Long, Integer> stagingByDevice = new ConcurrentHashMap<>();
 
@@ -114,8 +115,21 @@ final class BackingDir implements AutoCloseable {
         return (int) check(C.open(node.inodePath(), flags | Libc.O_CLOEXEC, 0), "open");
     }
 
-    /** Creates a new private temp file (mode 0600) in the staging directory {@code stagingFd}. */
-    TempFile createTemp(int stagingFd) throws FsException {
+    /**
+     * Creates a new private temp file (mode 0600) for a file in directory {@code dirFd}. Where
+     * the filesystem allows, it has no name until its publish: the filesystem allocates it as
+     * it would a file of that directory (not all in one directory, whose allocation group
+     * becomes a hot spot), and it vanishes with the daemon should the daemon die. Elsewhere it
+     * is named in the staging directory {@code stagingFd}.
+     */
+    TempFile createTemp(int dirFd, int stagingFd) throws FsException {
+        try {
+            return new TempFile(stagingFd, null, platform.openUnnamed(dirFd, 0600));
+        } catch (FsException e) {
+            if (e.errno != Errno.EOPNOTSUPP) {
+                throw e;
+            }
+        }
         String name = staging.nextTempName();
         int fd = (int) check(C.openat(stagingFd, name,
                 Libc.O_RDWR | Libc.O_CREAT | Libc.O_EXCL | Libc.O_CLOEXEC, 0600), "create temp");
@@ -127,8 +141,8 @@ final class BackingDir implements AutoCloseable {
      * when {@code keep} is larger): a reflink where the filesystem offers one (constant time),
      * else an in-kernel copy that never passes through the daemon's memory.
      */
-    TempFile copyToTemp(int stagingFd, int sourceFd, long keep) throws FsException {
-        TempFile temp = createTemp(stagingFd);
+    TempFile copyToTemp(int dirFd, int stagingFd, int sourceFd, long keep) throws FsException {
+        TempFile temp = createTemp(dirFd, stagingFd);
         try {
             long size = fstat(sourceFd).st_size.longValue();
             if (keep < size || C.ioctl(temp.fd(), Libc.FICLONE, sourceFd) != 0) {
@@ -162,14 +176,32 @@ final class BackingDir implements AutoCloseable {
         Reference.reachabilityFence(offOut);
     }
 
-    /** Atomically replaces {@code name} in directory {@code dirFd} by the temp file. */
+    /**
+     * Atomically replaces {@code name} in directory {@code dirFd} by the temp file. rename(2)
+     * moves names, so a temp file without one is first linked into the staging directory: a
+     * crash between the link and the rename leaves it to the next mount's sweep.
+     */
     void publish(TempFile temp, int dirFd, String name) throws FsException {
-        check(C.renameat(temp.stagingFd(), temp.name(), dirFd, name), "rename");
+        String tempName = temp.name();
+        if (tempName == null) {
+            tempName = staging.nextTempName();
+            check(C.linkat(Libc.AT_FDCWD, platform.pathOf(temp.fd()), temp.stagingFd(), tempName,
+                    Libc.AT_SYMLINK_FOLLOW), "link temp");
+        }
+        if (C.renameat(temp.stagingFd(), tempName, dirFd, name) < 0) {
+            int errno = Libc.errno();
+            if (temp.name() == null) {
+                C.unlinkat(temp.stagingFd(), tempName, 0);
+            }
+            throw new FsException(errno, "rename");
+        }
     }
 
     void discardTemp(TempFile temp) {
         C.close(temp.fd());
-        C.unlinkat(temp.stagingFd(), temp.name(), 0);
+        if (temp.name() != null) {
+            C.unlinkat(temp.stagingFd(), temp.name(), 0);
+        }
     }
 
     /** Syncs a directory, so that a rename in it is durable. */
@@ -240,6 +272,10 @@ final class BackingDir implements AutoCloseable {
         C.close(rootFd);
     }
 
-    /** A private temp file in a staging directory. */
+    /**
+     * A private temp file, and the staging directory of its filesystem.
+     *
+     * @param name its name in the staging directory, or null when it has none
+     */
     record TempFile(int stagingFd, String name, int fd) {}
 }

@@ -18,12 +18,25 @@ final class Linux implements Platform {
     private static final int STAT_EXIT_CODE = 52;
     private static final long PF_EXITING = 0x4;
     private static final long SIGNAL_BITS = 0x7f;
+    private static final int O_TMPFILE = 0x400000 | Libc.O_DIRECTORY;
+    private static final int EISDIR = 21;
 
     private Linux() {}
 
     @Override
     public String pathOf(int fd) {
         return "/proc/self/fd/" + fd;
+    }
+
+    /** O_TMPFILE: a filesystem without it answers EOPNOTSUPP (or EISDIR before Linux 3.11). */
+    @Override
+    public int openUnnamed(int dirFd, int mode) throws FsException {
+        int fd = Libc.C.openat(dirFd, ".", O_TMPFILE | Libc.O_RDWR | Libc.O_CLOEXEC, mode);
+        if (fd < 0) {
+            int errno = Libc.errno();
+            throw new FsException(errno == EISDIR ? Errno.EOPNOTSUPP : errno, "open O_TMPFILE");
+        }
+        return fd;
     }
 
     /** FUSE reports the calling thread; handles belong to processes. */

@@ -588,7 +588,7 @@ public final class OverlayFs implements Filesystem {
             if (current == null && kind.staged() && OpenFlags.truncates(flags)) {
                 // The new file stays invisible to others until its first publish.
                 int staging = stagingFor(dir);
-                TempFile temp = backing.createTemp(staging);
+                TempFile temp = backing.createTemp(dir.fd, staging);
                 node = nodeOfTemp(dir, name, temp, tid, stat);
                 file = new StagedWrite(node, tid, platform.processOf(tid), kind, temp,
                         setup(staging, new Commit.Attributes(mode, req.uid(), req.gid()), -1, req.uid()));

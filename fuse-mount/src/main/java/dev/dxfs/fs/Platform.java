@@ -18,6 +18,16 @@ interface Platform {
      */
     String pathOf(int fd);
 
+    /**
+     * Opens a new file without a name (mode {@code mode}) on the filesystem of directory
+     * {@code dirFd}, allocated as a file in that directory would be; it gets a name with a link
+     * of {@link #pathOf} its descriptor.
+     *
+     * @throws FsException with {@link Errno#EOPNOTSUPP} when the system or the filesystem has no
+     *     such files
+     */
+    int openUnnamed(int dirFd, int mode) throws FsException;
+
     /** The process (thread group) of thread {@code tid}, or -1 when it is gone. */
     int processOf(int tid);
 

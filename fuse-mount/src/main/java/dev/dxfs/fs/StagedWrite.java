@@ -72,7 +72,7 @@ final class StagedWrite extends OpenFile {
         if (kind == WriteKind.EDIT) {
             sourceFd = BackingDir.reopen(node, Libc.O_RDONLY);
         } else {
-            temp = fresh != null ? fresh : backing.createTemp(stagingFd);
+            temp = fresh != null ? fresh : backing.createTemp(tempDirectory(), stagingFd);
         }
     }
 
@@ -105,6 +105,12 @@ final class StagedWrite extends OpenFile {
 
     synchronized void orphan() {
         state.orphan();
+    }
+
+    /** Where a new temp file goes: beside its target while the write has a name. */
+    private int tempDirectory() {
+        NodeTable.Binding target = nodes.binding(node());
+        return target == null ? stagingFd : target.parent().fd;
     }
 
     private int dataFd() {
@@ -163,7 +169,7 @@ final class StagedWrite extends OpenFile {
      */
     private void prepareChange(long keep) throws FsException {
         if (state.needsNewTemp()) {
-            TempFile fresh = backing.copyToTemp(stagingFd, dataFd(), keep);
+            TempFile fresh = backing.copyToTemp(tempDirectory(), stagingFd, dataFd(), keep);
             closeData();
             temp = fresh;
             tempPublished = false;
@@ -187,8 +193,11 @@ final class StagedWrite extends OpenFile {
         stat.st_uid.set(published.uid());
         stat.st_gid.set(published.gid());
         if (state.orphaned()) {
-            // The temp file still has its name in the staging directory; the writer's file has none.
+            // The writer's file has lost its name, whatever the temp file has.
             stat.st_nlink.set(0);
+        } else if (temp != null && !tempPublished && temp.name() == null) {
+            // A temp file without a name stands for the file under the name it will be published to.
+            stat.st_nlink.set(1);
         }
     }
 

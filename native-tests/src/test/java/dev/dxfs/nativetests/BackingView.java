@@ -6,7 +6,10 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
@@ -16,6 +19,8 @@ import java.util.stream.Stream;
  * published files without going through dxfs.
  */
 final class BackingView implements AutoCloseable {
+    /** How /proc shows a file without a name: its directory, then "#" and its inode number. */
+    private static final Pattern UNNAMED = Pattern.compile("/.*/#\\d+ \\(deleted\\)");
     private final Process parked;
 
     private BackingView(Process parked) {
@@ -50,6 +55,29 @@ final class BackingView implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * The temp files process {@code pid} holds open without a name (O_TMPFILE), one path each
+     * through its descriptors in /proc; each is there while its write is open, until its publish.
+     */
+    static List<Path> unnamedTempFiles(long pid) {
+        Map<String, Path> byTarget = new TreeMap<>();
+        try (Stream<Path> fds = Files.list(Path.of("/proc", Long.toString(pid), "fd"))) {
+            for (Path fd : fds.toList()) {
+                try {
+                    String target = Files.readSymbolicLink(fd).toString();
+                    if (UNNAMED.matcher(target).matches()) {
+                        byTarget.putIfAbsent(target, fd);
+                    }
+                } catch (IOException closedMeanwhile) {
+                    // Not one of the files looked for: those stay open.
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return List.copyOf(byTarget.values());
     }
 
     @Override

@@ -19,10 +19,11 @@ class DurabilityTest {
     private static final String TRACED = "fsync,fdatasync,sync_file_range,syncfs,rename,renameat,renameat2";
     private static final Pattern RENAME = Pattern.compile(
             "(\\d+) +renameat2?\\(\\d+<([^>]+)>, \"([^\"]+)\", \\d+<([^>]+)>, \"([^\"]+)\".*\\) = 0");
-    private static final Pattern FSYNC = Pattern.compile("(\\d+) +fsync\\(\\d+<([^>]+)>\\) = 0");
+    /** strace marks a file without a name after the path: {@code 14</dir/#123>(deleted)}. */
+    private static final Pattern FSYNC = Pattern.compile("(\\d+) +fsync\\(\\d+<([^>]+)>(\\(deleted\\))?\\) = 0");
 
     /** One rename of a temp file over a published name, with the syncs its thread made around it. */
-    record Publication(String staging, String temp, String dir, String name, String syncBefore, String syncAfter) {}
+    record Publication(String staging, String dir, String name, String syncBefore, String syncAfter) {}
 
     @Test
     void withFsyncTheTempFileIsSyncedBeforeTheRenameAndItsDirectoryAfter() throws Exception {
@@ -33,8 +34,11 @@ class DurabilityTest {
             List<Publication> publications = publications(trace);
             assertThat(publications).as("trace:\n%s", String.join("\n", trace)).hasSize(2);
             for (Publication p : publications) {
+                // The temp file is written without a name, beside its target, and named in the
+                // staging directory only for the rename.
                 assertThat(p.syncBefore()).as("synced before the rename of %s", p.name())
-                        .isEqualTo(p.staging() + "/" + p.temp());
+                        .matches(Pattern.quote(p.dir()) + "/#\\d+ \\(deleted\\)");
+                assertThat(p.staging()).as("renamed from").isEqualTo(m.dir().resolve(".dxfs").toString());
                 assertThat(p.syncAfter()).as("synced after the rename of %s", p.name()).isEqualTo(p.dir());
             }
             assertThat(publications).extracting(Publication::dir)
@@ -57,7 +61,8 @@ class DurabilityTest {
     /** Writes a file at the root and one in a subdirectory, each with one open and one close. */
     private static List<String> traceTwoCommits(MountedDir m) throws Exception {
         Files.createDirectory(m.dir().resolve("sub"));
-        try (SyscallTrace strace = SyscallTrace.attach(m.statusField("pid"), m.scratch().resolve("strace.txt"), TRACED)) {
+        Path output = m.scratch().resolve("strace.txt");
+        try (SyscallTrace strace = SyscallTrace.attach(m.statusField("pid"), m.dir(), output, TRACED)) {
             Files.writeString(m.dir().resolve("a.txt"), "first");
             Files.writeString(m.dir().resolve("sub").resolve("b.txt"), "second");
             assertThat(Files.readString(m.dir().resolve("sub").resolve("b.txt"))).isEqualTo("second");
@@ -71,7 +76,7 @@ class DurabilityTest {
             Matcher rename = RENAME.matcher(trace.get(i));
             if (rename.matches()) {
                 String tid = rename.group(1);
-                publications.add(new Publication(rename.group(2), rename.group(3), rename.group(4), rename.group(5),
+                publications.add(new Publication(rename.group(2), rename.group(4), rename.group(5),
                         syncBy(trace, tid, i, -1), syncBy(trace, tid, i, 1)));
             }
         }
@@ -83,7 +88,10 @@ class DurabilityTest {
         for (int i = at + step; i >= 0 && i < trace.size(); i += step) {
             if (trace.get(i).startsWith(tid + " ")) {
                 Matcher fsync = FSYNC.matcher(trace.get(i));
-                return fsync.matches() ? fsync.group(2) : null;
+                if (!fsync.matches()) {
+                    return null;
+                }
+                return fsync.group(3) == null ? fsync.group(2) : fsync.group(2) + " (deleted)";
             }
         }
         return null;

@@ -65,8 +65,9 @@ class SecurityTest {
     }
 
     /**
-     * Nothing partly written is ever readable by others or executable: a temp file is 0600 in a
-     * staging directory only the daemon's user can enter, and gets its final mode at commit.
+     * Nothing partly written is ever readable by others or executable: a temp file is 0600 and
+     * has no name until its commit, which gives it its final mode, then a name in a staging
+     * directory only the daemon's user can enter, for the rename.
      */
     @Test
     void tempFilesArePrivateUntilTheirCommit() throws IOException {
@@ -84,9 +85,11 @@ class SecurityTest {
 
                 Path staging = backing.dir().resolve(".dxfs");
                 assertThat(mode(staging)).as("the staging directory").isEqualTo("700");
-                assertThat(backing.stagedTempFiles()).hasSize(2);
-                for (String temp : backing.stagedTempFiles()) {
-                    assertThat(mode(staging.resolve(temp))).as("temp file %s", temp).isEqualTo("600");
+                assertThat(backing.stagedTempFiles()).as("temp files with a name").isEmpty();
+                List<Path> temps = BackingView.unnamedTempFiles(mounted.statusField("pid"));
+                assertThat(temps).as("the daemon's temp files without a name").hasSize(2);
+                for (Path temp : temps) {
+                    assertThat(mode(temp)).as("temp file %s", temp).isEqualTo("600");
                 }
 
                 writer.close(rewrite);
@@ -112,7 +115,7 @@ class SecurityTest {
     }
 
     private static String mode(Path file) {
-        return Run.of(List.of("stat", "-c", "%a", file.toString())).ok().out().trim();
+        return Run.of(List.of("stat", "-L", "-c", "%a", file.toString())).ok().out().trim();
     }
 
     /**

@@ -23,12 +23,18 @@ final class SyscallTrace implements AutoCloseable {
         this.output = output;
     }
 
-    /** Attaches to {@code pid} and returns once every thread is traced. */
-    static SyscallTrace attach(long pid, Path output, String syscalls) {
+    /**
+     * Attaches to {@code pid}, the daemon serving {@code mountPoint}, and returns once every
+     * thread is traced. strace runs in a mount namespace of its own without that mount: to
+     * print the path of a file without a name ("/dir/#123 (deleted)") it stats the path, and
+     * through the mount that stat would wait for the daemon strace holds stopped.
+     */
+    static SyscallTrace attach(long pid, Path mountPoint, Path output, String syscalls) {
         Path messages = output.resolveSibling(output.getFileName() + ".err");
         try {
-            Process strace = new ProcessBuilder("strace", "-f", "-y", "-e", "trace=" + syscalls,
-                    "-o", output.toString(), "-p", Long.toString(pid))
+            Process strace = new ProcessBuilder("unshare", "--mount", "--propagation", "private", "sh", "-c",
+                    "umount -l \"$0\" && exec strace -f -y -e trace=\"$1\" -o \"$2\" -p \"$3\"",
+                    mountPoint.toString(), syscalls, output.toString(), Long.toString(pid))
                     .redirectOutput(ProcessBuilder.Redirect.DISCARD)
                     .redirectError(messages.toFile())
                     .start();

@@ -13,8 +13,9 @@ import java.io.IOException;
  *   <li>Apply them to the temp file, owner before mode (a chown clears setuid bits), so the
  *       published file never has a moment with the temp file's private 0600 mode.
  *   <li>With durability on, fsync the temp file.
- *   <li>rename(2) the temp file over the target: readers see the old or the new version, never
- *       a mix; concurrent commits serialize in the kernel and the last rename wins.
+ *   <li>rename(2) the temp file over the target (a temp file without a name gets one first):
+ *       readers see the old or the new version, never a mix; concurrent commits serialize in
+ *       the kernel and the last rename wins.
  *   <li>With durability on, fsync the target's directory so the rename survives a power cut.
  * </ol>
  */
