@@ -43,6 +43,7 @@ final class Daemon {
     }
 
     void run() throws CliException, IOException {
+        Preflight.requireLibfuse();
         // Modes come from the callers, already masked by their umask.
         Libc.C.umask(0);
         StagingPolicy policy = new StagingPolicy(options.filter());

@@ -25,7 +25,7 @@ final class DaemonCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        // Standard output is the pipe to the mounting command: it carries one answer only.
+        // Standard output carries the one-line answer to the mounting command.
         PrintStream answer = System.out;
         System.setOut(System.err);
         try {

@@ -1,9 +1,7 @@
 package dev.dxfs.mount;
 
-import java.io.BufferedReader;
 import java.io.File;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -12,7 +10,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
+import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -23,6 +21,15 @@ import java.util.concurrent.TimeoutException;
  */
 final class Mounter {
     private static final long READY_SECONDS = 60;
+    private static final long ANSWER_POLL_MILLIS = 3;
+    /**
+     * Starts the daemon in the background and prints its pid. The daemon is not our child: the
+     * JVM's exit waits up to 300 ms for threads in native code, and a child's reaper thread waits
+     * in waitpid for as long as the child lives. In a shell without job control a background job
+     * is no process group leader, so setsid makes it a session of its own without a fork, under
+     * the pid printed.
+     */
+    private static final String STARTER = "answers=$1; shift; \"$@\" > \"$answers\" & echo $!";
     private static final long EXIT_SECONDS = 15;
     /** What the JDK decodes a byte that is not valid UTF-8 in an argument to. */
     private static final char UNDECODABLE = '\uFFFD';
@@ -104,7 +111,9 @@ final class Mounter {
 
     private static void startDaemon(Path dir, MountOptions options) throws CliException {
         Path log = RuntimePaths.logFor(dir);
-        List<String> command = new ArrayList<>(List.of("setsid",
+        List<String> command = new ArrayList<>(List.of(
+                // In a session of its own, and not our child (see STARTER), answering into a file.
+                "sh", "-c", STARTER, "sh", "ANSWERS", "setsid",
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 // A small heap: the daemon keeps little (nodes and handles), and its memory is the
                 // user's for as long as the mount lives.
@@ -117,7 +126,8 @@ final class Mounter {
         // What the JVM itself prints (a crash, an error before the log is set up) goes beside the
         // log: stderr cannot follow the log file when it is rolled over.
         Path stderr = log.resolveSibling(log.getFileName() + ".stderr");
-        Process daemon;
+        Path answers;
+        long daemon;
         try {
             if (!Files.isDirectory(log.getParent())) {
                 // Private: the daemon runs with umask 0 (modes come from its callers), so the log
@@ -125,47 +135,82 @@ final class Mounter {
                 Files.createDirectories(log.getParent(),
                         PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
             }
+            answers = Files.createTempFile(log.getParent(), log.getFileName() + ".", ".answer");
+            command.set(command.indexOf("ANSWERS"), answers.toString());
             // The daemon works from the root directory, so it keeps no other directory busy.
-            daemon = new ProcessBuilder(command)
+            Process starter = new ProcessBuilder(command)
                     .directory(new File("/"))
                     .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                     .redirectError(ProcessBuilder.Redirect.appendTo(stderr.toFile()))
                     .start();
-        } catch (IOException e) {
+            String pid = new String(starter.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+            daemon = starter.waitFor() == 0 ? Long.parseLong(pid) : -1;
+        } catch (IOException | NumberFormatException e) {
             throw new CliException("cannot start the daemon: " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CliException("interrupted while starting the daemon");
         }
-        String answer = awaitAnswer(daemon);
+        String answer;
+        try {
+            answer = awaitAnswer(answers, daemon);
+        } finally {
+            try {
+                Files.deleteIfExists(answers);
+            } catch (IOException ignored) {
+                // A leftover answer file in the private runtime directory harms nothing.
+            }
+        }
         if (answer == null || !answer.equals(Daemon.READY)) {
-            daemon.destroy();
+            stop(daemon);
             String reason = answer != null && answer.startsWith(Daemon.ERROR)
                     ? answer.substring(Daemon.ERROR.length())
                     : "the daemon exited before the mount was ready (see " + log + " and " + stderr + ")";
             throw new CliException("cannot mount " + dir + ": " + reason);
         }
-        try {
-            daemon.getInputStream().close();
-        } catch (IOException ignored) {
-            // The daemon closes its end too; nothing is lost.
+    }
+
+    /**
+     * The line the daemon answers with ("ready" or "error: ..."), or null when it exits without
+     * one. The file is read every few milliseconds: the answer comes within a second.
+     */
+    private static String awaitAnswer(Path answers, long daemon) throws CliException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(READY_SECONDS);
+        Optional<ProcessHandle> process = ProcessHandle.of(daemon);
+        while (true) {
+            boolean alive = process.map(ProcessHandle::isAlive).orElse(false);
+            String answer = completeLine(answers);
+            if (answer != null || !alive) {
+                return answer;
+            }
+            if (System.nanoTime() > deadline) {
+                // Stopped as by SIGTERM: it unmounts what it may have mounted.
+                stop(daemon);
+                throw new CliException("the daemon did not become ready within " + READY_SECONDS + " s");
+            }
+            try {
+                Thread.sleep(ANSWER_POLL_MILLIS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new CliException("interrupted while waiting for the daemon");
+            }
         }
     }
 
-    private static String awaitAnswer(Process daemon) throws CliException {
-        CompletableFuture<String> line = CompletableFuture.supplyAsync(() -> {
-            try {
-                return new BufferedReader(new InputStreamReader(daemon.getInputStream(), StandardCharsets.UTF_8))
-                        .readLine();
-            } catch (IOException e) {
-                return null;
-            }
-        });
+    /** The first line of {@code file} once it is whole (ends with a newline), else null. */
+    private static String completeLine(Path file) throws CliException {
         try {
-            return line.get(READY_SECONDS, TimeUnit.SECONDS);
-        } catch (TimeoutException e) {
-            // Stopped as by SIGTERM: it unmounts what it may have mounted.
-            daemon.destroy();
-            throw new CliException("the daemon did not become ready within " + READY_SECONDS + " s");
-        } catch (InterruptedException | ExecutionException e) {
-            throw new CliException("interrupted while waiting for the daemon");
+            String content = Files.readString(file, StandardCharsets.UTF_8);
+            int end = content.indexOf('\n');
+            return end < 0 ? null : content.substring(0, end);
+        } catch (IOException e) {
+            throw new CliException("cannot read the daemon's answer: " + e.getMessage());
+        }
+    }
+
+    private static void stop(long daemon) {
+        if (daemon > 0) {
+            ProcessHandle.of(daemon).ifPresent(ProcessHandle::destroy);
         }
     }
 

@@ -42,7 +42,7 @@ class HelpTest {
             assertThat(run.exit()).as("%s", run).isEqualTo(1);
             String library = run.out().trim();
             assertThat(Path.of(library).getFileName().toString()).startsWith("libfuse.so.2");
-            assertThat(run.err().trim()).matches("dxfs: libfuse 2 is missing or broken \\(.*"
+            assertThat(run.err().trim()).matches("dxfs: cannot mount .*: libfuse 2 is missing or broken \\(.*"
                     + Pattern.quote(Path.of(library).getFileName().toString())
                     + ".*\\): apt-get install --reinstall fuse libfuse2");
             assertThat(Files.list(m.dir())).isEmpty();
