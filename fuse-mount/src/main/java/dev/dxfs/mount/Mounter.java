@@ -10,7 +10,6 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -22,14 +21,16 @@ import java.util.concurrent.TimeoutException;
 final class Mounter {
     private static final long READY_SECONDS = 60;
     private static final long ANSWER_POLL_MILLIS = 3;
+    /** The first line of the answer file: the daemon's pid, written before the daemon starts. */
+    private static final String PID = "pid ";
     /**
-     * Starts the daemon in the background and prints its pid. The daemon is not our child: the
-     * JVM's exit waits up to 300 ms for threads in native code, and a child's reaper thread waits
-     * in waitpid for as long as the child lives. In a shell without job control a background job
-     * is no process group leader, so setsid makes it a session of its own without a fork, under
-     * the pid printed.
+     * Run by {@code setsid --fork}: the daemon is not our child (the JVM's exit waits up to 300 ms
+     * for threads in native code, and a child's reaper thread waits in waitpid for as long as the
+     * child lives), so it says its pid itself; exec keeps the pid. (A shell's background job
+     * would do without the fork, but starts with SIGINT ignored, and the daemon would then
+     * ignore it too.)
      */
-    private static final String STARTER = "answers=$1; shift; \"$@\" > \"$answers\" & echo $!";
+    private static final String STARTER = "echo \"" + PID + "$$\"; exec \"$@\"";
     private static final long EXIT_SECONDS = 15;
     /** What the JDK decodes a byte that is not valid UTF-8 in an argument to. */
     private static final char UNDECODABLE = '\uFFFD';
@@ -112,8 +113,8 @@ final class Mounter {
     private static void startDaemon(Path dir, MountOptions options) throws CliException {
         Path log = RuntimePaths.logFor(dir);
         List<String> command = new ArrayList<>(List.of(
-                // In a session of its own, and not our child (see STARTER), answering into a file.
-                "sh", "-c", STARTER, "sh", "ANSWERS", "setsid",
+                // In a session of its own, not our child, answering into a file (see STARTER).
+                "setsid", "--fork", "sh", "-c", STARTER, "sh",
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 // A small heap: the daemon keeps little (nodes and handles), and its memory is the
                 // user's for as long as the mount lives.
@@ -127,7 +128,6 @@ final class Mounter {
         // log: stderr cannot follow the log file when it is rolled over.
         Path stderr = log.resolveSibling(log.getFileName() + ".stderr");
         Path answers;
-        long daemon;
         try {
             if (!Files.isDirectory(log.getParent())) {
                 // Private: the daemon runs with umask 0 (modes come from its callers), so the log
@@ -136,21 +136,23 @@ final class Mounter {
                         PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
             }
             answers = Files.createTempFile(log.getParent(), log.getFileName() + ".", ".answer");
-            command.set(command.indexOf("ANSWERS"), answers.toString());
             // The daemon works from the root directory, so it keeps no other directory busy.
             Process starter = new ProcessBuilder(command)
                     .directory(new File("/"))
                     .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                    .redirectOutput(answers.toFile())
                     .redirectError(ProcessBuilder.Redirect.appendTo(stderr.toFile()))
                     .start();
-            String pid = new String(starter.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-            daemon = starter.waitFor() == 0 ? Long.parseLong(pid) : -1;
-        } catch (IOException | NumberFormatException e) {
+            if (starter.waitFor() != 0) {
+                throw new CliException("cannot start the daemon: setsid failed (see " + stderr + ")");
+            }
+        } catch (IOException e) {
             throw new CliException("cannot start the daemon: " + e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new CliException("interrupted while starting the daemon");
         }
+        long[] daemon = {-1};
         String answer;
         try {
             answer = awaitAnswer(answers, daemon);
@@ -162,7 +164,7 @@ final class Mounter {
             }
         }
         if (answer == null || !answer.equals(Daemon.READY)) {
-            stop(daemon);
+            stop(daemon[0]);
             String reason = answer != null && answer.startsWith(Daemon.ERROR)
                     ? answer.substring(Daemon.ERROR.length())
                     : "the daemon exited before the mount was ready (see " + log + " and " + stderr + ")";
@@ -172,20 +174,29 @@ final class Mounter {
 
     /**
      * The line the daemon answers with ("ready" or "error: ..."), or null when it exits without
-     * one. The file is read every few milliseconds: the answer comes within a second.
+     * one; its pid goes to {@code daemon[0]}. The file is read every few milliseconds: the answer
+     * comes within a second.
      */
-    private static String awaitAnswer(Path answers, long daemon) throws CliException {
+    private static String awaitAnswer(Path answers, long[] daemon) throws CliException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(READY_SECONDS);
-        Optional<ProcessHandle> process = ProcessHandle.of(daemon);
         while (true) {
-            boolean alive = process.map(ProcessHandle::isAlive).orElse(false);
-            String answer = completeLine(answers);
-            if (answer != null || !alive) {
-                return answer;
+            List<String> lines = completeLines(answers);
+            if (!lines.isEmpty() && daemon[0] < 0) {
+                if (!lines.get(0).startsWith(PID)) {
+                    return lines.get(0);
+                }
+                daemon[0] = Long.parseLong(lines.get(0).substring(PID.length()));
+            }
+            if (lines.size() > 1) {
+                return lines.get(1);
+            }
+            if (daemon[0] > 0 && ProcessHandle.of(daemon[0]).map(p -> !p.isAlive()).orElse(true)) {
+                lines = completeLines(answers);
+                return lines.size() > 1 ? lines.get(1) : null;
             }
             if (System.nanoTime() > deadline) {
                 // Stopped as by SIGTERM: it unmounts what it may have mounted.
-                stop(daemon);
+                stop(daemon[0]);
                 throw new CliException("the daemon did not become ready within " + READY_SECONDS + " s");
             }
             try {
@@ -197,12 +208,11 @@ final class Mounter {
         }
     }
 
-    /** The first line of {@code file} once it is whole (ends with a newline), else null. */
-    private static String completeLine(Path file) throws CliException {
+    /** The whole lines of {@code file} (a line being written is left out). */
+    private static List<String> completeLines(Path file) throws CliException {
         try {
             String content = Files.readString(file, StandardCharsets.UTF_8);
-            int end = content.indexOf('\n');
-            return end < 0 ? null : content.substring(0, end);
+            return content.lines().limit(content.chars().filter(c -> c == '\n').count()).toList();
         } catch (IOException e) {
             throw new CliException("cannot read the daemon's answer: " + e.getMessage());
         }
