@@ -144,7 +144,6 @@ public final class Bench {
             }
         }
     }
-    }
 
     private void compileHelpers() throws IOException {
         Files.createDirectories(work.resolve("bin"));
