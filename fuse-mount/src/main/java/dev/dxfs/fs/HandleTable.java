@@ -28,6 +28,11 @@ final class HandleTable {
         return file;
     }
 
+    /** The handle numbered {@code id}, or null. */
+    OpenFile find(long id) {
+        return byId.get(id);
+    }
+
     OpenFile remove(long id) {
         OpenFile file = byId.remove(id);
         if (file != null) {

@@ -53,8 +53,8 @@ abstract sealed class OpenFile permits PlainFile, StagedWrite {
         }
     }
 
-    /** One close() of a descriptor of this handle. Returns the name it published to, or null. */
-    abstract NodeTable.Binding flush() throws FsException;
+    /** One close() of a descriptor of this handle; the last one is followed by {@link #release}. */
+    abstract void flush() throws FsException;
 
     /**
      * The last close: the handle's resources are freed whatever happens. Returns the name it

@@ -59,6 +59,7 @@ public final class OverlayFs implements Filesystem {
 
     private final BackingDir backing;
     private final NodeTable nodes;
+    private final PendingReleases pendingReleases;
     private final StagingPolicy policy;
     private final HandleTable handles = new HandleTable();
     private final Map<Long, Listing> listings = new ConcurrentHashMap<>();
@@ -84,6 +85,7 @@ public final class OverlayFs implements Filesystem {
         FileStat root = BackingDir.fstat(backing.rootFd());
         this.nodes = new NodeTable(backing.rootFd(), root.st_dev.longValue(), root.st_ino.longValue(),
                 root.st_mode.intValue());
+        this.pendingReleases = new PendingReleases(nodes);
     }
 
     /**
@@ -144,6 +146,7 @@ public final class OverlayFs implements Filesystem {
     public void lookup(Request req, long parent, String name) {
         op(req, "lookup", name, () -> {
             Node dir = nodes.get(parent);
+            pendingReleases.awaitName(dir, name);
             refuseStaging(dir, name, Errno.ENOENT);
             Pointer stat = Request.newStat();
             answerEntry(req, dir, name, resolve(dir, name, req.tid(), stat), stat);
@@ -256,6 +259,7 @@ public final class OverlayFs implements Filesystem {
     public void mknod(Request req, long parent, String name, int mode, long rdev) {
         op(req, "mknod", name, () -> {
             Node dir = nodes.get(parent);
+            pendingReleases.awaitName(dir, name);
             refuseStaging(dir, name, Errno.EACCES);
             check(C.mknodat(dir.fd, name, mode, rdev), "mknod");
             made(req, dir, name);
@@ -266,6 +270,7 @@ public final class OverlayFs implements Filesystem {
     public void mkdir(Request req, long parent, String name, int mode) {
         op(req, "mkdir", name, () -> {
             Node dir = nodes.get(parent);
+            pendingReleases.awaitName(dir, name);
             refuseStaging(dir, name, Errno.EACCES);
             check(C.mkdirat(dir.fd, name, mode), "mkdir");
             made(req, dir, name);
@@ -276,6 +281,7 @@ public final class OverlayFs implements Filesystem {
     public void symlink(Request req, String target, long parent, String name) {
         op(req, "symlink", name, () -> {
             Node dir = nodes.get(parent);
+            pendingReleases.awaitName(dir, name);
             refuseStaging(dir, name, Errno.EACCES);
             check(C.symlinkat(target, dir.fd, name), "symlink");
             made(req, dir, name);
@@ -304,6 +310,7 @@ public final class OverlayFs implements Filesystem {
     public void unlink(Request req, long parent, String name) {
         op(req, "unlink", name, () -> {
             Node dir = nodes.get(parent);
+            pendingReleases.awaitName(dir, name);
             refuseStaging(dir, name, Errno.ENOENT);
             if (C.unlinkat(dir.fd, name, 0) < 0) {
                 int errno = Libc.errno();
@@ -335,6 +342,7 @@ public final class OverlayFs implements Filesystem {
     public void rmdir(Request req, long parent, String name) {
         op(req, "rmdir", name, () -> {
             Node dir = nodes.get(parent);
+            pendingReleases.awaitName(dir, name);
             refuseStaging(dir, name, Errno.ENOENT);
             check(C.unlinkat(dir.fd, name, Libc.AT_REMOVEDIR), "rmdir");
             nodes.removeName(dir, name);
@@ -347,6 +355,8 @@ public final class OverlayFs implements Filesystem {
         op(req, "rename", name, () -> {
             Node dir = nodes.get(parent);
             Node newDir = nodes.get(newParent);
+            pendingReleases.awaitName(dir, name);
+            pendingReleases.awaitName(newDir, newName);
             refuseStaging(dir, name, Errno.ENOENT);
             refuseStaging(newDir, newName, Errno.EACCES);
             if (C.renameat(dir.fd, name, newDir.fd, newName) < 0) {
@@ -384,6 +394,8 @@ public final class OverlayFs implements Filesystem {
         op(req, "link", newName, () -> {
             Node node = nodes.get(ino);
             Node newDir = nodes.get(newParent);
+            pendingReleases.awaitNode(node);
+            pendingReleases.awaitName(newDir, newName);
             refuseStaging(newDir, newName, Errno.EACCES);
             Binding binding = nodes.binding(node);
             if (binding == null) {
@@ -417,6 +429,9 @@ public final class OverlayFs implements Filesystem {
     public void getattr(Request req, long ino, FileInfo fi) {
         op(req, "getattr", ino, () -> {
             Node node = nodes.get(ino);
+            if (fi == null) {
+                pendingReleases.awaitNode(node);
+            }
             Pointer stat = Request.newStat();
             answerAttributes(req, node, attributes(req, node, fi == null ? null : handles.get(fi.handle()), stat), stat);
         });
@@ -451,6 +466,9 @@ public final class OverlayFs implements Filesystem {
         op(req, "setattr", ino, () -> {
             Node node = nodes.get(ino);
             OpenFile handle = fi == null ? null : handles.get(fi.handle());
+            if (handle == null) {
+                pendingReleases.awaitNode(node);
+            }
             // A writer changing its own file (fchmod, futimens, ... arrive without the handle)
             // changes what it will publish; anyone else changes the node's version.
             List<StagedWrite> mine = handle instanceof StagedWrite staged ? List.of(staged)
@@ -537,10 +555,14 @@ public final class OverlayFs implements Filesystem {
         if (path != null && node.isRegular() && policy.stagesTruncate(Names.text(path))) {
             int tid = req.tid();
             StagedWrite staged = staged(node, WriteKind.EDIT, tid, req.uid(), BackingDir.fstat(node.fd));
+            boolean truncated = false;
             try {
                 staged.truncate(size);
-                staged.flush();
+                truncated = true;
             } finally {
+                if (!truncated) {
+                    staged.orphan();
+                }
                 staged.release();
             }
             return true;
@@ -560,6 +582,7 @@ public final class OverlayFs implements Filesystem {
     public void open(Request req, long ino, FileInfo fi) {
         op(req, "open", ino, () -> {
             Node node = nodes.get(ino);
+            pendingReleases.awaitNode(node);
             int tid = req.tid();
             boolean retry = retrying.remove(tid) != null;
             OpenFile file = admit(node, fi.flags(), tid, req.uid(), retry);
@@ -572,6 +595,7 @@ public final class OverlayFs implements Filesystem {
     public void create(Request req, long parent, String name, int mode, FileInfo fi) {
         op(req, "create", name, () -> {
             Node dir = nodes.get(parent);
+            pendingReleases.awaitName(dir, name);
             refuseStaging(dir, name, Errno.EACCES);
             int flags = fi.flags();
             int tid = req.tid();
@@ -811,11 +835,10 @@ public final class OverlayFs implements Filesystem {
     public void flush(Request req, long ino, FileInfo fi) {
         op(req, "flush", ino, () -> {
             OpenFile file = handles.get(fi.handle());
-            if (file instanceof StagedWrite staged && staged.unpublished() && killedWriters.closedForKilled(req.tid())) {
-                staged.closedByKilledWriter();
-            } else {
-                publishedInto(file.flush());
+            if (file instanceof StagedWrite staged && staged.holdsChanges()) {
+                staged.closedBy(req.unique(), killedWriters.closedForKilled(req.tid()));
             }
+            file.flush();
             req.ok();
         });
     }
@@ -824,11 +847,24 @@ public final class OverlayFs implements Filesystem {
     public void release(Request req, long ino, FileInfo fi) {
         op(req, "release", ino, () -> {
             OpenFile file = handles.remove(fi.handle());
-            if (file != null) {
-                publishedInto(file.release());
+            try {
+                if (file != null) {
+                    publishedInto(file.release());
+                }
+            } finally {
+                if (file instanceof StagedWrite staged) {
+                    pendingReleases.done(staged);
+                }
             }
             req.ok();
         });
+    }
+
+    @Override
+    public void releaseQueued(long fh) {
+        if (handles.find(fh) instanceof StagedWrite staged) {
+            pendingReleases.queued(staged);
+        }
     }
 
     @Override
@@ -877,6 +913,7 @@ public final class OverlayFs implements Filesystem {
                 throw new FsException(Errno.EBADF, "unknown directory handle");
             }
             if (offset == 0) {
+                pendingReleases.awaitNode(listing.dir);
                 listing.entries = visibleEntries(listing.dir);
             }
             List<BackingDir.Entry> entries = listing.entries;
@@ -946,10 +983,17 @@ public final class OverlayFs implements Filesystem {
         return new XattrTarget(binding.parent().inodePath() + "/" + binding.name(), false);
     }
 
+    /** Node {@code ino}, once the releases of writes to it or in it are done. */
+    private Node awaitedNode(long ino) throws FsException {
+        Node node = nodes.get(ino);
+        pendingReleases.awaitNode(node);
+        return node;
+    }
+
     @Override
     public void getxattr(Request req, long ino, String name, long size) {
         op(req, "getxattr", name, () -> {
-            XattrTarget target = xattrTarget(nodes.get(ino));
+            XattrTarget target = xattrTarget(awaitedNode(ino));
             Pointer value = size == 0 ? null : Request.allocate(size);
             long length = check(target.follow() ? C.getxattr(target.path(), name, value, size)
                     : C.lgetxattr(target.path(), name, value, size), "getxattr");
@@ -960,7 +1004,7 @@ public final class OverlayFs implements Filesystem {
     @Override
     public void listxattr(Request req, long ino, long size) {
         op(req, "listxattr", ino, () -> {
-            XattrTarget target = xattrTarget(nodes.get(ino));
+            XattrTarget target = xattrTarget(awaitedNode(ino));
             Pointer list = size == 0 ? null : Request.allocate(size);
             long length = check(target.follow() ? C.listxattr(target.path(), list, size)
                     : C.llistxattr(target.path(), list, size), "listxattr");
@@ -980,7 +1024,7 @@ public final class OverlayFs implements Filesystem {
     @Override
     public void setxattr(Request req, long ino, String name, Pointer value, long size, int flags) {
         op(req, "setxattr", name, () -> {
-            XattrTarget target = xattrTarget(nodes.get(ino));
+            XattrTarget target = xattrTarget(awaitedNode(ino));
             check(target.follow() ? C.setxattr(target.path(), name, value, size, flags)
                     : C.lsetxattr(target.path(), name, value, size, flags), "setxattr");
             req.ok();
@@ -990,7 +1034,7 @@ public final class OverlayFs implements Filesystem {
     @Override
     public void removexattr(Request req, long ino, String name) {
         op(req, "removexattr", name, () -> {
-            XattrTarget target = xattrTarget(nodes.get(ino));
+            XattrTarget target = xattrTarget(awaitedNode(ino));
             check(target.follow() ? C.removexattr(target.path(), name) : C.lremovexattr(target.path(), name),
                     "removexattr");
             req.ok();

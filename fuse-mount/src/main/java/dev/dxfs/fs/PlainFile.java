@@ -65,8 +65,8 @@ final class PlainFile extends OpenFile {
 
     /** Its writes went to the published file itself: nothing to publish. */
     @Override
-    NodeTable.Binding flush() {
-        return null;
+    void flush() {
+        // Nothing to do: the writes are in the file.
     }
 
     /** Other calls may still hold this handle (a stat of its node): they see it released. */

@@ -44,8 +44,9 @@ final class StagedWrite extends OpenFile {
     private int explicitMode = -1;
     private int explicitUid = -1;
     private int explicitGid = -1;
-    /** Whether the last close came from a writer a signal killed: its release discards. */
-    private boolean closedByKilledWriter;
+    /** The kernel's number of the latest close seen, and whether a writer a signal killed made it. */
+    private long lastClose = -1;
+    private boolean lastCloseKilled;
     /** Inode of the published version this handle last saw, to count concurrent commits. */
     private long baseIno;
     /** The errno of the write that failed, reported by every later change and close. */
@@ -227,33 +228,37 @@ final class StagedWrite extends OpenFile {
         check(C.futimens(dataFd(), times), "futimens");
     }
 
+    /** One close of a descriptor: the writer may not be done, nothing is published; a failed write is reported. */
     @Override
-    synchronized NodeTable.Binding flush() throws FsException {
-        closedByKilledWriter = false;
-        return settle(state.flush());
+    synchronized void flush() throws FsException {
+        settle(state.flush());
     }
 
     /**
-     * A close made by the kernel for a writer that a signal killed: nothing it wrote is
-     * published (a half-written file must not replace a whole one), unless another holder of the
-     * handle closes it normally before its release.
+     * A close made by thread {@code tid}, the kernel's request {@code unique}: the last close
+     * decides whether the release publishes. Closes of one handle from several processes may be
+     * handled out of order; the request numbers give the kernel's order.
      */
-    synchronized void closedByKilledWriter() {
-        closedByKilledWriter = true;
+    synchronized void closedBy(long unique, boolean killedWriter) {
+        if (unique > lastClose) {
+            lastClose = unique;
+            lastCloseKilled = killedWriter;
+        }
     }
 
     /** Publishes the changes of a file its writer renames or links while still writing it. */
-    void publishNow() throws FsException {
-        flush();
+    synchronized void publishNow() throws FsException {
+        settle(state.publishNow());
     }
 
+    /**
+     * The last close: publishes unless the writer was killed (a half-written file must not
+     * replace a whole one), its name was removed, or a write failed.
+     */
     @Override
     synchronized NodeTable.Binding release() throws FsException {
-        if (closedByKilledWriter) {
-            state.orphan();
-        }
         try {
-            return settle(state.release());
+            return settle(state.release(lastCloseKilled));
         } finally {
             if (temp != null && !tempPublished) {
                 backing.discardTemp(temp);
@@ -261,6 +266,22 @@ final class StagedWrite extends OpenFile {
             }
             closeData();
             released = true;
+            notifyAll();
+        }
+    }
+
+    /** Returns once this handle's release is done. */
+    synchronized void awaitReleased() {
+        boolean interrupted = false;
+        while (!released) {
+            try {
+                wait();
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -272,7 +293,7 @@ final class StagedWrite extends OpenFile {
             case DISCARD -> {
                 stats.discarded();
                 LOG.info("discarded the writes of {}: {}", describe(), failure != 0 ? "a write failed"
-                        : closedByKilledWriter ? "its writer was killed" : "its name was removed while it was open");
+                        : state.orphaned() ? "its name was removed while it was open" : "its writer was killed");
                 return null;
             }
             case FAIL -> throw new FsException(failure, "close after a failed write");

@@ -49,6 +49,13 @@ public interface Filesystem {
 
     void release(Request req, long ino, FileInfo fi);
 
+    /**
+     * A RELEASE of handle {@code fh} was received: called in the order the kernel queued
+     * requests, before any later request is received, so must not block. Its {@link #release}
+     * follows on another thread.
+     */
+    void releaseQueued(long fh);
+
     void fsync(Request req, long ino, boolean dataOnly, FileInfo fi);
 
     void fallocate(Request req, long ino, int mode, long offset, long length, FileInfo fi);

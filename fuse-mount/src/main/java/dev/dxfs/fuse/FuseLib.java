@@ -23,7 +23,16 @@ public interface FuseLib {
 
     void fuse_session_remove_chan(Pointer channel);
 
-    int fuse_session_loop_mt(Pointer session);
+    int fuse_chan_recv(Pointer channelRef, Pointer buf, @size_t long size);
+
+    @size_t
+    long fuse_chan_bufsize(Pointer channel);
+
+    void fuse_session_process(Pointer session, Pointer buf, @size_t long len, Pointer channel);
+
+    int fuse_session_exited(Pointer session);
+
+    void fuse_session_exit(Pointer session);
 
     void fuse_session_destroy(Pointer session);
 

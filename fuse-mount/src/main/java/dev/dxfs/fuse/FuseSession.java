@@ -9,7 +9,7 @@ import jnr.ffi.Memory;
 import jnr.ffi.Pointer;
 
 /**
- * A low-level libfuse session: mounts, serves requests on libfuse's worker threads until the
+ * A low-level libfuse session: mounts, serves requests on the {@link RequestLoop}'s threads until the
  * filesystem is unmounted (by fusermount -u, umount or a lazy unmount), then tears down.
  */
 public final class FuseSession {
@@ -38,10 +38,10 @@ public final class FuseSession {
                     throw new IOException("libfuse refused the options " + options);
                 }
                 FuseLib.F.fuse_session_add_chan(session, channel);
-                int result = FuseLib.F.fuse_session_loop_mt(session);
+                boolean failed = new RequestLoop(session, channel, fs).run();
                 FuseLib.F.fuse_session_remove_chan(channel);
                 FuseLib.F.fuse_session_destroy(session);
-                if (result != 0) {
+                if (failed) {
                     throw new IOException("the FUSE session of " + mountPoint + " ended with an error");
                 }
             } finally {

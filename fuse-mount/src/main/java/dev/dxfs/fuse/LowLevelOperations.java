@@ -30,6 +30,16 @@ import jnr.ffi.Struct;
  */
 public final class LowLevelOperations extends Struct {
     private static final int FORGET_DATA_SIZE = 16;
+    /** struct fuse_conn_info (libfuse 2.9): max_background and congestion_threshold. */
+    private static final int CONN_MAX_BACKGROUND = 28;
+    private static final int CONN_CONGESTION_THRESHOLD = 32;
+    /**
+     * Requests the kernel sends without waiting (RELEASE among them) in flight at once; beyond
+     * it they wait in a queue of the kernel's, unnumbered, and a RELEASE held there would reach
+     * the daemon after what its closer did next. The default is 12: a build closes more files
+     * than that at once. The kernel caps an unprivileged daemon's value (max_user_bgreq).
+     */
+    private static final int MAX_BACKGROUND = 4096;
 
     final Function<Init> init = function(Init.class);
     final Pointer destroy = new Pointer();
@@ -81,7 +91,11 @@ public final class LowLevelOperations extends Struct {
     /** The operations table for {@code fs}; it must stay reachable while the session runs. */
     static LowLevelOperations of(Filesystem fs, KernelCache kernel) {
         LowLevelOperations ops = new LowLevelOperations();
-        ops.init.set((userdata, conn) -> fs.init(kernel));
+        ops.init.set((userdata, conn) -> {
+            conn.putInt(CONN_MAX_BACKGROUND, MAX_BACKGROUND);
+            conn.putInt(CONN_CONGESTION_THRESHOLD, MAX_BACKGROUND * 3 / 4);
+            fs.init(kernel);
+        });
         ops.lookup.set((req, parent, name) -> fs.lookup(new Request(req), parent, Names.of(name)));
         ops.forget.set((req, ino, lookups) -> {
             fs.forget(ino, lookups);

@@ -40,6 +40,14 @@ public final class Request {
         return Memory.allocateDirect(RUNTIME, (int) size, true);
     }
 
+    /**
+     * The kernel's number for this request: numbers grow in the order the kernel queued the
+     * requests (struct fuse_req of libfuse 2.9 holds it after its session pointer).
+     */
+    public long unique() {
+        return req.getLong(8);
+    }
+
     /** The calling thread's id (the kernel reports threads, not processes). */
     public int tid() {
         return FuseLib.F.fuse_req_ctx(req).getInt(8);

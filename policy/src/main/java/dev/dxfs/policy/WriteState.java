@@ -2,7 +2,7 @@ package dev.dxfs.policy;
 
 /**
  * The life of one staged write handle, from open to its last close. It decides when a new temp
- * file is needed and when a close publishes; the adapter does the I/O. Not thread-safe: the
+ * file is needed and when the handle publishes; the adapter does the I/O. Not thread-safe: the
  * adapter calls it under the handle's lock.
  *
  * <pre>
@@ -11,19 +11,24 @@ package dev.dxfs.policy;
  *                 v        write/truncate     v
  *              DIRTY  &lt;------------------  CLEAN   (reads go to the version opened)
  *               |  ^                          |
- *         flush |  | write/truncate           | flush: nothing to publish
- *               v  |  (new temp, copy)        |
+ *  publishNow / |  | write/truncate           |
+ *     release   v  |  (new temp, copy)        |
  *             PUBLISHED  ------------------&gt;  |
  *                          release            v
  *                                          CLOSED
  * </pre>
  *
- * A flush publishes only unpublished changes, so the second FLUSH of a dup'd or inherited
- * descriptor never lets a later write reach a file that is already published: such a write
- * first gets a new temp file that starts as a copy of what was published. An orphaned handle
- * (its name was unlinked or renamed over after it opened) keeps accepting writes but never
- * publishes, as writes to an unlinked file vanish natively: its temp file is discarded at
- * release.
+ * A handle publishes when its writer is done: at its last close (release), when every
+ * descriptor of the open file is closed, dups and children's copies included. A close of one
+ * descriptor among several publishes nothing, so a shell's {@code cmd > f}, which opens f,
+ * moves the descriptor to 1 and closes the original before cmd runs, never publishes the bare
+ * truncation. Only a rename or link of a file its writer is still creating publishes early
+ * ({@link #publishNow}): the name must exist to be renamed. A change after such a publish first
+ * gets a new temp file that starts as a copy of what was published.
+ *
+ * <p>An orphaned handle (its name was unlinked or renamed over after it opened) keeps accepting
+ * writes but never publishes, as writes to an unlinked file vanish natively: its temp file is
+ * discarded at release. So is a handle whose last close came from a writer a signal killed.
  *
  * <p>A handle whose write failed (the disk is full) is FAILED for good: the version it was
  * writing can no longer be complete, so it never publishes; every later change and every close
@@ -112,24 +117,38 @@ public final class WriteState {
         orphaned = true;
     }
 
-    /** A close of one descriptor of the handle (FUSE FLUSH, or close() in the agent). */
+    /**
+     * A close of one descriptor of the handle (FUSE FLUSH): the writer may not be done, so
+     * nothing is published; a failed change is reported.
+     */
     public Action flush() {
+        requireOpen();
+        return phase == Phase.FAILED ? Action.FAIL : Action.NOTHING;
+    }
+
+    /** The writer renames or links the file while still writing it: what it has is published now. */
+    public Action publishNow() {
         requireOpen();
         return settle(false);
     }
 
-    /** The last close (FUSE RELEASE): whatever is unpublished is settled, then the handle is done. */
-    public Action release() {
+    /**
+     * The last close (FUSE RELEASE): whatever is unpublished is settled, then the handle is done.
+     *
+     * @param writerKilled whether that close came from a writer a signal killed: what it wrote is
+     *     discarded, a half-written file must not replace a whole one
+     */
+    public Action release(boolean writerKilled) {
         requireOpen();
-        Action action = settle(true);
+        Action action = writerKilled && phase == Phase.DIRTY ? Action.DISCARD : settle(true);
         phase = Phase.CLOSED;
         return action;
     }
 
     /**
-     * The adapter could not publish: the changes stay pending for the next close. After a failed
-     * publish at release there is no next close; the handle stays closed and the adapter discards
-     * the temp file.
+     * The adapter could not publish: the changes stay pending (for the release, after a
+     * {@link #publishNow}). After a failed publish at release the handle stays closed and the
+     * adapter discards the temp file.
      */
     public void publishFailed() {
         if (phase != Phase.CLOSED) {
