@@ -57,13 +57,16 @@ static int parse_flags(const char *text) {
     return flags;
 }
 
+static unsigned nibble(char c) {
+    return c <= '9' ? (unsigned)(c - '0') : (unsigned)((c | 0x20) - 'a' + 10);
+}
+
+/* Linear in the length: sscanf measures its whole input string at every call. */
 static unsigned char *unhex(const char *hex, size_t *len) {
     size_t n = strlen(hex) / 2;
     unsigned char *out = malloc(n + 1);
     for (size_t i = 0; i < n; i++) {
-        unsigned value;
-        sscanf(hex + 2 * i, "%2x", &value);
-        out[i] = (unsigned char)value;
+        out[i] = (unsigned char)(nibble(hex[2 * i]) << 4 | nibble(hex[2 * i + 1]));
     }
     *len = n;
     return out;
