@@ -11,12 +11,6 @@ import static dev.dxfs.policy.OpenFlags.O_WRONLY;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.GenerationMode;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -151,48 +145,56 @@ class StagingPolicyTest {
         assertThat(SOURCES_BUT_NOT_LOGS.stagesTruncate("doc/readme.txt")).isFalse();
     }
 
-    @Provide
-    Arbitrary<Integer> accessModes() {
-        return Arbitraries.of(O_RDONLY, O_WRONLY, O_RDWR);
+    private static final List<String> PATHS =
+            List.of("src/Main.java", "src/a.log", "doc/readme.txt", "top.log", ".dxfs", ".dxfs/x.tmp", ".dxfsrc");
+
+    // Every combination of the flags that matter (3 access modes, 5 flags, exists or not, 7
+    // paths: 1,344 cases), against the rules of the class Javadoc stated one by one rather than
+    // in classify's order.
+    @Test
+    void classificationFollowsTheRules() {
+        int cases = 0;
+        for (int accessMode : new int[] {O_RDONLY, O_WRONLY, O_RDWR}) {
+            for (int bits = 0; bits < 1 << 5; bits++) {
+                boolean create = (bits & 1) != 0;
+                boolean exclusive = (bits & 2) != 0;
+                boolean truncate = (bits & 4) != 0;
+                boolean append = (bits & 8) != 0;
+                boolean exec = (bits & 16) != 0;
+                for (boolean exists : new boolean[] {false, true}) {
+                    for (String path : PATHS) {
+                        checkClassification(accessMode, create, exclusive, truncate, append, exec, exists, path);
+                        cases++;
+                    }
+                }
+            }
+        }
+        assertThat(cases).isEqualTo(1344);
     }
 
-    @Provide
-    Arbitrary<String> paths() {
-        return Arbitraries.of(
-                "src/Main.java", "src/a.log", "doc/readme.txt", "top.log", ".dxfs", ".dxfs/x.tmp", ".dxfsrc");
-    }
-
-    // Every combination of the flags that matter, against the rules of the class Javadoc stated
-    // one by one rather than in classify's order.
-    @Property(generation = GenerationMode.EXHAUSTIVE)
-    void classificationFollowsTheRules(
-            @ForAll("accessModes") int accessMode,
-            @ForAll boolean create,
-            @ForAll boolean exclusive,
-            @ForAll boolean truncate,
-            @ForAll boolean append,
-            @ForAll boolean exec,
-            @ForAll boolean exists,
-            @ForAll("paths") String path) {
+    private static void checkClassification(int accessMode, boolean create, boolean exclusive, boolean truncate,
+            boolean append, boolean exec, boolean exists, String path) {
         int flags = accessMode
                 | (create ? O_CREAT : 0)
                 | (exclusive ? O_EXCL : 0)
                 | (truncate ? O_TRUNC : 0)
                 | (append ? O_APPEND : 0)
                 | (exec ? FMODE_EXEC : 0);
+        String which = "flags 0" + Integer.toOctalString(flags) + (exists ? " on the existing " : " on the missing ")
+                + path;
 
         WriteKind kind = SOURCES_BUT_NOT_LOGS.classify(path, flags, exists);
 
         boolean readOnly = accessMode == O_RDONLY;
         boolean internal = path.equals(".dxfs") || path.startsWith(".dxfs/");
         boolean filtered = path.startsWith("src/") && !path.endsWith(".log");
-        assertThat(kind == WriteKind.READ).isEqualTo(readOnly);
-        assertThat(kind == WriteKind.APPEND).isEqualTo(!readOnly && append);
-        assertThat(kind.staged()).isEqualTo(!readOnly && !append && !internal && filtered);
-        assertThat(kind == WriteKind.UNSTAGED).isEqualTo(!readOnly && !append && !(filtered && !internal));
+        assertThat(kind == WriteKind.READ).as(which).isEqualTo(readOnly);
+        assertThat(kind == WriteKind.APPEND).as(which).isEqualTo(!readOnly && append);
+        assertThat(kind.staged()).as(which).isEqualTo(!readOnly && !append && !internal && filtered);
+        assertThat(kind == WriteKind.UNSTAGED).as(which).isEqualTo(!readOnly && !append && !(filtered && !internal));
         if (kind.staged()) {
-            assertThat(kind).isEqualTo(truncate || !exists ? WriteKind.REWRITE : WriteKind.EDIT);
+            assertThat(kind).as(which).isEqualTo(truncate || !exists ? WriteKind.REWRITE : WriteKind.EDIT);
         }
-        assertThat(SOURCES_BUT_NOT_LOGS.stagesTruncate(path)).isEqualTo(filtered && !internal);
+        assertThat(SOURCES_BUT_NOT_LOGS.stagesTruncate(path)).as(path).isEqualTo(filtered && !internal);
     }
 }

@@ -15,15 +15,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.dxfs.policy.WriteState.Action;
 import dev.dxfs.policy.WriteState.Phase;
+import dev.dxfs.testsupport.RandomSequences;
+import dev.dxfs.testsupport.Weighted;
+import java.util.ArrayList;
 import java.util.List;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.constraints.Size;
-import net.jqwik.api.state.ActionChain;
-import net.jqwik.api.state.Transformer;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -474,34 +470,43 @@ class WriteStateTest {
         }
     }
 
-    @Provide
-    Arbitrary<ActionChain<Harness>> handleLives() {
-        return Arbitraries.of(WriteKind.REWRITE, WriteKind.EDIT)
-                .flatMap(kind -> ActionChain.startWith(() -> new Harness(kind))
-                        .withAction(6, net.jqwik.api.state.Action.just(
-                                Transformer.<Harness>mutate("beforeChange", Harness::beforeChange)))
-                        .withAction(3, net.jqwik.api.state.Action.just(
-                                Transformer.<Harness>mutate("flush", Harness::flush)))
-                        .withAction(2, net.jqwik.api.state.Action.just(
-                                Transformer.<Harness>mutate("publish now", h -> h.publishNow(false))))
-                        .withAction(1, net.jqwik.api.state.Action.just(
-                                Transformer.<Harness>mutate("publish now fails", h -> h.publishNow(true))))
-                        .withAction(1, net.jqwik.api.state.Action.just(
-                                Transformer.<Harness>mutate("orphan", Harness::orphan)))
-                        .withAction(1, net.jqwik.api.state.Action.just(
-                                Transformer.<Harness>mutate("a change fails", Harness::changeFails)))
-                        .withAction(1, net.jqwik.api.state.Action.just(
-                                Transformer.<Harness>mutate("release", h -> h.release(false, false))))
-                        .withAction(1, net.jqwik.api.state.Action.just(
-                                Transformer.<Harness>mutate("release of a killed writer", h -> h.release(true, false))))
-                        .withAction(1, net.jqwik.api.state.Action.just(
-                                Transformer.<Harness>mutate("release, publish fails", h -> h.release(false, true))))
-                        .withMaxTransformations(40));
+    /** One step of a handle's life, named for the shrunk sequence a failure shows. */
+    record Step(String name, Consumer<Harness> action) {
+        @Override
+        public String toString() {
+            return name;
+        }
     }
 
-    @Property(tries = 2000)
-    void behavesLikeTheReferenceModel(@ForAll("handleLives") ActionChain<Harness> chain) {
-        chain.withInvariant("agrees with the model", Harness::checkInvariants).run();
+    private static final Weighted<Step> STEPS = new Weighted<Step>()
+            .or(6, new Step("beforeChange", Harness::beforeChange))
+            .or(3, new Step("flush", Harness::flush))
+            .or(2, new Step("publish now", h -> h.publishNow(false)))
+            .or(1, new Step("publish now fails", h -> h.publishNow(true)))
+            .or(1, new Step("orphan", Harness::orphan))
+            .or(1, new Step("a change fails", Harness::changeFails))
+            .or(1, new Step("release", h -> h.release(false, false)))
+            .or(1, new Step("release of a killed writer", h -> h.release(true, false)))
+            .or(1, new Step("release, publish fails", h -> h.release(false, true)));
+
+    private static final List<WriteKind> STAGED_KINDS = List.of(WriteKind.REWRITE, WriteKind.EDIT);
+
+    // 2,000 lives of 40 steps each; the model is checked after every step.
+    @Test
+    void behavesLikeTheReferenceModel() {
+        RandomSequences.of(random -> Weighted.oneOf(random, STAGED_KINDS), (random, kind) -> {
+            List<Step> steps = new ArrayList<>();
+            for (int i = 0; i < 40; i++) {
+                steps.add(STEPS.pick(random));
+            }
+            return steps;
+        }).tries(2000).check((kind, steps) -> {
+            Harness harness = new Harness(kind);
+            for (Step step : steps) {
+                step.action().accept(harness);
+                harness.checkInvariants();
+            }
+        });
     }
 
     enum Op {
@@ -512,18 +517,26 @@ class WriteStateTest {
         ORPHAN
     }
 
-    @Provide
-    Arbitrary<WriteKind> stagedKinds() {
-        return Arbitraries.of(WriteKind.REWRITE, WriteKind.EDIT);
-    }
-
     // Direct statements of the Javadoc's promises, without a model: a close of one descriptor
     // never publishes, no temp file is published twice, an orphaned handle never publishes, and
     // only release discards.
-    @Property(tries = 2000)
-    void closesPublishEachTempFileOnceAndOrphansNever(
-            @ForAll("stagedKinds") WriteKind kind, @ForAll @Size(max = 30) List<Op> ops, @ForAll boolean killed,
-            @ForAll boolean releaseFails) {
+    @Test
+    void closesPublishEachTempFileOnceAndOrphansNever() {
+        record Setup(WriteKind kind, boolean killed, boolean releaseFails) {}
+        List<Op> allOps = List.of(Op.values());
+        // 2,000 cases of up to 30 operations.
+        RandomSequences.of(random -> new Setup(Weighted.oneOf(random, STAGED_KINDS), random.nextBoolean(),
+                        random.nextBoolean()),
+                (random, setup) -> {
+                    List<Op> ops = new ArrayList<>();
+                    for (int n = random.nextInt(31); n > 0; n--) {
+                        ops.add(Weighted.oneOf(random, allOps));
+                    }
+                    return ops;
+                }).tries(2000).check((setup, ops) -> runAndRelease(setup.kind(), ops, setup.killed(), setup.releaseFails()));
+    }
+
+    private static void runAndRelease(WriteKind kind, List<Op> ops, boolean killed, boolean releaseFails) {
         WriteState state = WriteState.opened(kind);
         boolean freshContentSincePublish = kind == WriteKind.REWRITE;
         boolean orphaned = false;
