@@ -293,16 +293,16 @@ class RunningExecutableTest {
         }
     }
 
-    private static String label(int version) {
+    static String label(int version) {
         return String.format("v%010d", version);
     }
 
-    private static String output(int version) {
+    static String output(int version) {
         return "start " + label(version) + "\nend " + label(version) + "\n";
     }
 
     /** A copy of exec_version in {@code dir} that says it is {@code version}. */
-    private static Path version(Path dir, int version) {
+    static Path version(Path dir, int version) {
         Path file = dir.resolve("exec_version-" + label(version));
         if (Files.exists(file)) {
             return file;
