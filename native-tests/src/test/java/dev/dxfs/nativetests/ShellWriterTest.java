@@ -49,7 +49,7 @@ class ShellWriterTest {
     private static final int DUP_PAUSE_MICROS = 500;
 
     /** Rounds of each close-then-exec and close-then-read loop (-Ddxfs.shell.rounds=N for more). */
-    private static final int SEQUENTIAL_ROUNDS = Integer.getInteger("dxfs.shell.rounds", 500);
+    private static final int SEQUENTIAL_ROUNDS = Integer.getInteger("dxfs.shell.rounds", 1000);
 
     /** Only a guard against a hang: the reader stops when the writers are done. */
     private static final int READER_MAX_SECONDS = 150;
