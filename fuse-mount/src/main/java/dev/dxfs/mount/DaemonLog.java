@@ -10,6 +10,7 @@ import ch.qos.logback.core.rolling.RollingFileAppender;
 import ch.qos.logback.core.rolling.SizeBasedTriggeringPolicy;
 import ch.qos.logback.core.util.Duration;
 import ch.qos.logback.core.util.FileSize;
+import java.io.IOException;
 import java.nio.file.Path;
 import org.slf4j.LoggerFactory;
 
@@ -49,7 +50,7 @@ final class DaemonLog {
         encoder.setPattern(PATTERN);
         encoder.start();
 
-        RollingFileAppender<ILoggingEvent> appender = new RollingFileAppender<>();
+        RollingFileAppender<ILoggingEvent> appender = new PrivateRollingFileAppender();
         appender.setContext(context);
         appender.setName("file");
         appender.setFile(file.toString());
@@ -75,6 +76,15 @@ final class DaemonLog {
         appender.setTriggeringPolicy(trigger);
         appender.start();
         root.addAppender(appender);
+    }
+
+    /** Opens the log, at start and after each rollover, as a file readable by the daemon's user only. */
+    private static final class PrivateRollingFileAppender extends RollingFileAppender<ILoggingEvent> {
+        @Override
+        public void openFile(String fileName) throws IOException {
+            RuntimePaths.createPrivate(Path.of(fileName));
+            super.openFile(fileName);
+        }
     }
 
     private static LoggerContext context() {

@@ -130,11 +130,11 @@ final class Mounter {
         Path answers;
         try {
             if (!Files.isDirectory(log.getParent())) {
-                // Private: the daemon runs with umask 0 (modes come from its callers), so the log
-                // files it creates are readable by anyone but for this directory.
+                // Private, as are the files in it.
                 Files.createDirectories(log.getParent(),
                         PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
             }
+            RuntimePaths.createPrivate(stderr);
             answers = Files.createTempFile(log.getParent(), log.getFileName() + ".", ".answer");
             // The daemon works from the root directory, so it keeps no other directory busy.
             Process starter = new ProcessBuilder(command)

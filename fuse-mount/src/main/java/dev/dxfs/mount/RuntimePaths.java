@@ -1,8 +1,12 @@
 package dev.dxfs.mount;
 
 import dev.dxfs.fs.Libc;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
@@ -25,6 +29,19 @@ final class RuntimePaths {
                 ? Path.of(state, "dxfs")
                 : Path.of(System.getProperty("user.home"), ".local", "state", "dxfs");
         return dir.resolve(key(mountPoint) + ".log");
+    }
+
+    /**
+     * Creates {@code file} readable by its owner only, unless it exists. Logs say which paths
+     * others write; and the daemon runs with umask 0 (modes come from its callers), so a file it
+     * lets a library create would be 0666.
+     */
+    static void createPrivate(Path file) throws IOException {
+        try {
+            Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        } catch (FileAlreadyExistsException e) {
+            // Appended to, as it is.
+        }
     }
 
     private static String key(Path mountPoint) {

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The daemon's log file: it names every concurrent commit and every ETXTBSY the mount prevented,
- * with the paths, and it is rolled over at its size cap.
+ * with the paths, it is rolled over at its size cap, and only the daemon's user can read it.
  */
 class DaemonLogTest {
     private static final Pattern LOG = Pattern.compile("\"log\":\"([^\"]+)\"");
@@ -50,7 +50,7 @@ class DaemonLogTest {
     }
 
     @Test
-    void theLogIsRolledOverAtItsCap() throws IOException {
+    void theLogIsRolledOverAtItsCapAndIsPrivate() throws IOException {
         try (MountedDir mounted = MountedDir.create("log-roll").mount("-d", "--log-max-size", "4KB")) {
             Path log = logOf(mounted);
             try {
@@ -65,6 +65,11 @@ class DaemonLogTest {
                 }
                 assertThat(Path.of(log + ".4")).as("only three old logs are kept").doesNotExist();
                 assertThat(Files.readString(log)).contains("DEBUG");
+                // The log names what others write: the daemon's user alone reads it, rolled or not.
+                for (String suffix : List.of("", ".1", ".2", ".3", ".stderr")) {
+                    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(Path.of(log + suffix))))
+                            .as("mode of the log%s", suffix).isEqualTo("rw-------");
+                }
             } finally {
                 mounted.unmount();
                 for (String suffix : List.of("", ".1", ".2", ".3", ".stderr")) {
