@@ -48,6 +48,8 @@ public final class OverlayFs implements Filesystem {
     private static final long UTIME_OMIT = (1L << 30) - 2;
     private static final int STATVFS_SIZE = 112;
     private static final int PATH_MAX = 4096;
+    /** Tries of a create whose name keeps appearing and vanishing before it is sent back. */
+    private static final int CREATE_ATTEMPTS = 100;
     private static final int STAT_NLINK = 16;
     private static final int STAT_MODE = 24;
     private static final int STAT_UID = 28;
@@ -197,12 +199,26 @@ public final class OverlayFs implements Filesystem {
             return node;
         }
         int fd = (int) check(C.openat(dir.fd, name, Libc.O_PATH | Libc.O_NOFOLLOW | Libc.O_CLOEXEC, 0), "lookup");
+        return nodeOfPath(dir, name, fd, tid, stat);
+    }
+
+    /**
+     * The node of the file the caller just created and holds open as {@code fd}, with one
+     * reference: found by the descriptor, not by the name, which someone may have changed since.
+     */
+    private Node nodeOfFile(Node dir, String name, int fd, int tid, Pointer stat) throws FsException {
+        return nodeOfPath(dir, name, (int) check(C.open(platform.pathOf(fd), Libc.O_PATH | Libc.O_CLOEXEC, 0),
+                "open created"), tid, stat);
+    }
+
+    /** The node of O_PATH descriptor {@code fd} (the table's from now on), its attributes in {@code stat}. */
+    private Node nodeOfPath(Node dir, String name, int fd, int tid, Pointer stat) throws FsException {
         if (C.fstat(fd, stat) < 0) {
             int errno = Libc.errno();
             C.close(fd);
             throw new FsException(errno, "lookup");
         }
-        mode = stat.getInt(STAT_MODE);
+        int mode = stat.getInt(STAT_MODE);
         Node added = nodes.add(dir, name, fd, stat.getLong(0), stat.getLong(8), mode, fresh(mode, tid, dir, name));
         for (Node other : nodes.otherNodesOfInode(added)) {
             // Changes through the new node will not show in what the kernel keeps of the others.
@@ -303,6 +319,15 @@ public final class OverlayFs implements Filesystem {
         int gid = req.gid();
         if (uid != 0 || gid != 0) {
             check(C.fchownat(dir.fd, name, uid, gid, Libc.AT_SYMLINK_NOFOLLOW), "chown");
+        }
+    }
+
+    /** Gives the file the caller just created, open as {@code fd}, to the caller: by the descriptor. */
+    private void giveToCaller(Request req, int fd) throws FsException {
+        int uid = req.uid();
+        int gid = req.gid();
+        if (privileged && (uid != 0 || gid != 0)) {
+            check(C.fchown(fd, uid, gid), "chown");
         }
     }
 
@@ -597,60 +622,116 @@ public final class OverlayFs implements Filesystem {
             Node dir = nodes.get(parent);
             pendingReleases.awaitName(dir, name);
             refuseStaging(dir, name, Errno.EACCES);
-            int flags = fi.flags();
-            int tid = req.tid();
-            boolean retry = retrying.remove(tid) != null;
-            FileStat current = BackingDir.statOrNull(dir.fd, name);
-            if (current != null && OpenFlags.exclusive(flags)) {
-                throw new FsException(Errno.EEXIST, "create");
-            }
-            String path = nodes.path(dir, name);
-            WriteKind kind = path == null ? WriteKind.UNSTAGED : policy.classify(Names.text(path), flags, current != null);
+            boolean retry = retrying.remove(req.tid()) != null;
             Pointer stat = Request.newStat();
-            Node node;
-            OpenFile file;
-            if (current == null && kind.staged() && OpenFlags.truncates(flags)) {
-                // The new file stays invisible to others until its first publish.
-                int staging = stagingFor(dir);
-                TempFile temp = backing.createTemp(dir.fd, staging);
-                node = nodeOfTemp(dir, name, temp, tid, stat);
-                file = new StagedWrite(node, tid, platform.processOf(tid), kind, temp,
-                        setup(staging, new Commit.Attributes(mode, req.uid(), req.gid()), -1, req.uid()));
-                file.stat(stat);
-            } else if (current == null && !kind.staged()) {
-                int fd = (int) check(C.openat(dir.fd, name, passthroughFlags(flags) | Libc.O_CREAT | Libc.O_CLOEXEC,
-                        mode), "create");
-                giveToCaller(req, dir, name);
-                try {
-                    node = resolve(dir, name, tid, stat);
-                } catch (FsException e) {
-                    C.close(fd);
-                    throw e;
+            for (int attempt = 0; attempt < CREATE_ATTEMPTS; attempt++) {
+                Opened opened = createOrOpen(req, dir, name, mode, fi.flags(), retry, stat);
+                if (opened != null) {
+                    long id = register(fi, opened.file());
+                    if (!req.created(opened.node().id, stat, fi)) {
+                        nodes.forget(opened.node().id, 1);
+                        dropQuietly(handles.remove(id));
+                    }
+                    return;
                 }
-                file = new PlainFile(node, tid, platform.processOf(tid), fd, false);
-            } else {
-                if (current == null) {
-                    // Lock files and in-place edits must exist for everyone from their creation:
-                    // the empty file is created now (exclusively, as asked), the content staged.
-                    C.close((int) check(C.openat(dir.fd, name, Libc.O_WRONLY | Libc.O_CREAT | Libc.O_CLOEXEC
-                            | (flags & Libc.O_EXCL), mode), "create"));
-                    giveToCaller(req, dir, name);
-                }
-                node = resolve(dir, name, tid, stat);
-                try {
-                    file = admit(node, flags, tid, req.uid(), retry);
-                } catch (FsException e) {
-                    nodes.forget(node.id, 1);
-                    throw e;
-                }
-                file.stat(stat);
             }
-            long id = register(fi, file);
-            if (!req.created(node.id, stat, fi)) {
-                nodes.forget(node.id, 1);
-                dropQuietly(handles.remove(id));
-            }
+            // Someone keeps creating and removing the name: the kernel looks it up again, once.
+            throw new FsException(Errno.ESTALE, "create: the name kept changing");
         });
+    }
+
+    /** A node the kernel is answered with, and the handle opened on it. */
+    private record Opened(Node node, OpenFile file) {}
+
+    /**
+     * One try at a create: the name is made exclusively (never following a symlink someone put
+     * there), or, when it turns out to exist, opened as an existing file, with that open's own
+     * checks. Returns null when the name appeared or vanished between two steps: the caller tries
+     * again, as the kernel's own open(O_CREAT) would never fail for that.
+     */
+    private Opened createOrOpen(Request req, Node dir, String name, int mode, int flags, boolean retry,
+            Pointer stat) throws FsException {
+        int tid = req.tid();
+        if (BackingDir.statOrNull(dir.fd, name) != null) {
+            return openExisting(req, dir, name, flags, retry, stat);
+        }
+        String path = nodes.path(dir, name);
+        WriteKind kind = path == null ? WriteKind.UNSTAGED : policy.classify(Names.text(path), flags, false);
+        if (kind.staged() && OpenFlags.truncates(flags)) {
+            // The new file stays invisible to others until its first publish.
+            int staging = stagingFor(dir);
+            TempFile temp = backing.createTemp(dir.fd, staging);
+            Node node = nodeOfTemp(dir, name, temp, tid, stat);
+            OpenFile file = new StagedWrite(node, tid, platform.processOf(tid), kind, temp,
+                    setup(staging, new Commit.Attributes(mode, req.uid(), req.gid()), -1, req.uid()));
+            file.stat(stat);
+            return new Opened(node, file);
+        }
+        // Lock files and in-place edits must exist for everyone from their creation: the empty
+        // file is made now, the content staged. O_EXCL never follows a symlink, even a dangling one.
+        int access = kind.staged() ? Libc.O_WRONLY : passthroughFlags(flags);
+        int fd = C.openat(dir.fd, name, access | Libc.O_CREAT | Libc.O_EXCL | Libc.O_NOFOLLOW | Libc.O_CLOEXEC, mode);
+        if (fd < 0) {
+            int errno = Libc.errno();
+            if (errno == Errno.EEXIST && !OpenFlags.exclusive(flags)) {
+                return null;
+            }
+            throw new FsException(errno, "create");
+        }
+        Node node;
+        try {
+            giveToCaller(req, fd);
+            node = nodeOfFile(dir, name, fd, tid, stat);
+        } catch (FsException e) {
+            C.close(fd);
+            throw e;
+        }
+        if (!kind.staged()) {
+            return new Opened(node, new PlainFile(node, tid, platform.processOf(tid), fd, false));
+        }
+        C.close(fd);
+        return new Opened(node, admitCounted(node, flags, req, retry, stat));
+    }
+
+    /**
+     * The open(O_CREAT) of a name that exists: an open of the file found there, by its node, or
+     * null when the name is gone again. O_EXCL fails. Anything but a regular file there (a
+     * symlink or directory swapped in since the kernel's lookup) is sent back to the kernel
+     * (ESTALE), which looks the name up again and does what a native open does with it.
+     */
+    private Opened openExisting(Request req, Node dir, String name, int flags, boolean retry, Pointer stat)
+            throws FsException {
+        if (OpenFlags.exclusive(flags)) {
+            throw new FsException(Errno.EEXIST, "create");
+        }
+        Node node;
+        try {
+            node = resolve(dir, name, req.tid(), stat);
+        } catch (FsException e) {
+            if (e.errno == Errno.ENOENT) {
+                return null;
+            }
+            throw e;
+        }
+        if (!node.isRegular()) {
+            nodes.forget(node.id, 1);
+            throw new FsException(Errno.ESTALE, "create: the name is no longer a regular file");
+        }
+        return new Opened(node, admitCounted(node, flags, req, retry, stat));
+    }
+
+    /** Opens {@code node}, which has a reference for this open that is undone when the open fails. */
+    private OpenFile admitCounted(Node node, int flags, Request req, boolean retry, Pointer stat) throws FsException {
+        OpenFile file = null;
+        try {
+            file = admit(node, flags, req.tid(), req.uid(), retry);
+            file.stat(stat);
+            return file;
+        } catch (FsException | RuntimeException e) {
+            dropQuietly(file);
+            nodes.forget(node.id, 1);
+            throw e;
+        }
     }
 
     /** A node of its own for a file being created, standing for the temp file that will be published. */
