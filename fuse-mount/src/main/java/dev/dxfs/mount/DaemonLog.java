@@ -10,6 +10,7 @@ import ch.qos.logback.core.rolling.RollingFileAppender;
 import ch.qos.logback.core.rolling.SizeBasedTriggeringPolicy;
 import ch.qos.logback.core.util.Duration;
 import ch.qos.logback.core.util.FileSize;
+import dev.dxfs.fuse.Credentials;
 import java.nio.file.Path;
 import org.slf4j.LoggerFactory;
 
@@ -49,7 +50,18 @@ final class DaemonLog {
         encoder.setPattern(PATTERN);
         encoder.start();
 
-        RollingFileAppender<ILoggingEvent> appender = new RollingFileAppender<>();
+        RollingFileAppender<ILoggingEvent> appender = new RollingFileAppender<>() {
+            /**
+             * A line logged while a request thread acts for a caller may roll the log over
+             * (renames and a new file in the daemon's own directory): the daemon's rights.
+             */
+            @Override
+            protected void subAppend(ILoggingEvent event) {
+                try (Credentials.Scope daemon = Credentials.asDaemon()) {
+                    super.subAppend(event);
+                }
+            }
+        };
         appender.setContext(context);
         appender.setName("file");
         appender.setFile(file.toString());
