@@ -2,6 +2,7 @@ package dev.dxfs.fuse;
 
 import java.lang.ref.Reference;
 import java.util.Arrays;
+import java.util.concurrent.TimeUnit;
 import jnr.ffi.Memory;
 import jnr.ffi.Pointer;
 import jnr.ffi.Runtime;
@@ -26,6 +27,9 @@ public final class Request {
     private static final int FD_AT_POSITION = 2 | 4;
     /** Supplementary groups read at first: most users have a few. */
     private static final int GROUPS_GUESS = 32;
+    /** How long a thread's groups are kept (see {@link GroupsCache}). */
+    private static final long GROUPS_KEPT_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+    private static final GroupsCache GROUPS = new GroupsCache(GROUPS_KEPT_NANOS, System::nanoTime);
 
     private final Pointer req;
 
@@ -80,9 +84,10 @@ public final class Request {
         if (Credentials.isDaemon(uid, gid)) {
             return null;
         }
-        return new Credentials.Caller(uid, gid, groups());
+        return new Credentials.Caller(uid, gid, GROUPS.of(ctx.getInt(8), uid, gid, this::groups));
     }
 
+    /** The caller's supplementary groups as libfuse reads them from /proc, or null. */
     private int[] groups() {
         int[] list = new int[GROUPS_GUESS];
         int count = FuseLib.F.fuse_req_getgroups(req, list.length, list);
@@ -90,7 +95,7 @@ public final class Request {
             list = new int[count];
             count = FuseLib.F.fuse_req_getgroups(req, list.length, list);
         }
-        return count <= 0 ? new int[0] : Arrays.copyOf(list, Math.min(count, list.length));
+        return count < 0 ? null : Arrays.copyOf(list, Math.min(count, list.length));
     }
 
     public void error(int errno) {
