@@ -46,8 +46,6 @@ public final class OverlayFs implements Filesystem {
     private static final Logger LOG = LoggerFactory.getLogger(OverlayFs.class);
     private static final int PERMISSION_BITS = 07777;
     private static final int S_ISGID = 02000;
-    private static final int W_OK = 2;
-    private static final int X_OK = 1;
     private static final long UTIME_NOW = (1L << 30) - 1;
     private static final long UTIME_OMIT = (1L << 30) - 2;
     private static final int STATVFS_SIZE = 112;
@@ -749,7 +747,7 @@ public final class OverlayFs implements Filesystem {
         Credentials.Caller caller = Credentials.current();
         boolean forCaller = Credentials.actingForCaller() && caller != null;
         if (forCaller) {
-            int errno = Credentials.access(dir.fd, "", W_OK | X_OK);
+            int errno = Access.mayCreateIn(dir.fd);
             if (errno != 0) {
                 throw new FsException(errno, "create");
             }

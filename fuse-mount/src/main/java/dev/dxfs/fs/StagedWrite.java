@@ -33,8 +33,6 @@ final class StagedWrite extends OpenFile {
     private static final int PUBLISH_ATTEMPTS = 100;
     private static final int S_IFMT = 0170000;
     private static final int S_IFREG = 0100000;
-    private static final int W_OK = 2;
-    private static final int X_OK = 1;
 
     private final BackingDir backing;
     private final MountStats stats;
@@ -409,8 +407,14 @@ final class StagedWrite extends OpenFile {
         if ((stat.st_mode.intValue() & S_IFMT) != S_IFREG) {
             return false;
         }
+        int fd = C.openat(target.parent().fd, target.name(), Libc.O_PATH | Libc.O_NOFOLLOW | Libc.O_CLOEXEC, 0);
+        if (fd < 0) {
+            return false;
+        }
         try (Credentials.Scope as = Credentials.as(writer)) {
-            return Credentials.access(target.parent().fd, target.name(), W_OK) == 0;
+            return Access.mayWrite(fd) == 0;
+        } finally {
+            C.close(fd);
         }
     }
 
@@ -455,7 +459,7 @@ final class StagedWrite extends OpenFile {
                     if (errno != Errno.ENOENT) {
                         throw new FsException(errno, "open target");
                     }
-                    mayReplace(dir.fd, W_OK | X_OK, "create in the directory");
+                    mayReplace(dir.fd, true);
                     absent = true;
                     return null;
                 }
@@ -467,7 +471,7 @@ final class StagedWrite extends OpenFile {
                         if ((stat.st_mode.intValue() & S_IFMT) != S_IFREG) {
                             refuse("the name is no regular file any more");
                         }
-                        mayReplace(fd, W_OK, "write the file now at the name");
+                        mayReplace(fd, false);
                     }
                     return new Commit.Attributes(stat.st_mode.intValue(), stat.st_uid.intValue(),
                             stat.st_gid.intValue());
@@ -484,16 +488,17 @@ final class StagedWrite extends OpenFile {
          * must be a regular file the writer may write, or, with nothing there, the writer must
          * be allowed to create in the directory. The kernel is asked with the writer's identity.
          */
-        private void mayReplace(int fd, int mode, String what) throws FsException {
+        private void mayReplace(int fd, boolean free) throws FsException {
             if (!Credentials.switching() || writer == null || writer.uid() == 0) {
                 return;
             }
             int errno;
             try (Credentials.Scope as = Credentials.as(writer)) {
-                errno = Credentials.access(fd, "", mode);
+                errno = free ? Access.mayCreateIn(fd) : Access.mayWrite(fd);
             }
             if (errno != 0) {
-                refuse("the writer may not " + what + " (" + OverlayFs.describe(errno) + ")");
+                refuse("the writer may not " + (free ? "create in the directory" : "write the file now at the name")
+                        + " (" + OverlayFs.describe(errno) + ")");
             }
         }
 

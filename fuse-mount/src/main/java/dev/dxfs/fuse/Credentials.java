@@ -31,6 +31,16 @@ public final class Credentials {
     private static final Sys SYS = LibraryLoader.create(Sys.class).failImmediately().load("c");
     private static final boolean SWITCHING = SYS.geteuid() == 0;
     private static final Numbers NUMBERS = SWITCHING ? Numbers.of(System.getProperty("os.arch")) : null;
+    private static final int AT_FDCWD = -100;
+    private static final int ENOSYS = 38;
+    /**
+     * Whether faccessat2 answers: Linux 5.8 and later, where no seccomp filter (a container's)
+     * refuses it. Asked once, about the root directory, which root may always reach.
+     */
+    private static final boolean FACCESSAT2 = SWITCHING
+            && SYS.syscall(NUMBERS.faccessat2(), AT_FDCWD, "/", 0, AT_EACCESS) == 0;
+    /** What {@link #access} answers where the kernel cannot be asked so. */
+    public static final int CANNOT_ASK = -1;
     /** The daemon's own identity. */
     private static final Caller DAEMON = new Caller(SYS.geteuid(), SYS.getegid(), ownGroups());
     /** A thread whose identity is not known (a switch failed halfway): the next switch sets everything. */
@@ -160,12 +170,48 @@ public final class Credentials {
      * access(2) of {@code path} relative to {@code dirFd} (an empty path: the descriptor's own
      * file; a symlink is not followed) for {@code mode} (R_OK 4, W_OK 2, X_OK 1), with the
      * identity the thread acts with (AT_EACCESS; the C library's faccessat would use the real
-     * uid). Returns 0 or an errno.
+     * uid). Returns 0, an errno, or {@link #CANNOT_ASK} where the kernel has no faccessat2.
      * Only for a daemon that {@link #switching switches}.
      */
     public static int access(int dirFd, String path, int mode) {
+        if (!FACCESSAT2) {
+            return CANNOT_ASK;
+        }
         int flags = AT_EACCESS | AT_SYMLINK_NOFOLLOW | (path.isEmpty() ? AT_EMPTY_PATH : 0);
-        return SYS.syscall(NUMBERS.faccessat2(), dirFd, path, mode, flags) == 0 ? 0 : errno();
+        if (SYS.syscall(NUMBERS.faccessat2(), dirFd, path, mode, flags) == 0) {
+            return 0;
+        }
+        int errno = errno();
+        return errno == ENOSYS ? CANNOT_ASK : errno;
+    }
+
+    /**
+     * Whether the mode bits of a file owned by {@code uid} and {@code gid} allow {@code want}
+     * (R_OK 4, W_OK 2, X_OK 1) to the identity the thread acts with: the check the kernel makes
+     * through the mount (default_permissions), without ACLs. Root may do anything.
+     */
+    public static boolean modeAllows(int mode, int uid, int gid, int want) {
+        Caller acting = ACTING.get();
+        if (acting == UNKNOWN) {
+            return false;
+        }
+        if (acting.uid == 0) {
+            return true;
+        }
+        int bits = acting.uid == uid ? mode >> 6 : inGroup(acting, gid) ? mode >> 3 : mode;
+        return (bits & want) == want;
+    }
+
+    private static boolean inGroup(Caller caller, int gid) {
+        if (caller.gid == gid) {
+            return true;
+        }
+        for (int group : caller.groups) {
+            if (group == gid) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static int errno() {
