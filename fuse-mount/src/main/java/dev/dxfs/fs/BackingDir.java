@@ -179,22 +179,37 @@ final class BackingDir implements AutoCloseable {
     /**
      * Atomically replaces {@code name} in directory {@code dirFd} by the temp file. rename(2)
      * moves names, so a temp file without one is first linked into the staging directory: a
-     * crash between the link and the rename leaves it to the next mount's sweep.
+     * crash between the link and the rename leaves it to the next mount's sweep. With
+     * {@code noReplace}, a file that appeared at the name meanwhile is not replaced (EEXIST),
+     * where the filesystem can tell (RENAME_NOREPLACE).
      */
-    void publish(TempFile temp, int dirFd, String name) throws FsException {
-        String tempName = temp.name();
-        if (tempName == null) {
-            tempName = staging.nextTempName();
-            check(C.linkat(Libc.AT_FDCWD, platform.pathOf(temp.fd()), temp.stagingFd(), tempName,
-                    Libc.AT_SYMLINK_FOLLOW), "link temp");
+    void publish(TempFile temp, int dirFd, String name, boolean noReplace) throws FsException {
+        String tempName = named(temp).name();
+        int renamed = noReplace ? C.renameat2(temp.stagingFd(), tempName, dirFd, name, Libc.RENAME_NOREPLACE) : -1;
+        if (!noReplace || renamed < 0 && Libc.errno() == Errno.EINVAL) {
+            renamed = C.renameat(temp.stagingFd(), tempName, dirFd, name);
         }
-        if (C.renameat(temp.stagingFd(), tempName, dirFd, name) < 0) {
+        if (renamed < 0) {
             int errno = Libc.errno();
             if (temp.name() == null) {
                 C.unlinkat(temp.stagingFd(), tempName, 0);
             }
             throw new FsException(errno, "rename");
         }
+    }
+
+    /**
+     * The temp file with a name in the staging directory: itself when it has one. An unnamed
+     * temp file can be linked once: once named, it keeps its name until published or discarded.
+     */
+    TempFile named(TempFile temp) throws FsException {
+        if (temp.name() != null) {
+            return temp;
+        }
+        String tempName = staging.nextTempName();
+        check(C.linkat(Libc.AT_FDCWD, platform.pathOf(temp.fd()), temp.stagingFd(), tempName,
+                Libc.AT_SYMLINK_FOLLOW), "link temp");
+        return new TempFile(temp.stagingFd(), tempName, temp.fd());
     }
 
     void discardTemp(TempFile temp) {

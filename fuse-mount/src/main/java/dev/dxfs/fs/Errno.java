@@ -8,6 +8,7 @@ final class Errno {
     static final int EBADF = 9;
     static final int EACCES = 13;
     static final int EEXIST = 17;
+    static final int EINVAL = 22;
     static final int EOPNOTSUPP = 95;
     static final int ESTALE = 116;
 

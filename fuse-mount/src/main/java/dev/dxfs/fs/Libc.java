@@ -33,6 +33,8 @@ public interface Libc {
     int AT_SYMLINK_FOLLOW = 0x400;
     int AT_EMPTY_PATH = 0x1000;
 
+    int RENAME_NOREPLACE = 1;
+
     long FICLONE = 0x40049409L;
 
     int open(String path, int flags, int mode);
@@ -56,6 +58,8 @@ public interface Libc {
     int unlinkat(int dirfd, String path, int flags);
 
     int renameat(int olddirfd, String oldpath, int newdirfd, String newpath);
+
+    int renameat2(int olddirfd, String oldpath, int newdirfd, String newpath, int flags);
 
     int linkat(int olddirfd, String oldpath, int newdirfd, String newpath, int flags);
 

@@ -5,6 +5,7 @@ import static dev.dxfs.fs.Libc.C;
 
 import dev.dxfs.fs.BackingDir.TempFile;
 import dev.dxfs.fs.NodeTable.Binding;
+import dev.dxfs.fuse.Credentials;
 import dev.dxfs.fuse.FileInfo;
 import dev.dxfs.fuse.Filesystem;
 import dev.dxfs.fuse.KernelCache;
@@ -44,10 +45,13 @@ import ru.serce.jnrfuse.struct.FileStat;
 public final class OverlayFs implements Filesystem {
     private static final Logger LOG = LoggerFactory.getLogger(OverlayFs.class);
     private static final int PERMISSION_BITS = 07777;
+    private static final int S_ISGID = 02000;
     private static final long UTIME_NOW = (1L << 30) - 1;
     private static final long UTIME_OMIT = (1L << 30) - 2;
     private static final int STATVFS_SIZE = 112;
     private static final int PATH_MAX = 4096;
+    /** Tries of a create whose name keeps appearing and vanishing before it is sent back. */
+    private static final int CREATE_ATTEMPTS = 100;
     private static final int STAT_NLINK = 16;
     private static final int STAT_MODE = 24;
     private static final int STAT_UID = 28;
@@ -80,7 +84,8 @@ public final class OverlayFs implements Filesystem {
         this.backing = backing;
         this.policy = policy;
         this.durable = durable;
-        this.privileged = C.geteuid() == 0;
+        // A root daemon acts with each caller's identity (and loads what that needs now).
+        this.privileged = Credentials.switching();
         this.onInit = onInit;
         FileStat root = BackingDir.fstat(backing.rootFd());
         this.nodes = new NodeTable(backing.rootFd(), root.st_dev.longValue(), root.st_ino.longValue(),
@@ -117,9 +122,11 @@ public final class OverlayFs implements Filesystem {
     /**
      * Runs one request: an expected failure is answered with its errno, anything else with EIO
      * (logged). Every request answers as its last step, so nothing can fail after the answer.
+     * Its backing calls are made with the caller's identity ({@link Credentials}): the thread
+     * takes it for the request and gives it back before it does anything else.
      */
     private void op(Request req, String name, Object subject, Op op) {
-        try {
+        try (Credentials.Scope caller = Credentials.as(req.caller())) {
             op.run();
         } catch (FsException e) {
             if (LOG.isDebugEnabled()) {
@@ -197,12 +204,26 @@ public final class OverlayFs implements Filesystem {
             return node;
         }
         int fd = (int) check(C.openat(dir.fd, name, Libc.O_PATH | Libc.O_NOFOLLOW | Libc.O_CLOEXEC, 0), "lookup");
+        return nodeOfPath(dir, name, fd, tid, stat);
+    }
+
+    /**
+     * The node of the file the caller just created and holds open as {@code fd}, with one
+     * reference: found by the descriptor, not by the name, which someone may have changed since.
+     */
+    private Node nodeOfFile(Node dir, String name, int fd, int tid, Pointer stat) throws FsException {
+        return nodeOfPath(dir, name, (int) check(C.open(platform.pathOf(fd), Libc.O_PATH | Libc.O_CLOEXEC, 0),
+                "open created"), tid, stat);
+    }
+
+    /** The node of O_PATH descriptor {@code fd} (the table's from now on), its attributes in {@code stat}. */
+    private Node nodeOfPath(Node dir, String name, int fd, int tid, Pointer stat) throws FsException {
         if (C.fstat(fd, stat) < 0) {
             int errno = Libc.errno();
             C.close(fd);
             throw new FsException(errno, "lookup");
         }
-        mode = stat.getInt(STAT_MODE);
+        int mode = stat.getInt(STAT_MODE);
         Node added = nodes.add(dir, name, fd, stat.getLong(0), stat.getLong(8), mode, fresh(mode, tid, dir, name));
         for (Node other : nodes.otherNodesOfInode(added)) {
             // Changes through the new node will not show in what the kernel keeps of the others.
@@ -288,22 +309,13 @@ public final class OverlayFs implements Filesystem {
         });
     }
 
-    /** Answers the creation of {@code name}, which a privileged daemon gives to the caller. */
+    /**
+     * Answers the creation of {@code name}, which the caller's identity made the caller's, with the
+     * group the kernel gave it (the caller's, or a setgid directory's).
+     */
     private void made(Request req, Node dir, String name) throws FsException {
-        giveToCaller(req, dir, name);
         Pointer stat = Request.newStat();
         answerEntry(req, dir, name, resolve(dir, name, req.tid(), stat), stat);
-    }
-
-    private void giveToCaller(Request req, Node dir, String name) throws FsException {
-        if (!privileged) {
-            return;
-        }
-        int uid = req.uid();
-        int gid = req.gid();
-        if (uid != 0 || gid != 0) {
-            check(C.fchownat(dir.fd, name, uid, gid, Libc.AT_SYMLINK_NOFOLLOW), "chown");
-        }
     }
 
     @Override
@@ -554,6 +566,7 @@ public final class OverlayFs implements Filesystem {
         String path = nodes.path(node);
         if (path != null && node.isRegular() && policy.stagesTruncate(Names.text(path))) {
             int tid = req.tid();
+            mayOpen(node, Libc.O_WRONLY);
             StagedWrite staged = staged(node, WriteKind.EDIT, tid, req.uid(), BackingDir.fstat(node.fd));
             boolean truncated = false;
             try {
@@ -585,7 +598,7 @@ public final class OverlayFs implements Filesystem {
             pendingReleases.awaitNode(node);
             int tid = req.tid();
             boolean retry = retrying.remove(tid) != null;
-            OpenFile file = admit(node, fi.flags(), tid, req.uid(), retry);
+            OpenFile file = admit(node, fi.flags(), tid, req.uid(), retry, false);
             register(fi, file);
             req.open(fi);
         });
@@ -597,60 +610,161 @@ public final class OverlayFs implements Filesystem {
             Node dir = nodes.get(parent);
             pendingReleases.awaitName(dir, name);
             refuseStaging(dir, name, Errno.EACCES);
-            int flags = fi.flags();
-            int tid = req.tid();
-            boolean retry = retrying.remove(tid) != null;
-            FileStat current = BackingDir.statOrNull(dir.fd, name);
-            if (current != null && OpenFlags.exclusive(flags)) {
-                throw new FsException(Errno.EEXIST, "create");
-            }
-            String path = nodes.path(dir, name);
-            WriteKind kind = path == null ? WriteKind.UNSTAGED : policy.classify(Names.text(path), flags, current != null);
+            boolean retry = retrying.remove(req.tid()) != null;
             Pointer stat = Request.newStat();
-            Node node;
-            OpenFile file;
-            if (current == null && kind.staged() && OpenFlags.truncates(flags)) {
-                // The new file stays invisible to others until its first publish.
-                int staging = stagingFor(dir);
-                TempFile temp = backing.createTemp(dir.fd, staging);
-                node = nodeOfTemp(dir, name, temp, tid, stat);
-                file = new StagedWrite(node, tid, platform.processOf(tid), kind, temp,
-                        setup(staging, new Commit.Attributes(mode, req.uid(), req.gid()), -1, req.uid()));
-                file.stat(stat);
-            } else if (current == null && !kind.staged()) {
-                int fd = (int) check(C.openat(dir.fd, name, passthroughFlags(flags) | Libc.O_CREAT | Libc.O_CLOEXEC,
-                        mode), "create");
-                giveToCaller(req, dir, name);
-                try {
-                    node = resolve(dir, name, tid, stat);
-                } catch (FsException e) {
-                    C.close(fd);
-                    throw e;
+            for (int attempt = 0; attempt < CREATE_ATTEMPTS; attempt++) {
+                Opened opened = createOrOpen(req, dir, name, mode, fi.flags(), retry, stat);
+                if (opened != null) {
+                    long id = register(fi, opened.file());
+                    if (!req.created(opened.node().id, stat, fi)) {
+                        nodes.forget(opened.node().id, 1);
+                        dropQuietly(handles.remove(id));
+                    }
+                    return;
                 }
-                file = new PlainFile(node, tid, platform.processOf(tid), fd, false);
-            } else {
-                if (current == null) {
-                    // Lock files and in-place edits must exist for everyone from their creation:
-                    // the empty file is created now (exclusively, as asked), the content staged.
-                    C.close((int) check(C.openat(dir.fd, name, Libc.O_WRONLY | Libc.O_CREAT | Libc.O_CLOEXEC
-                            | (flags & Libc.O_EXCL), mode), "create"));
-                    giveToCaller(req, dir, name);
-                }
-                node = resolve(dir, name, tid, stat);
-                try {
-                    file = admit(node, flags, tid, req.uid(), retry);
-                } catch (FsException e) {
-                    nodes.forget(node.id, 1);
-                    throw e;
-                }
-                file.stat(stat);
             }
-            long id = register(fi, file);
-            if (!req.created(node.id, stat, fi)) {
-                nodes.forget(node.id, 1);
-                dropQuietly(handles.remove(id));
-            }
+            // The name kept changing, or holds what only the kernel's own lookup handles: the
+            // kernel looks it up again, once.
+            throw new FsException(Errno.ESTALE, "create: the name holds no regular file");
         });
+    }
+
+    /** A node the kernel is answered with, and the handle opened on it. */
+    private record Opened(Node node, OpenFile file) {}
+
+    /**
+     * One try at a create: the name is made exclusively (never following a symlink someone put
+     * there), or, when it turns out to exist, opened as an existing file, with that open's own
+     * checks. Returns null when the name appeared or vanished between two steps: the caller tries
+     * again, as the kernel's own open(O_CREAT) would never fail for that.
+     */
+    private Opened createOrOpen(Request req, Node dir, String name, int mode, int flags, boolean retry,
+            Pointer stat) throws FsException {
+        int tid = req.tid();
+        if (BackingDir.statOrNull(dir.fd, name) != null) {
+            return openExisting(req, dir, name, flags, retry, stat);
+        }
+        String path = nodes.path(dir, name);
+        WriteKind kind = path == null ? WriteKind.UNSTAGED : policy.classify(Names.text(path), flags, false);
+        if (kind.staged() && OpenFlags.truncates(flags)) {
+            // The new file stays invisible to others until its first publish.
+            int staging = stagingFor(dir);
+            TempFile temp = newFileTemp(dir, staging);
+            Node node = nodeOfTemp(dir, name, temp, tid, stat);
+            OpenFile file = new StagedWrite(node, tid, platform.processOf(tid), kind, temp,
+                    setup(staging, new Commit.Attributes(mode, stat.getInt(STAT_UID), stat.getInt(STAT_GID)), -1,
+                            req.uid()));
+            file.stat(stat);
+            return new Opened(node, file);
+        }
+        // Lock files and in-place edits must exist for everyone from their creation: the empty
+        // file is made now, the content staged. O_EXCL never follows a symlink, even a dangling one.
+        int access = kind.staged() ? Libc.O_WRONLY : passthroughFlags(flags);
+        int fd = C.openat(dir.fd, name, access | Libc.O_CREAT | Libc.O_EXCL | Libc.O_NOFOLLOW | Libc.O_CLOEXEC, mode);
+        if (fd < 0) {
+            int errno = Libc.errno();
+            if (errno == Errno.EEXIST && !OpenFlags.exclusive(flags)) {
+                return null;
+            }
+            throw new FsException(errno, "create");
+        }
+        Node node;
+        try {
+            node = nodeOfFile(dir, name, fd, tid, stat);
+        } catch (FsException e) {
+            C.close(fd);
+            throw e;
+        }
+        if (!kind.staged()) {
+            return new Opened(node, new PlainFile(node, tid, platform.processOf(tid), fd, false));
+        }
+        C.close(fd);
+        return new Opened(node, admitCounted(node, flags, req, retry, true, stat));
+    }
+
+    /**
+     * The open(O_CREAT) of a name that exists: an open of the file found there, by its node, or
+     * null when the name is gone again, or holds anything but a regular file (a symlink or a
+     * directory put there since the kernel's lookup): the create is tried again, and when the
+     * name keeps holding it, sent back to the kernel (ESTALE), which looks the name up again and
+     * does what a native open does with it (follows the symlink, as the caller). O_EXCL fails.
+     */
+    private Opened openExisting(Request req, Node dir, String name, int flags, boolean retry, Pointer stat)
+            throws FsException {
+        if (OpenFlags.exclusive(flags)) {
+            throw new FsException(Errno.EEXIST, "create");
+        }
+        Node node;
+        try {
+            node = resolve(dir, name, req.tid(), stat);
+        } catch (FsException e) {
+            if (e.errno == Errno.ENOENT) {
+                return null;
+            }
+            throw e;
+        }
+        if (!node.isRegular()) {
+            nodes.forget(node.id, 1);
+            return null;
+        }
+        return new Opened(node, admitCounted(node, flags, req, retry, false, stat));
+    }
+
+    /**
+     * Opens {@code node}, which has a reference for this open that is undone when the open fails;
+     * {@code created}: the caller has just created the file (natively, such an open is not checked).
+     */
+    private OpenFile admitCounted(Node node, int flags, Request req, boolean retry, boolean created, Pointer stat)
+            throws FsException {
+        OpenFile file = null;
+        try {
+            file = admit(node, flags, req.tid(), req.uid(), retry, created);
+            file.stat(stat);
+            return file;
+        } catch (FsException | RuntimeException e) {
+            dropQuietly(file);
+            nodes.forget(node.id, 1);
+            throw e;
+        }
+    }
+
+    /**
+     * The temp file of a new file in {@code dir}, made with the caller's identity: the kernel
+     * decides whether the caller may create a file there, and gives it the owner and group (the
+     * caller's, or a setgid directory's) it would give the file itself. Where the filesystem has
+     * no unnamed temp files, the temp file is named in the staging directory, which only the
+     * daemon may enter: then the daemon asks the kernel whether the caller may create in
+     * {@code dir}, and gives the file the owner and group the kernel would.
+     */
+    private TempFile newFileTemp(Node dir, int staging) throws FsException {
+        try {
+            return new TempFile(staging, null, platform.openUnnamed(dir.fd, 0600));
+        } catch (FsException e) {
+            if (e.errno != Errno.EOPNOTSUPP) {
+                throw e;
+            }
+        }
+        Credentials.Caller caller = Credentials.current();
+        boolean forCaller = Credentials.actingForCaller() && caller != null;
+        if (forCaller) {
+            int errno = Access.mayCreateIn(dir.fd);
+            if (errno != 0) {
+                throw new FsException(errno, "create");
+            }
+        }
+        try (Credentials.Scope daemon = Credentials.asDaemon()) {
+            TempFile temp = backing.createTemp(dir.fd, staging);
+            if (forCaller) {
+                FileStat parent = BackingDir.fstat(dir.fd);
+                int gid = (parent.st_mode.intValue() & S_ISGID) != 0 ? parent.st_gid.intValue() : caller.gid();
+                if (C.fchown(temp.fd(), caller.uid(), gid) < 0) {
+                    int errno = Libc.errno();
+                    backing.discardTemp(temp);
+                    throw new FsException(errno, "chown temp");
+                }
+            }
+            return temp;
+        }
     }
 
     /** A node of its own for a file being created, standing for the temp file that will be published. */
@@ -670,8 +784,13 @@ public final class OverlayFs implements Filesystem {
      * join readers or an exec, nor they a staged writer. Such an open is answered ESTALE and
      * its retry gets a node of its own; a retry that still meets others (a node reached through
      * /proc) goes ahead rather than fail.
+     *
+     * <p>The open is the caller's, with its identity, so the kernel decides whether the caller may
+     * open the file so; a staged write, which does not open the file for writing, opens it so once
+     * to ask, unless the caller has just {@code created} it.
      */
-    private OpenFile admit(Node node, int flags, int tid, int uid, boolean retry) throws FsException {
+    private OpenFile admit(Node node, int flags, int tid, int uid, boolean retry, boolean created)
+            throws FsException {
         synchronized (node) {
             String path = node.isRegular() ? nodes.path(node) : null;
             WriteKind kind = path == null
@@ -679,6 +798,9 @@ public final class OverlayFs implements Filesystem {
                     : policy.classify(Names.text(path), flags, true);
             boolean executes = OpenFlags.executes(flags);
             if (kind.staged()) {
+                if (!created) {
+                    mayOpen(node, flags);
+                }
                 if (node.hasPlainHandles() && !mustShare(node, tid, retry)) {
                     throw sendBack(node, tid);
                 }
@@ -686,9 +808,10 @@ public final class OverlayFs implements Filesystem {
             }
             List<StagedWrite> mine = executes ? List.of() : callersStagedOn(node, tid);
             if (!mine.isEmpty()) {
-                // The writer opens the file it is writing by name: it reads its own data.
+                // The writer opens the file it is writing by name: it reads its own data (a temp
+                // file of the daemon's; the kernel checked the open against what the writer sees).
                 int own = mine.get(mine.size() - 1).duplicate();
-                try {
+                try (Credentials.Scope daemon = Credentials.asDaemon()) {
                     return new PlainFile(node, tid, platform.processOf(tid), reopen(platform.pathOf(own), flags), false);
                 } finally {
                     C.close(own);
@@ -721,6 +844,16 @@ public final class OverlayFs implements Filesystem {
         return new FsException(Errno.ESTALE, "the node serves another version");
     }
 
+    /**
+     * Asks the kernel, by opening {@code node} as the caller asked to, whether the caller may.
+     * The daemon acting as itself may (the kernel's default_permissions checked it already).
+     */
+    private static void mayOpen(Node node, int flags) throws FsException {
+        if (Credentials.actingForCaller()) {
+            C.close(reopen(node.inodePath(), flags & OpenFlags.O_ACCMODE));
+        }
+    }
+
     private static int reopen(String path, int flags) throws FsException {
         return (int) check(C.open(path, passthroughFlags(flags) & ~Libc.O_NOFOLLOW | Libc.O_CLOEXEC, 0),
                 "open");
@@ -730,24 +863,33 @@ public final class OverlayFs implements Filesystem {
         return flags & ~(Libc.O_CREAT | Libc.O_EXCL | Libc.O_NOCTTY | OpenFlags.FMODE_EXEC);
     }
 
-    /** A staged write to the (bound) name of {@code node}, replacing the version {@code current}. */
+    /**
+     * A staged write to the (bound) name of {@code node}, replacing the version {@code current}.
+     * A node whose name was removed or renamed over since it was found (a rename through the
+     * mount, a moment ago) is sent back (ESTALE): the kernel looks the name up again, and opens
+     * what is there now, as an open made just after the rename would. (ENOENT, as before, failed
+     * an open with O_CREAT.)
+     */
     private StagedWrite staged(Node node, WriteKind kind, int tid, int uid, FileStat current) throws FsException {
         Binding binding = nodes.binding(node);
         if (binding == null) {
-            throw new FsException(Errno.ENOENT, "staged write to a file without a name");
+            throw new FsException(Errno.ESTALE, "staged write to a file that lost its name");
         }
         return new StagedWrite(node, tid, platform.processOf(tid), kind, null,
                 setup(stagingFor(binding.parent()), attributes(current), current.st_ino.longValue(), uid));
     }
 
+    /** What a staged write needs; its writer is the caller whose identity the thread acts with. */
     private StagedWrite.Setup setup(int stagingFd, Commit.Attributes created, long baseIno, int writerUid) {
         return new StagedWrite.Setup(backing, stagingFd, nodes, stats, created, baseIno, durable, privileged,
-                writerUid == 0);
+                writerUid == 0, Credentials.current());
     }
 
     /** The staging directory for files in {@code dir}: the one on {@code dir}'s filesystem. */
     private int stagingFor(Node dir) throws FsException {
-        return backing.stagingOn(dir.dev, StagingArea.hostOf(dir, this::parentOf, node -> node.dev).fd);
+        try (Credentials.Scope daemon = Credentials.asDaemon()) {
+            return backing.stagingOn(dir.dev, StagingArea.hostOf(dir, this::parentOf, node -> node.dev).fd);
+        }
     }
 
     private Node parentOf(Node dir) {

@@ -4,6 +4,7 @@ import static dev.dxfs.fs.FsException.check;
 import static dev.dxfs.fs.Libc.C;
 
 import dev.dxfs.fs.BackingDir.TempFile;
+import dev.dxfs.fuse.Credentials;
 import dev.dxfs.fuse.Names;
 import dev.dxfs.policy.Commit;
 import dev.dxfs.policy.WriteKind;
@@ -19,10 +20,19 @@ import ru.serce.jnrfuse.struct.FileStat;
  * published over its target by rename when the writer closes it. {@link WriteState} decides
  * when; this class does the I/O. All methods hold the handle's monitor: the kernel may send
  * several requests for one handle at once.
+ *
+ * <p>Whose rights: the writes themselves are made with the identity of the request that makes
+ * them (the caller's). The temp file of an existing file, its copy, its publish and its removal
+ * are the daemon's (the staging directory is the daemon's alone); a publish first asks, with the
+ * writer's identity, whether the writer may replace what is at the name by then.
  */
 final class StagedWrite extends OpenFile {
     private static final Logger LOG = LoggerFactory.getLogger(StagedWrite.class);
     private static final int PERMISSION_BITS = 07777;
+    /** Publishes tried again when a file keeps appearing at a name that was free a moment before. */
+    private static final int PUBLISH_ATTEMPTS = 100;
+    private static final int S_IFMT = 0170000;
+    private static final int S_IFREG = 0100000;
 
     private final BackingDir backing;
     private final MountStats stats;
@@ -51,6 +61,8 @@ final class StagedWrite extends OpenFile {
     private long baseIno;
     /** The errno of the write that failed, reported by every later change and close. */
     private int failure;
+    /** Who opened the handle (null: the daemon itself), whose rights a publish may not exceed. */
+    private final Credentials.Caller writer;
 
     /**
      * A staged write to the name {@code node} is bound to: an edit starts from the node's
@@ -69,17 +81,22 @@ final class StagedWrite extends OpenFile {
         this.created = setup.created();
         this.state = WriteState.opened(kind);
         this.baseIno = setup.baseIno();
+        this.writer = setup.writer();
         this.sourceFd = -1;
-        if (kind == WriteKind.EDIT) {
-            sourceFd = BackingDir.reopen(node, Libc.O_RDONLY);
-        } else {
-            temp = fresh != null ? fresh : backing.createTemp(tempDirectory(), stagingFd);
+        // The caller's access to the file was checked by its open: the version and the temp file
+        // are read and made with the daemon's rights, which the staging directory needs.
+        try (Credentials.Scope daemon = Credentials.asDaemon()) {
+            if (kind == WriteKind.EDIT) {
+                sourceFd = BackingDir.reopen(node, Libc.O_RDONLY);
+            } else {
+                temp = fresh != null ? fresh : backing.createTemp(tempDirectory(), stagingFd);
+            }
         }
     }
 
     /** What a staged handle needs besides its node: where it lives and how it publishes. */
     record Setup(BackingDir backing, int stagingFd, NodeTable nodes, MountStats stats, Commit.Attributes created,
-            long baseIno, boolean durable, boolean keepOwner, boolean writerIsRoot) {}
+            long baseIno, boolean durable, boolean keepOwner, boolean writerIsRoot, Credentials.Caller writer) {}
 
     @Override
     public String toString() {
@@ -170,7 +187,10 @@ final class StagedWrite extends OpenFile {
      */
     private void prepareChange(long keep) throws FsException {
         if (state.needsNewTemp()) {
-            TempFile fresh = backing.copyToTemp(tempDirectory(), stagingFd, dataFd(), keep);
+            TempFile fresh;
+            try (Credentials.Scope daemon = Credentials.asDaemon()) {
+                fresh = backing.copyToTemp(tempDirectory(), stagingFd, dataFd(), keep);
+            }
             closeData();
             temp = fresh;
             tempPublished = false;
@@ -223,9 +243,14 @@ final class StagedWrite extends OpenFile {
         }
     }
 
-    /** Times set by the writer go to the data it is writing (rename keeps them). */
+    /**
+     * Times set by the writer go to the data it is writing (rename keeps them). The temp file may
+     * be the daemon's: the kernel checked the change against the file the writer sees.
+     */
     synchronized void setTimes(Pointer times) throws FsException {
-        check(C.futimens(dataFd(), times), "futimens");
+        try (Credentials.Scope daemon = Credentials.asDaemon()) {
+            check(C.futimens(dataFd(), times), "futimens");
+        }
     }
 
     /** One close of a descriptor: the writer may not be done, nothing is published; a failed write is reported. */
@@ -257,16 +282,18 @@ final class StagedWrite extends OpenFile {
      */
     @Override
     synchronized NodeTable.Binding release() throws FsException {
-        try {
-            return settle(state.release(lastCloseKilled));
-        } finally {
-            if (temp != null && !tempPublished) {
-                backing.discardTemp(temp);
-                temp = null;
+        try (Credentials.Scope daemon = Credentials.asDaemon()) {
+            try {
+                return settle(state.release(lastCloseKilled));
+            } finally {
+                if (temp != null && !tempPublished) {
+                    backing.discardTemp(temp);
+                    temp = null;
+                }
+                closeData();
+                released = true;
+                notifyAll();
             }
-            closeData();
-            released = true;
-            notifyAll();
         }
     }
 
@@ -285,7 +312,14 @@ final class StagedWrite extends OpenFile {
         }
     }
 
+    /** Does what the state machine decided, with the daemon's rights (a publish is the daemon's). */
     private NodeTable.Binding settle(WriteState.Action action) throws FsException {
+        try (Credentials.Scope daemon = Credentials.asDaemon()) {
+            return settleAsDaemon(action);
+        }
+    }
+
+    private NodeTable.Binding settleAsDaemon(WriteState.Action action) throws FsException {
         switch (action) {
             case PUBLISH -> {
                 return publish();
@@ -310,15 +344,23 @@ final class StagedWrite extends OpenFile {
             throw new FsException(Errno.ENOENT, "publish: the name is gone");
         }
         String path = describe();
-        Published steps = new Published(target);
-        try {
-            Commit.publish(steps, commitRequest());
-        } catch (IOException e) {
-            state.publishFailed();
-            stats.error();
-            FsException cause = (FsException) e.getCause();
-            LOG.warn("could not publish {}: {} failed with errno {}", path, cause.getMessage(), cause.errno);
-            throw cause;
+        Published steps;
+        for (int attempt = 1; ; attempt++) {
+            steps = new Published(target);
+            try {
+                Commit.publish(steps, commitRequest());
+                break;
+            } catch (IOException e) {
+                FsException cause = (FsException) e.getCause();
+                if (cause.errno == Errno.EEXIST && steps.absent && attempt < PUBLISH_ATTEMPTS) {
+                    // A file appeared at the free name: decide again, with that file there.
+                    continue;
+                }
+                state.publishFailed();
+                stats.error();
+                LOG.warn("could not publish {}: {} failed with errno {}", path, cause.getMessage(), cause.errno);
+                throw cause;
+            }
         }
         tempPublished = true;
         long ino = BackingDir.fstat(temp.fd()).st_ino.longValue();
@@ -335,20 +377,45 @@ final class StagedWrite extends OpenFile {
                 keepOwner, writerIsRoot);
     }
 
-    /** The attributes of the file a publish would replace now, or null when its name holds none (or is gone). */
     /**
      * The attributes of the file this write replaces: the name's; once the name is gone, those of
      * the version the write started from (a chmod of the name before its unlink changed it, as
-     * it changes what a native descriptor shows); null for a new file.
+     * it changes what a native descriptor shows); null for a new file, or when the name holds
+     * something the writer may not replace (its publish would be refused).
      */
     private Commit.Attributes target() throws FsException {
         NodeTable.Binding target = nodes.binding(node());
         FileStat stat = target == null ? null : BackingDir.statOrNull(target.parent().fd, target.name());
+        if (stat != null && !replaceable(target, stat)) {
+            stat = null;
+        }
         if (stat == null && state.orphaned() && baseIno == node().ino) {
             stat = BackingDir.fstat(node().fd);
         }
         return stat == null ? null
                 : new Commit.Attributes(stat.st_mode.intValue(), stat.st_uid.intValue(), stat.st_gid.intValue());
+    }
+
+    /**
+     * Whether a publish would replace {@code stat}, found at the name: the version the write
+     * started from, or a regular file the writer may write (see {@link Published#mayReplace}).
+     */
+    private boolean replaceable(NodeTable.Binding target, FileStat stat) {
+        if (stat.st_ino.longValue() == baseIno || !Credentials.switching() || writer == null || writer.uid() == 0) {
+            return true;
+        }
+        if ((stat.st_mode.intValue() & S_IFMT) != S_IFREG) {
+            return false;
+        }
+        int fd = C.openat(target.parent().fd, target.name(), Libc.O_PATH | Libc.O_NOFOLLOW | Libc.O_CLOEXEC, 0);
+        if (fd < 0) {
+            return false;
+        }
+        try (Credentials.Scope as = Credentials.as(writer)) {
+            return Access.mayWrite(fd) == 0;
+        } finally {
+            C.close(fd);
+        }
     }
 
     /** The name this write publishes to, for the log. */
@@ -371,24 +438,87 @@ final class StagedWrite extends OpenFile {
     private final class Published implements Commit.Steps {
         private final NodeTable.Binding target;
         private boolean concurrent;
+        /** Whether the name was free: then the rename must not replace what appeared there since. */
+        private boolean absent;
 
         Published(NodeTable.Binding target) {
             this.target = target;
         }
 
+        /**
+         * The attributes of the file at the name now, read from its descriptor, once the writer
+         * is found to be allowed to replace it: see {@link #mayReplace}.
+         */
         @Override
         public Commit.Attributes replaced() throws IOException {
-            FileStat stat = call(() -> BackingDir.statOrNull(target.parent().fd, target.name()));
-            if (stat == null) {
-                return null;
-            }
-            concurrent = stat.st_ino.longValue() != baseIno;
-            return new Commit.Attributes(stat.st_mode.intValue(), stat.st_uid.intValue(), stat.st_gid.intValue());
+            return call(() -> {
+                Node dir = target.parent();
+                int fd = C.openat(dir.fd, target.name(), Libc.O_PATH | Libc.O_NOFOLLOW | Libc.O_CLOEXEC, 0);
+                if (fd < 0) {
+                    int errno = Libc.errno();
+                    if (errno != Errno.ENOENT) {
+                        throw new FsException(errno, "open target");
+                    }
+                    mayReplace(dir.fd, true);
+                    absent = true;
+                    return null;
+                }
+                try {
+                    FileStat stat = BackingDir.fstat(fd);
+                    long ino = stat.st_ino.longValue();
+                    concurrent = ino != baseIno;
+                    if (concurrent) {
+                        if ((stat.st_mode.intValue() & S_IFMT) != S_IFREG) {
+                            refuse("the name is no regular file any more");
+                        }
+                        mayReplace(fd, false);
+                    }
+                    return new Commit.Attributes(stat.st_mode.intValue(), stat.st_uid.intValue(),
+                            stat.st_gid.intValue());
+                } finally {
+                    C.close(fd);
+                }
+            });
         }
 
+        /**
+         * A publish may do no more than its writer may. It was allowed to write the version it
+         * opened (its open asked the kernel), or to create the name; by now the name may hold
+         * something else (another writer's version, or whatever someone renamed there): that
+         * must be a regular file the writer may write, or, with nothing there, the writer must
+         * be allowed to create in the directory. The kernel is asked with the writer's identity.
+         */
+        private void mayReplace(int fd, boolean free) throws FsException {
+            if (!Credentials.switching() || writer == null || writer.uid() == 0) {
+                return;
+            }
+            int errno;
+            try (Credentials.Scope as = Credentials.as(writer)) {
+                errno = free ? Access.mayCreateIn(fd) : Access.mayWrite(fd);
+            }
+            if (errno != 0) {
+                refuse("the writer may not " + (free ? "create in the directory" : "write the file now at the name")
+                        + " (" + OverlayFs.describe(errno) + ")");
+            }
+        }
+
+        private void refuse(String why) throws FsException {
+            throw new FsException(Errno.EACCES, "publish: " + why);
+        }
+
+        /**
+         * The mode, with the writer's identity when the new version is the writer's: the kernel
+         * then drops a setgid bit for a group the writer is not in, as in the writer's own chmod.
+         */
         @Override
         public void applyMode(int mode) throws IOException {
-            call(() -> check(C.fchmod(temp.fd(), mode), "fchmod"));
+            call(() -> {
+                boolean writers = Credentials.switching() && writer != null
+                        && BackingDir.fstat(temp.fd()).st_uid.intValue() == writer.uid();
+                try (Credentials.Scope as = Credentials.as(writers ? writer : null)) {
+                    return check(C.fchmod(temp.fd(), mode), "fchmod");
+                }
+            });
         }
 
         @Override
@@ -404,7 +534,11 @@ final class StagedWrite extends OpenFile {
         @Override
         public void replaceTarget() throws IOException {
             call(() -> {
-                backing.publish(temp, target.parent().fd, target.name());
+                if (absent) {
+                    // A rename that finds a file at the name is tried again: named now, it stays so.
+                    temp = backing.named(temp);
+                }
+                backing.publish(temp, target.parent().fd, target.name(), absent);
                 return null;
             });
         }

@@ -17,10 +17,17 @@ import java.util.concurrent.TimeoutException;
 public final class BoundedWait {
     private final ExecutorService threads;
 
-    /** Side threads named {@code name}; they never keep the daemon alive. */
+    /**
+     * Side threads named {@code name}; they never keep the daemon alive. A thread may be started
+     * by a request thread acting for a caller, whose identity it inherits: it takes the daemon's
+     * own before anything else ({@link Credentials}).
+     */
     public BoundedWait(String name) {
         threads = Executors.newCachedThreadPool(task -> {
-            Thread thread = new Thread(task, name);
+            Thread thread = new Thread(() -> {
+                Credentials.resetThread();
+                task.run();
+            }, name);
             thread.setDaemon(true);
             return thread;
         });

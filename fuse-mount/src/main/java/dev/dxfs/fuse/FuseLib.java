@@ -3,6 +3,7 @@ package dev.dxfs.fuse;
 import jnr.ffi.LibraryLoader;
 import jnr.ffi.Pointer;
 import jnr.ffi.annotations.Encoding;
+import jnr.ffi.annotations.Out;
 import jnr.ffi.types.size_t;
 
 /**
@@ -39,6 +40,12 @@ public interface FuseLib {
     void fuse_opt_free_args(Pointer args);
 
     Pointer fuse_req_ctx(Pointer req);
+
+    /**
+     * The supplementary groups of the request's calling thread, read by libfuse from
+     * /proc/TID/task/TID/status: their number (which may exceed {@code size}), or -errno.
+     */
+    int fuse_req_getgroups(Pointer req, int size, @Out int[] list);
 
     int fuse_reply_err(Pointer req, int errno);
 

@@ -1,6 +1,8 @@
 package dev.dxfs.fuse;
 
 import java.lang.ref.Reference;
+import java.util.Arrays;
+import java.util.concurrent.TimeUnit;
 import jnr.ffi.Memory;
 import jnr.ffi.Pointer;
 import jnr.ffi.Runtime;
@@ -23,6 +25,11 @@ public final class Request {
     private static final int BUFVEC_SIZE = 64;
     /** fuse_buf_flags: FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK. */
     private static final int FD_AT_POSITION = 2 | 4;
+    /** Supplementary groups read at first: most users have a few. */
+    private static final int GROUPS_GUESS = 32;
+    /** How long a thread's groups are kept (see {@link GroupsCache}). */
+    private static final long GROUPS_KEPT_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+    private static final GroupsCache GROUPS = new GroupsCache(GROUPS_KEPT_NANOS, System::nanoTime);
 
     private final Pointer req;
 
@@ -59,6 +66,36 @@ public final class Request {
 
     public int gid() {
         return FuseLib.F.fuse_req_ctx(req).getInt(4);
+    }
+
+    /**
+     * Who the request's backing calls are made for ({@link Credentials}): the caller's fsuid and
+     * fsgid and its supplementary groups; null when they are made as the daemon itself (the
+     * daemon is not root, or the caller has the daemon's own uid and gid). Groups that cannot be
+     * read (the caller is gone) count as none: fewer rights, never more.
+     */
+    public Credentials.Caller caller() {
+        if (!Credentials.switching()) {
+            return null;
+        }
+        Pointer ctx = FuseLib.F.fuse_req_ctx(req);
+        int uid = ctx.getInt(0);
+        int gid = ctx.getInt(4);
+        if (Credentials.isDaemon(uid, gid)) {
+            return null;
+        }
+        return new Credentials.Caller(uid, gid, GROUPS.of(ctx.getInt(8), uid, gid, this::groups));
+    }
+
+    /** The caller's supplementary groups as libfuse reads them from /proc, or null. */
+    private int[] groups() {
+        int[] list = new int[GROUPS_GUESS];
+        int count = FuseLib.F.fuse_req_getgroups(req, list.length, list);
+        if (count > list.length) {
+            list = new int[count];
+            count = FuseLib.F.fuse_req_getgroups(req, list.length, list);
+        }
+        return count < 0 ? null : Arrays.copyOf(list, Math.min(count, list.length));
     }
 
     public void error(int errno) {

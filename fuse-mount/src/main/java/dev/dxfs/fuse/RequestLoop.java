@@ -74,6 +74,9 @@ final class RequestLoop {
     }
 
     private void work() {
+        // Workers are started between requests, yet a thread's identity is its creator's: start
+        // from the daemon's own whatever happens (each request takes its caller's, Credentials).
+        Credentials.resetThread();
         Pointer buf = Memory.allocateDirect(Request.RUNTIME, (int) bufferSize);
         Pointer channelRef = Memory.allocateDirect(Request.RUNTIME, Long.BYTES);
         try {

@@ -10,6 +10,7 @@ import ch.qos.logback.core.rolling.RollingFileAppender;
 import ch.qos.logback.core.rolling.SizeBasedTriggeringPolicy;
 import ch.qos.logback.core.util.Duration;
 import ch.qos.logback.core.util.FileSize;
+import dev.dxfs.fuse.Credentials;
 import java.io.IOException;
 import java.nio.file.Path;
 import org.slf4j.LoggerFactory;
@@ -78,12 +79,26 @@ final class DaemonLog {
         root.addAppender(appender);
     }
 
-    /** Opens the log, at start and after each rollover, as a file readable by the daemon's user only. */
+    /**
+     * Opens the log, at start and after each rollover, as a file readable by the daemon's user
+     * only, and writes it with the daemon's rights.
+     */
     private static final class PrivateRollingFileAppender extends RollingFileAppender<ILoggingEvent> {
         @Override
         public void openFile(String fileName) throws IOException {
             RuntimePaths.createPrivate(Path.of(fileName));
             super.openFile(fileName);
+        }
+
+        /**
+         * A line logged while a request thread acts for a caller may roll the log over (renames
+         * and a new file in the daemon's own directory): the daemon's rights.
+         */
+        @Override
+        protected void subAppend(ILoggingEvent event) {
+            try (Credentials.Scope daemon = Credentials.asDaemon()) {
+                super.subAppend(event);
+            }
         }
     }
 

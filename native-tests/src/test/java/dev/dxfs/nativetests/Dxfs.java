@@ -15,6 +15,11 @@ final class Dxfs {
     static final Path LAUNCHER = Path.of(System.getProperty("dxfs.launcher", "../dxfs")).toAbsolutePath().normalize();
     /** Every test directory lives here, so a run can find and clear the mounts a killed run left. */
     static final Path WORK = Path.of("target", "work").toAbsolutePath();
+    /**
+     * Test directories that other users must reach live here instead: the build directory's
+     * parents may be closed to them (a home directory is often 0700).
+     */
+    static final Path SHARED_WORK = Path.of("/tmp", "dxfs-native-tests");
 
     private Dxfs() {}
 
@@ -54,7 +59,8 @@ final class Dxfs {
     static void clearStaleMounts() {
         for (String line : mountInfo()) {
             String[] fields = line.split(" ");
-            if (fields.length > 4 && fields[4].startsWith(WORK.toString()) && line.contains(" - fuse.dxfs ")) {
+            if (fields.length > 4 && (fields[4].startsWith(WORK + "/") || fields[4].startsWith(SHARED_WORK + "/"))
+                    && line.contains(" - fuse.dxfs ")) {
                 Path mountPoint = Path.of(fields[4]);
                 if (!abandoned(mountPoint)) {
                     continue;

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -27,12 +28,29 @@ final class MountedDir implements AutoCloseable {
 
     /** A new empty directory {@code work/<name>-N/target/dx}, not mounted yet. */
     static MountedDir create(String name) {
+        return create(Dxfs.WORK, name, false);
+    }
+
+    /**
+     * A new empty directory {@code /tmp/dxfs-native-tests/<name>-N/target/dx}, not mounted yet,
+     * whose parents every user may search (0755): for tests that run processes as other users.
+     */
+    static MountedDir shared(String name) {
+        return create(Dxfs.SHARED_WORK, name, true);
+    }
+
+    private static MountedDir create(Path base, String name, boolean searchable) {
         Dxfs.clearStaleMounts();
         try {
-            Files.createDirectories(Dxfs.WORK);
-            Path root = Files.createTempDirectory(Dxfs.WORK, name + "-");
+            Files.createDirectories(base);
+            Path root = Files.createTempDirectory(base, name + "-");
             Files.writeString(Dxfs.ownerFile(root), Long.toString(ProcessHandle.current().pid()));
             Path dir = Files.createDirectories(root.resolve("target").resolve("dx"));
+            if (searchable) {
+                for (Path path : List.of(base, root, root.resolve("target"), dir)) {
+                    Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rwxr-xr-x"));
+                }
+            }
             return new MountedDir(root, dir);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
