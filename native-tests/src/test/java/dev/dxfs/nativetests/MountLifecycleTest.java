@@ -24,6 +24,23 @@ class MountLifecycleTest {
             m.unmount();
             assertThat(Files.readString(m.dir().resolve("during.txt"))).isEqualTo("written through the mount");
             assertThat(Files.readString(m.dir().resolve("before.txt"))).isEqualTo("from before");
+            assertThat(names(m.dir())).as("only what was written: the empty staging directory is removed")
+                    .containsExactlyInAnyOrder("before.txt", "during.txt");
+        }
+    }
+
+    @Test
+    void aStagingDirectoryThatHoldsSomethingStaysAfterTheUnmount() throws Exception {
+        try (MountedDir m = MountedDir.create("staging-kept")) {
+            // A temp file of a JVM with the agent, which is alive (this one): nobody may remove it.
+            Path agentTemp = Files.createDirectories(m.dir().resolve(".dxfs"))
+                    .resolve("agent." + ProcessHandle.current().pid() + ".1a2b.1.tmp");
+            Files.writeString(agentTemp, "being written by another JVM");
+            m.mount();
+            Files.writeString(m.dir().resolve("during.txt"), "written through the mount");
+            m.unmount();
+            assertThat(Files.readString(agentTemp)).isEqualTo("being written by another JVM");
+            assertThat(names(m.dir())).containsExactlyInAnyOrder(".dxfs", "during.txt");
         }
     }
 
@@ -120,9 +137,7 @@ class MountLifecycleTest {
                 writer.destroyForcibly().waitFor();
                 assertThat(Files.readString(m.dir().resolve("done.txt"))).isEqualTo("complete");
                 assertThat(m.dir().resolve("open.txt")).as("an open write is discarded").doesNotExist();
-                try (var staging = Files.list(m.dir().resolve(".dxfs"))) {
-                    assertThat(staging.toList()).as("no temp file is left").isEmpty();
-                }
+                assertThat(m.dir().resolve(".dxfs")).as("no temp file is left, nor the staging directory").doesNotExist();
             }
         }
     }
@@ -188,6 +203,12 @@ class MountLifecycleTest {
         return Files.readAllLines(Path.of("/proc/self/mountinfo"), StandardCharsets.ISO_8859_1).stream()
                 .filter(line -> line.split(" ")[4].equals(dir.toString()))
                 .count();
+    }
+
+    private static List<String> names(Path dir) throws Exception {
+        try (var list = Files.list(dir)) {
+            return list.map(path -> path.getFileName().toString()).toList();
+        }
     }
 
     private static void killDaemon(MountedDir m, String signal) throws Exception {
