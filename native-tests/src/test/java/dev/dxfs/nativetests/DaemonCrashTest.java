@@ -75,7 +75,9 @@ class DaemonCrashTest {
                 workload.forEach(Spawned::kill);
             }
 
-            assertThat(m.status()).contains("\"mounted\":false").contains("\"stale\":true");
+            Run status = Dxfs.run("status", m.dir().toString());
+            assertThat(status.exit()).as("status of a dead mount: %s", status).isEqualTo(1);
+            assertThat(status.out()).contains("\"mounted\":false").contains("\"stale\":true");
             // The temp files of the writes cut off had no name and went with the daemon; a
             // publish cut off between the link and the rename leaves a whole version, named.
             for (String leftover : backing.stagedTempFiles()) {
@@ -85,13 +87,16 @@ class DaemonCrashTest {
             assertEveryFileIsOneCompleteVersion(versions, backing.dir(), settled);
 
             Run recovered = Dxfs.run("mount", m.dir().toString()).ok();
-            assertThat(recovered.err()).contains("stale mount");
+            assertThat(recovered.err()).startsWith("dxfs: recovered a stale mount of " + m.dir());
             assertThat(Dxfs.isMounted(m.dir())).isTrue();
             assertThat(backing.stagedTempFiles()).as("temp files after the next mount").isEmpty();
             assertThat(names(m.dir())).as("through the new mount").containsExactlyInAnyOrderElementsOf(
                     Stream.concat(settled.keySet().stream(), busy.stream().map(p -> p.getFileName().toString()))
                             .toList());
             assertEveryFileIsOneCompleteVersion(versions, m.dir(), settled);
+            m.unmount();
+            assertThat(names(backing.dir(), true)).as("the backing directory after the unmount: no staging directory")
+                    .doesNotContain(".dxfs").hasSize(2 * FILES);
         }
     }
 
@@ -121,8 +126,13 @@ class DaemonCrashTest {
 
     /** The names in {@code dir}, the staging directory excepted. */
     private static List<String> names(Path dir) {
+        return names(dir, false);
+    }
+
+    /** The names in {@code dir}; the staging directory only if {@code all}. */
+    private static List<String> names(Path dir, boolean all) {
         try (Stream<Path> files = Files.list(dir)) {
-            return files.map(file -> file.getFileName().toString()).filter(name -> !name.equals(".dxfs")).toList();
+            return files.map(file -> file.getFileName().toString()).filter(name -> all || !name.equals(".dxfs")).toList();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
