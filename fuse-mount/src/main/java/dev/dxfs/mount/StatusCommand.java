@@ -8,8 +8,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "status", mixinStandardHelpOptions = true, description = "Print the state of DIR as JSON: mounted or not, open staged writers, commits, concurrent commits (a writer published over another writer's version), ETXTBSY prevented (a running program's file replaced), exec-protected nodes, bytes staged, errors, the daemon's log file. With --watch, a live view of the same figures and their rates, redrawn every second.",
-        footer = {"", "Exit status: 0 for a live mount and for a directory that is not mounted; 1 for a stale mount",
-            "(its daemon is gone: {\"mounted\":false,\"stale\":true}, and a line on stderr saying how to recover it).",
+        footer = {"", "Exit status: 0 for a live mount and for a directory that is not mounted; 1 for a stale mount "
+                + "(its daemon is gone: {\"mounted\":false,\"stale\":true}, and a line on stderr saying how to recover "
+                + "it) and for an error (one line on stderr, no JSON).",
             "", "Examples:", "  dxfs status target/dx", "  dxfs status --watch target/dx      (Ctrl-C to stop)"})
 final class StatusCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "DIR", description = "The mount point.")
