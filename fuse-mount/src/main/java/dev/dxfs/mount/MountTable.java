@@ -38,7 +38,10 @@ final class MountTable {
         OTHER
     }
 
-    /** A mount point's state; for a stale mount, {@code cause} says how it is known. */
+    /**
+     * A mount point's state; {@code cause} says how a stale mount is known, or that a mount
+     * counted as live did not answer (null for a live mount that answered).
+     */
     record Inspection(State state, String cause) {}
 
     private MountTable() {}
@@ -99,8 +102,8 @@ final class MountTable {
                     return daemonGone(daemon);
                 }
                 if (System.nanoTime() > deadline) {
-                    // Alive, as far as anything tells, and busy: never mount over it.
-                    return new Inspection(State.LIVE, null);
+                    // Alive as far as anything tells, and busy or hung: never mount over it.
+                    return new Inspection(State.LIVE, "its daemon has not answered for " + ANSWER_MILLIS / 1000 + " s");
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();

@@ -89,7 +89,8 @@ final class Mounter {
         options.filter();
         MountTable.Inspection found = MountTable.inspect(requested);
         switch (found.state()) {
-            case LIVE -> throw new CliException(requested + " is already a dxfs mount");
+            case LIVE -> throw new CliException(requested + " is already a dxfs mount" + (found.cause() == null ? ""
+                    : " (" + found.cause() + "; dxfs unmount --force " + requested + " detaches it)"));
             case STALE -> recovered[0] = recoverStale(requested, found.cause());
             default -> {}
         }
