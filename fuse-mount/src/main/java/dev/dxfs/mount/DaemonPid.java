@@ -48,6 +48,21 @@ final class DaemonPid {
         }
     }
 
+    /**
+     * Removes what a daemon of {@code mountPoint} that is gone left behind, its pid file and its
+     * control socket (a new daemon of the mount point replaces both).
+     */
+    static void clearLeftovers(Path mountPoint) {
+        if (of(mountPoint).gone()) {
+            try {
+                Files.deleteIfExists(RuntimePaths.socketFor(mountPoint));
+                Files.deleteIfExists(RuntimePaths.pidFileFor(mountPoint));
+            } catch (IOException ignored) {
+                // Harmless: a leftover names a process that is gone.
+            }
+        }
+    }
+
     /** The daemon recorded for {@code mountPoint}, and whether it is gone. */
     static Verdict of(Path mountPoint) {
         long[] recorded = read(RuntimePaths.pidFileFor(mountPoint));

@@ -1,5 +1,6 @@
 package dev.dxfs.mount;
 
+import dev.dxfs.policy.StagingArea;
 import java.io.File;
 import java.io.IOException;
 import java.net.URISyntaxException;
@@ -278,10 +279,25 @@ final class Mounter {
             fusermount(dir, force || state == MountTable.State.STALE);
         }
         if (state == MountTable.State.STALE) {
+            DaemonPid.clearLeftovers(dir);
+            removeEmptyStaging(dir);
             System.err.println("dxfs: cleared a stale mount of " + dir + ": " + found.cause());
         }
         if (daemon != null) {
             awaitExit(daemon);
+        }
+    }
+
+    /**
+     * Removes the staging directory a killed daemon left in {@code dir}, now uncovered, if it is
+     * empty (its temp files had no name); one that holds something stays, for the next mount's
+     * sweep or for the JVM with the agent that uses it.
+     */
+    private static void removeEmptyStaging(Path dir) {
+        try {
+            Files.deleteIfExists(dir.resolve(StagingArea.DIRECTORY));
+        } catch (IOException notEmptyOrNotOurs) {
+            // Left as it is.
         }
     }
 

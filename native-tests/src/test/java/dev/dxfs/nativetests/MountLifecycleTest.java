@@ -205,9 +205,24 @@ class MountLifecycleTest {
     void aStaleMountIsClearedByForcedUnmount() throws Exception {
         try (MountedDir m = MountedDir.create("stale-force")) {
             m.mount();
+            Files.writeString(m.dir().resolve("kept.txt"), "committed before the kill");
             killDaemon(m, "KILL");
-            Dxfs.run("unmount", "--force", m.dir().toString()).ok();
+            Run cleared = Dxfs.run("unmount", "--force", m.dir().toString()).ok();
+            assertThat(cleared.err()).startsWith("dxfs: cleared a stale mount of " + m.dir() + ": its daemon");
             assertThat(Dxfs.mountType(m.dir())).isNull();
+            assertThat(names(m.dir())).as("the dead daemon's empty staging directory is removed").containsExactly("kept.txt");
+        }
+    }
+
+    @Test
+    void aStaleMountIsClearedByUnmount() throws Exception {
+        try (MountedDir m = MountedDir.create("stale-unmount")) {
+            m.mount();
+            killDaemon(m, "KILL");
+            Run cleared = Dxfs.run("unmount", m.dir().toString()).ok();
+            assertThat(cleared.err()).startsWith("dxfs: cleared a stale mount of " + m.dir() + ": its daemon");
+            assertThat(Dxfs.mountType(m.dir())).isNull();
+            assertThat(names(m.dir())).isEmpty();
         }
     }
 
