@@ -6,6 +6,10 @@
  *       For each round, rewrites PATH with open(O_WRONLY|O_CREAT|O_TRUNC) and write() calls of
  *       CHUNK bytes, so that natively a reader can see the file half written. Prints
  *       "writes N errors N".
+ *   versions emit   WRITER ROUND MINSIZE MAXSIZE CHUNK
+ *       Writes the version the writer WRITER makes in round ROUND (as "write" does) to standard
+ *       output in write() calls of CHUNK bytes, for writers that publish through a shell's
+ *       redirection ("versions emit 3 7 ... > PATH"). Exits 1 when a write fails.
  *   versions read   PATH SECONDS STOPFILE
  *       Until STOPFILE exists or SECONDS have passed, opens and reads PATH whole and checks it.
  *       Prints "torn N reads N errors N changes N missing N empty N short N corrupt N":
@@ -112,6 +116,32 @@ static int write_mode(const char *path, unsigned writer, int rounds, size_t min,
     return 0;
 }
 
+static int emit_mode(unsigned writer, int round, size_t min, size_t max, size_t chunk) {
+    unsigned char *buf = malloc(max);
+    if (!buf || min < HEADER_LEN || max < min || max > MAX_FILE || chunk == 0 || round < 1) {
+        fprintf(stderr, "versions: bad sizes\n");
+        return 2;
+    }
+    uint64_t id = ((uint64_t)writer << 32) | (uint64_t)round;
+    size_t len = version_size(id, min, max);
+    make_version(buf, id, len);
+    for (size_t off = 0; off < len;) {
+        size_t want = len - off < chunk ? len - off : chunk;
+        ssize_t n = write(STDOUT_FILENO, buf + off, want);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            fprintf(stderr, "versions: emit %u round %d: write at %zu: %s\n", writer, round, off,
+                    n < 0 ? strerror(errno) : "wrote nothing");
+            return 1;
+        }
+        off += (size_t)n;
+    }
+    free(buf);
+    return 0;
+}
+
 static int read_mode(const char *path, double seconds, const char *stopfile) {
     unsigned char *buf = malloc(MAX_FILE + 1);
     unsigned char *scratch = malloc(MAX_FILE + 1);
@@ -201,6 +231,10 @@ int main(int argc, char **argv) {
         return write_mode(argv[2], (unsigned)strtoul(argv[3], NULL, 10), atoi(argv[4]),
                           strtoul(argv[5], NULL, 10), strtoul(argv[6], NULL, 10), strtoul(argv[7], NULL, 10));
     }
+    if (argc == 7 && strcmp(argv[1], "emit") == 0) {
+        return emit_mode((unsigned)strtoul(argv[2], NULL, 10), atoi(argv[3]), strtoul(argv[4], NULL, 10),
+                         strtoul(argv[5], NULL, 10), strtoul(argv[6], NULL, 10));
+    }
     if (argc == 5 && strcmp(argv[1], "read") == 0) {
         return read_mode(argv[2], atof(argv[3]), argv[4]);
     }
@@ -209,6 +243,7 @@ int main(int argc, char **argv) {
     }
     fprintf(stderr,
             "usage: versions write PATH WRITER ROUNDS MINSIZE MAXSIZE CHUNK\n"
+            "       versions emit WRITER ROUND MINSIZE MAXSIZE CHUNK\n"
             "       versions read PATH SECONDS STOPFILE\n"
             "       versions check PATH\n");
     return 2;

@@ -30,6 +30,8 @@ final class BackingDir implements AutoCloseable {
     private final Platform platform = Platform.current();
     /** The staging directory of each filesystem in the tree, by device. */
     private final Map<Long, Integer> stagingByDevice = new ConcurrentHashMap<>();
+    /** The directory that holds each staging directory (a descriptor of our own), by device. */
+    private final Map<Long, Integer> hostByDevice = new ConcurrentHashMap<>();
 
     private BackingDir(int rootFd, StagingArea staging) {
         this.rootFd = rootFd;
@@ -76,6 +78,12 @@ final class BackingDir implements AutoCloseable {
                     "open " + StagingArea.DIRECTORY);
             C.fchmod(fd, 0700);
             sweepLeftovers(fd);
+            // For the removal of the staging directory at close; the node that gave hostFd may
+            // be forgotten by then.
+            int host = hostFd == rootFd ? rootFd : C.dup(hostFd);
+            if (host >= 0) {
+                hostByDevice.put(dev, host);
+            }
             stagingByDevice.put(dev, fd);
             return fd;
         }
@@ -281,9 +289,24 @@ final class BackingDir implements AutoCloseable {
         }
     }
 
+    /**
+     * Closes every descriptor and removes the staging directories that are empty (rmdir removes
+     * only an empty directory): once the daemon has stopped, the backing tree holds only what
+     * its users wrote. One that holds something stays: a temp file of a JVM with the agent, or
+     * a publish that is still under way.
+     */
     @Override
     public void close() {
-        stagingByDevice.values().forEach(C::close);
+        stagingByDevice.forEach((dev, fd) -> {
+            C.close(fd);
+            Integer host = hostByDevice.get(dev);
+            if (host != null) {
+                C.unlinkat(host, StagingArea.DIRECTORY, Libc.AT_REMOVEDIR);
+                if (host != rootFd) {
+                    C.close(host);
+                }
+            }
+        });
         C.close(rootFd);
     }
 

@@ -32,6 +32,9 @@ public interface Libc {
     int AT_REMOVEDIR = 0x200;
     int AT_SYMLINK_FOLLOW = 0x400;
     int AT_EMPTY_PATH = 0x1000;
+    /** statx(2): ask the filesystem, never answer from the kernel's attribute cache. */
+    int AT_STATX_FORCE_SYNC = 0x2000;
+    int STATX_BASIC_STATS = 0x7ff;
 
     int RENAME_NOREPLACE = 1;
 
@@ -52,6 +55,8 @@ public interface Libc {
     int fstat(int fd, Pointer statbuf);
 
     int stat(String path, Pointer statbuf);
+
+    int statx(int dirfd, String path, int flags, int mask, Pointer statxbuf);
 
     int mkdirat(int dirfd, String path, int mode);
 

@@ -51,11 +51,14 @@ final class Daemon {
         OverlayFs fs = OverlayFs.over(dir.toString(), policy, options.durable, () -> announceWhenLive(deviceBefore));
         try (ControlServer control = ControlServer.start(RuntimePaths.socketFor(dir), () -> StatusJson.of(dir, log, fs))) {
             Runtime.getRuntime().addShutdownHook(new Thread(() -> unmountOnSignal(fs), "dxfs-shutdown"));
+            // Before the mount: from then on, a mount at dir whose recorded daemon is gone is stale.
+            DaemonPid.record(dir);
             LOG.info("mounting over {} (options {})", dir, fuseOptions());
             FuseSession.serve(dir.toString(), fuseOptions(), fs);
             LOG.info("unmounted {}", dir);
         } finally {
             fs.close();
+            DaemonPid.forget(dir);
             finished.countDown();
         }
     }
@@ -117,6 +120,8 @@ final class Daemon {
             if (!finished.await(CLEANUP_SECONDS, TimeUnit.SECONDS)) {
                 LOG.info("files are still open in {}: discarding their writes", dir);
                 fs.close();
+                // The JVM halts once this returns, before the serving thread gets to it.
+                DaemonPid.forget(dir);
             }
         } catch (IOException e) {
             LOG.warn("could not unmount {} at shutdown: {}", dir, e.toString());

@@ -9,12 +9,21 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import jnr.ffi.Memory;
 import jnr.ffi.Pointer;
 
-/** What is mounted at a directory, read from /proc/self/mountinfo. */
+/** What is mounted at a directory, read from /proc/self/mountinfo, and whether a dxfs mount is served. */
 final class MountTable {
     private static final int ENOTCONN = 107;
+    private static final int ECONNABORTED = 103;
+    /** How long a live daemon may take to answer before it counts as live all the same. */
+    private static final long ANSWER_MILLIS = 5000;
+    /** How often the daemon's process is looked at while its answer is awaited. */
+    private static final long POLL_MILLIS = 10;
     static final String TYPE = "fuse.dxfs";
 
     /** The state of one mount point. */
@@ -23,27 +32,100 @@ final class MountTable {
         NONE,
         /** A dxfs mount whose daemon answers. */
         LIVE,
-        /** A dxfs mount whose daemon is gone: "Transport endpoint is not connected". */
+        /** A dxfs mount whose daemon is gone. */
         STALE,
         /** Some other filesystem is mounted there. */
         OTHER
     }
 
+    /**
+     * A mount point's state; {@code cause} says how a stale mount is known, or that a mount
+     * counted as live did not answer (null for a live mount that answered).
+     */
+    record Inspection(State state, String cause) {}
+
     private MountTable() {}
 
     static State stateOf(Path directory) throws CliException {
+        return inspect(directory).state();
+    }
+
+    /**
+     * What is mounted at {@code directory}. A dxfs mount is stale when its daemon's process is
+     * gone (its pid file names a process that has exited, even one not yet reaped), or when its
+     * connection says so: ENOTCONN once the kernel has closed it, ECONNABORTED for a request
+     * that was waiting when it closed. The connection is asked with a statx that bypasses the
+     * kernel's attribute cache: a plain stat of the mount point is answered from that cache,
+     * without the daemon, for up to a second after the last answer, and a dead mount passed for
+     * a live one. While the answer is awaited the daemon's process is watched: a connection
+     * that another process keeps open (a copy of the daemon's /dev/fuse descriptor) never
+     * answers once the daemon is gone.
+     */
+    static Inspection inspect(Path directory) throws CliException {
         String type = topmostType(directory);
         if (type == null) {
-            return State.NONE;
+            return new Inspection(State.NONE, null);
         }
         if (!type.equals(TYPE)) {
-            return State.OTHER;
+            return new Inspection(State.OTHER, null);
         }
-        Pointer stat = Memory.allocateDirect(Libc.RUNTIME, 256);
-        boolean stale = Libc.C.stat(Names.bytes(directory.toString()), stat) < 0 && Libc.errno() == ENOTCONN;
+        DaemonPid.Verdict daemon = DaemonPid.of(directory);
+        if (daemon.gone()) {
+            return daemonGone(daemon);
+        }
+        CompletableFuture<Integer> answer = new CompletableFuture<>();
+        Thread asker = new Thread(() -> {
+            try {
+                answer.complete(forcedStatErrno(directory));
+            } catch (RuntimeException | Error e) {
+                answer.completeExceptionally(e);
+            }
+        }, "dxfs-mount-probe");
+        // A call that never returns must not keep the command from exiting.
+        asker.setDaemon(true);
+        asker.start();
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ANSWER_MILLIS);
+        while (true) {
+            try {
+                int errno = answer.get(POLL_MILLIS, TimeUnit.MILLISECONDS);
+                if (errno == ENOTCONN) {
+                    return new Inspection(State.STALE, "its daemon is gone (Transport endpoint is not connected)");
+                }
+                if (errno == ECONNABORTED) {
+                    return new Inspection(State.STALE, "its daemon is gone (the connection was aborted)");
+                }
+                // Answered, or refused by the kernel (another user's mount): a daemon serves it.
+                return new Inspection(State.LIVE, null);
+            } catch (TimeoutException e) {
+                daemon = DaemonPid.of(directory);
+                if (daemon.gone()) {
+                    return daemonGone(daemon);
+                }
+                if (System.nanoTime() > deadline) {
+                    // Alive as far as anything tells, and busy or hung: never mount over it.
+                    return new Inspection(State.LIVE, "its daemon has not answered for " + ANSWER_MILLIS / 1000 + " s");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new CliException("interrupted while looking at " + directory);
+            } catch (ExecutionException e) {
+                throw new CliException("cannot look at " + directory + ": " + e.getCause());
+            }
+        }
+    }
+
+    private static Inspection daemonGone(DaemonPid.Verdict daemon) {
+        return new Inspection(State.STALE, "its daemon (pid " + daemon.pid() + ") is gone");
+    }
+
+    /** The errno of a statx of {@code directory} that the filesystem must answer, or 0. */
+    private static int forcedStatErrno(Path directory) {
+        Pointer statx = Memory.allocateDirect(Libc.RUNTIME, 256);
+        int errno = Libc.C.statx(Libc.AT_FDCWD, Names.bytes(directory.toString()), Libc.AT_STATX_FORCE_SYNC,
+                Libc.STATX_BASIC_STATS, statx) < 0 ? Libc.errno() : 0;
         // The buffer is freed when collected, and the call alone does not keep it alive.
-        Reference.reachabilityFence(stat);
-        return stale ? State.STALE : State.LIVE;
+        Reference.reachabilityFence(statx);
+        return errno;
     }
 
     /** The filesystem type mounted last at {@code directory}, or null. */

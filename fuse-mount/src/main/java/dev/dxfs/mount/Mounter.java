@@ -1,5 +1,6 @@
 package dev.dxfs.mount;
 
+import dev.dxfs.policy.StagingArea;
 import java.io.File;
 import java.io.IOException;
 import java.net.URISyntaxException;
@@ -54,8 +55,12 @@ final class Mounter {
     }
 
     static Path mount(String directory, MountOptions options) throws CliException {
-        Path dir = prepare(directory, options);
+        String[] recovered = {null};
+        Path dir = prepare(directory, options, recovered);
         startDaemon(dir, options);
+        if (recovered[0] != null) {
+            System.err.println(recovered[0]);
+        }
         return dir;
     }
 
@@ -64,15 +69,30 @@ final class Mounter {
      * directory to mount over. A daemon run in the foreground starts after this.
      */
     static Path prepare(String directory, MountOptions options) throws CliException {
+        String[] recovered = {null};
+        Path dir = prepare(directory, options, recovered);
+        if (recovered[0] != null) {
+            System.err.println(recovered[0]);
+        }
+        return dir;
+    }
+
+    /**
+     * As {@link #prepare(String, MountOptions)}; the line that tells of a stale mount recovered
+     * goes to {@code recovered[0]}, to be printed once the new mount is there.
+     */
+    private static Path prepare(String directory, MountOptions options, String[] recovered) throws CliException {
         Path requested = absolute(directory);
         if (requested.getParent() == null) {
             // Nothing could even see such a mount: path walks start below it.
             throw new CliException("refusing to mount over " + requested + ": name the build output directory");
         }
         options.filter();
-        switch (MountTable.stateOf(requested)) {
-            case LIVE -> throw new CliException(requested + " is already a dxfs mount");
-            case STALE -> recoverStale(requested);
+        MountTable.Inspection found = MountTable.inspect(requested);
+        switch (found.state()) {
+            case LIVE -> throw new CliException(requested + " is already a dxfs mount" + (found.cause() == null ? ""
+                    : " (" + found.cause() + "; dxfs unmount --force " + requested + " detaches it)"));
+            case STALE -> recovered[0] = recoverStale(requested, found.cause());
             default -> {}
         }
         DaemonLog.cap(options.logMaxSize);
@@ -105,9 +125,14 @@ final class Mounter {
         }
     }
 
-    private static void recoverStale(Path dir) throws CliException {
-        System.err.println("dxfs: " + dir + " is a stale mount (its daemon is gone): unmounting it first");
+    /**
+     * Detaches a stale mount (lazily: processes may still hold files or work inside it, and
+     * their calls keep failing there) so that the new mount goes in its place; returns the line
+     * to print once it has.
+     */
+    private static String recoverStale(Path dir, String cause) throws CliException {
         fusermount(dir, true);
+        return "dxfs: recovered a stale mount of " + dir + ": " + cause;
     }
 
     private static void startDaemon(Path dir, MountOptions options) throws CliException {
@@ -240,7 +265,8 @@ final class Mounter {
      */
     static void unmount(String directory, boolean force) throws CliException {
         Path dir = absolute(directory);
-        MountTable.State state = MountTable.stateOf(dir);
+        MountTable.Inspection found = MountTable.inspect(dir);
+        MountTable.State state = found.state();
         switch (state) {
             case NONE -> throw new CliException(dir + " is not mounted");
             case OTHER -> throw new CliException(dir + " is not a dxfs mount (it is "
@@ -252,8 +278,26 @@ final class Mounter {
         if (!(force && daemon != null && daemon.destroy())) {
             fusermount(dir, force || state == MountTable.State.STALE);
         }
+        if (state == MountTable.State.STALE) {
+            DaemonPid.clearLeftovers(dir);
+            removeEmptyStaging(dir);
+            System.err.println("dxfs: cleared a stale mount of " + dir + ": " + found.cause());
+        }
         if (daemon != null) {
             awaitExit(daemon);
+        }
+    }
+
+    /**
+     * Removes the staging directory a killed daemon left in {@code dir}, now uncovered, if it is
+     * empty (its temp files had no name); one that holds something stays, for the next mount's
+     * sweep or for the JVM with the agent that uses it.
+     */
+    private static void removeEmptyStaging(Path dir) {
+        try {
+            Files.deleteIfExists(dir.resolve(StagingArea.DIRECTORY));
+        } catch (IOException notEmptyOrNotOurs) {
+            // Left as it is.
         }
     }
 

@@ -11,16 +11,27 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 
-/** Where a mount's control socket and log live: named after the mount point, per user. */
+/**
+ * Where a mount's control socket, daemon pid file and log live: named after the mount point, per
+ * user.
+ */
 final class RuntimePaths {
     private RuntimePaths() {}
 
     static Path socketFor(Path mountPoint) {
+        return runtimeDir().resolve(key(mountPoint) + ".sock");
+    }
+
+    /** The file naming the daemon that serves {@code mountPoint} ({@link DaemonPid}). */
+    static Path pidFileFor(Path mountPoint) {
+        return runtimeDir().resolve(key(mountPoint) + ".pid");
+    }
+
+    private static Path runtimeDir() {
         String runtime = System.getenv("XDG_RUNTIME_DIR");
-        Path dir = runtime != null && !runtime.isEmpty() && Path.of(runtime).toFile().isDirectory()
+        return runtime != null && !runtime.isEmpty() && Path.of(runtime).toFile().isDirectory()
                 ? Path.of(runtime, "dxfs")
                 : Path.of("/tmp", "dxfs-" + Libc.C.geteuid());
-        return dir.resolve(key(mountPoint) + ".sock");
     }
 
     static Path logFor(Path mountPoint) {

@@ -38,7 +38,10 @@ final class StatusWatch {
                 if (previous == null) {
                     throw new CliException(dir + " is not a dxfs mount: mount it first (dxfs mount " + dir + ")");
                 }
-                out.println("dxfs: " + dir + " is no longer mounted");
+                MountTable.Inspection found = MountTable.inspect(dir);
+                out.println("dxfs: " + (found.state() == MountTable.State.STALE
+                        ? StatusCommand.staleMessage(dir, found.cause())
+                        : dir + " is no longer mounted"));
                 return;
             }
             Sample sample = new Sample(System.nanoTime(), json);

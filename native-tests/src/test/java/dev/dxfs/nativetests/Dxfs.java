@@ -47,6 +47,21 @@ final class Dxfs {
         return type;
     }
 
+    /**
+     * The pid of the daemon that serves {@code dir}, found by its command line ("daemon DIR"), or
+     * -1; the newest such process, should a killed one not be quite gone yet.
+     */
+    static long daemonPid(Path dir) {
+        return ProcessHandle.allProcesses()
+                .filter(process -> process.info().arguments().map(List::of)
+                        .map(args -> args.indexOf("daemon") >= 0 && args.indexOf("daemon") + 1 < args.size()
+                                && args.get(args.indexOf("daemon") + 1).equals(dir.toString()))
+                        .orElse(false))
+                .max(java.util.Comparator.comparing(process -> process.info().startInstant().orElse(java.time.Instant.MIN)))
+                .map(ProcessHandle::pid)
+                .orElse(-1L);
+    }
+
     static boolean isMounted(Path dir) {
         return "fuse.dxfs".equals(mountType(dir));
     }

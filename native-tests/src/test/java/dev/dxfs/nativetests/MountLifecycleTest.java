@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -24,6 +25,23 @@ class MountLifecycleTest {
             m.unmount();
             assertThat(Files.readString(m.dir().resolve("during.txt"))).isEqualTo("written through the mount");
             assertThat(Files.readString(m.dir().resolve("before.txt"))).isEqualTo("from before");
+            assertThat(names(m.dir())).as("only what was written: the empty staging directory is removed")
+                    .containsExactlyInAnyOrder("before.txt", "during.txt");
+        }
+    }
+
+    @Test
+    void aStagingDirectoryThatHoldsSomethingStaysAfterTheUnmount() throws Exception {
+        try (MountedDir m = MountedDir.create("staging-kept")) {
+            // A temp file of a JVM with the agent, which is alive (this one): nobody may remove it.
+            Path agentTemp = Files.createDirectories(m.dir().resolve(".dxfs"))
+                    .resolve("agent." + ProcessHandle.current().pid() + ".1a2b.1.tmp");
+            Files.writeString(agentTemp, "being written by another JVM");
+            m.mount();
+            Files.writeString(m.dir().resolve("during.txt"), "written through the mount");
+            m.unmount();
+            assertThat(Files.readString(agentTemp)).isEqualTo("being written by another JVM");
+            assertThat(names(m.dir())).containsExactlyInAnyOrder(".dxfs", "during.txt");
         }
     }
 
@@ -84,14 +102,102 @@ class MountLifecycleTest {
         try (MountedDir m = MountedDir.create("stale")) {
             m.mount();
             Files.writeString(m.dir().resolve("kept.txt"), "committed before the kill");
+            long pid = m.statusField("pid");
             killDaemon(m, "KILL");
             assertThat(Dxfs.mountType(m.dir())).as("the kernel keeps the dead mount").isEqualTo("fuse.dxfs");
-            assertThat(m.status()).contains("\"mounted\":false").contains("\"stale\":true");
+            Run status = Dxfs.run("status", m.dir().toString());
+            assertThat(status.exit()).as("status of a stale mount: %s", status).isEqualTo(1);
+            assertThat(status.out().trim()).isEqualTo("{\"mountpoint\":\"" + m.dir() + "\",\"mounted\":false,\"stale\":true}");
+            assertOneLineError(status, m.dir() + " is a stale mount, its daemon (pid " + pid + ") is gone: recover it "
+                    + "with dxfs mount " + m.dir());
 
-            Run again = Dxfs.run("mount", m.dir().toString()).ok();
-            assertThat(again.err()).contains("stale mount");
+            assertRecoveredByMount(m);
             assertThat(mountCount(m.dir())).isEqualTo(1);
             assertThat(Files.readString(m.dir().resolve("kept.txt"))).isEqualTo("committed before the kill");
+            m.unmount();
+            assertThat(names(m.dir())).containsExactly("kept.txt");
+        }
+    }
+
+    /**
+     * The kernel answers a stat of a FUSE mount's root from its attribute cache, without the
+     * daemon, for up to a second after the last answer: a stat right after the kill succeeds. A
+     * mount right after the kill used to take the dead mount for a live one ("already a dxfs
+     * mount") whenever its own stat came within that second.
+     */
+    @Test
+    void aMountRightAfterTheKillRecoversWhileTheKernelStillAnswersFromItsCache() throws Exception {
+        try (MountedDir m = MountedDir.create("stale-cached")) {
+            m.mount();
+            long pid = m.statusField("pid");
+            // Past the attributes the status kept, so that this stat asks the daemon again.
+            Pause.of(1100);
+            Files.readAttributes(m.dir(), BasicFileAttributes.class);
+            ProcessHandle daemon = ProcessHandle.of(pid).orElseThrow();
+            Run.of(List.of("kill", "-KILL", Long.toString(pid))).ok();
+            Run recovered = Dxfs.run("mount", m.dir().toString());
+            assertThat(recovered.exit()).as("%s", recovered).isZero();
+            assertThat(recovered.err()).isEqualTo("dxfs: recovered a stale mount of " + m.dir() + ": its daemon (pid "
+                    + pid + ") is gone\n");
+            assertThat(mountCount(m.dir())).isEqualTo(1);
+            daemon.onExit().get(15, TimeUnit.SECONDS);
+        }
+    }
+
+    /**
+     * A connection whose /dev/fuse descriptor another process still holds outlives the daemon:
+     * the kill does not close it, and its requests wait instead of failing with ENOTCONN. The
+     * daemon is gone all the same: status says so at once, and a mount recovers (it used to hang).
+     */
+    @Test
+    void aStaleMountWhoseConnectionAnotherProcessHoldsIsRecovered() throws Exception {
+        try (MountedDir m = MountedDir.create("stale-held")) {
+            m.mount();
+            long pid = m.statusField("pid");
+            Spawned holder = Spawned.start(m.scratch(), "holdfd",
+                    List.of(NativePrograms.c("holdfd").toString(), Long.toString(pid)));
+            try {
+                awaitOutput(m.scratch().resolve("holdfd.out"), "held");
+                killDaemon(m, "KILL");
+                Run status = Dxfs.run(Duration.ofSeconds(30), "status", m.dir().toString());
+                assertThat(status.exit()).as("%s", status).isEqualTo(1);
+                assertThat(status.out()).contains("\"stale\":true");
+                Run recovered = Dxfs.run(Duration.ofSeconds(30), "mount", m.dir().toString());
+                assertThat(recovered.exit()).as("%s", recovered).isZero();
+                assertThat(recovered.err()).startsWith("dxfs: recovered a stale mount of " + m.dir());
+                Files.writeString(m.dir().resolve("after.txt"), "through the new mount");
+                m.unmount();
+                assertThat(names(m.dir())).containsExactly("after.txt");
+            } finally {
+                holder.kill();
+            }
+        }
+    }
+
+    /**
+     * A daemon that stops answering (SIGSTOP) while a mount waits for its answer, then is killed:
+     * the request that was waiting fails with ECONNABORTED, or the daemon is seen gone first;
+     * either way the mount recovers.
+     */
+    @Test
+    void aDaemonKilledWhileMountWaitsForItsAnswerIsRecovered() throws Exception {
+        try (MountedDir m = MountedDir.create("stale-aborted")) {
+            m.mount();
+            long pid = m.statusField("pid");
+            Run.of(List.of("kill", "-STOP", Long.toString(pid))).ok();
+            Spawned mount = Spawned.start(m.scratch(), "mount", List.of(Dxfs.LAUNCHER.toString(), "mount", m.dir().toString()));
+            try {
+                Pause.of(2000);
+                killDaemon(m, pid, "KILL");
+                Run recovered = mount.await(Duration.ofSeconds(60));
+                assertThat(recovered.exit()).as("%s", recovered).isZero();
+                assertThat(recovered.err()).startsWith("dxfs: recovered a stale mount of " + m.dir() + ": its daemon");
+                assertThat(mountCount(m.dir())).isEqualTo(1);
+            } finally {
+                mount.kill();
+                // Never leave the daemon stopped, whatever failed.
+                Run.of(List.of("kill", "-KILL", Long.toString(pid)));
+            }
         }
     }
 
@@ -99,9 +205,24 @@ class MountLifecycleTest {
     void aStaleMountIsClearedByForcedUnmount() throws Exception {
         try (MountedDir m = MountedDir.create("stale-force")) {
             m.mount();
+            Files.writeString(m.dir().resolve("kept.txt"), "committed before the kill");
             killDaemon(m, "KILL");
-            Dxfs.run("unmount", "--force", m.dir().toString()).ok();
+            Run cleared = Dxfs.run("unmount", "--force", m.dir().toString()).ok();
+            assertThat(cleared.err()).startsWith("dxfs: cleared a stale mount of " + m.dir() + ": its daemon");
             assertThat(Dxfs.mountType(m.dir())).isNull();
+            assertThat(names(m.dir())).as("the dead daemon's empty staging directory is removed").containsExactly("kept.txt");
+        }
+    }
+
+    @Test
+    void aStaleMountIsClearedByUnmount() throws Exception {
+        try (MountedDir m = MountedDir.create("stale-unmount")) {
+            m.mount();
+            killDaemon(m, "KILL");
+            Run cleared = Dxfs.run("unmount", m.dir().toString()).ok();
+            assertThat(cleared.err()).startsWith("dxfs: cleared a stale mount of " + m.dir() + ": its daemon");
+            assertThat(Dxfs.mountType(m.dir())).isNull();
+            assertThat(names(m.dir())).isEmpty();
         }
     }
 
@@ -120,9 +241,7 @@ class MountLifecycleTest {
                 writer.destroyForcibly().waitFor();
                 assertThat(Files.readString(m.dir().resolve("done.txt"))).isEqualTo("complete");
                 assertThat(m.dir().resolve("open.txt")).as("an open write is discarded").doesNotExist();
-                try (var staging = Files.list(m.dir().resolve(".dxfs"))) {
-                    assertThat(staging.toList()).as("no temp file is left").isEmpty();
-                }
+                assertThat(m.dir().resolve(".dxfs")).as("no temp file is left, nor the staging directory").doesNotExist();
             }
         }
     }
@@ -191,10 +310,41 @@ class MountLifecycleTest {
     }
 
     private static void killDaemon(MountedDir m, String signal) throws Exception {
-        long pid = m.statusField("pid");
+        killDaemon(m, m.statusField("pid"), signal);
+    }
+
+    private static void killDaemon(MountedDir m, long pid, String signal) throws Exception {
         ProcessHandle daemon = ProcessHandle.of(pid).orElseThrow();
         Run.of(List.of("kill", "-" + signal, Long.toString(pid))).ok();
         daemon.onExit().get(15, TimeUnit.SECONDS);
+    }
+
+    private static void assertRecoveredByMount(MountedDir m) {
+        Run again = Dxfs.run("mount", m.dir().toString()).ok();
+        assertThat(again.err().strip().lines().toList()).as("%s", again).hasSize(1)
+                .allMatch(line -> line.startsWith("dxfs: recovered a stale mount of " + m.dir() + ": its daemon"));
+        assertThat(again.out().trim()).isEqualTo("dxfs: mounted over " + m.dir());
+    }
+
+    private static List<String> names(Path dir) throws Exception {
+        try (var list = Files.list(dir)) {
+            return list.map(path -> path.getFileName().toString()).toList();
+        }
+    }
+
+    private static void awaitOutput(Path file, String line) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (System.nanoTime() < deadline) {
+            try {
+                if (Files.readAllLines(file).contains(line)) {
+                    return;
+                }
+            } catch (java.io.IOException notYet) {
+                // Not written yet.
+            }
+            Pause.of(20);
+        }
+        throw new AssertionError(file + " never said " + line);
     }
 
 

@@ -28,11 +28,17 @@ final class Spawned {
 
     /** Starts {@code command}; its stdout and stderr go to {@code logs/<name>.out} and {@code .err}. */
     static Spawned start(Path logs, String name, List<String> command) {
+        return start(logs, name, command, null);
+    }
+
+    /** As {@link #start(Path, String, List)}, working in {@code cwd} (null: this process's directory). */
+    static Spawned start(Path logs, String name, List<String> command, Path cwd) {
         Path out = logs.resolve(name + ".out");
         Path err = logs.resolve(name + ".err");
         try {
             Files.createDirectories(logs);
             Process process = new ProcessBuilder(command)
+                    .directory(cwd == null ? null : cwd.toFile())
                     .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
                     .redirectOutput(out.toFile())
                     .redirectError(err.toFile())
@@ -61,8 +67,9 @@ final class Spawned {
         }
     }
 
-    /** Kills a process that is still running (cleanup after a failure elsewhere). */
+    /** Kills a process that is still running, and the processes it started (cleanup, or a workload's end). */
     void kill() {
+        process.descendants().forEach(ProcessHandle::destroyForcibly);
         if (process.isAlive()) {
             process.destroyForcibly();
             try {
