@@ -20,7 +20,11 @@ final class Hook {
         /** {@code close()}: the Dispatcher hears of every close that returns. */
         CLOSE,
         /** The Dispatcher may answer the call itself, given the same arguments; else the JDK's code runs. */
-        ANSWER
+        ANSWER,
+        /** A write: the Dispatcher hears of every IOException it throws. */
+        FAILURE,
+        /** {@code getChannel()}: the Dispatcher hears which channel belongs to which stream or file. */
+        CHANNEL
     }
 
     private final String method;
@@ -47,6 +51,14 @@ final class Hook {
         return new Hook(method, descriptor, Kind.ANSWER, dispatcherMethod);
     }
 
+    static Hook failure(String method, String descriptor) {
+        return new Hook(method, descriptor, Kind.FAILURE, "writeFailed");
+    }
+
+    static Hook channel() {
+        return new Hook("getChannel", "()Ljava/nio/channels/FileChannel;", Kind.CHANNEL, "channelOf");
+    }
+
     boolean matches(String name, String methodDescriptor) {
         return method.equals(name) && descriptor.equals(methodDescriptor);
     }
@@ -58,6 +70,10 @@ final class Hook {
                 return new OpenHook(code, hooked, dispatcherMethod);
             case CLOSE:
                 return new CloseHook(code, dispatcherMethod);
+            case FAILURE:
+                return new FailureHook(code, hooked, dispatcherMethod);
+            case CHANNEL:
+                return new ChannelHook(code, dispatcherMethod);
             default:
                 return new AnswerHook(code, hooked, dispatcherMethod);
         }
