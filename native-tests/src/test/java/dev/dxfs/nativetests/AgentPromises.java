@@ -124,6 +124,20 @@ public final class AgentPromises {
                             }
                         }));
             }
+            // Item 5: what the agent leaves in a root.
+            case "hold open" -> {
+                // Killed by the test while the write is open.
+                FileOutputStream out = new FileOutputStream(d.resolve("f").toFile());
+                out.write("new".getBytes(UTF_8));
+                System.out.println("open");
+                Thread.sleep(Long.MAX_VALUE);
+            }
+            case "nothing" -> { }
+            case "write classes" -> {
+                Files.createDirectories(d.resolve("app"));
+                write(d.resolve("app/A.class"));
+                Files.write(d.resolve("app/B.class"), "new".getBytes(UTF_8));
+            }
             default -> throw new IllegalArgumentException(args[0]);
         }
         System.out.println("done");

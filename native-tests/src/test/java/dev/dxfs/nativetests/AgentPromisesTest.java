@@ -19,6 +19,8 @@ import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
 import java.util.stream.Stream;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipFile;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -111,6 +113,50 @@ class AgentPromisesTest {
         assertThat(staged.leftovers()).isEmpty();
     }
 
+    /**
+     * Item 5. A writer killed while its write is open leaves its temp file (and never publishes:
+     * a half-written file must not replace a whole one); the next JVM with the agent on that
+     * root removes it, and the staging directory with it.
+     */
+    @ParameterizedTest(name = "on {0}")
+    @MethodSource("javas")
+    void aKilledWritersTempFileIsRemovedAtTheNextStart(Path java) throws IOException {
+        Path dir = fixture();
+        try (BackgroundProcess writer = BackgroundProcess.start(command(java, "hold open", dir, true, false), dir,
+                Map.of())) {
+            writer.awaitLine("open");
+        }
+        assertThat(leftovers(dir)).as("the killed writer's temp file").hasSize(1);
+
+        Outcome next = run(java, "nothing", dir, true, false);
+
+        assertThat(dir.resolve(".dxfs")).as("the staging directory").doesNotExist();
+        assertThat(next.files()).isEqualTo(Map.of("f", "old rw-r----- 0:0"));
+    }
+
+    /** Item 5. A jar made of a root's files once the tools that wrote them are done: their files only. */
+    @ParameterizedTest(name = "on {0}")
+    @MethodSource("javas")
+    void aJarOfARootHoldsOnlyTheToolsFiles(Path java) throws IOException {
+        List<String> plain = jarOfClasses(java, false);
+        List<String> staged = jarOfClasses(java, true);
+
+        assertThat(plain).as("the test's teeth").contains("app/A.class");
+        assertThat(staged).isEqualTo(plain);
+    }
+
+    private static List<String> jarOfClasses(Path java, boolean agent) throws IOException {
+        Path dir = fixture();
+        Path classes = Files.createDirectory(dir.resolve("classes"));
+        run(java, "write classes", classes, agent, false);
+        Path jar = dir.resolve("app.jar");
+        Run.of(List.of(java.resolve("jar").toString(), "cf", jar.toString(), "-C", classes.toString(), "."), dir,
+                Map.of(), TIMEOUT).ok();
+        try (ZipFile zip = new ZipFile(jar.toFile())) {
+            return zip.stream().map(ZipEntry::getName).sorted().toList();
+        }
+    }
+
     /** What a program printed, the files it left (path: content, mode, owner), and the agent's leftovers. */
     private record Outcome(List<String> out, Map<String, String> files, List<String> leftovers, String old) {}
 
@@ -151,6 +197,11 @@ class AgentPromisesTest {
     /** Runs {@code scenario} on {@code dir} with the agent (its root there) or without, as root or as nobody. */
     private static Outcome run(Path java, String scenario, Path dir, boolean agent, boolean asNobody)
             throws IOException {
+        Run run = Run.of(command(java, scenario, dir, agent, asNobody), dir, Map.of(), TIMEOUT).ok();
+        return new Outcome(run.out().lines().toList(), files(dir), leftovers(dir), null);
+    }
+
+    private static List<String> command(Path java, String scenario, Path dir, boolean agent, boolean asNobody) {
         List<String> command = new ArrayList<>();
         if (asNobody) {
             command.addAll(List.of("setpriv", "--reuid=" + NOBODY, "--regid=" + NOBODY, "--clear-groups"));
@@ -161,8 +212,7 @@ class AgentPromisesTest {
         }
         command.addAll(List.of("-cp", testClasses().toString(), AgentPromises.class.getName(), scenario,
                 dir.toString()));
-        Run run = Run.of(command, dir, Map.of(), TIMEOUT).ok();
-        return new Outcome(run.out().lines().toList(), files(dir), leftovers(dir), null);
+        return command;
     }
 
     /** A fresh directory holding {@code f} ("old", 0640). */
