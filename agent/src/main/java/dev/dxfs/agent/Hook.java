@@ -31,12 +31,19 @@ final class Hook {
     private final String descriptor;
     private final Kind kind;
     private final String dispatcherMethod;
+    /** Whether the Dispatcher is given the receiver first (an answer hook). */
+    private final boolean receiver;
 
     private Hook(String method, String descriptor, Kind kind, String dispatcherMethod) {
+        this(method, descriptor, kind, dispatcherMethod, false);
+    }
+
+    private Hook(String method, String descriptor, Kind kind, String dispatcherMethod, boolean receiver) {
         this.method = method;
         this.descriptor = descriptor;
         this.kind = kind;
         this.dispatcherMethod = dispatcherMethod;
+        this.receiver = receiver;
     }
 
     static Hook open(String descriptor, String dispatcherMethod) {
@@ -49,6 +56,11 @@ final class Hook {
 
     static Hook answer(String method, String descriptor, String dispatcherMethod) {
         return new Hook(method, descriptor, Kind.ANSWER, dispatcherMethod);
+    }
+
+    /** An answer hook whose Dispatcher method is given the receiver, then the arguments. */
+    static Hook answerWithReceiver(String method, String descriptor, String dispatcherMethod) {
+        return new Hook(method, descriptor, Kind.ANSWER, dispatcherMethod, true);
     }
 
     static Hook failure(String method, String descriptor) {
@@ -75,7 +87,7 @@ final class Hook {
             case CHANNEL:
                 return new ChannelHook(code, dispatcherMethod);
             default:
-                return new AnswerHook(code, hooked, dispatcherMethod);
+                return new AnswerHook(code, hooked, dispatcherMethod, receiver);
         }
     }
 

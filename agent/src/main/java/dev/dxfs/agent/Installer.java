@@ -67,6 +67,9 @@ final class Installer {
                 Hook.failure("transferFrom", "(Ljava/nio/channels/ReadableByteChannel;JJ)J"),
                 Hook.failure("truncate", "(J)Ljava/nio/channels/FileChannel;")));
         hooks.put("java/nio/channels/spi/AbstractInterruptibleChannel", List.of(Hook.close()));
+        // A delete or rename of a file this JVM is writing.
+        hooks.put("java/io/File", List.of(Hook.answerWithReceiver("delete", "()Z", "deleteFile"),
+                Hook.answerWithReceiver("renameTo", "(Ljava/io/File;)Z", "renameFile")));
         hooks.put("java/nio/file/Files", List.of(Hook.answer("copy",
                 "(Ljava/io/InputStream;Ljava/nio/file/Path;[Ljava/nio/file/CopyOption;)J", "copyStream")));
         List<Hook> provider = List.of(
@@ -74,7 +77,8 @@ final class Installer {
                         "openByteChannel"),
                 Hook.answer("newFileChannel", CHANNEL_ARGUMENTS + "Ljava/nio/channels/FileChannel;", "openFileChannel"),
                 Hook.answer("copy", PATH_COPY, "copy"),
-                Hook.answer("move", PATH_COPY, "move"));
+                Hook.answer("move", PATH_COPY, "move"),
+                Hook.answer("implDelete", "(Ljava/nio/file/Path;Z)Z", "delete"));
         for (String type : providerTypes()) {
             hooks.put(type, provider);
         }

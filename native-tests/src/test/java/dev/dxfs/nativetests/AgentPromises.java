@@ -10,6 +10,7 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.SeekableByteChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -124,6 +125,26 @@ public final class AgentPromises {
                             }
                         }));
             }
+            // Item 4: a file open for writing is deleted or renamed by its writer.
+            case "delete" -> {
+                openDelete(d.resolve("f"), "File.delete", file -> System.out.println("deleted: " + file.toFile().delete()));
+                openDelete(d.resolve("g"), "File.delete", file -> System.out.println("deleted: " + file.toFile().delete()));
+                openDelete(d.resolve("f2"), "Files.delete", Files::delete);
+                openDelete(d.resolve("g2"), "Files.deleteIfExists",
+                        file -> System.out.println("deleted: " + Files.deleteIfExists(file)));
+            }
+            case "rename" -> {
+                openRename(d.resolve("f"), d.resolve("h"), "File.renameTo",
+                        (from, to) -> System.out.println("renamed: " + from.toFile().renameTo(to.toFile())));
+                openRename(d.resolve("g"), d.resolve("i"), "File.renameTo",
+                        (from, to) -> System.out.println("renamed: " + from.toFile().renameTo(to.toFile())));
+                openRename(d.resolve("f2"), d.resolve("h2"), "Files.move ATOMIC_MOVE",
+                        (from, to) -> Files.move(from, to, StandardCopyOption.ATOMIC_MOVE));
+                openRename(d.resolve("g2"), d.resolve("i2"), "Files.move ATOMIC_MOVE",
+                        (from, to) -> Files.move(from, to, StandardCopyOption.ATOMIC_MOVE));
+                openRename(d.resolve("f3"), d.resolve("h3"), "Files.move", (from, to) -> Files.move(from, to));
+                openRename(d.resolve("g3"), d.resolve("i3"), "Files.move", (from, to) -> Files.move(from, to));
+            }
             // Item 5: what the agent leaves in a root.
             case "hold open" -> {
                 // Killed by the test while the write is open.
@@ -141,6 +162,52 @@ public final class AgentPromises {
             default -> throw new IllegalArgumentException(args[0]);
         }
         System.out.println("done");
+    }
+
+    private interface OnPath {
+        void run(Path path) throws Exception;
+    }
+
+    private interface OnPaths {
+        void run(Path from, Path to) throws Exception;
+    }
+
+    /** Opens {@code file} (existing when its name starts with f) for writing, and deletes it while it is open. */
+    private static void openDelete(Path file, String how, OnPath delete) {
+        String name = file.getFileName().toString();
+        step(how + " " + name, () -> {
+            if (name.startsWith("f")) {
+                Files.writeString(file, "old");
+            }
+            try (FileOutputStream out = new FileOutputStream(file.toFile())) {
+                out.write("new".getBytes(UTF_8));
+                delete.run(file);
+                out.write("+more".getBytes(UTF_8));
+            }
+            see(file);
+        });
+    }
+
+    /** Opens {@code from} (existing when its name starts with f) for writing, and renames it while it is open. */
+    private static void openRename(Path from, Path to, String how, OnPaths rename) {
+        String name = from.getFileName().toString();
+        step(how + " " + name, () -> {
+            if (name.startsWith("f")) {
+                Files.writeString(from, "old");
+            }
+            try (FileOutputStream out = new FileOutputStream(from.toFile())) {
+                out.write("new".getBytes(UTF_8));
+                rename.run(from, to);
+                see(to);
+                out.write("+more".getBytes(UTF_8));
+            }
+            see(from);
+            see(to);
+        });
+    }
+
+    private static void see(Path file) throws Exception {
+        System.out.println(file.getFileName() + ": " + (Files.exists(file) ? Files.readString(file) : "absent"));
     }
 
     private static void fullStream(Path file) {

@@ -114,6 +114,31 @@ class AgentPromisesTest {
     }
 
     /**
+     * Item 4. A file open for writing, new or not, deleted or renamed by its writer: the name and
+     * what it holds end as without the agent (the writes after a delete vanish; after a rename
+     * they land in the renamed file), and so does what each call returns.
+     */
+    @ParameterizedTest(name = "{0} on {1}")
+    @MethodSource("deleteAndRename")
+    void aFileOpenForWritingCanBeDeletedAndRenamed(String scenario, Path java) throws IOException {
+        Outcome plain = run(java, scenario, fixture(), false, false);
+        Outcome staged = run(java, scenario, fixture(), true, false);
+
+        assertThat(staged.out()).as("what each step did and saw").isEqualTo(plain.out());
+        assertThat(staged.files()).isEqualTo(plain.files());
+        assertThat(staged.leftovers()).isEmpty();
+    }
+
+    static Stream<Arguments> deleteAndRename() {
+        List<Arguments> all = new ArrayList<>();
+        for (Path java : AgentJvms.BOTH) {
+            all.add(Arguments.of("delete", java));
+            all.add(Arguments.of("rename", java));
+        }
+        return all.stream();
+    }
+
+    /**
      * Item 5. A writer killed while its write is open leaves its temp file (and never publishes:
      * a half-written file must not replace a whole one); the next JVM with the agent on that
      * root removes it, and the staging directory with it.

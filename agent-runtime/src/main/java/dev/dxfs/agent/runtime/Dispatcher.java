@@ -2,6 +2,7 @@ package dev.dxfs.agent.runtime;
 
 import dev.dxfs.policy.Commit;
 import dev.dxfs.policy.OpenFlags;
+import java.io.File;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -327,6 +328,9 @@ public final class Dispatcher {
     /** {@code FileSystemProvider.move}: true when the move was staged and published here. */
     public static boolean move(Path source, Path target, CopyOption... options) throws IOException {
         Stager current = active();
+        if (current != null) {
+            publishBeforeRename(current, source);
+        }
         List<CopyOption> given = Arrays.asList(options);
         if (current == null || given.contains(StandardCopyOption.ATOMIC_MOVE)
                 || !Files.isRegularFile(source, LinkOption.NOFOLLOW_LINKS)) {
@@ -350,6 +354,73 @@ public final class Dispatcher {
             return null;
         });
         return true;
+    }
+
+    /**
+     * A rename of a file this JVM is writing: what it wrote is published first, so that the
+     * rename finds the file and moves it, with the writer's descriptor, as without the agent.
+     */
+    private static void publishBeforeRename(Stager current, Path source) throws IOException {
+        for (StagedFile staged : current.openWritesTo(source)) {
+            Guard.run(() -> {
+                staged.publishNow();
+                return null;
+            });
+        }
+    }
+
+    /** {@code File.renameTo}: publishes an open write of the file first; never answers. */
+    public static Boolean renameFile(File source, File target) {
+        Stager current = active();
+        if (current != null) {
+            try {
+                publishBeforeRename(current, source.toPath());
+            } catch (IOException | RuntimeException e) {
+                // renameTo reports failure only by its result: the rename then finds no file, or the previous version.
+                AgentLog.warn("could not publish " + source + " before its rename: " + e);
+            }
+        }
+        return null;
+    }
+
+    /** {@code File.delete}: as {@link #delete}, answering true when it deleted a new file itself. */
+    public static Boolean deleteFile(File file) {
+        Stager current = active();
+        if (current == null) {
+            return null;
+        }
+        try {
+            return delete(current, file.toPath());
+        } catch (InvalidPathException e) {
+            return null;
+        }
+    }
+
+    /**
+     * {@code implDelete(path, failIfNotFound)} of the default provider ({@code Files.delete},
+     * {@code deleteIfExists}): true when it deleted a new file itself, null to let the JDK delete.
+     */
+    public static Boolean delete(Path path, boolean failIfNotFound) {
+        Stager current = active();
+        return current == null ? null : delete(current, path);
+    }
+
+    /**
+     * A delete of a file this JVM is writing: the writes vanish, as an unlinked file's do, so
+     * none is published. The file the write replaces is deleted by the JDK; a new file, which
+     * exists only as the temp file, is deleted here (the temp file goes at the close).
+     */
+    private static Boolean delete(Stager current, Path path) {
+        List<StagedFile> writes = current.openWritesTo(path);
+        if (writes.isEmpty()) {
+            return null;
+        }
+        boolean replacing = false;
+        for (StagedFile staged : writes) {
+            staged.orphan();
+            replacing |= staged.existed();
+        }
+        return replacing || Files.exists(path, LinkOption.NOFOLLOW_LINKS) ? null : Boolean.TRUE;
     }
 
     /**

@@ -26,6 +26,8 @@ final class StagedFile {
     private final Stager.StagingDir dir;
     private final Path target;
     private final Path temp;
+    /** Whether the target existed at the open: a rewrite or edit, not a new file. */
+    private final boolean existed;
     private final Commit.Attributes created;
     private volatile Commit.Attributes explicit;
     private final boolean durable;
@@ -35,13 +37,16 @@ final class StagedFile {
     private final WriteState state = WriteState.opened(WriteKind.REWRITE);
     /** The first write that failed; guarded by this. */
     private IOException failure;
+    /** Whether the temp file is published or removed, and the staging directory released; guarded by this. */
+    private boolean settled;
 
-    StagedFile(Stager stager, Stager.StagingDir dir, Path target, Path temp, Commit.Attributes created,
-            boolean durable, boolean keepOwner) {
+    StagedFile(Stager stager, Stager.StagingDir dir, Path target, Path temp, boolean existed,
+            Commit.Attributes created, boolean durable, boolean keepOwner) {
         this.stager = stager;
         this.dir = dir;
         this.target = target;
         this.temp = temp;
+        this.existed = existed;
         this.created = created;
         this.durable = durable;
         this.keepOwner = keepOwner;
@@ -53,6 +58,10 @@ final class StagedFile {
 
     Path temp() {
         return temp;
+    }
+
+    boolean existed() {
+        return existed;
     }
 
     /** The mode, owner and group the file gets if it is new. */
@@ -70,7 +79,7 @@ final class StagedFile {
 
     /** A write to the temp file failed: the version it holds is broken, and is never published. */
     synchronized void writeFailed(IOException cause) {
-        if (state.phase() == WriteState.Phase.CLOSED) {
+        if (settled) {
             return;
         }
         if (failure == null) {
@@ -91,15 +100,21 @@ final class StagedFile {
         WriteState.Action action;
         IOException failed;
         synchronized (this) {
-            if (state.phase() == WriteState.Phase.CLOSED) {
+            if (settled) {
                 return;
             }
+            settled = true;
             failed = state.flush() == WriteState.Action.FAIL ? failure : null;
             action = state.release(false);
         }
         try {
             if (action == WriteState.Action.PUBLISH) {
-                commit();
+                try {
+                    commit();
+                } catch (IOException | RuntimeException e) {
+                    Files.deleteIfExists(temp);
+                    throw e;
+                }
             } else {
                 remove();
             }
@@ -113,21 +128,53 @@ final class StagedFile {
     }
 
     private void commit() throws IOException {
+        Commit.publish(new Steps(), new Commit.Request(explicit, created, durable, keepOwner, keepOwner));
+        AgentLog.debug("published " + target);
+    }
+
+    /**
+     * The writer renames its file while it is still writing it (the policy's early publish): what
+     * it wrote is published now, so that the rename finds it. The writer's descriptor is then the
+     * published file's, which the rename moves, and its later writes go there, as without the
+     * agent: this staged write is done. After a failed write nothing is published, and the
+     * rename is left to fail or to move the previous version.
+     */
+    void publishNow() throws IOException {
+        synchronized (this) {
+            if (settled || state.publishNow() != WriteState.Action.PUBLISH) {
+                return;
+            }
+            settled = true;
+        }
         try {
-            Commit.publish(new Steps(), new Commit.Request(explicit, created, durable, keepOwner, keepOwner));
-            AgentLog.debug("published " + target);
+            commit();
         } catch (IOException | RuntimeException e) {
-            Files.deleteIfExists(temp);
+            synchronized (this) {
+                state.publishFailed();
+                settled = false;
+            }
             throw e;
+        }
+        stager.release(dir);
+    }
+
+    /**
+     * The writer deletes its file while it is still writing it: what it writes then vanishes, as
+     * an unlinked file's writes do, so nothing is published and the temp file goes at the close.
+     */
+    synchronized void orphan() {
+        if (!settled) {
+            state.orphan();
         }
     }
 
     /** Drops the temp file unpublished (its open, or the staged operation, failed), the first time only. */
     void discard() {
         synchronized (this) {
-            if (state.phase() == WriteState.Phase.CLOSED) {
+            if (settled) {
                 return;
             }
+            settled = true;
             state.changeFailed();
             state.release(false);
         }

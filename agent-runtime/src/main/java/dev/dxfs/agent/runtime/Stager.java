@@ -22,6 +22,7 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
@@ -168,7 +169,7 @@ final class Stager {
             throw e;
         }
         AgentLog.debug("staging " + absolute + " in " + temp);
-        return new StagedFile(this, dir, absolute, temp, created, settings.durable(), process.privileged());
+        return new StagedFile(this, dir, absolute, temp, exists, created, settings.durable(), process.privileged());
     }
 
     private static StagedFile inPlace(Path target, String why) {
@@ -385,6 +386,21 @@ final class Stager {
         if (staged != null) {
             staged.writeFailed(failure);
         }
+    }
+
+    /** The staged writes of this JVM to {@code path} that are still open (not its links' targets). */
+    List<StagedFile> openWritesTo(Path path) {
+        if (unsettled.isEmpty() || path.getFileSystem() != FileSystems.getDefault()) {
+            return List.of();
+        }
+        Path absolute = path.toAbsolutePath().normalize();
+        List<StagedFile> writes = new ArrayList<>();
+        for (StagedFile staged : unsettled) {
+            if (staged.target().equals(absolute)) {
+                writes.add(staged);
+            }
+        }
+        return writes;
     }
 
     /** The owner was closed: its write is published now (or, if a write failed, discarded), and any failure is the close's. */
