@@ -183,6 +183,7 @@ public final class AgentPromises {
                 out.write("new".getBytes(UTF_8));
                 delete.run(file);
                 out.write("+more".getBytes(UTF_8));
+                System.out.println("deleted again: " + file.toFile().delete());
             }
             see(file);
         });
@@ -203,6 +204,7 @@ public final class AgentPromises {
             }
             see(from);
             see(to);
+            System.out.println("delete of the old name: " + from.toFile().delete());
         });
     }
 

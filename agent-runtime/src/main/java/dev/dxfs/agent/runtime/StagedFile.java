@@ -64,6 +64,11 @@ final class StagedFile {
         return existed;
     }
 
+    /** Whether the write still answers for its target: not published early, discarded or deleted. */
+    synchronized boolean live() {
+        return !settled && !state.orphaned();
+    }
+
     /** The mode, owner and group the file gets if it is new. */
     Commit.Attributes created() {
         return created;

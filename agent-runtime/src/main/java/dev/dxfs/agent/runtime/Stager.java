@@ -388,7 +388,11 @@ final class Stager {
         }
     }
 
-    /** The staged writes of this JVM to {@code path} that are still open (not its links' targets). */
+    /**
+     * The staged writes of this JVM to {@code path} that are open and still answer for it (not
+     * those already published by a rename, nor those whose file was deleted), and not those of
+     * the file a symlink at {@code path} points to.
+     */
     List<StagedFile> openWritesTo(Path path) {
         if (unsettled.isEmpty() || path.getFileSystem() != FileSystems.getDefault()) {
             return List.of();
@@ -396,7 +400,7 @@ final class Stager {
         Path absolute = path.toAbsolutePath().normalize();
         List<StagedFile> writes = new ArrayList<>();
         for (StagedFile staged : unsettled) {
-            if (staged.target().equals(absolute)) {
+            if (staged.target().equals(absolute) && staged.live()) {
                 writes.add(staged);
             }
         }
