@@ -1001,6 +1001,9 @@ public final class OverlayFs implements Filesystem {
     public void release(Request req, long ino, FileInfo fi) {
         op(req, "release", ino, () -> {
             OpenFile file = handles.remove(fi.handle());
+            if (file instanceof StagedWrite staged) {
+                pendingReleases.awaitEarlier(staged);
+            }
             try {
                 if (file != null) {
                     publishedInto(file.release());

@@ -1,7 +1,7 @@
 package dev.dxfs.fs;
 
 import dev.dxfs.fs.NodeTable.Binding;
-import java.util.Set;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -9,11 +9,15 @@ import java.util.concurrent.ConcurrentHashMap;
  * RELEASE, and whatever their writer did after its last {@code close(2)} (an exec of the file, a
  * {@code stat}, a {@code cat} once the shell's {@code cmd > f} is done) was queued by the kernel
  * after it. A request that touches such a write's name waits for its release first, so the
- * closer, and anyone it told, finds the new version, as it would natively.
+ * closer, and anyone it told, finds the new version, as it would natively. Releases of writes to
+ * one name publish in the order they were queued, so the last writer to close wins.
  */
 final class PendingReleases {
-    private final Set<StagedWrite> pending = ConcurrentHashMap.newKeySet();
+    /** Each pending write, with its place in the order its RELEASE was received. */
+    private final Map<StagedWrite, Long> pending = new ConcurrentHashMap<>();
     private final NodeTable nodes;
+    /** Counts RELEASEs as they are received; only touched under the request loop's receive lock. */
+    private long received;
 
     PendingReleases(NodeTable nodes) {
         this.nodes = nodes;
@@ -21,7 +25,7 @@ final class PendingReleases {
 
     /** Called in the kernel's order of requests, before any later one is received: never blocks. */
     void queued(StagedWrite write) {
-        pending.add(write);
+        pending.put(write, ++received);
     }
 
     void done(StagedWrite write) {
@@ -30,13 +34,30 @@ final class PendingReleases {
 
     /** Waits for the releases of writes to {@code name} in {@code dir}. */
     void awaitName(Node dir, String name) {
+        awaitName(dir, name, Long.MAX_VALUE);
+    }
+
+    /**
+     * Waits for the releases of writes to the same name as {@code write} that were received
+     * before its own: two writers that close one after the other publish in that order, even
+     * when their releases are handled at once.
+     */
+    void awaitEarlier(StagedWrite write) {
+        Long place = pending.get(write);
+        Binding target = nodes.binding(write.node());
+        if (place != null && target != null) {
+            awaitName(target.parent(), target.name(), place);
+        }
+    }
+
+    private void awaitName(Node dir, String name, long before) {
         if (pending.isEmpty()) {
             return;
         }
-        for (StagedWrite write : pending) {
-            Binding target = nodes.binding(write.node());
-            if (target != null && target.parent() == dir && target.name().equals(name)) {
-                write.awaitReleased();
+        for (Map.Entry<StagedWrite, Long> entry : pending.entrySet()) {
+            Binding target = nodes.binding(entry.getKey().node());
+            if (entry.getValue() < before && target != null && target.parent() == dir && target.name().equals(name)) {
+                entry.getKey().awaitReleased();
             }
         }
     }
@@ -46,7 +67,7 @@ final class PendingReleases {
         if (pending.isEmpty()) {
             return;
         }
-        for (StagedWrite write : pending) {
+        for (StagedWrite write : pending.keySet()) {
             Binding target = nodes.binding(write.node());
             if (write.node() == node || target != null && target.parent() == node) {
                 write.awaitReleased();

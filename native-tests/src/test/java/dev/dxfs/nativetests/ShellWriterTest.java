@@ -221,8 +221,8 @@ class ShellWriterTest {
                     + "exec 3> \"$1\"\n"
                     + "( read -r _ < \"$2\"; " + child + " ) &\n"
                     + "exec 3>&-\n"
-                    + "echo go > \"$2\"\n"
-                    + "wait $! 2>/dev/null\n" // where bash would report the killed child
+                    // Bash reports a killed child on its stderr where it reaps it: in this group.
+                    + "{ echo go > \"$2\"; wait $!; } 2>/dev/null\n"
                     + "echo \"child $?\"\n";
         }
 
