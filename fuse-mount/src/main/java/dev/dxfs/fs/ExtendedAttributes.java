@@ -17,6 +17,8 @@ import jnr.ffi.Pointer;
 final class ExtendedAttributes {
     /** The POSIX access ACL, as the kernel shows it among the extended attributes. */
     static final String ACCESS_ACL = "system.posix_acl_access";
+    /** A directory's default ACL, which what is made in it inherits. */
+    static final String DEFAULT_ACL = "system.posix_acl_default";
     private static final int ERANGE = 34;
     private static final int ENODATA = 61;
 

@@ -59,7 +59,6 @@ public final class OverlayFs implements Filesystem {
     private static final int STAT_SIZE_FIELD = 48;
     private static final int STAT_ATIME = 72;
     private static final int STAT_MTIME = 88;
-    private static final byte[] STAGING_NAME = StagingArea.DIRECTORY.getBytes(StandardCharsets.ISO_8859_1);
 
     private final BackingDir backing;
     private final NodeTable nodes;
@@ -105,7 +104,8 @@ public final class OverlayFs implements Filesystem {
             BackingDir backing = BackingDir.open(directory, new StagingArea("mount", ProcessHandle.current().pid()));
             return new OverlayFs(backing, policy, durable, onInit);
         } catch (FsException e) {
-            throw new IOException(directory + ": " + describe(e.errno));
+            throw new IOException(directory + ": " + (e instanceof BackingDir.NoStagingName ? e.getMessage()
+                    : describe(e.errno)));
         }
     }
 
@@ -152,9 +152,12 @@ public final class OverlayFs implements Filesystem {
         }
     }
 
-    /** A staging directory is no name of the mount's: it cannot be found, made or removed. */
+    /**
+     * A staging directory is no name of the mount's: it cannot be found, made or removed. Only
+     * the name the daemon's staging directory has is; a user's own {@code .dxfs} is the user's.
+     */
     private void refuseStaging(Node dir, String name, int errno) throws FsException {
-        if (name.equals(StagingArea.DIRECTORY) && hostsStaging(dir)) {
+        if (name.equals(backing.stagingIn(dir.dev, dir.ino))) {
             throw new FsException(errno, "the staging directory");
         }
     }
@@ -937,12 +940,6 @@ public final class OverlayFs implements Filesystem {
         return binding == null ? null : binding.parent();
     }
 
-    /** Whether {@code dir} holds a staging directory: the root, and the top of any other filesystem. */
-    private boolean hostsStaging(Node dir) {
-        Node parent = parentOf(dir);
-        return dir == nodes.root || parent != null && parent.dev != dir.dev;
-    }
-
     private static Commit.Attributes attributes(FileStat stat) {
         return new Commit.Attributes(stat.st_mode.intValue(), stat.st_uid.intValue(), stat.st_gid.intValue());
     }
@@ -1112,8 +1109,10 @@ public final class OverlayFs implements Filesystem {
 
     private List<BackingDir.Entry> visibleEntries(Node dir) throws FsException {
         List<BackingDir.Entry> entries = BackingDir.list(dir.fd);
-        if (hostsStaging(dir)) {
-            entries.removeIf(entry -> Arrays.equals(entry.name(), STAGING_NAME));
+        String staging = backing.stagingIn(dir.dev, dir.ino);
+        if (staging != null) {
+            byte[] hidden = staging.getBytes(StandardCharsets.ISO_8859_1);
+            entries.removeIf(entry -> Arrays.equals(entry.name(), hidden));
         }
         return entries;
     }
