@@ -71,6 +71,7 @@ class StagingNameTest {
             plant(users, mounted.dir());
             mounted.mount();
             assertThat(write(mounted.dir())).as("reads and a listing through the mount").isEqualTo(write(plain.dir()));
+            assertThat(tree(mounted.dir())).as("through the mount, after writes").isEqualTo(tree(plain.dir()));
             long pid = mounted.statusField("pid");
             ProcessHandle daemon = ProcessHandle.of(pid).orElseThrow();
             Run.of(List.of("kill", "-KILL", Long.toString(pid))).ok();
