@@ -118,10 +118,15 @@ final class BackingDir implements AutoCloseable {
             String name = StagingArea.name(index);
             int fd = openOwn(hostFd, name);
             if (fd >= 0) {
-                long ino = fstat(fd).st_ino.longValue();
-                sweepLeftovers(fd);
-                C.close(fd);
-                removeIfSame(hostFd, name, ino);
+                try {
+                    long ino = fstat(fd).st_ino.longValue();
+                    sweepLeftovers(fd);
+                    removeIfSame(hostFd, name, ino);
+                } catch (FsException e) {
+                    // A leftover that cannot be swept now stays for a later mount.
+                } finally {
+                    C.close(fd);
+                }
             }
         }
         return chosen;
