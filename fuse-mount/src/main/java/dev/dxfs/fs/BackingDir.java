@@ -6,9 +6,12 @@ import static dev.dxfs.fs.Libc.C;
 import dev.dxfs.fuse.Names;
 import dev.dxfs.policy.StagingArea;
 import java.lang.ref.Reference;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import jnr.ffi.Memory;
 import jnr.ffi.Pointer;
@@ -28,10 +31,10 @@ final class BackingDir implements AutoCloseable {
     private final int rootFd;
     private final StagingArea staging;
     private final Platform platform = Platform.current();
+    /** The uid the daemon makes its staging directories as. */
+    private final int ownUid = C.geteuid();
     /** The staging directory of each filesystem in the tree, by device. */
-    private final Map<Long, Integer> stagingByDevice = new ConcurrentHashMap<>();
-    /** The directory that holds each staging directory (a descriptor of our own), by device. */
-    private final Map<Long, Integer> hostByDevice = new ConcurrentHashMap<>();
+    private final Map<Long, Staging> stagingByDevice = new ConcurrentHashMap<>();
 
     private BackingDir(int rootFd, StagingArea staging) {
         this.rootFd = rootFd;
@@ -56,37 +59,141 @@ final class BackingDir implements AutoCloseable {
     }
 
     /**
+     * A staging directory: its descriptor, its name and inode, and the directory that holds it
+     * (a descriptor of our own: the node that gave it may be forgotten by the time the daemon
+     * stops and removes the staging directory) and that directory's inode.
+     */
+    private record Staging(int fd, String name, long ino, int hostFd, long hostIno) {}
+
+    /**
      * The staging directory for files on device {@code dev}, in {@code hostFd} (the topmost
-     * directory of that filesystem in the tree): made private to the daemon's user and swept of
-     * what a crashed daemon left, at its first use.
+     * directory of that filesystem in the tree), chosen, made or swept at its first use: the
+     * first of the staging names ({@link StagingArea#name}) that is free or holds a staging
+     * directory the daemon's user made ({@link StagingArea#isOwn}). What a user has at a staging
+     * name, a directory of their own (whatever it holds, whatever its mode), a file or a
+     * symlink, stays as it is, and the name stays theirs through the mount. A staging directory
+     * of the daemon's user's at another of the names (left by a daemon that was killed while
+     * something of a user's held an earlier name) is swept and removed when empty.
      */
     int stagingOn(long dev, int hostFd) throws FsException {
-        Integer known = stagingByDevice.get(dev);
+        Staging known = stagingByDevice.get(dev);
         if (known != null) {
-            return known;
+            return known.fd();
         }
         synchronized (stagingByDevice) {
             known = stagingByDevice.get(dev);
             if (known != null) {
-                return known;
+                return known.fd();
             }
-            if (C.mkdirat(hostFd, StagingArea.DIRECTORY, 0700) < 0 && Libc.errno() != Errno.EEXIST) {
-                throw new FsException(Libc.errno(), "mkdir " + StagingArea.DIRECTORY);
-            }
-            int fd = (int) check(C.openat(hostFd, StagingArea.DIRECTORY,
-                    Libc.O_RDONLY | Libc.O_DIRECTORY | Libc.O_NOFOLLOW | Libc.O_CLOEXEC, 0),
-                    "open " + StagingArea.DIRECTORY);
-            C.fchmod(fd, 0700);
-            sweepLeftovers(fd);
-            // For the removal of the staging directory at close; the node that gave hostFd may
-            // be forgotten by then.
-            int host = hostFd == rootFd ? rootFd : C.dup(hostFd);
-            if (host >= 0) {
-                hostByDevice.put(dev, host);
-            }
-            stagingByDevice.put(dev, fd);
-            return fd;
+            Staging chosen = choose(hostFd);
+            stagingByDevice.put(dev, chosen);
+            return chosen.fd();
         }
+    }
+
+    private Staging choose(int hostFd) throws FsException {
+        long hostIno = fstat(hostFd).st_ino.longValue();
+        Set<Integer> present = new TreeSet<>();
+        for (Entry entry : list(hostFd)) {
+            int index = StagingArea.indexOf(new String(entry.name(), StandardCharsets.ISO_8859_1));
+            if (index >= 0) {
+                present.add(index);
+            }
+        }
+        Staging chosen = null;
+        for (int index = 0; index < StagingArea.NAMES && chosen == null; index++) {
+            String name = StagingArea.name(index);
+            int fd = present.contains(index) ? openOwn(hostFd, name) : makeOwn(hostFd, name);
+            if (fd >= 0) {
+                sweepLeftovers(fd);
+                chosen = new Staging(fd, name, fstat(fd).st_ino.longValue(),
+                        hostFd == rootFd ? rootFd : (int) check(C.dup(hostFd), "dup"), hostIno);
+                present.remove(index);
+            }
+        }
+        if (chosen == null) {
+            throw new NoStagingName();
+        }
+        for (int index : present) {
+            String name = StagingArea.name(index);
+            int fd = openOwn(hostFd, name);
+            if (fd >= 0) {
+                try {
+                    long ino = fstat(fd).st_ino.longValue();
+                    sweepLeftovers(fd);
+                    removeIfSame(hostFd, name, ino);
+                } catch (FsException e) {
+                    // A leftover that cannot be swept now stays for a later mount.
+                } finally {
+                    C.close(fd);
+                }
+            }
+        }
+        return chosen;
+    }
+
+    /**
+     * A new staging directory at {@code name}: made with {@link StagingArea#OWN_MODE} in one
+     * step (mkdir(2) sets the sticky bit), without any ACL, so that nothing made in it inherits
+     * one. -1 when the name is taken meanwhile and is not the daemon's.
+     */
+    private int makeOwn(int hostFd, String name) throws FsException {
+        if (C.mkdirat(hostFd, name, StagingArea.OWN_MODE) < 0) {
+            int errno = Libc.errno();
+            if (errno != Errno.EEXIST) {
+                throw new FsException(errno, "mkdir " + name);
+            }
+            return openOwn(hostFd, name);
+        }
+        int fd = (int) check(C.openat(hostFd, name, Libc.O_RDONLY | Libc.O_DIRECTORY | Libc.O_NOFOLLOW | Libc.O_CLOEXEC,
+                0), "open " + name);
+        String path = platform.pathOf(fd);
+        try {
+            // A default ACL of the host directory became this one's, and its mode's group bits.
+            ExtendedAttributes.remove(path, ExtendedAttributes.DEFAULT_ACL);
+            ExtendedAttributes.remove(path, ExtendedAttributes.ACCESS_ACL);
+            check(C.fchmod(fd, StagingArea.OWN_MODE), "chmod " + name);
+        } catch (FsException e) {
+            C.close(fd);
+            throw e;
+        }
+        return fd;
+    }
+
+    /** A descriptor of the staging directory the daemon's user made at {@code name}, or -1 for anything else there. */
+    private int openOwn(int hostFd, String name) throws FsException {
+        int fd = C.openat(hostFd, name, Libc.O_RDONLY | Libc.O_DIRECTORY | Libc.O_NOFOLLOW | Libc.O_CLOEXEC, 0);
+        if (fd < 0) {
+            // Not a directory (ENOTDIR, ELOOP: a file, a symlink), gone, or not ours to enter.
+            return -1;
+        }
+        FileStat stat = fstat(fd);
+        if (!StagingArea.isOwn(stat.st_mode.intValue(), stat.st_uid.intValue(), ownUid)) {
+            C.close(fd);
+            return -1;
+        }
+        return fd;
+    }
+
+    /** Removes the empty directory {@code name} if it is still the inode {@code ino}. */
+    private static void removeIfSame(int hostFd, String name, long ino) {
+        try {
+            FileStat stat = statOrNull(hostFd, name);
+            if (stat != null && stat.st_ino.longValue() == ino) {
+                C.unlinkat(hostFd, name, Libc.AT_REMOVEDIR);
+            }
+        } catch (FsException e) {
+            // Left as it is.
+        }
+    }
+
+    /**
+     * The name of the staging directory held by the directory {@code dirIno} on device
+     * {@code dev}, or null when it holds none: that name, and only that one, is not the mount's.
+     */
+    String stagingIn(long dev, long dirIno) {
+        Staging known = stagingByDevice.get(dev);
+        return known != null && known.hostIno() == dirIno ? known.name() : null;
     }
 
     int rootFd() {
@@ -291,23 +398,30 @@ final class BackingDir implements AutoCloseable {
 
     /**
      * Closes every descriptor and removes the staging directories that are empty (rmdir removes
-     * only an empty directory): once the daemon has stopped, the backing tree holds only what
-     * its users wrote. One that holds something stays: a temp file of a JVM with the agent, or
-     * a publish that is still under way.
+     * only an empty directory), if their names still hold them: once the daemon has stopped, the
+     * backing tree holds only what its users wrote. One that holds something stays: a temp file
+     * of a JVM with the agent, or a publish that is still under way.
      */
     @Override
     public void close() {
-        stagingByDevice.forEach((dev, fd) -> {
-            C.close(fd);
-            Integer host = hostByDevice.get(dev);
-            if (host != null) {
-                C.unlinkat(host, StagingArea.DIRECTORY, Libc.AT_REMOVEDIR);
-                if (host != rootFd) {
-                    C.close(host);
-                }
+        stagingByDevice.forEach((dev, known) -> {
+            C.close(known.fd());
+            removeIfSame(known.hostFd(), known.name(), known.ino());
+            if (known.hostFd() != rootFd) {
+                C.close(known.hostFd());
             }
         });
         C.close(rootFd);
+    }
+
+    /** Every name the staging directory may take holds something of a user's. */
+    static final class NoStagingName extends FsException {
+        private static final long serialVersionUID = 1L;
+
+        NoStagingName() {
+            super(Errno.EEXIST, "every name dxfs may give its hidden staging directory (" + StagingArea.name(0) + " to "
+                    + StagingArea.name(StagingArea.NAMES - 1) + ") holds a file of a user's: move one of them away");
+        }
     }
 
     /**

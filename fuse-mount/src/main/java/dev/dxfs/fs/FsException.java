@@ -4,7 +4,7 @@ package dev.dxfs.fs;
  * A failed operation on the backing tree, carrying the errno that the FUSE caller receives.
  * Thrown on expected paths (ENOENT on every negative lookup), so it records no stack trace.
  */
-final class FsException extends Exception {
+class FsException extends Exception {
     private static final long serialVersionUID = 1L;
 
     final int errno;

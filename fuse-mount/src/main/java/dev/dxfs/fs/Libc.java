@@ -126,6 +126,8 @@ public interface Libc {
 
     int umask(int mask);
 
+    int unshare(int flags);
+
     /** The errno of the last call on this thread. */
     static int errno() {
         return RUNTIME.getLastError();

@@ -20,6 +20,9 @@ final class Linux implements Platform {
     private static final long SIGNAL_BITS = 0x7f;
     private static final int O_TMPFILE = 0x400000 | Libc.O_DIRECTORY;
     private static final int EISDIR = 21;
+    private static final int CLONE_FS = 0x200;
+    /** Whether this thread has its own umask: unknown (null) until it first asks. */
+    private static final ThreadLocal<Boolean> OWN_UMASK = new ThreadLocal<>();
 
     private Linux() {}
 
@@ -37,6 +40,21 @@ final class Linux implements Platform {
             throw new FsException(errno == EISDIR ? Errno.EOPNOTSUPP : errno, "open O_TMPFILE");
         }
         return fd;
+    }
+
+    /**
+     * The umask is one of a task's filesystem attributes (with its root and working directory),
+     * which the threads of a process share until one unshares them: done once per thread. The
+     * JVM never changes its working directory, so a thread's own copy stays the same.
+     */
+    @Override
+    public boolean ownUmask() {
+        Boolean own = OWN_UMASK.get();
+        if (own == null) {
+            own = Libc.C.unshare(CLONE_FS) == 0;
+            OWN_UMASK.set(own);
+        }
+        return own;
     }
 
     /** FUSE reports the calling thread; handles belong to processes. */

@@ -59,7 +59,6 @@ public final class OverlayFs implements Filesystem {
     private static final int STAT_SIZE_FIELD = 48;
     private static final int STAT_ATIME = 72;
     private static final int STAT_MTIME = 88;
-    private static final byte[] STAGING_NAME = StagingArea.DIRECTORY.getBytes(StandardCharsets.ISO_8859_1);
 
     private final BackingDir backing;
     private final NodeTable nodes;
@@ -105,7 +104,8 @@ public final class OverlayFs implements Filesystem {
             BackingDir backing = BackingDir.open(directory, new StagingArea("mount", ProcessHandle.current().pid()));
             return new OverlayFs(backing, policy, durable, onInit);
         } catch (FsException e) {
-            throw new IOException(directory + ": " + describe(e.errno));
+            throw new IOException(directory + ": " + (e instanceof BackingDir.NoStagingName ? e.getMessage()
+                    : describe(e.errno)));
         }
     }
 
@@ -152,9 +152,12 @@ public final class OverlayFs implements Filesystem {
         }
     }
 
-    /** A staging directory is no name of the mount's: it cannot be found, made or removed. */
+    /**
+     * A staging directory is no name of the mount's: it cannot be found, made or removed. Only
+     * the name the daemon's staging directory has is; a user's own {@code .dxfs} is the user's.
+     */
     private void refuseStaging(Node dir, String name, int errno) throws FsException {
-        if (name.equals(StagingArea.DIRECTORY) && hostsStaging(dir)) {
+        if (name.equals(backing.stagingIn(dir.dev, dir.ino))) {
             throw new FsException(errno, "the staging directory");
         }
     }
@@ -294,7 +297,9 @@ public final class OverlayFs implements Filesystem {
             Node dir = nodes.get(parent);
             pendingReleases.awaitName(dir, name);
             refuseStaging(dir, name, Errno.EACCES);
-            check(C.mknodat(dir.fd, name, mode, rdev), "mknod");
+            try (CallerUmask umask = CallerUmask.of(req.umask())) {
+                check(C.mknodat(dir.fd, name, umask.mode(mode), rdev), "mknod");
+            }
             made(req, dir, name);
         });
     }
@@ -305,7 +310,9 @@ public final class OverlayFs implements Filesystem {
             Node dir = nodes.get(parent);
             pendingReleases.awaitName(dir, name);
             refuseStaging(dir, name, Errno.EACCES);
-            check(C.mkdirat(dir.fd, name, mode), "mkdir");
+            try (CallerUmask umask = CallerUmask.of(req.umask())) {
+                check(C.mkdirat(dir.fd, name, umask.mode(mode)), "mkdir");
+            }
             made(req, dir, name);
         });
     }
@@ -661,18 +668,22 @@ public final class OverlayFs implements Filesystem {
         if (kind.staged() && OpenFlags.truncates(flags)) {
             // The new file stays invisible to others until its first publish.
             int staging = stagingFor(dir);
-            TempFile temp = newFileTemp(dir, staging);
-            Node node = nodeOfTemp(dir, name, temp, tid, stat);
-            OpenFile file = new StagedWrite(node, tid, platform.processOf(tid), kind, temp,
-                    setup(staging, new Commit.Attributes(mode, stat.getInt(STAT_UID), stat.getInt(STAT_GID)), -1,
-                            req.uid()));
+            NewFile made = newFileTemp(dir, staging, mode & PERMISSION_BITS, req.umask());
+            Node node = nodeOfTemp(dir, name, made.temp(), tid, stat);
+            OpenFile file = new StagedWrite(node, tid, platform.processOf(tid), kind, made.temp(),
+                    setup(staging, new Commit.Attributes(made.mode(), stat.getInt(STAT_UID), stat.getInt(STAT_GID)),
+                            -1, req.uid()));
             file.stat(stat);
             return new Opened(node, file);
         }
         // Lock files and in-place edits must exist for everyone from their creation: the empty
         // file is made now, the content staged. O_EXCL never follows a symlink, even a dangling one.
         int access = kind.staged() ? Libc.O_WRONLY : passthroughFlags(flags);
-        int fd = C.openat(dir.fd, name, access | Libc.O_CREAT | Libc.O_EXCL | Libc.O_NOFOLLOW | Libc.O_CLOEXEC, mode);
+        int fd;
+        try (CallerUmask umask = CallerUmask.of(req.umask())) {
+            fd = C.openat(dir.fd, name, access | Libc.O_CREAT | Libc.O_EXCL | Libc.O_NOFOLLOW | Libc.O_CLOEXEC,
+                    umask.mode(mode));
+        }
         if (fd < 0) {
             int errno = Libc.errno();
             if (errno == Errno.EEXIST && !OpenFlags.exclusive(flags)) {
@@ -740,22 +751,42 @@ public final class OverlayFs implements Filesystem {
         }
     }
 
+    /** The temp file of a new file, and the mode a native create would have given the file. */
+    private record NewFile(TempFile temp, int mode) {}
+
     /**
      * The temp file of a new file in {@code dir}, made with the caller's identity: the kernel
      * decides whether the caller may create a file there, and gives it the owner and group (the
-     * caller's, or a setgid directory's) it would give the file itself. Where the filesystem has
-     * no unnamed temp files, the temp file is named in the staging directory, which only the
-     * daemon may enter: then the daemon asks the kernel whether the caller may create in
-     * {@code dir}, and gives the file the owner and group the kernel would.
+     * caller's, or a setgid directory's) it would give the file itself. It is made with the
+     * create {@code mode} and the caller's {@code umask}, so that it gets the mode and the ACL
+     * the file would get natively (a default ACL of the directory in place of the umask), and is
+     * then made private (0600, which keeps the ACL's named entries; the publish's chmod to that
+     * mode gives back the rest). Where the filesystem has no unnamed temp files, the temp file is
+     * named in the staging directory, which only the daemon may enter: then the daemon asks the
+     * kernel whether the caller may create in {@code dir}, and gives the file the owner and group
+     * the kernel would, and the mode under the umask (no default ACL).
      */
-    private TempFile newFileTemp(Node dir, int staging) throws FsException {
+    private NewFile newFileTemp(Node dir, int staging, int mode, int umask) throws FsException {
         try {
-            return new TempFile(staging, null, platform.openUnnamed(dir.fd, 0600));
+            int fd;
+            try (CallerUmask callers = CallerUmask.of(umask)) {
+                fd = platform.openUnnamed(dir.fd, callers.mode(mode));
+            }
+            TempFile temp = new TempFile(staging, null, fd);
+            try {
+                int made = BackingDir.fstat(fd).st_mode.intValue() & PERMISSION_BITS;
+                check(C.fchmod(fd, 0600), "fchmod temp");
+                return new NewFile(temp, made);
+            } catch (FsException e) {
+                backing.discardTemp(temp);
+                throw e;
+            }
         } catch (FsException e) {
             if (e.errno != Errno.EOPNOTSUPP) {
                 throw e;
             }
         }
+        int masked = mode & ~(umask & 0777);
         Credentials.Caller caller = Credentials.current();
         boolean forCaller = Credentials.actingForCaller() && caller != null;
         if (forCaller) {
@@ -775,7 +806,7 @@ public final class OverlayFs implements Filesystem {
                     throw new FsException(errno, "chown temp");
                 }
             }
-            return temp;
+            return new NewFile(temp, masked);
         }
     }
 
@@ -907,12 +938,6 @@ public final class OverlayFs implements Filesystem {
     private Node parentOf(Node dir) {
         Binding binding = nodes.binding(dir);
         return binding == null ? null : binding.parent();
-    }
-
-    /** Whether {@code dir} holds a staging directory: the root, and the top of any other filesystem. */
-    private boolean hostsStaging(Node dir) {
-        Node parent = parentOf(dir);
-        return dir == nodes.root || parent != null && parent.dev != dir.dev;
     }
 
     private static Commit.Attributes attributes(FileStat stat) {
@@ -1087,8 +1112,10 @@ public final class OverlayFs implements Filesystem {
 
     private List<BackingDir.Entry> visibleEntries(Node dir) throws FsException {
         List<BackingDir.Entry> entries = BackingDir.list(dir.fd);
-        if (hostsStaging(dir)) {
-            entries.removeIf(entry -> Arrays.equals(entry.name(), STAGING_NAME));
+        String staging = backing.stagingIn(dir.dev, dir.ino);
+        if (staging != null) {
+            byte[] hidden = staging.getBytes(StandardCharsets.ISO_8859_1);
+            entries.removeIf(entry -> Arrays.equals(entry.name(), hidden));
         }
         return entries;
     }

@@ -28,6 +28,12 @@ interface Platform {
      */
     int openUnnamed(int dirFd, int mode) throws FsException;
 
+    /**
+     * Gives the calling thread a umask of its own, which {@code umask(2)} then changes for this
+     * thread alone; false when the system cannot (the umask stays the process's).
+     */
+    boolean ownUmask();
+
     /** The process (thread group) of thread {@code tid}, or -1 when it is gone. */
     int processOf(int tid);
 

@@ -10,6 +10,7 @@ import dev.dxfs.policy.Commit;
 import dev.dxfs.policy.WriteKind;
 import dev.dxfs.policy.WriteState;
 import java.io.IOException;
+import java.util.List;
 import jnr.ffi.Pointer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,6 +34,7 @@ final class StagedWrite extends OpenFile {
     private static final int PUBLISH_ATTEMPTS = 100;
     private static final int S_IFMT = 0170000;
     private static final int S_IFREG = 0100000;
+    private static final Platform PLATFORM = Platform.current();
 
     private final BackingDir backing;
     private final MountStats stats;
@@ -360,6 +362,8 @@ final class StagedWrite extends OpenFile {
                 stats.error();
                 LOG.warn("could not publish {}: {} failed with errno {}", path, cause.getMessage(), cause.errno);
                 throw cause;
+            } finally {
+                steps.close();
             }
         }
         tempPublished = true;
@@ -440,9 +444,18 @@ final class StagedWrite extends OpenFile {
         private boolean concurrent;
         /** Whether the name was free: then the rename must not replace what appeared there since. */
         private boolean absent;
+        /** The file being replaced (O_PATH), whose attributes the new version takes; -1 for none. */
+        private int replacedFd = -1;
 
         Published(NodeTable.Binding target) {
             this.target = target;
+        }
+
+        void close() {
+            if (replacedFd >= 0) {
+                C.close(replacedFd);
+                replacedFd = -1;
+            }
         }
 
         /**
@@ -463,21 +476,37 @@ final class StagedWrite extends OpenFile {
                     absent = true;
                     return null;
                 }
-                try {
-                    FileStat stat = BackingDir.fstat(fd);
-                    long ino = stat.st_ino.longValue();
-                    concurrent = ino != baseIno;
-                    if (concurrent) {
-                        if ((stat.st_mode.intValue() & S_IFMT) != S_IFREG) {
-                            refuse("the name is no regular file any more");
-                        }
-                        mayReplace(fd, false);
+                replacedFd = fd;
+                FileStat stat = BackingDir.fstat(fd);
+                long ino = stat.st_ino.longValue();
+                concurrent = ino != baseIno;
+                if (concurrent) {
+                    if ((stat.st_mode.intValue() & S_IFMT) != S_IFREG) {
+                        refuse("the name is no regular file any more");
                     }
-                    return new Commit.Attributes(stat.st_mode.intValue(), stat.st_uid.intValue(),
-                            stat.st_gid.intValue());
-                } finally {
-                    C.close(fd);
+                    mayReplace(fd, false);
                 }
+                return new Commit.Attributes(stat.st_mode.intValue(), stat.st_uid.intValue(),
+                        stat.st_gid.intValue());
+            });
+        }
+
+        /**
+         * The extended attributes of the file being replaced, from the descriptor its attributes
+         * were read from, with the daemon's identity (a writer may not be able to read
+         * {@code trusted.*}): they are the attributes that file has, which a native rewrite
+         * would have kept on it, whoever the writer.
+         */
+        @Override
+        public void keepExtendedAttributes() throws IOException {
+            call(() -> {
+                List<String> left = ExtendedAttributes.keep(PLATFORM.pathOf(replacedFd), PLATFORM.pathOf(temp.fd()),
+                        Commit::keptByARewrite);
+                if (!left.isEmpty()) {
+                    LOG.warn("{} is published without extended attributes the daemon may not set: {}", describe(),
+                            String.join(", ", left));
+                }
+                return null;
             });
         }
 

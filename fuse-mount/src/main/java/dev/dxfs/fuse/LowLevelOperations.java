@@ -30,8 +30,17 @@ import jnr.ffi.Struct;
  */
 public final class LowLevelOperations extends Struct {
     private static final int FORGET_DATA_SIZE = 16;
-    /** struct fuse_conn_info (libfuse 2.9): max_background and congestion_threshold. */
+    /** struct fuse_conn_info (libfuse 2.9): capable, want, max_background and congestion_threshold. */
+    private static final int CONN_CAPABLE = 20;
+    private static final int CONN_WANT = 24;
     private static final int CONN_MAX_BACKGROUND = 28;
+    /**
+     * FUSE_CAP_DONT_MASK: the kernel sends the create mode of create, mknod and mkdir as the
+     * caller gave it, with the caller's umask beside it, instead of applying the umask itself.
+     * Natively a directory's default ACL takes the umask's place; only the backing filesystem
+     * knows whether there is one, so the daemon has it apply the umask (see {@code CallerUmask}).
+     */
+    private static final int CAP_DONT_MASK = 1 << 6;
     private static final int CONN_CONGESTION_THRESHOLD = 32;
     /**
      * Requests the kernel sends without waiting (RELEASE among them) in flight at once; beyond
@@ -92,6 +101,7 @@ public final class LowLevelOperations extends Struct {
     static LowLevelOperations of(Filesystem fs, KernelCache kernel) {
         LowLevelOperations ops = new LowLevelOperations();
         ops.init.set((userdata, conn) -> {
+            conn.putInt(CONN_WANT, conn.getInt(CONN_WANT) | conn.getInt(CONN_CAPABLE) & CAP_DONT_MASK);
             conn.putInt(CONN_MAX_BACKGROUND, MAX_BACKGROUND);
             conn.putInt(CONN_CONGESTION_THRESHOLD, MAX_BACKGROUND * 3 / 4);
             fs.init(kernel);

@@ -60,6 +60,15 @@ public final class Request {
         return FuseLib.F.fuse_req_ctx(req).getInt(8);
     }
 
+    /**
+     * The caller's umask, sent with a create, mknod or mkdir (0 with other requests). The mount
+     * asks for the create mode unmasked (FUSE_DONT_MASK), so that the backing filesystem can apply
+     * the umask, or a directory's default ACL instead, as natively.
+     */
+    public int umask() {
+        return FuseLib.F.fuse_req_ctx(req).getInt(12);
+    }
+
     public int uid() {
         return FuseLib.F.fuse_req_ctx(req).getInt(0);
     }

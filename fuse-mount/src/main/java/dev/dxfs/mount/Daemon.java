@@ -44,7 +44,7 @@ final class Daemon {
 
     void run() throws CliException, IOException {
         Preflight.requireLibfuse();
-        // Modes come from the callers, already masked by their umask.
+        // Modes come from the callers: a request applies its caller's umask to what it creates.
         Libc.C.umask(0);
         StagingPolicy policy = new StagingPolicy(options.filter());
         long deviceBefore = device(dir);

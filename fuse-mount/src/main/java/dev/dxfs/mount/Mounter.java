@@ -1,5 +1,6 @@
 package dev.dxfs.mount;
 
+import dev.dxfs.fs.Libc;
 import dev.dxfs.policy.StagingArea;
 import java.io.File;
 import java.io.IOException;
@@ -7,13 +8,16 @@ import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.stream.Stream;
 
 /**
  * Mounts and unmounts: starts the daemon in its own session and returns once the mount answers,
@@ -290,13 +294,23 @@ final class Mounter {
 
     /**
      * Removes the staging directory a killed daemon left in {@code dir}, now uncovered, if it is
-     * empty (its temp files had no name); one that holds something stays, for the next mount's
-     * sweep or for the JVM with the agent that uses it.
+     * empty (its temp files had no name): only a directory at a staging name that dxfs made as
+     * this user ({@link StagingArea#isOwn}); anything else there is a user's and stays. One that
+     * holds something stays, for the next mount's sweep or for the JVM with the agent that uses it.
      */
     private static void removeEmptyStaging(Path dir) {
-        try {
-            Files.deleteIfExists(dir.resolve(StagingArea.DIRECTORY));
-        } catch (IOException notEmptyOrNotOurs) {
+        int uid = Libc.C.geteuid();
+        try (Stream<Path> entries = Files.list(dir)) {
+            for (Path entry : entries.toList()) {
+                if (StagingArea.indexOf(entry.getFileName().toString()) < 0) {
+                    continue;
+                }
+                Map<String, Object> found = Files.readAttributes(entry, "unix:mode,uid", LinkOption.NOFOLLOW_LINKS);
+                if (StagingArea.isOwn((Integer) found.get("mode"), (Integer) found.get("uid"), uid)) {
+                    Files.deleteIfExists(entry);
+                }
+            }
+        } catch (IOException | RuntimeException notEmptyOrGone) {
             // Left as it is.
         }
     }

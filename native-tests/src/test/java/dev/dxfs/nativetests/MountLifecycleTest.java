@@ -32,15 +32,16 @@ class MountLifecycleTest {
 
     @Test
     void aStagingDirectoryThatHoldsSomethingStaysAfterTheUnmount() throws Exception {
-        try (MountedDir m = MountedDir.create("staging-kept")) {
-            // A temp file of a JVM with the agent, which is alive (this one): nobody may remove it.
-            Path agentTemp = Files.createDirectories(m.dir().resolve(".dxfs"))
-                    .resolve("agent." + ProcessHandle.current().pid() + ".1a2b.1.tmp");
-            Files.writeString(agentTemp, "being written by another JVM");
+        try (MountedDir m = MountedDir.create("staging-kept"); BackingView backing = BackingView.of(m.dir())) {
             m.mount();
+            // A temp file of a JVM with the agent, which is alive (this one), in the daemon's
+            // staging directory, which it shares: nobody may remove it.
+            String agentTemp = "agent." + ProcessHandle.current().pid() + ".1a2b.1.tmp";
+            Files.writeString(backing.dir().resolve(".dxfs").resolve(agentTemp), "being written by another JVM");
             Files.writeString(m.dir().resolve("during.txt"), "written through the mount");
             m.unmount();
-            assertThat(Files.readString(agentTemp)).isEqualTo("being written by another JVM");
+            assertThat(Files.readString(m.dir().resolve(".dxfs").resolve(agentTemp)))
+                    .isEqualTo("being written by another JVM");
             assertThat(names(m.dir())).containsExactlyInAnyOrder(".dxfs", "during.txt");
         }
     }

@@ -84,7 +84,8 @@ class SecurityTest {
                 writer.write(created, "half of another");
 
                 Path staging = backing.dir().resolve(".dxfs");
-                assertThat(mode(staging)).as("the staging directory").isEqualTo("700");
+                // 0700, and the sticky bit by which the daemon knows a staging directory as its own.
+                assertThat(mode(staging)).as("the staging directory").isEqualTo("1700");
                 assertThat(backing.stagedTempFiles()).as("temp files with a name").isEmpty();
                 List<Path> temps = BackingView.unnamedTempFiles(mounted.statusField("pid"));
                 assertThat(temps).as("the daemon's temp files without a name").hasSize(2);

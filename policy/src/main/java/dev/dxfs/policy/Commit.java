@@ -10,8 +10,13 @@ import java.io.IOException;
  *   <li>Decide the published mode and owner: an explicit chmod/chown made through the writer's
  *       handle wins; otherwise those of the file being replaced; otherwise the create mode and
  *       the creator.
- *   <li>Apply them to the temp file, owner before mode (a chown clears setuid bits), so the
- *       published file never has a moment with the temp file's private 0600 mode.
+ *   <li>Apply them to the temp file: the owner, then the extended attributes of the file being
+ *       replaced (its POSIX ACL, {@code user.*}, {@code trusted.*}, {@code security.*} but file
+ *       capabilities: what a native in-place rewrite keeps, see {@link #keptByARewrite}), then
+ *       the mode. A chown clears setuid bits; an access ACL sets the mode's group bits from its
+ *       mask, and a chmod after it sets the mask from the mode, so the mode, applied last, is the
+ *       one decided in step 1 and the ACL stays consistent with it. The published file never has
+ *       a moment with the temp file's private 0600 mode.
  *   <li>With durability on, fsync the temp file.
  *   <li>rename(2) the temp file over the target (a temp file without a name gets one first):
  *       readers see the old or the new version, never a mix; concurrent commits serialize in
@@ -22,6 +27,8 @@ import java.io.IOException;
 public final class Commit {
     private static final int PERMISSION_BITS = 07777;
     private static final int SET_ID_BITS = 06000;
+    /** File capabilities: the kernel removes them when a file is written, even by root. */
+    private static final String FILE_CAPABILITIES = "security.capability";
 
     /** The attributes of a file that the commit needs. */
     public record Attributes(int mode, int uid, int gid) {}
@@ -34,6 +41,16 @@ public final class Commit {
         void applyMode(int mode) throws IOException;
 
         void applyOwner(int uid, int gid) throws IOException;
+
+        /**
+         * Gives the temp file the extended attributes of the file being replaced, those
+         * {@link #keptByARewrite} names, read from the descriptor {@link #replaced} read its
+         * attributes from, never by a name; and the replaced file's POSIX access ACL, or none
+         * when it has none (the temp file may have one from its directory's default ACL). Called
+         * only when a file is replaced. An adapter that cannot does nothing: the new version then
+         * has only the attributes it was created with.
+         */
+        default void keepExtendedAttributes() throws IOException {}
 
         void syncTemp() throws IOException;
 
@@ -60,10 +77,15 @@ public final class Commit {
 
     /** Publishes the temp file; returns the attributes it was published with. */
     public static Attributes publish(Steps steps, Request request) throws IOException {
-        Attributes published = attributes(steps.replaced(), request);
+        Attributes replaced = steps.replaced();
+        Attributes published = attributes(replaced, request);
         // Owner first: a chown clears the setuid and setgid bits, even root's.
         if (request.keepOwner()) {
             steps.applyOwner(published.uid(), published.gid());
+        }
+        // Before the mode: setting an ACL sets the mode's group bits, a chmod sets the ACL's mask.
+        if (replaced != null) {
+            steps.keepExtendedAttributes();
         }
         steps.applyMode(published.mode() & PERMISSION_BITS);
         if (request.durable()) {
@@ -74,6 +96,15 @@ public final class Commit {
             steps.syncDirectory();
         }
         return published;
+    }
+
+    /**
+     * Whether a new version keeps the replaced file's extended attribute {@code name}: a native
+     * rewrite (O_TRUNC, or writes in place) keeps the inode and so every attribute, except file
+     * capabilities, which the kernel removes at the first write or truncate, whoever writes.
+     */
+    public static boolean keptByARewrite(String name) {
+        return !name.equals(FILE_CAPABILITIES);
     }
 
     /**

@@ -9,12 +9,29 @@ import java.util.function.UnaryOperator;
  * The hidden directory that holds temp files: one at the root of a staged tree, and one at the
  * top of every other filesystem mounted inside it. It sits in the same filesystem as the files
  * it publishes, so a commit is a rename(2), and it is never visible through the overlay.
+ *
+ * <p>Its name is {@link #DIRECTORY} unless something of a user's is there: then the next free
+ * one of {@link #name}'s names. The daemon makes it with {@link #OWN_MODE}, by which it knows
+ * its own (a leftover of a daemon that was killed, to sweep and reuse) from anything else at
+ * those names, which it leaves as it is.
  */
 public final class StagingArea {
     /** Name of the staging directory under the root (and under each other filesystem's top). */
     public static final String DIRECTORY = ".dxfs";
+    /**
+     * The mode of a staging directory dxfs made: its user's alone (0700), and the sticky bit,
+     * which means nothing on a directory only its owner may enter, to tell it from a directory
+     * of the same name that someone else made. mkdir(2) sets the bit with the directory.
+     */
+    public static final int OWN_MODE = 01700;
+    /** How many names a staging directory may take: {@code .dxfs}, then {@code .dxfs.1} to {@code .dxfs.99}. */
+    public static final int NAMES = 100;
 
     private static final String SUFFIX = ".tmp";
+    private static final int S_IFMT = 0170000;
+    private static final int S_IFDIR = 0040000;
+    /** The permission bits and the sticky bit; setgid comes from a setgid parent directory. */
+    private static final int OWN_BITS = 01777;
 
     private final String owner;
     private final String nonce;
@@ -49,6 +66,36 @@ public final class StagingArea {
             host = parent;
         }
         return host;
+    }
+
+    /** The staging directory's name number {@code index}: {@code .dxfs}, {@code .dxfs.1}, ... */
+    public static String name(int index) {
+        if (index < 0 || index >= NAMES) {
+            throw new IllegalArgumentException("no staging name number " + index);
+        }
+        return index == 0 ? DIRECTORY : DIRECTORY + "." + index;
+    }
+
+    /** The number of {@code name} among the staging directory's names, or -1 for any other name. */
+    public static int indexOf(String name) {
+        if (name.equals(DIRECTORY)) {
+            return 0;
+        }
+        String prefix = DIRECTORY + ".";
+        if (!name.startsWith(prefix) || !name.substring(prefix.length()).matches("[1-9][0-9]?")) {
+            return -1;
+        }
+        return Integer.parseInt(name.substring(prefix.length()));
+    }
+
+    /**
+     * Whether a file with {@code mode} (st_mode) and owner {@code uid}, found at a staging name,
+     * is a staging directory that dxfs made as user {@code ownUid}: a directory of that user's
+     * with mode {@link #OWN_MODE}. Anything else there (a user's directory or file, a symlink) is
+     * not dxfs's, whatever it holds.
+     */
+    public static boolean isOwn(int mode, int uid, int ownUid) {
+        return (mode & S_IFMT) == S_IFDIR && (mode & OWN_BITS) == OWN_MODE && uid == ownUid;
     }
 
     /** Whether a path relative to the root is the staging directory or inside it. */

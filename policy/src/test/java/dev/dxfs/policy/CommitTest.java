@@ -54,6 +54,11 @@ class CommitTest {
         }
 
         @Override
+        public void keepExtendedAttributes() throws IOException {
+            record("keepExtendedAttributes", "keepExtendedAttributes");
+        }
+
+        @Override
         public void applyOwner(int uid, int gid) throws IOException {
             record("applyOwner " + uid + ":" + gid, "applyOwner");
         }
@@ -85,7 +90,7 @@ class CommitTest {
 
         Commit.publish(steps, new Request(null, CREATED, false, true, true));
 
-        assertThat(steps.calls).containsExactly("replaced", "applyOwner 1001:1002", "applyMode 755", "replaceTarget");
+        assertThat(steps.calls).containsExactly("replaced", "applyOwner 1001:1002", "keepExtendedAttributes", "applyMode 755", "replaceTarget");
     }
 
     @Test
@@ -95,7 +100,8 @@ class CommitTest {
         Commit.publish(steps, new Request(null, CREATED, true, true, true));
 
         assertThat(steps.effects())
-                .containsExactly("applyOwner 1001:1002", "applyMode 755", "syncTemp", "replaceTarget", "syncDirectory");
+                .containsExactly("applyOwner 1001:1002", "keepExtendedAttributes", "applyMode 755", "syncTemp", "replaceTarget",
+                        "syncDirectory");
     }
 
     @Test
@@ -124,7 +130,8 @@ class CommitTest {
 
         Attributes published = Commit.publish(steps, new Request(EXPLICIT, CREATED, false, true, true));
 
-        assertThat(steps.effects()).containsExactly("applyOwner 2001:2002", "applyMode 640", "replaceTarget");
+        assertThat(steps.effects())
+                .containsExactly("applyOwner 2001:2002", "keepExtendedAttributes", "applyMode 640", "replaceTarget");
         assertThat(published).isEqualTo(EXPLICIT);
     }
 
@@ -144,7 +151,8 @@ class CommitTest {
 
         Attributes published = Commit.publish(steps, new Request(null, CREATED, false, true, true));
 
-        assertThat(steps.effects()).containsExactly("applyOwner 1001:1002", "applyMode 755", "replaceTarget");
+        assertThat(steps.effects())
+                .containsExactly("applyOwner 1001:1002", "keepExtendedAttributes", "applyMode 755", "replaceTarget");
         assertThat(published.uid()).isEqualTo(1001);
         assertThat(published.gid()).isEqualTo(1002);
         assertThat(published.mode() & 07777).isEqualTo(0755);
@@ -160,7 +168,7 @@ class CommitTest {
 
         Commit.publish(steps, new Request(null, CREATED, false, false, keepSetId));
 
-        assertThat(steps.effects()).containsExactly("applyMode " + appliedMode, "replaceTarget");
+        assertThat(steps.effects()).containsExactly("keepExtendedAttributes", "applyMode " + appliedMode, "replaceTarget");
     }
 
     @Test
@@ -169,7 +177,7 @@ class CommitTest {
 
         Commit.publish(steps, new Request(new Attributes(04711, -1, -1), CREATED, false, false, false));
 
-        assertThat(steps.effects()).containsExactly("applyMode 4711", "replaceTarget");
+        assertThat(steps.effects()).containsExactly("keepExtendedAttributes", "applyMode 4711", "replaceTarget");
     }
 
     @Test
@@ -201,7 +209,7 @@ class CommitTest {
         Commit.publish(steps, new Request(explicit, CREATED, false, true, true));
 
         assertThat(steps.effects())
-                .containsExactly("applyOwner " + appliedOwner, "applyMode " + appliedMode, "replaceTarget");
+                .containsExactly("applyOwner " + appliedOwner, "keepExtendedAttributes", "applyMode " + appliedMode, "replaceTarget");
     }
 
     @Test
@@ -235,8 +243,8 @@ class CommitTest {
         RecordingSteps fromCreated = new RecordingSteps(null);
         Commit.publish(fromCreated, new Request(null, new Attributes(mode, 1, 1), false, false, true));
 
-        assertThat(fromReplaced.effects()).first().isEqualTo("applyMode " + applied);
-        assertThat(fromExplicit.effects()).first().isEqualTo("applyMode " + applied);
+        assertThat(fromReplaced.effects()).element(1).isEqualTo("applyMode " + applied);
+        assertThat(fromExplicit.effects()).element(1).isEqualTo("applyMode " + applied);
         assertThat(fromCreated.effects()).first().isEqualTo("applyMode " + applied);
     }
 
@@ -257,6 +265,44 @@ class CommitTest {
         }
     }
 
+    // A native O_TRUNC rewrite keeps the inode and with it every extended attribute and the ACL;
+    // they go on the temp file after the owner and before the mode, which sets the ACL's mask.
+    @Test
+    void theReplacedFilesExtendedAttributesAreKeptAfterTheOwnerAndBeforeTheMode() throws IOException {
+        RecordingSteps steps = new RecordingSteps(REPLACED);
+
+        Commit.publish(steps, new Request(EXPLICIT, CREATED, true, true, false));
+
+        assertThat(steps.effects()).containsExactly("applyOwner 2001:2002", "keepExtendedAttributes", "applyMode 640",
+                "syncTemp", "replaceTarget", "syncDirectory");
+    }
+
+    // A new file keeps what it was created with: its directory's default ACL, as natively.
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void aNewFileHasNoExtendedAttributesToKeep(boolean keepOwner) throws IOException {
+        RecordingSteps steps = new RecordingSteps(null);
+
+        Commit.publish(steps, new Request(null, CREATED, false, keepOwner, false));
+
+        assertThat(steps.calls).doesNotContain("keepExtendedAttributes");
+    }
+
+    // The kernel removes file capabilities when anyone writes the file; everything else stays.
+    @ParameterizedTest
+    @CsvSource({
+        "security.capability, false",
+        "security.selinux, true",
+        "security.ima, true",
+        "system.posix_acl_access, true",
+        "trusted.overlay.origin, true",
+        "user.mime_type, true",
+        "user.security.capability, true",
+    })
+    void everyAttributeButFileCapabilitiesIsKeptByARewrite(String name, boolean kept) {
+        assertThat(Commit.keptByARewrite(name)).isEqualTo(kept);
+    }
+
     @Test
     void failedRenamePropagatesAndTheDirectoryIsNotSynced() {
         RecordingSteps steps = new RecordingSteps(REPLACED).failing("replaceTarget");
@@ -264,13 +310,14 @@ class CommitTest {
         assertThatThrownBy(() -> Commit.publish(steps, new Request(null, CREATED, true, true, true)))
                 .isInstanceOf(IOException.class)
                 .hasMessage("replaceTarget failed");
-        assertThat(steps.effects()).containsExactly("applyOwner 1001:1002", "applyMode 755", "syncTemp", "replaceTarget");
+        assertThat(steps.effects())
+                .containsExactly("applyOwner 1001:1002", "keepExtendedAttributes", "applyMode 755", "syncTemp", "replaceTarget");
     }
 
     // Renaming a temp file whose mode or owner could not be set would publish it with the temp
     // file's private attributes.
     @ParameterizedTest
-    @ValueSource(strings = {"applyMode", "applyOwner"})
+    @ValueSource(strings = {"applyMode", "applyOwner", "keepExtendedAttributes"})
     void failedAttributeStepPropagatesAndNothingIsPublished(String failingStep) {
         RecordingSteps steps = new RecordingSteps(REPLACED).failing(failingStep);
 

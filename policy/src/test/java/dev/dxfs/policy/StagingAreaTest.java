@@ -14,6 +14,7 @@ import java.util.concurrent.Future;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class StagingAreaTest {
@@ -170,5 +171,40 @@ class StagingAreaTest {
     @ValueSource(strings = {"agent.x.1a.1.tmp", "agent.12.1a.1.tmp.bak", "agent.12.tmp", "notes.txt", ""})
     void namesOfAnotherFormHaveNoCreator(String name) {
         assertThat(StagingArea.creatorOf(name)).isEqualTo(-1);
+    }
+
+    @Test
+    void theStagingNamesAreDxfsThenNumbered() {
+        assertThat(StagingArea.name(0)).isEqualTo(".dxfs");
+        assertThat(StagingArea.name(1)).isEqualTo(".dxfs.1");
+        assertThat(StagingArea.name(StagingArea.NAMES - 1)).isEqualTo(".dxfs.99");
+        for (int i = 0; i < StagingArea.NAMES; i++) {
+            assertThat(StagingArea.indexOf(StagingArea.name(i))).isEqualTo(i);
+        }
+        assertThatThrownBy(() -> StagingArea.name(StagingArea.NAMES)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {".dxfs.0", ".dxfs.01", ".dxfs.100", ".dxfs.", ".dxfs.a", ".dxfs.1.tmp", "dxfs", ".dxfsx", ""})
+    void otherNamesAreNoStagingNames(String name) {
+        assertThat(StagingArea.indexOf(name)).isEqualTo(-1);
+    }
+
+    // A user's own directory of that name is theirs whatever it holds; only the mode dxfs makes
+    // its staging directories with, with the sticky bit, and the owner tell dxfs's own.
+    @ParameterizedTest
+    @CsvSource({
+        "041700, 1000, true",
+        "043700, 1000, true",
+        "040700, 1000, false",
+        "040755, 1000, false",
+        "041755, 1000, false",
+        "041777, 1000, false",
+        "041700, 1001, false",
+        "0101700, 1000, false",
+        "0121700, 1000, false",
+    })
+    void onlyADirectoryOfOwnModeAndOwnerIsDxfss(String mode, int uid, boolean own) {
+        assertThat(StagingArea.isOwn(Integer.parseInt(mode, 8), uid, 1000)).isEqualTo(own);
     }
 }
