@@ -1,5 +1,7 @@
 package dev.dxfs.fuse;
 
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.locks.ReentrantLock;
 import jnr.ffi.Memory;
 import jnr.ffi.Pointer;
@@ -35,6 +37,12 @@ final class RequestLoop {
     private final long bufferSize;
     /** Held from a receive until the request's arrival is told: the order the kernel queued in. */
     private final ReentrantLock receiving = new ReentrantLock();
+    /**
+     * Receive buffers of threads that ended, for the next threads: a burst of requests starts
+     * threads, and each would otherwise allocate its buffer anew, from its own malloc arena,
+     * and the daemon's memory would creep up with every burst.
+     */
+    private final Queue<Buffers> spare = new ConcurrentLinkedQueue<>();
     private int idle;
     private int running;
     private boolean failed;
@@ -73,12 +81,20 @@ final class RequestLoop {
         worker.start();
     }
 
+    /** A worker's request buffer, and where it tells libfuse its channel. */
+    private record Buffers(Pointer request, Pointer channelRef) {}
+
     private void work() {
         // Workers are started between requests, yet a thread's identity is its creator's: start
         // from the daemon's own whatever happens (each request takes its caller's, Credentials).
         Credentials.resetThread();
-        Pointer buf = Memory.allocateDirect(Request.RUNTIME, (int) bufferSize);
-        Pointer channelRef = Memory.allocateDirect(Request.RUNTIME, Long.BYTES);
+        Buffers buffers = spare.poll();
+        if (buffers == null) {
+            buffers = new Buffers(Memory.allocateDirect(Request.RUNTIME, (int) bufferSize),
+                    Memory.allocateDirect(Request.RUNTIME, Long.BYTES));
+        }
+        Pointer buf = buffers.request();
+        Pointer channelRef = buffers.channelRef();
         try {
             while (true) {
                 int length = receive(buf, channelRef);
@@ -98,6 +114,7 @@ final class RequestLoop {
                 }
             }
         } finally {
+            spare.add(buffers);
             synchronized (this) {
                 running--;
                 notifyAll();
