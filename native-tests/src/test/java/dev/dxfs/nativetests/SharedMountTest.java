@@ -166,21 +166,13 @@ class SharedMountTest {
     /** The setuid and setgid bits of a file the intruder appends to or truncates go, as natively. */
     @Test
     void anAppendOrTruncateByAnotherUserClearsSetuidAndSetgidAsNatively() throws IOException {
-        try (MountedDir plain = MountedDir.shared("shared-setuid-plain");
-                MountedDir mounted = MountedDir.shared("shared-setuid")) {
-            String expected = """
-                    appended-setuid OWNER 777
-                    appended-setgid OWNER 777
-                    truncated-setuid OWNER 777
-                    exit 0
-                    """.replace("OWNER", owner.name());
-            String plainTranscript = setIdTranscript(plain.dir());
-            mounted.mount("--allow-other");
-            String mountedTranscript = setIdTranscript(mounted.dir());
-
-            assertThat(plainTranscript).as("in a plain directory").isEqualTo(expected);
-            assertThat(mountedTranscript).as("through the mount").isEqualTo(plainTranscript);
-        }
+        String expected = """
+                appended-setuid OWNER 777
+                appended-setgid OWNER 777
+                truncated-setuid OWNER 777
+                exit 0
+                """.replace("OWNER", owner.name());
+        assertAsInAPlainDirectory("shared-setuid", expected, SharedMountTest::setIdTranscript);
     }
 
     /**
@@ -190,22 +182,34 @@ class SharedMountTest {
      */
     @Test
     void newFilesTakeTheirCreatorAndASetgidDirectorysGroupAsNatively() throws IOException {
-        try (MountedDir plain = MountedDir.shared("shared-setgid-plain");
-                MountedDir mounted = MountedDir.shared("shared-setgid")) {
-            String expected = """
-                    shared/rewritten INTRUDER OWNER 644
-                    shared/touched INTRUDER OWNER 644
-                    shared/dir INTRUDER OWNER 2755
-                    shared/link INTRUDER OWNER 777
-                    shared/fifo INTRUDER OWNER 644
-                    open/rewritten INTRUDER INTRUDER 644
-                    open/touched INTRUDER INTRUDER 600
-                    open/dir INTRUDER INTRUDER 755
-                    exit 0
-                    """.replace("INTRUDER", intruder.name()).replace("OWNER", owner.name());
-            String plainTranscript = newFilesTranscript(plain.dir());
+        String expected = """
+                shared/rewritten INTRUDER OWNER 644
+                shared/touched INTRUDER OWNER 644
+                shared/dir INTRUDER OWNER 2755
+                shared/link INTRUDER OWNER 777
+                shared/fifo INTRUDER OWNER 644
+                open/rewritten INTRUDER INTRUDER 644
+                open/touched INTRUDER INTRUDER 600
+                open/dir INTRUDER INTRUDER 755
+                exit 0
+                """.replace("INTRUDER", intruder.name()).replace("OWNER", owner.name());
+        assertAsInAPlainDirectory("shared-setgid", expected, SharedMountTest::newFilesTranscript);
+    }
+
+    /** Steps that write a transcript of what they did in a directory. */
+    private interface Transcript {
+        String of(Path dir) throws IOException;
+    }
+
+    /**
+     * Runs {@code steps} in a plain directory, whose transcript must be {@code expected}, then
+     * through a mount with --allow-other, whose transcript must be the plain directory's.
+     */
+    private static void assertAsInAPlainDirectory(String name, String expected, Transcript steps) throws IOException {
+        try (MountedDir plain = MountedDir.shared(name + "-plain"); MountedDir mounted = MountedDir.shared(name)) {
+            String plainTranscript = steps.of(plain.dir());
             mounted.mount("--allow-other");
-            String mountedTranscript = newFilesTranscript(mounted.dir());
+            String mountedTranscript = steps.of(mounted.dir());
 
             assertThat(plainTranscript).as("in a plain directory").isEqualTo(expected);
             assertThat(mountedTranscript).as("through the mount").isEqualTo(plainTranscript);
