@@ -31,30 +31,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "openflags.h"
+
 static void fail(void) {
     int saved = errno;
     const char *name = strerrorname_np(saved);
     printf("err %s %s\n", name ? name : "EUNKNOWN", strerror(saved));
-}
-
-static int parse_flags(const char *text) {
-    int flags = 0;
-    char *copy = strdup(text);
-    for (char *save = NULL, *word = strtok_r(copy, "|", &save); word; word = strtok_r(NULL, "|", &save)) {
-        if (strcmp(word, "rdonly") == 0) flags |= O_RDONLY;
-        else if (strcmp(word, "wronly") == 0) flags |= O_WRONLY;
-        else if (strcmp(word, "rdwr") == 0) flags |= O_RDWR;
-        else if (strcmp(word, "creat") == 0) flags |= O_CREAT;
-        else if (strcmp(word, "excl") == 0) flags |= O_EXCL;
-        else if (strcmp(word, "trunc") == 0) flags |= O_TRUNC;
-        else if (strcmp(word, "append") == 0) flags |= O_APPEND;
-        else {
-            free(copy);
-            return -1;
-        }
-    }
-    free(copy);
-    return flags;
 }
 
 static unsigned nibble(char c) {
@@ -111,7 +93,7 @@ static void command(char *line) {
     if (!op) {
         printf("err EINVAL empty command\n");
     } else if (strcmp(op, "open") == 0 && a && b) {
-        int flags = parse_flags(b);
+        int flags = parse_open_flags(b);
         if (flags < 0) {
             printf("err EINVAL bad flags %s\n", b);
             return;

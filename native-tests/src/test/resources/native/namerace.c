@@ -26,6 +26,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "openflags.h"
+
 #define MAX_FLAGS 8
 #define MAX_ERRNO 256
 
@@ -40,23 +42,6 @@ static void await_start(void) {
     if (fgets(line, sizeof line, stdin) == NULL) {
         exit(3);
     }
-}
-
-static int parse_flags(char *text) {
-    int flags = 0;
-    for (char *save = NULL, *word = strtok_r(text, "|", &save); word; word = strtok_r(NULL, "|", &save)) {
-        if (strcmp(word, "rdonly") == 0) flags |= O_RDONLY;
-        else if (strcmp(word, "wronly") == 0) flags |= O_WRONLY;
-        else if (strcmp(word, "rdwr") == 0) flags |= O_RDWR;
-        else if (strcmp(word, "creat") == 0) flags |= O_CREAT;
-        else if (strcmp(word, "excl") == 0) flags |= O_EXCL;
-        else if (strcmp(word, "trunc") == 0) flags |= O_TRUNC;
-        else {
-            fprintf(stderr, "namerace: unknown flag %s\n", word);
-            exit(2);
-        }
-    }
-    return flags;
 }
 
 static int symlinks(double seconds, const char *name, char **targets, int count) {
@@ -95,7 +80,11 @@ static int opens(double seconds, const char *path, char *flag_list, const char *
     int count = 0;
     for (char *save = NULL, *word = strtok_r(flag_list, ",", &save); word && count < MAX_FLAGS;
          word = strtok_r(NULL, ",", &save)) {
-        flags[count++] = parse_flags(word);
+        flags[count] = parse_open_flags(word);
+        if (flags[count++] < 0) {
+            fprintf(stderr, "namerace: unknown flags %s\n", word);
+            exit(2);
+        }
     }
     size_t secret_len = strlen(secret);
     long errors[MAX_ERRNO] = {0};
