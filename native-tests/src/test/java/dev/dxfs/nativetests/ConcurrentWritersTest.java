@@ -2,8 +2,6 @@ package dev.dxfs.nativetests;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -104,7 +102,7 @@ class ConcurrentWritersTest {
                 add(writerCounts, run.out());
                 writerErrors.append(run.err());
             }
-            touch(stop);
+            StopFile.create(stop);
             Map<String, Long> readerCounts = new TreeMap<>();
             StringBuilder readerErrors = new StringBuilder();
             for (Spawned reader : readers) {
@@ -115,7 +113,7 @@ class ConcurrentWritersTest {
             Run check = Run.of(List.of(versions, "check", file.toString()));
             return new Outcome(writerCounts, readerCounts, writerErrors.toString(), readerErrors.toString(), check);
         } finally {
-            touch(stop);
+            StopFile.create(stop);
             writers.forEach(Spawned::kill);
             readers.forEach(Spawned::kill);
         }
@@ -131,15 +129,5 @@ class ConcurrentWritersTest {
             found++;
         }
         assertThat(found).as("counts in '%s'", output).isPositive();
-    }
-
-    private static void touch(Path file) {
-        try {
-            if (!Files.exists(file)) {
-                Files.createFile(file);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 }

@@ -98,15 +98,6 @@ final class NameRace implements AutoCloseable {
     /** Ends the processes that are still there (a test that failed before {@link #run}). */
     @Override
     public void close() {
-        for (Process process : processes) {
-            if (process.isAlive()) {
-                process.destroyForcibly();
-                try {
-                    process.waitFor(10, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }
-        }
+        processes.forEach(Spawned::destroy);
     }
 }

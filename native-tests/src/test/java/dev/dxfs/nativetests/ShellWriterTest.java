@@ -406,12 +406,12 @@ class ShellWriterTest {
                 started.add(Spawned.start(logs, "writer-" + w, writers.get(w)));
             }
             List<Run> runs = started.stream().map(writer -> writer.await(HANG_GUARD)).toList();
-            touch(stop);
+            StopFile.create(stop);
             Run read = reader.await(HANG_GUARD).ok();
             return new Race(counts(read.out()), read.err(), runs,
                     Run.of(List.of(versions, "check", file.toString())));
         } finally {
-            touch(stop);
+            StopFile.create(stop);
             started.forEach(Spawned::kill);
             reader.kill();
         }
@@ -451,15 +451,5 @@ class ShellWriterTest {
         }
         assertThat(counts).as("counts in '%s'", output).isNotEmpty();
         return counts;
-    }
-
-    private static void touch(Path file) {
-        try {
-            if (!Files.exists(file)) {
-                Files.createFile(file);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 }

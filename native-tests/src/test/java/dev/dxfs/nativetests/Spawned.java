@@ -70,6 +70,11 @@ final class Spawned {
     /** Kills a process that is still running, and the processes it started (cleanup, or a workload's end). */
     void kill() {
         process.descendants().forEach(ProcessHandle::destroyForcibly);
+        destroy(process);
+    }
+
+    /** Kills {@code process} if it still runs, and waits up to 10 s for it to end. */
+    static void destroy(Process process) {
         if (process.isAlive()) {
             process.destroyForcibly();
             try {
