@@ -52,6 +52,13 @@ public final class OverlayFs implements Filesystem {
     private static final int PATH_MAX = 4096;
     /** Tries of a create whose name keeps appearing and vanishing before it is sent back. */
     private static final int CREATE_ATTEMPTS = 100;
+    /**
+     * How long a create goes on trying while the name keeps changing under it before it sends the
+     * kernel back to look the name up (ESTALE): the kernel does that once only, so it is kept for
+     * a name that stays what the create cannot open. A count alone ran out while the process
+     * changing the name was off the CPU, and 1 open in 260,000 failed with ESTALE.
+     */
+    private static final long CREATE_RETRY_NANOS = 50_000_000;
     private static final int STAT_NLINK = 16;
     private static final int STAT_MODE = 24;
     private static final int STAT_UID = 28;
@@ -631,7 +638,12 @@ public final class OverlayFs implements Filesystem {
             refuseStaging(dir, name, Errno.EACCES);
             boolean retry = retrying.remove(req.tid()) != null;
             Pointer stat = Request.newStat();
-            for (int attempt = 0; attempt < CREATE_ATTEMPTS; attempt++) {
+            long deadline = System.nanoTime() + CREATE_RETRY_NANOS;
+            for (int attempt = 0; attempt < CREATE_ATTEMPTS || System.nanoTime() < deadline; attempt++) {
+                if (attempt >= CREATE_ATTEMPTS) {
+                    // Whoever keeps the name changing may be waiting for a CPU: let it run.
+                    Thread.yield();
+                }
                 Opened opened = createOrOpen(req, dir, name, mode, fi.flags(), retry, stat);
                 if (opened != null) {
                     long id = register(fi, opened.file());
