@@ -12,8 +12,8 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 
 /**
- * Where a mount's control socket, daemon pid file and log live: named after the mount point, per
- * user.
+ * Where a mount's control socket, daemon pid file, mount lock and log live: named after the mount
+ * point, per user.
  */
 final class RuntimePaths {
     private RuntimePaths() {}
@@ -25,6 +25,11 @@ final class RuntimePaths {
     /** The file naming the daemon that serves {@code mountPoint} ({@link DaemonPid}). */
     static Path pidFileFor(Path mountPoint) {
         return runtimeDir().resolve(key(mountPoint) + ".pid");
+    }
+
+    /** The file whose lock {@link MountLock} takes for {@code mountPoint}. */
+    static Path lockFileFor(Path mountPoint) {
+        return runtimeDir().resolve(key(mountPoint) + ".lock");
     }
 
     private static Path runtimeDir() {
@@ -40,6 +45,13 @@ final class RuntimePaths {
                 ? Path.of(state, "dxfs")
                 : Path.of(System.getProperty("user.home"), ".local", "state", "dxfs");
         return dir.resolve(key(mountPoint) + ".log");
+    }
+
+    /** Creates {@code dir} and its missing parents, the last one private to its user (0700). */
+    static void createPrivateDirectory(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        }
     }
 
     /**

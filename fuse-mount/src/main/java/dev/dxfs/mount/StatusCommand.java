@@ -28,7 +28,7 @@ final class StatusCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws CliException {
-        Path dir = Mounter.absolute(directory);
+        Path dir = DirectoryArgument.resolve(directory);
         MountTable.Inspection found = MountTable.inspect(dir);
         MountTable.State state = found.state();
         if (state == MountTable.State.NONE && !Files.isDirectory(dir)) {
