@@ -31,7 +31,8 @@ final class MountLock implements AutoCloseable {
             return new MountLock(channel);
         } catch (IOException e) {
             closeQuietly(channel);
-            throw new CliException("cannot lock " + file + " to mount " + mountPoint + ": " + e);
+            throw new CliException("cannot lock " + file + " to mount " + mountPoint + ": " + IoReason.of(e) + ": "
+                    + RuntimePaths.RUNTIME_FIX);
         }
     }
 

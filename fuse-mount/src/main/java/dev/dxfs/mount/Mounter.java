@@ -79,6 +79,10 @@ final class Mounter {
             // Nothing could even see such a mount: path walks start below it.
             throw new CliException("refusing to mount over " + dir + ": name the build output directory");
         }
+        if (StagingArea.indexOf(dir.getFileName().toString()) >= 0) {
+            throw new CliException("refusing to mount over " + dir + ": dxfs keeps the name " + dir.getFileName()
+                    + " for its staging directories: mount " + dir.getParent() + " itself");
+        }
         options.filter();
         DaemonLog.cap(options.logMaxSize);
     }
@@ -103,6 +107,11 @@ final class Mounter {
     }
 
     private static void checkDirectory(Path dir) throws CliException {
+        String filesystem = MountTable.filesystemOf(dir);
+        if (MountTable.isKernelInterface(filesystem)) {
+            throw new CliException("refusing to mount over " + dir + ": it is on " + filesystem + ", the kernel's view "
+                    + "of itself, where no tool writes files: name a build output directory");
+        }
         if (!Files.exists(dir) && dir.toString().indexOf(UNDECODABLE) >= 0) {
             throw new CliException(dir + ": the name is not valid UTF-8 (\uFFFD marks the bytes that are "
                     + "not): dxfs takes UTF-8 paths only");
@@ -147,10 +156,15 @@ final class Mounter {
         Path stderr = log.resolveSibling(log.getFileName() + ".stderr");
         Path answers;
         try {
-            // Private, as are the files in it.
-            RuntimePaths.createPrivateDirectory(log.getParent());
-            RuntimePaths.createPrivate(stderr);
-            answers = Files.createTempFile(log.getParent(), log.getFileName() + ".", ".answer");
+            try {
+                // Private, as are the files in it.
+                RuntimePaths.createPrivateDirectory(log.getParent());
+                RuntimePaths.createPrivate(stderr);
+                answers = Files.createTempFile(log.getParent(), log.getFileName() + ".", ".answer");
+            } catch (IOException e) {
+                throw new CliException("cannot write the daemon's log in " + log.getParent() + ": " + IoReason.of(e)
+                        + ": " + RuntimePaths.logFix());
+            }
             // The daemon works from the root directory, so it keeps no other directory busy.
             Process starter = new ProcessBuilder(command)
                     .directory(new File("/"))
@@ -263,6 +277,12 @@ final class Mounter {
                     + MountTable.topmostType(dir) + ")");
             default -> {}
         }
+        int owner = MountTable.ownerOf(dir);
+        int self = Libc.C.geteuid();
+        if (owner >= 0 && owner != self && self != 0) {
+            throw new CliException(dir + " is mounted by " + UserName.describe(owner) + ": only that user or root "
+                    + "may unmount it (sudo dxfs unmount " + dir + ")");
+        }
         long pid = state == MountTable.State.LIVE ? ControlClient.daemonPid(dir) : -1;
         ProcessHandle daemon = pid > 0 ? ProcessHandle.of(pid).orElse(null) : null;
         if (!(force && daemon != null && daemon.destroy())) {
@@ -318,6 +338,12 @@ final class Mounter {
             String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
             if (process.waitFor() != 0) {
                 if (output.contains("busy")) {
+                    List<Path> inside = MountTable.mountsBelow(dir);
+                    if (!inside.isEmpty()) {
+                        throw new CliException(dir + " is busy: " + inside.get(0) + " is mounted inside it"
+                                + (inside.size() > 1 ? " (and " + (inside.size() - 1) + " more)" : "")
+                                + ": unmount that first (dxfs unmount or umount " + inside.get(0) + ")");
+                    }
                     throw new CliException(dir + " is busy (a file is open or a process works inside it): "
                             + "close it, or detach now, discarding the writes still open, with: dxfs unmount --force "
                             + dir);

@@ -1,5 +1,6 @@
 package dev.dxfs.mount;
 
+import dev.dxfs.fs.Libc;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -31,6 +32,9 @@ final class StatusCommand implements Callable<Integer> {
         Path dir = DirectoryArgument.resolve(directory);
         MountTable.Inspection found = MountTable.inspect(dir);
         MountTable.State state = found.state();
+        if (state == MountTable.State.NONE && Files.notExists(dir)) {
+            throw new CliException(dir + " does not exist");
+        }
         if (state == MountTable.State.NONE && !Files.isDirectory(dir)) {
             throw new CliException(dir + " is not a directory");
         }
@@ -39,19 +43,34 @@ final class StatusCommand implements Callable<Integer> {
                 throw new CliException(staleMessage(dir, found.cause()));
             }
             if (state != MountTable.State.LIVE) {
-                throw new CliException(dir + " is not a dxfs mount: mount it first (dxfs mount " + dir + ")");
+                throw new CliException(dir + " is not a dxfs mount" + (state == MountTable.State.OTHER
+                        ? " (it is a " + MountTable.topmostType(dir) + " mount)" : "") + ": mount it first (dxfs mount "
+                        + dir + ")");
             }
             new StatusWatch(dir, System.out, System.console() != null).run(count);
             return 0;
         }
-        String status = state == MountTable.State.LIVE ? ControlClient.status(dir) : null;
-        if (status == null) {
-            status = StatusJson.notMounted(dir, state == MountTable.State.STALE);
-        }
-        System.out.println(status);
-        if (state == MountTable.State.STALE) {
-            System.err.println("dxfs: " + staleMessage(dir, found.cause()));
-            return STALE;
+        switch (state) {
+            case LIVE -> {
+                String status = ControlClient.status(dir);
+                if (status == null) {
+                    int owner = MountTable.ownerOf(dir);
+                    status = StatusJson.unanswered(dir, owner);
+                    System.err.println("dxfs: " + (owner == Libc.C.geteuid()
+                            ? "the daemon of " + dir + " does not answer on " + RuntimePaths.socketFor(dir)
+                                    + " (was it mounted with another XDG_RUNTIME_DIR?)"
+                            : dir + " is mounted by " + UserName.describe(owner) + ": its daemon gives its figures to "
+                                    + "that user only (dxfs status as that user)"));
+                }
+                System.out.println(status);
+            }
+            case OTHER -> System.out.println(StatusJson.otherFilesystem(dir, MountTable.topmostType(dir)));
+            case STALE -> {
+                System.out.println(StatusJson.notMounted(dir, true));
+                System.err.println("dxfs: " + staleMessage(dir, found.cause()));
+                return STALE;
+            }
+            default -> System.out.println(StatusJson.notMounted(dir, false));
         }
         return 0;
     }
