@@ -12,9 +12,12 @@ import picocli.CommandLine.Parameters;
         footer = {"", "Exit status: 0 for a live mount and for a directory that is not mounted; 1 for a stale mount "
                 + "(its daemon is gone: {\"mounted\":false,\"stale\":true}, and a line on stderr saying how to recover "
                 + "it) and for an error (one line on stderr, no JSON).",
+            "", "A directory that is another filesystem's mount point is named (\"filesystem\":\"tmpfs\"); another "
+                + "user's live mount says whose it is (\"mounted\":true,\"owner\":\"root\",\"ownerUid\":0, and a line on "
+                + "stderr): its daemon gives its figures to that user only.",
             "", "Examples:", "  dxfs status target/dx", "  dxfs status --watch target/dx      (Ctrl-C to stop)"})
 final class StatusCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "DIR", description = "The mount point.")
+    @Parameters(index = "0", paramLabel = "DIR", description = "The mount point, resolved as realpath -m resolves it (a symbolic link is followed).")
     String directory;
 
     @Option(names = {"-w", "--watch"}, description = "Show a live view, redrawn every second, until Ctrl-C or "
