@@ -6,15 +6,18 @@ import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.Set;
 
 /**
  * The directory a command names, resolved the one way every command resolves it, as {@code
  * realpath -m} does: relative to the working directory, symbolic links followed (a {@code ..}
  * after a link goes up from the link's target), {@code .}, {@code ..} and repeated or trailing
- * slashes removed. What cannot be looked at (a name that does not exist, a stale mount whose
- * daemon is gone, a directory this user may not search) is taken as it is written: a mount
- * point is never a link (a mount follows links to where it goes), so {@code dxfs mount LINK},
- * {@code dxfs status LINK} and {@code dxfs unmount LINK} all name the directory LINK points to.
+ * slashes removed. What cannot be looked at (a name that does not exist, a directory this user
+ * may not search) is taken as it is written. A mount point is never a link (a mount follows
+ * links to where it goes), so it is not looked at either: the mount may be stale, its daemon
+ * gone while another process holds its connection, and then a look would never return. So
+ * {@code dxfs mount LINK}, {@code dxfs status LINK} and {@code dxfs unmount LINK} all name the
+ * directory LINK points to, the one the mount table lists.
  */
 final class DirectoryArgument {
     /** As the kernel's limit on links followed in one path walk (ELOOP). */
@@ -36,6 +39,7 @@ final class DirectoryArgument {
         }
         Deque<String> names = new ArrayDeque<>();
         written.forEach(name -> names.add(name.toString()));
+        Set<Path> mountPoints = MountTable.mountPoints();
         Path resolved = written.getRoot();
         int links = 0;
         while (!names.isEmpty()) {
@@ -48,7 +52,7 @@ final class DirectoryArgument {
                 continue;
             }
             Path next = resolved.resolve(name);
-            if (!Files.isSymbolicLink(next)) {
+            if (mountPoints.contains(next) || !Files.isSymbolicLink(next)) {
                 resolved = next;
                 continue;
             }

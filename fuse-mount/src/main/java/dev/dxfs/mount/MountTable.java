@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.stream.Collectors;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -174,6 +175,11 @@ final class MountTable {
 
     static boolean isKernelInterface(String type) {
         return KERNEL_INTERFACES.contains(type);
+    }
+
+    /** Every directory something is mounted at. */
+    static Set<Path> mountPoints() throws CliException {
+        return entries().stream().map(entry -> Path.of(entry.mountPoint())).collect(Collectors.toSet());
     }
 
     /** The mount points below {@code directory}, in the order they were mounted. */
