@@ -50,6 +50,9 @@ final class StatusCommand implements Callable<Integer> {
                         ? " (it is a " + MountTable.topmostType(dir) + " mount)" : "") + ": mount it first (dxfs mount "
                         + dir + ")");
             }
+            if (ControlClient.status(dir) == null) {
+                throw new CliException(unanswered(dir));
+            }
             new StatusWatch(dir, System.out, System.console() != null).run(count);
             return 0;
         }
@@ -57,13 +60,8 @@ final class StatusCommand implements Callable<Integer> {
             case LIVE -> {
                 String status = ControlClient.status(dir);
                 if (status == null) {
-                    int owner = MountTable.ownerOf(dir);
-                    status = StatusJson.unanswered(dir, owner);
-                    System.err.println("dxfs: " + (owner == Libc.C.geteuid()
-                            ? "the daemon of " + dir + " does not answer on " + RuntimePaths.socketFor(dir)
-                                    + " (was it mounted with another XDG_RUNTIME_DIR?)"
-                            : dir + " is mounted by " + UserName.describe(owner) + ": its daemon gives its figures to "
-                                    + "that user only (dxfs status as that user)"));
+                    status = StatusJson.unanswered(dir, MountTable.ownerOf(dir));
+                    System.err.println("dxfs: " + unanswered(dir));
                 }
                 System.out.println(status);
             }
@@ -76,6 +74,16 @@ final class StatusCommand implements Callable<Integer> {
             default -> System.out.println(StatusJson.notMounted(dir, false));
         }
         return 0;
+    }
+
+    /** Why the daemon of a live mount does not give this user its figures. */
+    private static String unanswered(Path dir) throws CliException {
+        int owner = MountTable.ownerOf(dir);
+        return owner == Libc.C.geteuid()
+                ? "the daemon of " + dir + " does not answer on " + RuntimePaths.socketFor(dir)
+                        + " (was it mounted with another XDG_RUNTIME_DIR?)"
+                : dir + " is mounted by " + UserName.describe(owner) + ": its daemon gives its figures to that user "
+                        + "only (dxfs status as that user)";
     }
 
     static String staleMessage(Path dir, String cause) {

@@ -56,6 +56,8 @@ class MountStateMessagesTest {
             assertThat(status.err()).isEqualTo("dxfs: " + m.dir() + " is mounted by root (uid 0): its daemon gives its "
                     + "figures to that user only (dxfs status as that user)\n");
 
+            asUser(user, "status", "--watch", "--count", "1", m.dir().toString())
+                    .failsWithOneLine(m.dir() + " is mounted by root (uid 0): its daemon gives its figures to that user only");
             asUser(user, "unmount", m.dir().toString()).failsWithOneLine(m.dir() + " is mounted by root (uid 0): only "
                     + "that user or root may unmount it (sudo dxfs unmount " + m.dir() + ")");
             assertThat(Dxfs.isMounted(m.dir())).as("root's mount after the user's unmount").isTrue();
