@@ -11,11 +11,11 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import java.util.stream.Collectors;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.stream.Collectors;
 import jnr.ffi.Memory;
 import jnr.ffi.Pointer;
 
@@ -174,7 +174,7 @@ final class MountTable {
     }
 
     static boolean isKernelInterface(String type) {
-        return KERNEL_INTERFACES.contains(type);
+        return type != null && KERNEL_INTERFACES.contains(type);
     }
 
     /** Every directory something is mounted at. */
