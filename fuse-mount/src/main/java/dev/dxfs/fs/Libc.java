@@ -124,6 +124,9 @@ public interface Libc {
 
     int geteuid();
 
+    /** The user database's entry of {@code uid} (struct passwd, whose first field is the name), or null. */
+    Pointer getpwuid(int uid);
+
     int umask(int mask);
 
     int unshare(int flags);

@@ -45,6 +45,8 @@ import ru.serce.jnrfuse.struct.FileStat;
 public final class OverlayFs implements Filesystem {
     private static final Logger LOG = LoggerFactory.getLogger(OverlayFs.class);
     private static final int PERMISSION_BITS = 07777;
+    /** Why a handle that its open never delivered to the caller is dropped. */
+    private static final String NOT_DELIVERED = "its open failed before it reached the caller";
     private static final int S_ISGID = 02000;
     private static final long UTIME_NOW = (1L << 30) - 1;
     private static final long UTIME_OMIT = (1L << 30) - 2;
@@ -649,7 +651,7 @@ public final class OverlayFs implements Filesystem {
                     long id = register(fi, opened.file());
                     if (!req.created(opened.node().id, stat, fi)) {
                         nodes.forget(opened.node().id, 1);
-                        dropQuietly(handles.remove(id));
+                        dropQuietly(handles.remove(id), NOT_DELIVERED);
                     }
                     return;
                 }
@@ -757,7 +759,7 @@ public final class OverlayFs implements Filesystem {
             file.stat(stat);
             return file;
         } catch (FsException | RuntimeException e) {
-            dropQuietly(file);
+            dropQuietly(file, NOT_DELIVERED);
             nodes.forget(node.id, 1);
             throw e;
         }
@@ -998,12 +1000,12 @@ public final class OverlayFs implements Filesystem {
         }
     }
 
-    private static void dropQuietly(OpenFile file) {
+    private static void dropQuietly(OpenFile file, String why) {
         if (file == null) {
             return;
         }
         if (file instanceof StagedWrite staged) {
-            staged.orphan();
+            staged.drop(why);
         }
         try {
             file.release();
@@ -1263,7 +1265,8 @@ public final class OverlayFs implements Filesystem {
     public void close() {
         if (closed.compareAndSet(false, true)) {
             for (OpenFile file : handles.removeAll()) {
-                dropQuietly(file);
+                dropQuietly(file, "it was still open when the mount went away (a forced unmount, or the daemon "
+                        + "was stopped); the file keeps its last published version");
             }
             nodes.clear();
             backing.close();

@@ -63,6 +63,8 @@ final class StagedWrite extends OpenFile {
     private long baseIno;
     /** The errno of the write that failed, reported by every later change and close. */
     private int failure;
+    /** Why the daemon dropped the handle itself ({@link #drop}), for the log; null until it does. */
+    private String dropped;
     /** Who opened the handle (null: the daemon itself), whose rights a publish may not exceed. */
     private final Credentials.Caller writer;
 
@@ -124,6 +126,15 @@ final class StagedWrite extends OpenFile {
     }
 
     synchronized void orphan() {
+        state.orphan();
+    }
+
+    /**
+     * Makes sure the daemon's own release of this handle, which no writer closed, never publishes:
+     * {@code why} says in the log why its writes were discarded.
+     */
+    synchronized void drop(String why) {
+        dropped = why;
         state.orphan();
     }
 
@@ -329,6 +340,7 @@ final class StagedWrite extends OpenFile {
             case DISCARD -> {
                 stats.discarded();
                 LOG.info("discarded the writes of {}: {}", describe(), failure != 0 ? "a write failed"
+                        : dropped != null ? dropped
                         : state.orphaned() ? "its name was removed while it was open" : "its writer was killed");
                 return null;
             }

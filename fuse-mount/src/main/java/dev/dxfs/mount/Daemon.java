@@ -32,14 +32,19 @@ final class Daemon {
     private final MountOptions options;
     private final Path log;
     private final PrintStream answer;
+    private final Runnable onLive;
     private final CountDownLatch finished = new CountDownLatch(1);
 
-    /** @param log the log file, for the status; null when the log goes to stderr */
-    Daemon(Path dir, MountOptions options, Path log, PrintStream answer) {
+    /**
+     * @param log the log file, for the status; null when the log goes to stderr
+     * @param onLive run once the mount answers, after "ready"
+     */
+    Daemon(Path dir, MountOptions options, Path log, PrintStream answer, Runnable onLive) {
         this.dir = dir;
         this.options = options;
         this.log = log;
         this.answer = answer;
+        this.onLive = onLive;
     }
 
     void run() throws CliException, IOException {
@@ -94,6 +99,7 @@ final class Daemon {
             LOG.info("mounted over {}", dir);
             answer.println(READY);
             answer.close();
+            onLive.run();
         }, "dxfs-ready");
         announcer.setDaemon(true);
         announcer.start();

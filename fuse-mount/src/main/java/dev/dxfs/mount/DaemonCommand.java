@@ -23,6 +23,9 @@ final class DaemonCommand implements Callable<Integer> {
     @Option(names = "--log")
     Path log;
 
+    /** Run once the mount is live: a foreground daemon's command releases its mount lock. */
+    Runnable onLive = () -> {};
+
     @Override
     public Integer call() {
         // Standard output carries the one-line answer to the mounting command.
@@ -30,7 +33,7 @@ final class DaemonCommand implements Callable<Integer> {
         System.setOut(System.err);
         try {
             configureLogging();
-            new Daemon(directory, options, log, answer).run();
+            new Daemon(directory, options, log, answer, onLive).run();
             return 0;
         } catch (CliException | IOException | RuntimeException e) {
             answer.println(Daemon.ERROR + describe(e));

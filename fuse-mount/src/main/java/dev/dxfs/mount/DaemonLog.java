@@ -28,13 +28,25 @@ final class DaemonLog {
 
     private DaemonLog() {}
 
-    /** Fails with the fix when {@code cap} is not a size such as 10MB or 512KB. */
+    /**
+     * The smallest cap: a few dozen lines. Below it the log would be rolled over at nearly every
+     * line, and the three old files kept would hold too little to tell what happened.
+     */
+    static final String SMALLEST_CAP = "4KB";
+
+    /** Fails with the fix when {@code cap} is not a size such as 10MB or 512KB, or is below {@link #SMALLEST_CAP}. */
     static FileSize cap(String cap) throws CliException {
+        FileSize size;
         try {
-            return FileSize.valueOf(cap);
+            size = FileSize.valueOf(cap);
         } catch (IllegalArgumentException e) {
             throw new CliException("--log-max-size " + cap + " is not a size: write it as 10MB, 512KB or 4096");
         }
+        if (size.getSize() < FileSize.valueOf(SMALLEST_CAP).getSize()) {
+            throw new CliException("--log-max-size " + cap + " is too small: the log would be rolled over at nearly "
+                    + "every line; give at least " + SMALLEST_CAP + " (the default is " + DEFAULT_CAP + ")");
+        }
+        return size;
     }
 
     static void debug(boolean debug) {

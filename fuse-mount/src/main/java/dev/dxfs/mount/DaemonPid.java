@@ -5,7 +5,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 
 /**
  * The file a daemon keeps beside its control socket while it serves: its pid and its start time
@@ -26,11 +25,8 @@ final class DaemonPid {
     static void record(Path mountPoint) throws IOException {
         long pid = ProcessHandle.current().pid();
         Path file = RuntimePaths.pidFileFor(mountPoint);
-        Path dir = file.getParent();
-        if (!Files.isDirectory(dir)) {
-            Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-        }
-        Path temp = Files.createTempFile(dir, file.getFileName().toString(), ".new");
+        RuntimePaths.createPrivateDirectory(file.getParent());
+        Path temp = Files.createTempFile(file.getParent(), file.getFileName().toString(), ".new");
         Files.writeString(temp, pid + " " + startTime(pid) + "\n", StandardCharsets.US_ASCII);
         Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }

@@ -63,8 +63,8 @@ final class FuseInvocation implements Callable<Integer> {
 
     @Override
     public Integer call() throws CliException {
-        Path dir = Mounter.absolute(mountPoint);
-        Path from = Mounter.absolute(source);
+        Path dir = DirectoryArgument.resolve(mountPoint);
+        Path from = DirectoryArgument.resolve(source);
         // Equal paths are left to the mount's own checks: a stale mount point is not a directory
         // until it is recovered.
         if (!from.equals(dir)) {
@@ -83,9 +83,13 @@ final class FuseInvocation implements Callable<Integer> {
             Mounter.mount(mountPoint, mount);
             return 0;
         }
-        List<String> daemon = new ArrayList<>(List.of("daemon", Mounter.prepare(mountPoint, mount).toString()));
-        daemon.addAll(mount.asArguments());
-        return Main.commandLine().execute(daemon.toArray(String[]::new));
+        try (MountLock lock = Mounter.prepare(dir, mount)) {
+            List<String> daemon = new ArrayList<>(List.of("daemon", dir.toString()));
+            daemon.addAll(mount.asArguments());
+            CommandLine commandLine = Main.commandLine();
+            ((DaemonCommand) commandLine.getSubcommands().get("daemon").getCommand()).onLive = lock::close;
+            return commandLine.execute(daemon.toArray(String[]::new));
+        }
     }
 
     /** Two names of one directory (through a link). */

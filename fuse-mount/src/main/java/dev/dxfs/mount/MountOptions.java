@@ -28,8 +28,8 @@ final class MountOptions {
     boolean debug;
 
     @Option(names = "--log-max-size", paramLabel = "SIZE", description = "Roll the daemon's log over when it "
-            + "reaches SIZE (such as 10MB or 512KB), keeping " + DaemonLog.KEPT + " old ones. Default: "
-            + DaemonLog.DEFAULT_CAP + ".")
+            + "reaches SIZE (such as 10MB or 512KB; at least " + DaemonLog.SMALLEST_CAP + "), keeping " + DaemonLog.KEPT
+            + " old ones. Default: " + DaemonLog.DEFAULT_CAP + ".")
     String logMaxSize = DaemonLog.DEFAULT_CAP;
 
     /**

@@ -8,11 +8,14 @@ import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.stream.Collectors;
 import jnr.ffi.Memory;
 import jnr.ffi.Pointer;
 
@@ -25,6 +28,11 @@ final class MountTable {
     /** How often the daemon's process is looked at while its answer is awaited. */
     private static final long POLL_MILLIS = 10;
     static final String TYPE = "fuse.dxfs";
+    private static final String USER_ID = "user_id=";
+    /** Filesystems through which the kernel shows and takes its own state, not files of anyone's. */
+    private static final Set<String> KERNEL_INTERFACES = Set.of("proc", "sysfs", "cgroup", "cgroup2", "devpts",
+            "debugfs", "tracefs", "securityfs", "pstore", "bpf", "configfs", "fusectl", "mqueue", "binfmt_misc",
+            "efivarfs", "nsfs", "selinuxfs", "rpc_pipefs");
 
     /** The state of one mount point. */
     enum State {
@@ -130,6 +138,71 @@ final class MountTable {
 
     /** The filesystem type mounted last at {@code directory}, or null. */
     static String topmostType(Path directory) throws CliException {
+        Entry top = topmost(directory);
+        return top == null ? null : top.type();
+    }
+
+    /**
+     * The uid of the user who mounted the FUSE filesystem mounted last at {@code directory} (its
+     * {@code user_id}), or -1 when there is none.
+     */
+    static int ownerOf(Path directory) throws CliException {
+        Entry top = topmost(directory);
+        if (top == null) {
+            return -1;
+        }
+        for (String option : top.superOptions().split(",")) {
+            if (option.startsWith(USER_ID)) {
+                return Integer.parseInt(option.substring(USER_ID.length()));
+            }
+        }
+        return -1;
+    }
+
+    /** The type of the filesystem {@code directory} is on: the mount whose point is its nearest. */
+    static String filesystemOf(Path directory) throws CliException {
+        String type = null;
+        int depth = -1;
+        for (Entry entry : entries()) {
+            Path point = Path.of(entry.mountPoint());
+            if (directory.startsWith(point) && point.getNameCount() >= depth) {
+                type = entry.type();
+                depth = point.getNameCount();
+            }
+        }
+        return type;
+    }
+
+    static boolean isKernelInterface(String type) {
+        return type != null && KERNEL_INTERFACES.contains(type);
+    }
+
+    /** Every directory something is mounted at. */
+    static Set<Path> mountPoints() throws CliException {
+        return entries().stream().map(entry -> Path.of(entry.mountPoint())).collect(Collectors.toSet());
+    }
+
+    /** The mount points below {@code directory}, in the order they were mounted. */
+    static List<Path> mountsBelow(Path directory) throws CliException {
+        return entries().stream().map(entry -> Path.of(entry.mountPoint()))
+                .filter(point -> point.startsWith(directory) && !point.equals(directory)).distinct().toList();
+    }
+
+    /** One line of mountinfo: where, what type, and the filesystem's own options. */
+    private record Entry(String mountPoint, String type, String superOptions) {}
+
+    private static Entry topmost(Path directory) throws CliException {
+        String wanted = directory.toString();
+        Entry top = null;
+        for (Entry entry : entries()) {
+            if (entry.mountPoint().equals(wanted)) {
+                top = entry;
+            }
+        }
+        return top;
+    }
+
+    private static List<Entry> entries() throws CliException {
         List<String> lines;
         try {
             // Decoded as the JDK decodes file names, so that a mount point compares equal to its
@@ -138,19 +211,18 @@ final class MountTable {
         } catch (IOException e) {
             throw new CliException("cannot read /proc/self/mountinfo: " + e.getMessage());
         }
-        String wanted = directory.toString();
-        String type = null;
+        List<Entry> entries = new ArrayList<>();
         for (String line : lines) {
             String[] fields = line.split(" ");
             int separator = line.indexOf(" - ");
             if (fields.length < 5 || separator < 0) {
                 continue;
             }
-            if (unescape(fields[4]).equals(wanted)) {
-                type = line.substring(separator + 3).split(" ")[0];
-            }
+            // After the separator: type, source, the filesystem's options.
+            String[] tail = line.substring(separator + 3).split(" ");
+            entries.add(new Entry(unescape(fields[4]), tail[0], tail.length > 2 ? tail[2] : ""));
         }
-        return type;
+        return entries;
     }
 
     private static Charset fileNameCharset() {

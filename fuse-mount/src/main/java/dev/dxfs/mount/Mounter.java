@@ -7,10 +7,8 @@ import java.io.IOException;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.InvalidPathException;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -42,90 +40,90 @@ final class Mounter {
 
     private Mounter() {}
 
-    /**
-     * The absolute, normalized form of a directory argument, links not resolved. An empty argument
-     * is refused: it would name the current directory, which nobody means by leaving it out.
-     */
-    static Path absolute(String directory) throws CliException {
-        if (directory.isEmpty()) {
-            throw new CliException("the directory argument is empty");
-        }
-        try {
-            return Path.of(directory).toAbsolutePath().normalize();
-        } catch (InvalidPathException e) {
-            throw new CliException(directory + ": the name cannot be decoded in this locale's encoding ("
-                    + System.getProperty("sun.jnu.encoding") + "): use a UTF-8 locale (LC_ALL=C.UTF-8)");
-        }
-    }
-
     static Path mount(String directory, MountOptions options) throws CliException {
-        String[] recovered = {null};
-        Path dir = prepare(directory, options, recovered);
-        startDaemon(dir, options);
-        if (recovered[0] != null) {
-            System.err.println(recovered[0]);
+        Path dir = DirectoryArgument.resolve(directory);
+        checkArguments(dir, options);
+        try (MountLock lock = MountLock.take(dir)) {
+            String recovered = clearWay(dir);
+            startDaemon(dir, options);
+            if (recovered != null) {
+                System.err.println(recovered);
+            }
         }
         return dir;
     }
 
     /**
-     * Everything {@link #mount} checks and clears before it starts the daemon; returns the real
-     * directory to mount over. A daemon run in the foreground starts after this.
+     * Everything {@link #mount} checks and clears before it starts the daemon, for a daemon run in
+     * the foreground: returns the mount lock of {@code dir}, for the caller to release once its
+     * mount is live (or has failed).
      */
-    static Path prepare(String directory, MountOptions options) throws CliException {
-        String[] recovered = {null};
-        Path dir = prepare(directory, options, recovered);
-        if (recovered[0] != null) {
-            System.err.println(recovered[0]);
+    static MountLock prepare(Path dir, MountOptions options) throws CliException {
+        checkArguments(dir, options);
+        MountLock lock = MountLock.take(dir);
+        try {
+            String recovered = clearWay(dir);
+            if (recovered != null) {
+                System.err.println(recovered);
+            }
+            return lock;
+        } catch (CliException e) {
+            lock.close();
+            throw e;
         }
-        return dir;
     }
 
-    /**
-     * As {@link #prepare(String, MountOptions)}; the line that tells of a stale mount recovered
-     * goes to {@code recovered[0]}, to be printed once the new mount is there.
-     */
-    private static Path prepare(String directory, MountOptions options, String[] recovered) throws CliException {
-        Path requested = absolute(directory);
-        if (requested.getParent() == null) {
+    /** The checks that need no look at the directory. */
+    private static void checkArguments(Path dir, MountOptions options) throws CliException {
+        if (dir.getParent() == null) {
             // Nothing could even see such a mount: path walks start below it.
-            throw new CliException("refusing to mount over " + requested + ": name the build output directory");
+            throw new CliException("refusing to mount over " + dir + ": name the build output directory");
+        }
+        if (StagingArea.indexOf(dir.getFileName().toString()) >= 0) {
+            throw new CliException("refusing to mount over " + dir + ": dxfs keeps the name " + dir.getFileName()
+                    + " for its staging directories: mount " + dir.getParent() + " itself");
         }
         options.filter();
-        MountTable.Inspection found = MountTable.inspect(requested);
-        switch (found.state()) {
-            case LIVE -> throw new CliException(requested + " is already a dxfs mount" + (found.cause() == null ? ""
-                    : " (" + found.cause() + "; dxfs unmount --force " + requested + " detaches it)"));
-            case STALE -> recovered[0] = recoverStale(requested, found.cause());
-            default -> {}
-        }
         DaemonLog.cap(options.logMaxSize);
-        Path dir = realDirectory(requested);
-        if (!dir.equals(requested) && MountTable.stateOf(dir) == MountTable.State.LIVE) {
-            throw new CliException(dir + " is already a dxfs mount");
-        }
-        Preflight.check();
-        return dir;
     }
 
-    private static Path realDirectory(Path requested) throws CliException {
-        if (!Files.exists(requested) && requested.toString().indexOf(UNDECODABLE) >= 0) {
-            throw new CliException(requested + ": the name is not valid UTF-8 (\uFFFD marks the bytes that are "
+    /**
+     * Fails unless a mount can go at {@code dir} now, under its mount lock: nothing of dxfs's
+     * live there, a directory this user may read. A stale mount is detached; the line that tells
+     * of it is returned, to be printed once the new mount is there (null when there was none).
+     */
+    private static String clearWay(Path dir) throws CliException {
+        MountTable.Inspection found = MountTable.inspect(dir);
+        String recovered = switch (found.state()) {
+            case LIVE -> throw new CliException(dir + " is already a dxfs mount" + (found.cause() == null
+                    ? ": dxfs status " + dir + " shows it, dxfs unmount " + dir + " unmounts it"
+                    : " (" + found.cause() + "; dxfs unmount --force " + dir + " detaches it)"));
+            case STALE -> recoverStale(dir, found.cause());
+            default -> null;
+        };
+        checkDirectory(dir);
+        Preflight.check();
+        return recovered;
+    }
+
+    private static void checkDirectory(Path dir) throws CliException {
+        String filesystem = MountTable.filesystemOf(dir);
+        if (MountTable.isKernelInterface(filesystem)) {
+            throw new CliException("refusing to mount over " + dir + ": it is on " + filesystem + ", the kernel's view "
+                    + "of itself, where no tool writes files: name a build output directory");
+        }
+        if (!Files.exists(dir) && dir.toString().indexOf(UNDECODABLE) >= 0) {
+            throw new CliException(dir + ": the name is not valid UTF-8 (\uFFFD marks the bytes that are "
                     + "not): dxfs takes UTF-8 paths only");
         }
-        if (!Files.exists(requested)) {
-            throw new CliException(requested + " does not exist: create the directory first (mkdir -p)");
+        if (!Files.exists(dir)) {
+            throw new CliException(dir + " does not exist: create the directory first (mkdir -p)");
         }
-        if (!Files.isDirectory(requested)) {
-            throw new CliException(requested + " is not a directory");
+        if (!Files.isDirectory(dir)) {
+            throw new CliException(dir + " is not a directory");
         }
-        if (!Files.isReadable(requested) || !Files.isExecutable(requested)) {
-            throw new CliException(requested + " is not readable and searchable by this user");
-        }
-        try {
-            return requested.toRealPath();
-        } catch (IOException e) {
-            throw new CliException(requested + ": " + e.getMessage());
+        if (!Files.isReadable(dir) || !Files.isExecutable(dir)) {
+            throw new CliException(dir + " is not readable and searchable by this user");
         }
     }
 
@@ -158,13 +156,15 @@ final class Mounter {
         Path stderr = log.resolveSibling(log.getFileName() + ".stderr");
         Path answers;
         try {
-            if (!Files.isDirectory(log.getParent())) {
+            try {
                 // Private, as are the files in it.
-                Files.createDirectories(log.getParent(),
-                        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+                RuntimePaths.createPrivateDirectory(log.getParent());
+                RuntimePaths.createPrivate(stderr);
+                answers = Files.createTempFile(log.getParent(), log.getFileName() + ".", ".answer");
+            } catch (IOException e) {
+                throw new CliException("cannot write the daemon's log in " + log.getParent() + ": " + IoReason.of(e)
+                        + ": " + RuntimePaths.logFix());
             }
-            RuntimePaths.createPrivate(stderr);
-            answers = Files.createTempFile(log.getParent(), log.getFileName() + ".", ".answer");
             // The daemon works from the root directory, so it keeps no other directory busy.
             Process starter = new ProcessBuilder(command)
                     .directory(new File("/"))
@@ -268,7 +268,7 @@ final class Mounter {
      * closed has not finished, and a half-written file must never be published.
      */
     static void unmount(String directory, boolean force) throws CliException {
-        Path dir = absolute(directory);
+        Path dir = DirectoryArgument.resolve(directory);
         MountTable.Inspection found = MountTable.inspect(dir);
         MountTable.State state = found.state();
         switch (state) {
@@ -276,6 +276,12 @@ final class Mounter {
             case OTHER -> throw new CliException(dir + " is not a dxfs mount (it is "
                     + MountTable.topmostType(dir) + ")");
             default -> {}
+        }
+        int owner = MountTable.ownerOf(dir);
+        int self = Libc.C.geteuid();
+        if (owner >= 0 && owner != self && self != 0) {
+            throw new CliException(dir + " is mounted by " + UserName.describe(owner) + ": only that user or root "
+                    + "may unmount it (sudo dxfs unmount " + dir + ")");
         }
         long pid = state == MountTable.State.LIVE ? ControlClient.daemonPid(dir) : -1;
         ProcessHandle daemon = pid > 0 ? ProcessHandle.of(pid).orElse(null) : null;
@@ -332,6 +338,12 @@ final class Mounter {
             String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
             if (process.waitFor() != 0) {
                 if (output.contains("busy")) {
+                    List<Path> inside = MountTable.mountsBelow(dir);
+                    if (!inside.isEmpty()) {
+                        throw new CliException(dir + " is busy: " + inside.get(0) + " is mounted inside it"
+                                + (inside.size() > 1 ? " (and " + (inside.size() - 1) + " more)" : "")
+                                + ": unmount that first (dxfs unmount or umount " + inside.get(0) + ")");
+                    }
                     throw new CliException(dir + " is busy (a file is open or a process works inside it): "
                             + "close it, or detach now, discarding the writes still open, with: dxfs unmount --force "
                             + dir);

@@ -18,7 +18,7 @@ import picocli.CommandLine.Parameters;
 final class RunCommand implements Callable<Integer> {
     private static final long GRACE_SECONDS = 10;
 
-    @Parameters(index = "0", paramLabel = "DIR", description = "The directory to mount over.")
+    @Parameters(index = "0", paramLabel = "DIR", description = "The directory to mount over, resolved as realpath -m resolves it (a symbolic link is followed).")
     String directory;
 
     @Parameters(index = "1..*", arity = "1..*", paramLabel = "COMMAND", description = "The command and its arguments.")

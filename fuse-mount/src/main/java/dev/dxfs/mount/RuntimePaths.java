@@ -12,10 +12,13 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 
 /**
- * Where a mount's control socket, daemon pid file and log live: named after the mount point, per
- * user.
+ * Where a mount's control socket, daemon pid file, mount lock and log live: named after the mount
+ * point, per user.
  */
 final class RuntimePaths {
+    /** What to do when the runtime directory cannot be used. */
+    static final String RUNTIME_FIX = "XDG_RUNTIME_DIR must name a directory this user can write, or be unset";
+
     private RuntimePaths() {}
 
     static Path socketFor(Path mountPoint) {
@@ -27,6 +30,11 @@ final class RuntimePaths {
         return runtimeDir().resolve(key(mountPoint) + ".pid");
     }
 
+    /** The file whose lock {@link MountLock} takes for {@code mountPoint}. */
+    static Path lockFileFor(Path mountPoint) {
+        return runtimeDir().resolve(key(mountPoint) + ".lock");
+    }
+
     private static Path runtimeDir() {
         String runtime = System.getenv("XDG_RUNTIME_DIR");
         return runtime != null && !runtime.isEmpty() && Path.of(runtime).toFile().isDirectory()
@@ -35,11 +43,31 @@ final class RuntimePaths {
     }
 
     static Path logFor(Path mountPoint) {
-        String state = System.getenv("XDG_STATE_HOME");
-        Path dir = state != null && !state.isEmpty()
+        String state = stateHome();
+        Path dir = state != null
                 ? Path.of(state, "dxfs")
                 : Path.of(System.getProperty("user.home"), ".local", "state", "dxfs");
         return dir.resolve(key(mountPoint) + ".log");
+    }
+
+    /** What to do when the log directory cannot be made or written. */
+    static String logFix() {
+        String state = stateHome();
+        return state != null ? "XDG_STATE_HOME (" + state + ") must name a directory this user can write, or be unset"
+                : "the home directory's .local/state must be writable by this user, or XDG_STATE_HOME name a "
+                        + "directory that is";
+    }
+
+    private static String stateHome() {
+        String state = System.getenv("XDG_STATE_HOME");
+        return state == null || state.isEmpty() ? null : state;
+    }
+
+    /** Creates {@code dir} and its missing parents, the last one private to its user (0700). */
+    static void createPrivateDirectory(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        }
     }
 
     /**

@@ -11,14 +11,29 @@ final class StatusJson {
     private StatusJson() {}
 
     static String notMounted(Path mountPoint, boolean stale) {
-        return "{\"mountpoint\":" + quote(mountPoint.toString()) + ",\"mounted\":false"
-                + (stale ? ",\"stale\":true" : "") + "}";
+        return head(mountPoint, false) + (stale ? ",\"stale\":true" : "") + "}";
+    }
+
+    /** A mount point of another filesystem ({@code type}): not a dxfs mount. */
+    static String otherFilesystem(Path mountPoint, String type) {
+        return head(mountPoint, false) + ",\"filesystem\":" + quote(type) + "}";
+    }
+
+    /**
+     * A live dxfs mount whose daemon this user cannot ask for its figures: the mount of another
+     * user ({@code owner}), whose control socket is in that user's runtime directory.
+     */
+    static String unanswered(Path mountPoint, int owner) {
+        return head(mountPoint, true) + ",\"owner\":" + quote(UserName.of(owner)) + ",\"ownerUid\":" + owner + "}";
+    }
+
+    private static String head(Path mountPoint, boolean mounted) {
+        return "{\"mountpoint\":" + quote(mountPoint.toString()) + ",\"mounted\":" + mounted;
     }
 
     static String of(Path mountPoint, Path log, OverlayFs fs) {
         MountStats stats = fs.stats();
-        return "{\"mountpoint\":" + quote(mountPoint.toString())
-                + ",\"mounted\":true"
+        return head(mountPoint, true)
                 + ",\"pid\":" + ProcessHandle.current().pid()
                 + (log == null ? "" : ",\"log\":" + quote(log.toString()))
                 + ",\"openStagedWriters\":" + fs.openStagedWriters()

@@ -67,7 +67,29 @@ class BadInputTest {
                 new Case("unmount /", p -> "dxfs unmount --force /", p -> "/ is not a dxfs mount"),
                 new Case("status ''", p -> "dxfs status ''", p -> "the directory argument is empty"),
                 new Case("status of a missing directory", p -> "dxfs status '" + p.missing() + "'",
-                        p -> p.missing() + " is not a directory"),
+                        p -> p.missing() + " does not exist"),
+                new Case("status of a file", p -> "dxfs status '" + p.file() + "'", p -> p.file() + " is not a directory"),
+                new Case("mount /proc", p -> "dxfs mount /proc",
+                        p -> "refusing to mount over /proc: it is on proc, the kernel's view of itself"),
+                new Case("mount a directory of /sys", p -> "dxfs mount /sys/kernel",
+                        p -> "refusing to mount over /sys/kernel: it is on sysfs"),
+                new Case("mount the staging directory's name", p -> "dxfs mount '" + p.dir() + "/.dxfs'",
+                        p -> "refusing to mount over " + p.dir() + "/.dxfs: dxfs keeps the name .dxfs for its staging "
+                                + "directories: mount " + p.dir() + " itself"),
+                new Case("mount with a state directory under a file", p -> "XDG_STATE_HOME='" + p.file()
+                        + "' dxfs mount '" + p.dir() + "'", p -> "cannot write the daemon's log in " + p.file()
+                        + "/dxfs: Not a directory: XDG_STATE_HOME (" + p.file() + ") must name a directory this user "
+                        + "can write"),
+                new Case("mount with a missing state directory that cannot be made", p -> "XDG_STATE_HOME=/proc/none "
+                        + "dxfs mount '" + p.dir() + "'", p -> "cannot write the daemon's log in /proc/none/dxfs: No such "
+                        + "file or directory: XDG_STATE_HOME (/proc/none) must name"),
+                new Case("mount with a log cap of 0", p -> "dxfs mount --log-max-size 0 '" + p.dir() + "'",
+                        p -> "--log-max-size 0 is too small: the log would be rolled over at nearly every line; give at "
+                                + "least 4KB"),
+                new Case("mount with a log cap of 0KB", p -> "dxfs mount --log-max-size 0KB '" + p.dir() + "'",
+                        p -> "--log-max-size 0KB is too small"),
+                new Case("run with a log cap of 1 byte", p -> "dxfs run --log-max-size 1 '" + p.dir() + "' -- true",
+                        p -> "--log-max-size 1 is too small"),
                 new Case("run without a command", p -> "dxfs run '" + p.dir() + "'",
                         p -> "Missing required parameter: 'COMMAND'"),
                 new Case("run in a missing directory", p -> "dxfs run '" + p.missing() + "' -- true",

@@ -7,8 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -16,12 +14,11 @@ import org.junit.jupiter.api.Test;
  * with the paths, it is rolled over at its size cap, and only the daemon's user can read it.
  */
 class DaemonLogTest {
-    private static final Pattern LOG = Pattern.compile("\"log\":\"([^\"]+)\"");
 
     @Test
     void theLogNamesConcurrentCommitsAndReplacedRunningPrograms() throws IOException {
         try (MountedDir mounted = MountedDir.create("log-events").mount()) {
-            Path log = logOf(mounted);
+            Path log = mounted.log();
             Path file = mounted.dir().resolve("contended.txt");
             Files.writeString(file, "base\n");
             try (FsShell a = FsShell.start(); FsShell b = FsShell.start()) {
@@ -52,7 +49,7 @@ class DaemonLogTest {
     @Test
     void theLogIsRolledOverAtItsCapAndIsPrivate() throws IOException {
         try (MountedDir mounted = MountedDir.create("log-roll").mount("-d", "--log-max-size", "4KB")) {
-            Path log = logOf(mounted);
+            Path log = mounted.log();
             try {
                 for (int i = 0; i < 60; i++) {
                     Files.writeString(mounted.dir().resolve("file" + i), "content " + i);
@@ -77,14 +74,6 @@ class DaemonLogTest {
                 }
             }
         }
-    }
-
-    private static Path logOf(MountedDir mounted) {
-        Matcher matcher = LOG.matcher(mounted.status());
-        assertThat(matcher.find()).as("status names the log file").isTrue();
-        Path log = Path.of(matcher.group(1));
-        assertThat(log).exists();
-        return log;
     }
 
     private static void awaitExecuting(MountedDir mounted) {

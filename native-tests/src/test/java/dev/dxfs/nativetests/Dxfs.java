@@ -62,6 +62,11 @@ final class Dxfs {
                 .orElse(-1L);
     }
 
+    /** How many filesystems are mounted at {@code dir}, one on top of the other. */
+    static long mountCount(Path dir) {
+        return mountInfo().stream().filter(line -> line.split(" ")[4].equals(dir.toString())).count();
+    }
+
     static boolean isMounted(Path dir) {
         return "fuse.dxfs".equals(mountType(dir));
     }

@@ -2,7 +2,6 @@ package dev.dxfs.nativetests;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
@@ -51,8 +50,8 @@ class MountLifecycleTest {
         try (MountedDir m = MountedDir.create("twice")) {
             m.mount();
             Run second = Dxfs.run("mount", m.dir().toString());
-            assertOneLineError(second, "already a dxfs mount");
-            assertThat(mountCount(m.dir())).isEqualTo(1);
+            second.failsWithOneLine("already a dxfs mount");
+            assertThat(Dxfs.mountCount(m.dir())).isEqualTo(1);
         }
     }
 
@@ -60,11 +59,11 @@ class MountLifecycleTest {
     void refusesMissingPathsFilesAndBadGlobsLeavingNothingMounted() throws Exception {
         try (MountedDir m = MountedDir.create("bad")) {
             Path missing = m.dir().resolve("missing");
-            assertOneLineError(Dxfs.run("mount", missing.toString()), "does not exist");
+            Dxfs.run("mount", missing.toString()).failsWithOneLine("does not exist");
             Path file = Files.writeString(m.dir().resolve("file"), "x");
-            assertOneLineError(Dxfs.run("mount", file.toString()), "not a directory");
-            assertOneLineError(Dxfs.run("mount", "--include", "[", m.dir().toString()), "invalid glob");
-            assertOneLineError(Dxfs.run("unmount", m.dir().toString()), "is not mounted");
+            Dxfs.run("mount", file.toString()).failsWithOneLine("not a directory");
+            Dxfs.run("mount", "--include", "[", m.dir().toString()).failsWithOneLine("invalid glob");
+            Dxfs.run("unmount", m.dir().toString()).failsWithOneLine("is not mounted");
             assertThat(Dxfs.mountType(missing)).isNull();
             assertThat(Dxfs.mountType(file)).isNull();
             assertThat(Dxfs.mountType(m.dir())).isNull();
@@ -77,7 +76,7 @@ class MountLifecycleTest {
             Path jar = Dxfs.LAUNCHER.getParent().resolve("fuse-mount/target/dxfs.jar");
             Run run = Run.of(List.of(javaBinary(), "-jar", jar.toString(), "mount", m.dir().toString()), null,
                     Map.of("PATH", "/nonexistent"), Duration.ofMinutes(1));
-            assertOneLineError(run, "fusermount is missing: apt-get install fuse libfuse2");
+            run.failsWithOneLine("fusermount is missing: apt-get install fuse libfuse2");
             assertThat(Dxfs.mountType(m.dir())).isNull();
         }
     }
@@ -88,7 +87,7 @@ class MountLifecycleTest {
             m.mount();
             Process inside = new ProcessBuilder("sleep", "60").directory(m.dir().toFile()).start();
             try {
-                assertOneLineError(Dxfs.run("unmount", m.dir().toString()), "is busy");
+                Dxfs.run("unmount", m.dir().toString()).failsWithOneLine("is busy");
                 assertThat(Dxfs.isMounted(m.dir())).isTrue();
                 Dxfs.run("unmount", "--force", m.dir().toString()).ok();
                 assertThat(Dxfs.mountType(m.dir())).isNull();
@@ -109,11 +108,11 @@ class MountLifecycleTest {
             Run status = Dxfs.run("status", m.dir().toString());
             assertThat(status.exit()).as("status of a stale mount: %s", status).isEqualTo(1);
             assertThat(status.out().trim()).isEqualTo("{\"mountpoint\":\"" + m.dir() + "\",\"mounted\":false,\"stale\":true}");
-            assertOneLineError(status, m.dir() + " is a stale mount, its daemon (pid " + pid + ") is gone: recover it "
+            status.failsWithOneLine(m.dir() + " is a stale mount, its daemon (pid " + pid + ") is gone: recover it "
                     + "with dxfs mount " + m.dir());
 
             assertRecoveredByMount(m);
-            assertThat(mountCount(m.dir())).isEqualTo(1);
+            assertThat(Dxfs.mountCount(m.dir())).isEqualTo(1);
             assertThat(Files.readString(m.dir().resolve("kept.txt"))).isEqualTo("committed before the kill");
             m.unmount();
             assertThat(names(m.dir())).containsExactly("kept.txt");
@@ -140,7 +139,7 @@ class MountLifecycleTest {
             assertThat(recovered.exit()).as("%s", recovered).isZero();
             assertThat(recovered.err()).isEqualTo("dxfs: recovered a stale mount of " + m.dir() + ": its daemon (pid "
                     + pid + ") is gone\n");
-            assertThat(mountCount(m.dir())).isEqualTo(1);
+            assertThat(Dxfs.mountCount(m.dir())).isEqualTo(1);
             daemon.onExit().get(15, TimeUnit.SECONDS);
         }
     }
@@ -193,7 +192,7 @@ class MountLifecycleTest {
                 Run recovered = mount.await(Duration.ofSeconds(60));
                 assertThat(recovered.exit()).as("%s", recovered).isZero();
                 assertThat(recovered.err()).startsWith("dxfs: recovered a stale mount of " + m.dir() + ": its daemon");
-                assertThat(mountCount(m.dir())).isEqualTo(1);
+                assertThat(Dxfs.mountCount(m.dir())).isEqualTo(1);
             } finally {
                 mount.kill();
                 // Never leave the daemon stopped, whatever failed.
@@ -296,18 +295,6 @@ class MountLifecycleTest {
                     .contains("\"commits\":0").contains("\"concurrentCommits\":0").contains("\"execProtectedNodes\":0")
                     .contains("\"bytesStaged\":0").contains("\"errors\":0");
         }
-    }
-
-    private static void assertOneLineError(Run run, String message) {
-        assertThat(run.exit()).as(run.toString()).isNotZero();
-        assertThat(run.err().strip().lines().toList()).as(run.toString()).hasSize(1);
-        assertThat(run.err()).startsWith("dxfs: ").contains(message);
-    }
-
-    private static long mountCount(Path dir) throws Exception {
-        return Files.readAllLines(Path.of("/proc/self/mountinfo"), StandardCharsets.ISO_8859_1).stream()
-                .filter(line -> line.split(" ")[4].equals(dir.toString()))
-                .count();
     }
 
     private static void killDaemon(MountedDir m, String signal) throws Exception {

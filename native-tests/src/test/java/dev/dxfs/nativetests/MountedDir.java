@@ -97,6 +97,15 @@ final class MountedDir implements AutoCloseable {
         return Long.parseLong(matcher.group(1));
     }
 
+    /** The daemon's log file, as the status names it. */
+    Path log() {
+        java.util.regex.Matcher matcher = java.util.regex.Pattern.compile("\"log\":\"([^\"]+)\"").matcher(status());
+        assertThat(matcher.find()).as("status names the log file").isTrue();
+        Path log = Path.of(matcher.group(1));
+        assertThat(log).exists();
+        return log;
+    }
+
     /**
      * Waits until {@code count} staged writes are open; a RELEASE, which ends one, reaches the
      * daemon just after the writer's close(2) has returned.

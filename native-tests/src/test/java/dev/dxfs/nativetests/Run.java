@@ -1,5 +1,7 @@
 package dev.dxfs.nativetests;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -57,6 +59,17 @@ record Run(List<String> command, int exit, String out, String err) {
         if (exit != 0) {
             throw new AssertionError(command + " exited " + exit + "\nstdout: " + out + "\nstderr: " + err);
         }
+        return this;
+    }
+
+    /**
+     * Fails unless the process failed with one line on stderr, a dxfs error that contains {@code
+     * says}.
+     */
+    Run failsWithOneLine(String says) {
+        assertThat(exit).as(toString()).isNotZero();
+        assertThat(err.strip().lines().toList()).as(toString()).hasSize(1);
+        assertThat(err).as(toString()).startsWith("dxfs: ").contains(says);
         return this;
     }
 

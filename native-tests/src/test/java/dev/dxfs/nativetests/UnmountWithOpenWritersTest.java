@@ -49,12 +49,16 @@ class UnmountWithOpenWritersTest {
             int fd = writer.open(file, "wronly|trunc");
             writer.write(fd, "half of a new ");
             ProcessHandle daemon = ProcessHandle.of(m.statusField("pid")).orElseThrow();
+            Path log = m.log();
 
             Dxfs.run("unmount", "--force", m.dir().toString()).ok();
 
             assertThat(Dxfs.mountType(m.dir())).as("unmounted").isNull();
             daemon.onExit().get(15, TimeUnit.SECONDS);
             assertThat(Files.readString(file)).as("the published file").isEqualTo("old");
+            assertThat(Files.readString(log)).as("the log says why the write was discarded")
+                    .contains("discarded the writes of out.txt: it was still open when the mount went away")
+                    .doesNotContain("its name was removed");
             assertThat(backing.stagedTempFiles()).as("temp files left").isEmpty();
             assertThat(writer.error("write " + fd + " 00")).as("the writer's next write").isEqualTo("ENOTCONN");
             writer.call("close " + fd);

@@ -1,0 +1,62 @@
+package dev.dxfs.nativetests;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Every command takes the directory in every form a shell user writes it (relative, with {@code
+ * .} and {@code ..}, a trailing slash, through a symbolic link) and means the same directory by
+ * it: what {@code mount} mounted, {@code status} shows and {@code unmount} unmounts under the same
+ * name. Before, {@code status LINK} said {@code "mounted":false} and {@code unmount LINK} "not
+ * mounted" for the mount that {@code mount LINK} had made.
+ */
+class PathFormsTest {
+    /**
+     * The forms, written from the test's root directory, of its directory {@code target/dx}:
+     * {@code link} is a relative symbolic link to it, {@code abslink} an absolute one, {@code
+     * out} a link to {@code target}; after a link, {@code ..} goes up from where the link points.
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"target/dx/", "./target//dx/.", "target/../target/dx", "link", "abslink/", "out/dx",
+        "link/../dx"})
+    void everyCommandNamesTheSameDirectoryByIt(String form) throws IOException {
+        try (MountedDir m = MountedDir.create("path-forms")) {
+            Path root = m.dir().getParent().getParent();
+            Files.createSymbolicLink(root.resolve("link"), Path.of("target", "dx"));
+            Files.createSymbolicLink(root.resolve("abslink"), m.dir());
+            Files.createSymbolicLink(root.resolve("out"), Path.of("target"));
+
+            assertThat(dxfs(root, "mount", form).ok().out()).isEqualTo("dxfs: mounted over " + m.dir() + "\n");
+            assertThat(Dxfs.mountCount(m.dir())).as("mounts at %s", m.dir()).isEqualTo(1);
+            assertThat(dxfs(root, "status", form).ok().out())
+                    .startsWith("{\"mountpoint\":\"" + m.dir() + "\",\"mounted\":true,");
+            dxfs(root, "mount", form).failsWithOneLine(m.dir() + " is already a dxfs mount");
+            dxfs(root, "unmount", form).ok();
+            assertThat(Dxfs.mountCount(m.dir())).as("mounts left at %s", m.dir()).isZero();
+
+            Run run = dxfs(root, "run", form, "--", "sh", "-c", "grep -c ' " + m.dir() + " .* - fuse.dxfs ' /proc/self/mountinfo");
+            assertThat(run.ok().out()).as("dxfs mounts at %s during run", m.dir()).isEqualTo("1\n");
+            assertThat(Dxfs.mountCount(m.dir())).as("mounts left by run at %s", m.dir()).isZero();
+
+            assertThat(dxfs(root, form, form).ok().out()).as("the mount(8) form").isEmpty();
+            assertThat(Dxfs.mountCount(m.dir())).as("mounts at %s", m.dir()).isEqualTo(1);
+            dxfs(root, "unmount", form).ok();
+        }
+    }
+
+    /** The launcher, started in {@code cwd}. */
+    private static Run dxfs(Path cwd, String... args) {
+        List<String> command = new ArrayList<>(List.of(Dxfs.LAUNCHER.toString()));
+        command.addAll(List.of(args));
+        return Run.of(command, cwd, Map.of(), Duration.ofMinutes(2));
+    }
+}
