@@ -20,19 +20,30 @@ final class Hook {
         /** {@code close()}: the Dispatcher hears of every close that returns. */
         CLOSE,
         /** The Dispatcher may answer the call itself, given the same arguments; else the JDK's code runs. */
-        ANSWER
+        ANSWER,
+        /** A write: the Dispatcher hears of every IOException it throws. */
+        FAILURE,
+        /** {@code getChannel()}: the Dispatcher hears which channel belongs to which stream or file. */
+        CHANNEL
     }
 
     private final String method;
     private final String descriptor;
     private final Kind kind;
     private final String dispatcherMethod;
+    /** Whether the Dispatcher is given the receiver first (an answer hook). */
+    private final boolean receiver;
 
     private Hook(String method, String descriptor, Kind kind, String dispatcherMethod) {
+        this(method, descriptor, kind, dispatcherMethod, false);
+    }
+
+    private Hook(String method, String descriptor, Kind kind, String dispatcherMethod, boolean receiver) {
         this.method = method;
         this.descriptor = descriptor;
         this.kind = kind;
         this.dispatcherMethod = dispatcherMethod;
+        this.receiver = receiver;
     }
 
     static Hook open(String descriptor, String dispatcherMethod) {
@@ -47,6 +58,19 @@ final class Hook {
         return new Hook(method, descriptor, Kind.ANSWER, dispatcherMethod);
     }
 
+    /** An answer hook whose Dispatcher method is given the receiver, then the arguments. */
+    static Hook answerWithReceiver(String method, String descriptor, String dispatcherMethod) {
+        return new Hook(method, descriptor, Kind.ANSWER, dispatcherMethod, true);
+    }
+
+    static Hook failure(String method, String descriptor) {
+        return new Hook(method, descriptor, Kind.FAILURE, "writeFailed");
+    }
+
+    static Hook channel() {
+        return new Hook("getChannel", "()Ljava/nio/channels/FileChannel;", Kind.CHANNEL, "channelOf");
+    }
+
     boolean matches(String name, String methodDescriptor) {
         return method.equals(name) && descriptor.equals(methodDescriptor);
     }
@@ -58,8 +82,12 @@ final class Hook {
                 return new OpenHook(code, hooked, dispatcherMethod);
             case CLOSE:
                 return new CloseHook(code, dispatcherMethod);
+            case FAILURE:
+                return new FailureHook(code, hooked, dispatcherMethod);
+            case CHANNEL:
+                return new ChannelHook(code, dispatcherMethod);
             default:
-                return new AnswerHook(code, hooked, dispatcherMethod);
+                return new AnswerHook(code, hooked, dispatcherMethod, receiver);
         }
     }
 

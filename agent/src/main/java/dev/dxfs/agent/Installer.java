@@ -53,10 +53,23 @@ final class Installer {
     /** The hooks, by the internal name of the class that declares their methods. */
     static Map<String, List<Hook>> hooks() {
         Map<String, List<Hook>> hooks = new HashMap<>();
-        hooks.put("java/io/FileOutputStream", List.of(Hook.open("(Ljava/lang/String;Z)V", "openStream"), Hook.close()));
+        hooks.put("java/io/FileOutputStream", List.of(Hook.open("(Ljava/lang/String;Z)V", "openStream"), Hook.close(),
+                Hook.failure("write", "(I)V"), Hook.failure("write", "([B)V"), Hook.failure("write", "([BII)V"),
+                Hook.channel()));
         hooks.put("java/io/RandomAccessFile", List.of(Hook.open("(Ljava/lang/String;I)V", "openRandomAccess"),
-                Hook.close()));
+                Hook.close(), Hook.failure("write", "(I)V"), Hook.failure("write", "([B)V"),
+                Hook.failure("write", "([BII)V"), Hook.failure("writeBytes", "(Ljava/lang/String;)V"),
+                Hook.failure("writeChars", "(Ljava/lang/String;)V"),
+                Hook.channel()));
+        // The JDK's file channel: every channel on a file, whether opened by path or by getChannel().
+        hooks.put("sun/nio/ch/FileChannelImpl", List.of(Hook.failure("write", "(Ljava/nio/ByteBuffer;)I"),
+                Hook.failure("write", "([Ljava/nio/ByteBuffer;II)J"), Hook.failure("write", "(Ljava/nio/ByteBuffer;J)I"),
+                Hook.failure("transferFrom", "(Ljava/nio/channels/ReadableByteChannel;JJ)J"),
+                Hook.failure("truncate", "(J)Ljava/nio/channels/FileChannel;")));
         hooks.put("java/nio/channels/spi/AbstractInterruptibleChannel", List.of(Hook.close()));
+        // A delete or rename of a file this JVM is writing.
+        hooks.put("java/io/File", List.of(Hook.answerWithReceiver("delete", "()Z", "deleteFile"),
+                Hook.answerWithReceiver("renameTo", "(Ljava/io/File;)Z", "renameFile")));
         hooks.put("java/nio/file/Files", List.of(Hook.answer("copy",
                 "(Ljava/io/InputStream;Ljava/nio/file/Path;[Ljava/nio/file/CopyOption;)J", "copyStream")));
         List<Hook> provider = List.of(
@@ -64,7 +77,8 @@ final class Installer {
                         "openByteChannel"),
                 Hook.answer("newFileChannel", CHANNEL_ARGUMENTS + "Ljava/nio/channels/FileChannel;", "openFileChannel"),
                 Hook.answer("copy", PATH_COPY, "copy"),
-                Hook.answer("move", PATH_COPY, "move"));
+                Hook.answer("move", PATH_COPY, "move"),
+                Hook.answer("implDelete", "(Ljava/nio/file/Path;Z)Z", "delete"));
         for (String type : providerTypes()) {
             hooks.put(type, provider);
         }

@@ -2,6 +2,8 @@ package dev.dxfs.agent.runtime;
 
 import dev.dxfs.policy.Commit;
 import dev.dxfs.policy.OpenFlags;
+import java.io.File;
+import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -9,6 +11,7 @@ import java.nio.channels.Channel;
 import java.nio.channels.FileChannel;
 import java.nio.channels.SeekableByteChannel;
 import java.nio.file.CopyOption;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.LinkOption;
@@ -17,6 +20,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermission;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
@@ -49,33 +53,60 @@ public final class Dispatcher {
         return current == null || Guard.active() ? null : current;
     }
 
-    /** Stages an open; null when it is not staged or cannot be. */
-    private static StagedFile stage(Stager current, Path target, int flags) {
+    /**
+     * Stages an open; null when it is not staged or cannot be (it is then written in place).
+     *
+     * @throws NoSpace when the disk is full: the open fails, as the write would
+     */
+    private static StagedFile stage(Stager current, Path target, int flags, int createMode, boolean newFile)
+            throws NoSpace {
         try {
-            return Guard.run(() -> current.stage(target, flags));
-        } catch (IOException | RuntimeException e) {
+            return Guard.run(() -> current.stage(target, flags, createMode, newFile));
+        } catch (IOException e) {
+            String reason = Stager.noSpace(e);
+            if (reason != null) {
+                throw new NoSpace(reason);
+            }
             AgentLog.warn("writing " + target + " in place: it could not be staged (" + e + ")");
             return null;
+        } catch (RuntimeException e) {
+            AgentLog.warn("writing " + target + " in place: it could not be staged (" + e + ")");
+            return null;
+        }
+    }
+
+    /**
+     * A staged write whose temp file did not fit (an edit's starts as a copy): the open fails as
+     * the JDK's does when the disk is full, rather than write the file in place, where a write
+     * that fails would break it.
+     */
+    private static final class NoSpace extends Exception {
+        private static final long serialVersionUID = 1L;
+        final String reason;
+
+        NoSpace(String reason) {
+            super(reason, null, false, false);
+            this.reason = reason;
         }
     }
 
     // ---- java.io
 
     /** {@code FileOutputStream.open(name, append)}: the name the stream really opens. */
-    public static String openStream(Object stream, String name, boolean append) {
+    public static String openStream(Object stream, String name, boolean append) throws FileNotFoundException {
         int flags = OpenFlags.O_WRONLY | OpenFlags.O_CREAT | (append ? OpenFlags.O_APPEND : OpenFlags.O_TRUNC);
         return openByName(stream, name, flags);
     }
 
     /** {@code RandomAccessFile.open(name, mode)}: the name the file really opens. */
-    public static String openRandomAccess(Object file, String name, int mode) {
+    public static String openRandomAccess(Object file, String name, int mode) throws FileNotFoundException {
         if ((mode & RANDOM_ACCESS_READ_WRITE) == 0) {
             return name;
         }
         return openByName(file, name, OpenFlags.O_RDWR | OpenFlags.O_CREAT);
     }
 
-    private static String openByName(Object owner, String name, int flags) {
+    private static String openByName(Object owner, String name, int flags) throws FileNotFoundException {
         Stager current = active();
         if (current == null) {
             return name;
@@ -86,7 +117,13 @@ public final class Dispatcher {
         } catch (InvalidPathException e) {
             return name;
         }
-        StagedFile staged = stage(current, target, flags);
+        StagedFile staged;
+        try {
+            staged = stage(current, target, flags, Stager.DEFAULT_CREATE_MODE, false);
+        } catch (NoSpace e) {
+            // The JDK's own message for an open that fails.
+            throw new FileNotFoundException(name + " (" + e.reason + ")");
+        }
         if (staged == null) {
             return name;
         }
@@ -99,6 +136,29 @@ public final class Dispatcher {
         Stager current = stager;
         if (current != null) {
             current.failed(owner);
+        }
+    }
+
+    /**
+     * A write, truncate or transfer of a stream, file or channel threw: a staged write it owns
+     * (or its stream's, for a channel from {@code getChannel()}) is never published.
+     */
+    public static void writeFailed(IOException failure, Object owner) {
+        Stager current = stager;
+        if (current != null) {
+            try {
+                current.writeFailed(failure, owner);
+            } catch (RuntimeException e) {
+                AgentLog.warn("could not record a failed write: " + e);
+            }
+        }
+    }
+
+    /** {@code getChannel()} of a stream or file returns {@code channel}: its writes are the owner's. */
+    public static void channelOf(Object channel, Object owner) {
+        Stager current = stager;
+        if (current != null && channel != null) {
+            current.channelOf(channel, owner);
         }
     }
 
@@ -122,13 +182,13 @@ public final class Dispatcher {
      */
     public static SeekableByteChannel openByteChannel(Path path, Set<? extends OpenOption> options,
             FileAttribute<?>[] attributes) throws IOException {
-        return openChannel(path, options, temp -> Files.newByteChannel(temp, tempOptions(options), attributes));
+        return openChannel(path, options, attributes, temp -> Files.newByteChannel(temp, tempOptions(options), attributes));
     }
 
     /** {@code newFileChannel} of the default provider: as {@link #openByteChannel}. */
     public static FileChannel openFileChannel(Path path, Set<? extends OpenOption> options,
             FileAttribute<?>[] attributes) throws IOException {
-        return openChannel(path, options, temp -> FileChannel.open(temp, tempOptions(options), attributes));
+        return openChannel(path, options, attributes, temp -> FileChannel.open(temp, tempOptions(options), attributes));
     }
 
     private interface ChannelOpen<C extends Channel> {
@@ -136,9 +196,14 @@ public final class Dispatcher {
     }
 
     private static <C extends Channel> C openChannel(Path path, Set<? extends OpenOption> options,
-            ChannelOpen<C> open) throws IOException {
+            FileAttribute<?>[] attributes, ChannelOpen<C> open) throws IOException {
         Stager current = active();
-        StagedFile staged = current == null ? null : stageChannel(current, path, options);
+        StagedFile staged;
+        try {
+            staged = current == null ? null : stageChannel(current, path, options, createMode(attributes));
+        } catch (NoSpace e) {
+            throw new FileSystemException(path.toString(), null, e.reason);
+        }
         if (staged == null) {
             return null;
         }
@@ -153,8 +218,31 @@ public final class Dispatcher {
         return channel;
     }
 
+    /**
+     * The mode a channel's new file asks for: a {@code posix:permissions} attribute, which the
+     * JDK gives open(2) (the umask then applies); otherwise the JDK's 0666. Any other attribute
+     * is the JDK's to refuse, when the channel is opened on the temp file.
+     */
+    private static int createMode(FileAttribute<?>[] attributes) {
+        int mode = Stager.DEFAULT_CREATE_MODE;
+        for (FileAttribute<?> attribute : attributes) {
+            String name = attribute.name();
+            if ((name.equals("posix:permissions") || name.equals("unix:permissions"))
+                    && attribute.value() instanceof Set<?> permissions) {
+                mode = 0;
+                for (Object permission : permissions) {
+                    if (permission instanceof PosixFilePermission bit) {
+                        mode |= 0400 >> bit.ordinal();
+                    }
+                }
+            }
+        }
+        return mode;
+    }
+
     /** The staged write of a channel open, or null. */
-    private static StagedFile stageChannel(Stager current, Path path, Set<? extends OpenOption> options) {
+    private static StagedFile stageChannel(Stager current, Path path, Set<? extends OpenOption> options,
+            int createMode) throws NoSpace {
         if (!(options.contains(StandardOpenOption.WRITE) || options.contains(StandardOpenOption.APPEND))) {
             return null;
         }
@@ -171,7 +259,7 @@ public final class Dispatcher {
         if (options.contains(StandardOpenOption.CREATE_NEW)) {
             flags |= OpenFlags.O_CREAT | OpenFlags.O_EXCL;
         }
-        return stage(current, path, flags);
+        return stage(current, path, flags, createMode, false);
     }
 
     /** The options a staged channel opens its temp file with: the temp file exists already. */
@@ -193,47 +281,146 @@ public final class Dispatcher {
                 || !Files.isRegularFile(source)) {
             return false;
         }
-        StagedFile staged = stage(current, target, replacing(given));
+        StagedFile staged = stageNewFile(current, target, given);
         if (staged == null) {
             return false;
         }
         Guard.run(() -> {
-            Map<String, Object> from = Files.readAttributes(source, "unix:mode,uid,gid");
-            Stager.copyContent(source, staged.temp());
-            int mode = (Integer) from.get("mode");
-            if (given.contains(StandardCopyOption.COPY_ATTRIBUTES)) {
-                Files.setLastModifiedTime(staged.temp(), Files.getLastModifiedTime(source));
-                staged.explicit(new Commit.Attributes(mode, (Integer) from.get("uid"), (Integer) from.get("gid")));
-            } else {
-                staged.explicit(new Commit.Attributes(current.masked(mode), -1, -1));
+            try {
+                Map<String, Object> from = Files.readAttributes(source, "unix:mode,uid,gid");
+                Stager.copyContent(source, staged.temp());
+                int mode = (Integer) from.get("mode");
+                if (given.contains(StandardCopyOption.COPY_ATTRIBUTES)) {
+                    Files.setLastModifiedTime(staged.temp(), Files.getLastModifiedTime(source));
+                    staged.explicit(new Commit.Attributes(mode, (Integer) from.get("uid"),
+                            (Integer) from.get("gid")));
+                } else {
+                    staged.explicit(ownNewFile(staged, current.masked(mode)));
+                }
+            } catch (IOException | RuntimeException e) {
+                staged.discard();
+                throw e;
             }
-            staged.publish();
+            staged.publish(true);
             return null;
         });
         return true;
     }
 
+    /**
+     * The staged write of a copy or move onto {@code target}, which the JDK makes as a new file
+     * (deleting the target first); null to let the JDK do it.
+     */
+    private static StagedFile stageNewFile(Stager current, Path target, List<CopyOption> options)
+            throws IOException {
+        try {
+            return stage(current, target, replacing(options), Stager.DEFAULT_CREATE_MODE, true);
+        } catch (NoSpace e) {
+            throw new FileSystemException(target.toString(), null, e.reason);
+        }
+    }
+
+    /** A new file of this JVM's with {@code mode}: it replaces the target, whose owner it does not keep. */
+    private static Commit.Attributes ownNewFile(StagedFile staged, int mode) {
+        return new Commit.Attributes(mode, staged.created().uid(), staged.created().gid());
+    }
+
     /** {@code FileSystemProvider.move}: true when the move was staged and published here. */
     public static boolean move(Path source, Path target, CopyOption... options) throws IOException {
         Stager current = active();
+        if (current != null) {
+            publishBeforeRename(current, source);
+        }
         List<CopyOption> given = Arrays.asList(options);
         if (current == null || given.contains(StandardCopyOption.ATOMIC_MOVE)
                 || !Files.isRegularFile(source, LinkOption.NOFOLLOW_LINKS)) {
             return false;
         }
-        StagedFile staged = stage(current, target, replacing(given));
+        StagedFile staged = stageNewFile(current, target, given);
         if (staged == null) {
             return false;
         }
         Guard.run(() -> {
-            Files.move(source, staged.temp(), StandardCopyOption.REPLACE_EXISTING);
-            Map<String, Object> moved = Files.readAttributes(staged.temp(), "unix:mode,uid,gid");
-            staged.explicit(new Commit.Attributes((Integer) moved.get("mode"), (Integer) moved.get("uid"),
-                    (Integer) moved.get("gid")));
-            staged.publish();
+            try {
+                Files.move(source, staged.temp(), StandardCopyOption.REPLACE_EXISTING);
+                Map<String, Object> moved = Files.readAttributes(staged.temp(), "unix:mode,uid,gid");
+                staged.explicit(new Commit.Attributes((Integer) moved.get("mode"), (Integer) moved.get("uid"),
+                        (Integer) moved.get("gid")));
+            } catch (IOException | RuntimeException e) {
+                staged.discard();
+                throw e;
+            }
+            staged.publish(true);
             return null;
         });
         return true;
+    }
+
+    /**
+     * A rename of a file this JVM is writing: what it wrote is published first, so that the
+     * rename finds the file and moves it, with the writer's descriptor, as without the agent.
+     */
+    private static void publishBeforeRename(Stager current, Path source) throws IOException {
+        for (StagedFile staged : current.openWritesTo(source)) {
+            Guard.run(() -> {
+                staged.publishNow();
+                return null;
+            });
+        }
+    }
+
+    /** {@code File.renameTo}: publishes an open write of the file first; never answers. */
+    public static Boolean renameFile(File source, File target) {
+        Stager current = active();
+        if (current != null) {
+            try {
+                publishBeforeRename(current, source.toPath());
+            } catch (IOException | RuntimeException e) {
+                // renameTo reports failure only by its result: the rename then finds no file, or the previous version.
+                AgentLog.warn("could not publish " + source + " before its rename: " + e);
+            }
+        }
+        return null;
+    }
+
+    /** {@code File.delete}: as {@link #delete}, answering true when it deleted a new file itself. */
+    public static Boolean deleteFile(File file) {
+        Stager current = active();
+        if (current == null) {
+            return null;
+        }
+        try {
+            return delete(current, file.toPath());
+        } catch (InvalidPathException e) {
+            return null;
+        }
+    }
+
+    /**
+     * {@code implDelete(path, failIfNotFound)} of the default provider ({@code Files.delete},
+     * {@code deleteIfExists}): true when it deleted a new file itself, null to let the JDK delete.
+     */
+    public static Boolean delete(Path path, boolean failIfNotFound) {
+        Stager current = active();
+        return current == null ? null : delete(current, path);
+    }
+
+    /**
+     * A delete of a file this JVM is writing: the writes vanish, as an unlinked file's do, so
+     * none is published. The file the write replaces is deleted by the JDK; a new file, which
+     * exists only as the temp file, is deleted here (the temp file goes at the close).
+     */
+    private static Boolean delete(Stager current, Path path) {
+        List<StagedFile> writes = current.openWritesTo(path);
+        if (writes.isEmpty()) {
+            return null;
+        }
+        boolean replacing = false;
+        for (StagedFile staged : writes) {
+            staged.orphan();
+            replacing |= staged.existed();
+        }
+        return replacing || Files.exists(path, LinkOption.NOFOLLOW_LINKS) ? null : Boolean.TRUE;
     }
 
     /**
@@ -245,7 +432,7 @@ public final class Dispatcher {
         if (current == null) {
             return null;
         }
-        StagedFile staged = stage(current, target, replacing(Arrays.asList(options)));
+        StagedFile staged = stageNewFile(current, target, Arrays.asList(options));
         if (staged == null) {
             return null;
         }
@@ -257,8 +444,8 @@ public final class Dispatcher {
                 staged.discard();
                 throw e;
             }
-            staged.explicit(new Commit.Attributes(current.masked(0666), -1, -1));
-            staged.publish();
+            staged.explicit(ownNewFile(staged, current.masked(Stager.DEFAULT_CREATE_MODE)));
+            staged.publish(true);
             return copied;
         });
     }

@@ -9,13 +9,22 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.ref.Cleaner;
 import java.nio.channels.FileChannel;
+import java.nio.file.AccessMode;
+import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -27,31 +36,59 @@ import java.util.stream.Stream;
  * The policy applied inside one JVM: which opens are staged, where their temp files go, and the
  * registry of staged writes still open, by the stream or channel that owns each. A write is
  * published when its owner is closed, when the owner is collected without a close, or at JVM
- * exit, whichever comes first.
+ * exit, whichever comes first; a write that failed is discarded instead.
  */
 final class Stager {
     private static final int PERMISSION_BITS = 07777;
-    private static final int PRIVATE = 0600;
+    /** The mode the JDK creates files with, before the umask. */
+    static final int DEFAULT_CREATE_MODE = 0666;
+    private static final int SET_GID = 02000;
+    /**
+     * The sticky bit marks a staging directory the agent made (the daemon makes its own 0700):
+     * an empty one is removed when a JVM is done with it, never a user's own or the daemon's.
+     * On a directory only its owner may enter it changes nothing else.
+     */
+    static final int AGENT_MADE = 01000;
+    private static final int STAGING_MODE = 0700 | AGENT_MADE;
+    private static final FileAttribute<Set<PosixFilePermission>> PRIVATE =
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"));
+    private static final FileAttribute<Set<PosixFilePermission>> PRIVATE_DIRECTORY =
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"));
+    /** How often a temp file is tried when another JVM removes the staging directory meanwhile. */
+    private static final int TEMP_ATTEMPTS = 3;
 
     private final AgentSettings settings;
     private final StagingPolicy policy;
     private final StagingArea area;
-    private final boolean privileged;
-    private final int umask;
+    private final ProcessStatus process;
     private final Map<Object, Registration> open = Collections.synchronizedMap(new WeakHashMap<>());
+    /** Channels of staged streams and files ({@code getChannel()}): their writes are the owner's. */
+    private final Map<Object, StagedFile> channels = Collections.synchronizedMap(new WeakHashMap<>());
     private final Set<StagedFile> unsettled = ConcurrentHashMap.newKeySet();
-    private final Map<Path, Path> stagingDirs = new ConcurrentHashMap<>();
+    /** Staging directories by the directory that holds them; guarded by this. */
+    private final Map<Path, StagingDir> stagingDirs = new HashMap<>();
     private final Cleaner cleaner = Cleaner.create();
 
     private record Registration(StagedFile staged, Cleaner.Cleanable cleanable) {}
 
+    /** A staging directory and the staged writes of this JVM that use it. */
+    static final class StagingDir {
+        final Path path;
+        int users;
+
+        StagingDir(Path path) {
+            this.path = path;
+        }
+    }
+
     Stager(AgentSettings settings) throws IOException {
         this.settings = settings;
         this.policy = new StagingPolicy(settings.filter());
-        ProcessStatus process = ProcessStatus.read();
+        this.process = ProcessStatus.read();
         this.area = new StagingArea("agent", process.pid());
-        this.privileged = process.privileged();
-        this.umask = process.umask();
+        for (Path root : settings.roots()) {
+            sweepAtStart(root.resolve(StagingArea.DIRECTORY));
+        }
         // Not a lambda: this runs in the tool's start-up, where a lambda costs a spun class.
         Runtime.getRuntime().addShutdownHook(new Thread("dxfs-agent-exit") {
             @Override
@@ -64,9 +101,17 @@ final class Stager {
     /**
      * The staged file for an open of {@code target} with open(2) {@code flags}, its temp file
      * made (and filled for an in-place edit); null when the open is not staged: outside the
-     * roots or the filter, an append or a read, or an open that fails natively anyway.
+     * roots or the filter, an append or a read, an open that fails natively anyway (it then
+     * fails as it would have), or one that a rename cannot publish as the JVM would have written
+     * it (written in place, with a warning).
+     *
+     * @param createMode the mode a new file asks for, before the umask
+     * @param newFile whether the write makes a new file that replaces the target, as the JDK's
+     *     own copy and move do (they delete the target first): only the directory's permissions
+     *     apply, and the file is the writer's
+     * @throws IOException when the temp file cannot be made or filled (the caller decides)
      */
-    StagedFile stage(Path target, int flags) throws IOException {
+    StagedFile stage(Path target, int flags, int createMode, boolean newFile) throws IOException {
         if (target.getFileSystem() != FileSystems.getDefault()) {
             return null;
         }
@@ -79,28 +124,110 @@ final class Stager {
         if (root == null) {
             return null;
         }
+        Path parent = absolute.getParent();
         boolean exists = Files.exists(absolute, LinkOption.NOFOLLOW_LINKS);
         WriteKind kind = policy.classify(root.relativize(absolute).toString(), flags, exists);
         if (!kind.staged() || exists && (OpenFlags.exclusive(flags) || !Files.isRegularFile(absolute))
-                || !exists && (flags & OpenFlags.O_CREAT) == 0 || !Files.isDirectory(absolute.getParent())) {
+                || !exists && (flags & OpenFlags.O_CREAT) == 0 || !Files.isDirectory(parent)) {
             return null;
         }
-        Path temp = stagingDir(root, absolute.getParent()).resolve(area.nextTempName());
-        Files.createFile(temp);
-        Map<String, Object> made = Files.readAttributes(temp, "unix:mode,uid,gid");
-        Commit.Attributes created = new Commit.Attributes((Integer) made.get("mode") & PERMISSION_BITS,
-                (Integer) made.get("uid"), (Integer) made.get("gid"));
-        Files.setAttribute(temp, "unix:mode", PRIVATE);
-        if (kind == WriteKind.EDIT) {
-            copyContent(absolute, temp);
+        // The JVM's own permission decisions: an open it would refuse is not staged, and fails as it would.
+        Commit.Attributes replaced = null;
+        if (exists && !newFile) {
+            if (!mayWrite(absolute)) {
+                return null;
+            }
+            replaced = attributes(absolute);
+            if (!process.privileged() && replaced.uid() != process.uid()) {
+                return inPlace(absolute, "it belongs to another user, and a file this JVM makes would be its own");
+            }
+        }
+        if (!mayCreateIn(parent)) {
+            return replaced != null ? inPlace(absolute, "its directory is not writable, so it cannot be replaced") : null;
+        }
+        int gid = replaced != null ? replaced.gid() : createdGroup(parent);
+        Commit.Attributes created = new Commit.Attributes(createMode & PERMISSION_BITS & ~process.umask(),
+                process.uid(), gid);
+        StagingDir dir = acquire(StagingArea.hostOf(parent, d -> d.equals(root) ? null : d.getParent(),
+                Stager::device));
+        Path temp = null;
+        try {
+            temp = createTemp(dir);
+            if (!keepGroup(temp, gid)) {
+                Files.delete(temp);
+                release(dir);
+                return inPlace(absolute, "its group is not one of this user's");
+            }
+            if (kind == WriteKind.EDIT) {
+                copyContent(absolute, temp);
+            }
+        } catch (IOException | RuntimeException e) {
+            if (temp != null) {
+                Files.deleteIfExists(temp);
+            }
+            release(dir);
+            throw e;
         }
         AgentLog.debug("staging " + absolute + " in " + temp);
-        return new StagedFile(absolute, temp, created, settings.durable(), privileged);
+        return new StagedFile(this, dir, absolute, temp, exists, created, settings.durable(), process.privileged());
+    }
+
+    private static StagedFile inPlace(Path target, String why) {
+        AgentLog.warn("writing " + target + " in place: " + why);
+        return null;
+    }
+
+    /** Whether this JVM may open {@code file} for writing: access(2), as open(2) would decide. */
+    private static boolean mayWrite(Path file) {
+        try {
+            file.getFileSystem().provider().checkAccess(file, AccessMode.WRITE);
+            return true;
+        } catch (FileSystemException e) {
+            // A running executable: natively the open fails, but replacing it by a rename is what lets a build rewrite it.
+            return "Text file busy".equals(e.getReason());
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** Whether this JVM may create and rename files in {@code dir}. */
+    private static boolean mayCreateIn(Path dir) {
+        try {
+            dir.getFileSystem().provider().checkAccess(dir, AccessMode.WRITE, AccessMode.EXECUTE);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** The group a new file in {@code dir} gets: the directory's when it is setgid, else the process's. */
+    private int createdGroup(Path dir) throws IOException {
+        Map<String, Object> attributes = Files.readAttributes(dir, "unix:mode,gid");
+        return ((Integer) attributes.get("mode") & SET_GID) != 0 ? (Integer) attributes.get("gid") : process.gid();
+    }
+
+    /** Gives the temp file group {@code gid}, as the rewritten or created file has; false when this user cannot. */
+    private boolean keepGroup(Path temp, int gid) throws IOException {
+        if ((Integer) Files.getAttribute(temp, "unix:gid") == gid) {
+            return true;
+        }
+        try {
+            Files.setAttribute(temp, "unix:gid", gid);
+            return true;
+        } catch (FileSystemException e) {
+            return false;
+        }
+    }
+
+    private static Commit.Attributes attributes(Path file) throws IOException {
+        Map<String, Object> attributes = Files.readAttributes(file, "unix:mode,uid,gid", LinkOption.NOFOLLOW_LINKS);
+        return new Commit.Attributes((Integer) attributes.get("mode") & PERMISSION_BITS,
+                (Integer) attributes.get("uid"), (Integer) attributes.get("gid"));
     }
 
     /** The mode a file made by the JDK from {@code sourceMode} gets: the process's umask applies. */
     int masked(int sourceMode) {
-        return sourceMode & PERMISSION_BITS & ~umask;
+        return sourceMode & PERMISSION_BITS & ~process.umask();
     }
 
     private Path rootOf(Path absolute) {
@@ -112,23 +239,84 @@ final class Stager {
         return null;
     }
 
-    /** The staging directory on {@code dir}'s filesystem: at the root, or the top of another filesystem. */
-    private Path stagingDir(Path root, Path dir) throws IOException {
-        Path host = StagingArea.hostOf(dir, d -> d.equals(root) ? null : d.getParent(), Stager::device);
-        Path known = stagingDirs.get(host);
-        if (known != null) {
-            return known;
+    /** The staging directory in {@code host}, made if it is not there, for one more staged write. */
+    private synchronized StagingDir acquire(Path host) throws IOException {
+        StagingDir dir = stagingDirs.get(host);
+        if (dir == null) {
+            dir = new StagingDir(host.resolve(StagingArea.DIRECTORY));
+            stagingDirs.put(host, dir);
         }
-        Path staging = host.resolve(StagingArea.DIRECTORY);
+        if (dir.users == 0) {
+            prepare(dir.path);
+        }
+        dir.users++;
+        return dir;
+    }
+
+    /** A staged write that used {@code dir} is settled: the last one removes it, if the agent made it and it is empty. */
+    synchronized void release(StagingDir dir) {
+        if (--dir.users == 0) {
+            removeIfAgentMadeAndEmpty(dir.path);
+        }
+    }
+
+    /** Makes the staging directory, or sweeps the one there (made by another JVM, or the daemon). */
+    private void prepare(Path staging) throws IOException {
         try {
-            Files.createDirectory(staging);
-            Files.setAttribute(staging, "unix:mode", 0700);
+            Files.createDirectory(staging, PRIVATE_DIRECTORY);
+            Files.setAttribute(staging, "unix:mode", STAGING_MODE);
         } catch (FileAlreadyExistsException e) {
-            // Made by another JVM or the daemon: shared.
             sweep(staging);
         }
-        stagingDirs.put(host, staging);
-        return staging;
+    }
+
+    /**
+     * A fresh temp file in {@code dir}, mode 0600. Another JVM done with the same staging
+     * directory may remove it meanwhile: it is then made again.
+     */
+    private Path createTemp(StagingDir dir) throws IOException {
+        for (int attempt = 1; ; attempt++) {
+            Path temp = dir.path.resolve(area.nextTempName());
+            try {
+                return Files.createFile(temp, PRIVATE);
+            } catch (NoSuchFileException e) {
+                if (attempt == TEMP_ATTEMPTS) {
+                    throw e;
+                }
+                synchronized (this) {
+                    prepare(dir.path);
+                }
+            }
+        }
+    }
+
+    /**
+     * At start: the temp files of writers killed before they published are removed, and the
+     * staging directory too if it is the agent's and nothing else is left in it.
+     */
+    private void sweepAtStart(Path staging) {
+        if (!Files.isDirectory(staging, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        try {
+            sweep(staging);
+        } catch (IOException e) {
+            AgentLog.debug("could not sweep " + staging + ": " + e);
+            return;
+        }
+        removeIfAgentMadeAndEmpty(staging);
+    }
+
+    private static void removeIfAgentMadeAndEmpty(Path staging) {
+        try {
+            if (((Integer) Files.getAttribute(staging, "unix:mode", LinkOption.NOFOLLOW_LINKS) & AGENT_MADE) != 0) {
+                Files.delete(staging);
+            }
+        } catch (DirectoryNotEmptyException | NoSuchFileException e) {
+            // Another JVM still writes there, or was done first.
+        } catch (IOException e) {
+            AgentLog.debug("could not remove " + staging + ": " + e);
+        }
     }
 
     /** Removes the temp files that JVMs which are gone left behind (killed before they could publish). */
@@ -137,7 +325,8 @@ final class Stager {
             for (Path entry : entries.toList()) {
                 String name = entry.getFileName().toString();
                 long creator = StagingArea.creatorOf(name);
-                if (area.isLeftoverOfOwner(name) && creator > 0 && ProcessHandle.of(creator).isEmpty()) {
+                // /proc rather than ProcessHandle, which starts the JDK's process machinery.
+                if (area.isLeftoverOfOwner(name) && creator > 0 && !Files.exists(Path.of("/proc/" + creator))) {
                     Files.deleteIfExists(entry);
                     AgentLog.debug("removed " + entry + ", left by process " + creator);
                 }
@@ -168,6 +357,13 @@ final class Stager {
         }
     }
 
+    /** The reason, when {@code e} says the disk (or the user's quota) is full; else null. */
+    static String noSpace(IOException e) {
+        String reason = e instanceof FileSystemException failure ? failure.getReason() : e.getMessage();
+        return reason != null && (reason.equals("No space left on device") || reason.equals("Disk quota exceeded"))
+                ? reason : null;
+    }
+
     /** {@code owner} (a stream or channel now writing the temp file) publishes it when done. */
     void register(Object owner, StagedFile staged) {
         unsettled.add(staged);
@@ -175,14 +371,50 @@ final class Stager {
         open.put(owner, new Registration(staged, cleanable));
     }
 
-    /** The owner was closed: its write is published now, and any failure is the close's. */
+    /** {@code channel} is the channel of {@code owner}: a write through it is a write of the owner's. */
+    void channelOf(Object channel, Object owner) {
+        Registration registration = open.get(owner);
+        if (registration != null) {
+            channels.put(channel, registration.staged());
+        }
+    }
+
+    /** A write of {@code owner} (or of its channel) failed: what it writes is never published. */
+    void writeFailed(IOException failure, Object owner) {
+        Registration registration = open.get(owner);
+        StagedFile staged = registration != null ? registration.staged() : channels.get(owner);
+        if (staged != null) {
+            staged.writeFailed(failure);
+        }
+    }
+
+    /**
+     * The staged writes of this JVM to {@code path} that are open and still answer for it (not
+     * those already published by a rename, nor those whose file was deleted), and not those of
+     * the file a symlink at {@code path} points to.
+     */
+    List<StagedFile> openWritesTo(Path path) {
+        if (unsettled.isEmpty() || path.getFileSystem() != FileSystems.getDefault()) {
+            return List.of();
+        }
+        Path absolute = path.toAbsolutePath().normalize();
+        List<StagedFile> writes = new ArrayList<>();
+        for (StagedFile staged : unsettled) {
+            if (staged.target().equals(absolute) && staged.live()) {
+                writes.add(staged);
+            }
+        }
+        return writes;
+    }
+
+    /** The owner was closed: its write is published now (or, if a write failed, discarded), and any failure is the close's. */
     void closed(Object owner) throws IOException {
         Registration registration = open.remove(owner);
         if (registration == null) {
             return;
         }
         try {
-            registration.staged().publish();
+            registration.staged().publish(true);
         } finally {
             unsettled.remove(registration.staged());
             registration.cleanable().clean();
@@ -203,7 +435,7 @@ final class Stager {
     private void publishDropped(StagedFile staged) {
         try {
             Guard.run(() -> {
-                staged.publish();
+                staged.publish(false);
                 return null;
             });
         } catch (IOException | RuntimeException e) {
