@@ -3,8 +3,6 @@ package dev.dxfs.nativetests;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -235,7 +233,7 @@ class AgentPromisesTest {
         if (agent) {
             command.add("-javaagent:" + AgentJvms.AGENT + "=root=" + dir);
         }
-        command.addAll(List.of("-cp", testClasses().toString(), AgentPromises.class.getName(), scenario,
+        command.addAll(List.of("-cp", AgentJvms.testClasses().toString(), AgentPromises.class.getName(), scenario,
                 dir.toString()));
         return command;
     }
@@ -295,14 +293,6 @@ class AgentPromisesTest {
         }
         try (Stream<Path> list = Files.list(staging)) {
             return list.map(path -> path.getFileName().toString()).toList();
-        }
-    }
-
-    private static Path testClasses() {
-        try {
-            return Path.of(AgentPromises.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-        } catch (URISyntaxException e) {
-            throw new UncheckedIOException(new IOException(e));
         }
     }
 }

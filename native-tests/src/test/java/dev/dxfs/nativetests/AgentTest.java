@@ -4,8 +4,6 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -100,7 +98,7 @@ class AgentTest {
     @MethodSource("javas")
     void dxfsAttachStagesTheWritesOfARunningJvm(String java) throws IOException {
         Path dir = fixture();
-        List<String> command = List.of(java, "-cp", testClasses().toString(), AgentScenarios.class.getName(),
+        List<String> command = List.of(java, "-cp", AgentJvms.testClasses().toString(), AgentScenarios.class.getName(),
                 "FileOutputStream after attach", dir.toString());
         try (BackgroundProcess jvm = BackgroundProcess.start(command, dir, Map.of())) {
             jvm.awaitLine("waiting");
@@ -134,7 +132,7 @@ class AgentTest {
             Files.writeString(staging.resolve(name), "partial");
         }
         List<String> command = List.of(JAVA_17, "-javaagent:" + AGENT + "=root=" + dir, "-cp",
-                testClasses().toString(), AgentScenarios.class.getName(), "Files.write", dir.toString());
+                AgentJvms.testClasses().toString(), AgentScenarios.class.getName(), "Files.write", dir.toString());
         Run.of(command, dir, Map.of(), TIMEOUT).ok();
         try (Stream<Path> left = Files.list(staging)) {
             assertThat(left.map(path -> path.getFileName().toString())).containsExactlyInAnyOrder(alive, daemons);
@@ -176,7 +174,7 @@ class AgentTest {
             String options = agentOptions.isEmpty() ? "root=" + dir + ",log=debug" : agentOptions.replace(DIR, dir.toString());
             command.add("-javaagent:" + AGENT + "=" + options);
         }
-        command.addAll(List.of("-cp", testClasses().toString(), AgentScenarios.class.getName(), scenario, dir.toString()));
+        command.addAll(List.of("-cp", AgentJvms.testClasses().toString(), AgentScenarios.class.getName(), scenario, dir.toString()));
         Run run = Run.of(command, dir, Map.of(), TIMEOUT).ok();
         return new Outcome(run, files(dir), staging(dir));
     }
@@ -216,13 +214,5 @@ class AgentTest {
             list.forEach(path -> entries.add(path.getFileName().toString()));
         }
         return entries;
-    }
-
-    private static Path testClasses() {
-        try {
-            return Path.of(AgentScenarios.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-        } catch (URISyntaxException e) {
-            throw new UncheckedIOException(new IOException(e));
-        }
     }
 }

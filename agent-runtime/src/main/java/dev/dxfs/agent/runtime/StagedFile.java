@@ -22,8 +22,7 @@ import java.util.Map;
  * a call), so a staged write counts as changed from its open, even an edit.
  */
 final class StagedFile {
-    private final Stager stager;
-    private final Stager.StagingDir dir;
+    private final StagingDirectory dir;
     private final Path target;
     private final Path temp;
     /** Whether the target existed at the open: a rewrite or edit, not a new file. */
@@ -40,9 +39,8 @@ final class StagedFile {
     /** Whether the temp file is published or removed, and the staging directory released; guarded by this. */
     private boolean settled;
 
-    StagedFile(Stager stager, Stager.StagingDir dir, Path target, Path temp, boolean existed,
+    StagedFile(StagingDirectory dir, Path target, Path temp, boolean existed,
             Commit.Attributes created, boolean durable, boolean keepOwner) {
-        this.stager = stager;
         this.dir = dir;
         this.target = target;
         this.temp = temp;
@@ -112,19 +110,16 @@ final class StagedFile {
             failed = state.flush() == WriteState.Action.FAIL ? failure : null;
             action = state.release(false);
         }
-        try {
-            if (action == WriteState.Action.PUBLISH) {
-                try {
-                    commit();
-                } catch (IOException | RuntimeException e) {
-                    Files.deleteIfExists(temp);
-                    throw e;
-                }
-            } else {
-                remove();
+        if (action != WriteState.Action.PUBLISH) {
+            dir.discard(temp);
+        } else {
+            try {
+                commit();
+            } catch (IOException | RuntimeException e) {
+                dir.discard(temp);
+                throw e;
             }
-        } finally {
-            stager.release(dir);
+            dir.release();
         }
         if (failed != null && report) {
             throw new IOException(target + ": not written, a write to it failed (" + failed.getMessage() + ")",
@@ -160,7 +155,7 @@ final class StagedFile {
             }
             throw e;
         }
-        stager.release(dir);
+        dir.release();
     }
 
     /**
@@ -183,20 +178,7 @@ final class StagedFile {
             state.changeFailed();
             state.release(false);
         }
-        try {
-            remove();
-        } finally {
-            stager.release(dir);
-        }
-    }
-
-    private void remove() {
-        try {
-            Files.deleteIfExists(temp);
-            AgentLog.debug("discarded " + temp + ", not published");
-        } catch (IOException e) {
-            AgentLog.warn("could not remove " + temp + ": " + e.getMessage());
-        }
+        dir.discard(temp);
     }
 
     /** The commit steps on java.nio's unix attribute view. */

@@ -10,18 +10,12 @@ import java.io.UncheckedIOException;
 import java.lang.ref.Cleaner;
 import java.nio.channels.FileChannel;
 import java.nio.file.AccessMode;
-import java.nio.file.DirectoryNotEmptyException;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.FileAttribute;
-import java.nio.file.attribute.PosixFilePermission;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -30,7 +24,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.WeakHashMap;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.stream.Stream;
 
 /**
  * The policy applied inside one JVM: which opens are staged, where their temp files go, and the
@@ -43,19 +36,6 @@ final class Stager {
     /** The mode the JDK creates files with, before the umask. */
     static final int DEFAULT_CREATE_MODE = 0666;
     private static final int SET_GID = 02000;
-    /**
-     * The sticky bit marks a staging directory the agent made (the daemon makes its own 0700):
-     * an empty one is removed when a JVM is done with it, never a user's own or the daemon's.
-     * On a directory only its owner may enter it changes nothing else.
-     */
-    static final int AGENT_MADE = 01000;
-    private static final int STAGING_MODE = 0700 | AGENT_MADE;
-    private static final FileAttribute<Set<PosixFilePermission>> PRIVATE =
-            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"));
-    private static final FileAttribute<Set<PosixFilePermission>> PRIVATE_DIRECTORY =
-            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"));
-    /** How often a temp file is tried when another JVM removes the staging directory meanwhile. */
-    private static final int TEMP_ATTEMPTS = 3;
 
     private final AgentSettings settings;
     private final StagingPolicy policy;
@@ -66,20 +46,10 @@ final class Stager {
     private final Map<Object, StagedFile> channels = Collections.synchronizedMap(new WeakHashMap<>());
     private final Set<StagedFile> unsettled = ConcurrentHashMap.newKeySet();
     /** Staging directories by the directory that holds them; guarded by this. */
-    private final Map<Path, StagingDir> stagingDirs = new HashMap<>();
+    private final Map<Path, StagingDirectory> stagingDirs = new HashMap<>();
     private final Cleaner cleaner = Cleaner.create();
 
     private record Registration(StagedFile staged, Cleaner.Cleanable cleanable) {}
-
-    /** A staging directory and the staged writes of this JVM that use it. */
-    static final class StagingDir {
-        final Path path;
-        int users;
-
-        StagingDir(Path path) {
-            this.path = path;
-        }
-    }
 
     Stager(AgentSettings settings) throws IOException {
         this.settings = settings;
@@ -87,7 +57,7 @@ final class Stager {
         this.process = ProcessStatus.read();
         this.area = new StagingArea("agent", process.pid());
         for (Path root : settings.roots()) {
-            sweepAtStart(root.resolve(StagingArea.DIRECTORY));
+            StagingDirectory.sweepAtStart(root.resolve(StagingArea.DIRECTORY), area);
         }
         // Not a lambda: this runs in the tool's start-up, where a lambda costs a spun class.
         Runtime.getRuntime().addShutdownHook(new Thread("dxfs-agent-exit") {
@@ -148,28 +118,23 @@ final class Stager {
         int gid = replaced != null ? replaced.gid() : createdGroup(parent);
         Commit.Attributes created = new Commit.Attributes(createMode & PERMISSION_BITS & ~process.umask(),
                 process.uid(), gid);
-        StagingDir dir = acquire(StagingArea.hostOf(parent, d -> d.equals(root) ? null : d.getParent(),
+        StagingDirectory dir = stagingDirectory(StagingArea.hostOf(parent, d -> d.equals(root) ? null : d.getParent(),
                 Stager::device));
-        Path temp = null;
+        Path temp = dir.newTemp();
         try {
-            temp = createTemp(dir);
-            if (!keepGroup(temp, gid)) {
-                Files.delete(temp);
-                release(dir);
-                return inPlace(absolute, "its group is not one of this user's");
-            }
-            if (kind == WriteKind.EDIT) {
-                copyContent(absolute, temp);
+            if (keepGroup(temp, gid)) {
+                if (kind == WriteKind.EDIT) {
+                    copyContent(absolute, temp);
+                }
+                AgentLog.debug("staging " + absolute + " in " + temp);
+                return new StagedFile(dir, absolute, temp, exists, created, settings.durable(), process.privileged());
             }
         } catch (IOException | RuntimeException e) {
-            if (temp != null) {
-                Files.deleteIfExists(temp);
-            }
-            release(dir);
+            dir.discard(temp);
             throw e;
         }
-        AgentLog.debug("staging " + absolute + " in " + temp);
-        return new StagedFile(this, dir, absolute, temp, exists, created, settings.durable(), process.privileged());
+        dir.discard(temp);
+        return inPlace(absolute, "its group is not one of this user's");
     }
 
     private static StagedFile inPlace(Path target, String why) {
@@ -239,99 +204,9 @@ final class Stager {
         return null;
     }
 
-    /** The staging directory in {@code host}, made if it is not there, for one more staged write. */
-    private synchronized StagingDir acquire(Path host) throws IOException {
-        StagingDir dir = stagingDirs.get(host);
-        if (dir == null) {
-            dir = new StagingDir(host.resolve(StagingArea.DIRECTORY));
-            stagingDirs.put(host, dir);
-        }
-        if (dir.users == 0) {
-            prepare(dir.path);
-        }
-        dir.users++;
-        return dir;
-    }
-
-    /** A staged write that used {@code dir} is settled: the last one removes it, if the agent made it and it is empty. */
-    synchronized void release(StagingDir dir) {
-        if (--dir.users == 0) {
-            removeIfAgentMadeAndEmpty(dir.path);
-        }
-    }
-
-    /** Makes the staging directory, or sweeps the one there (made by another JVM, or the daemon). */
-    private void prepare(Path staging) throws IOException {
-        try {
-            Files.createDirectory(staging, PRIVATE_DIRECTORY);
-            Files.setAttribute(staging, "unix:mode", STAGING_MODE);
-        } catch (FileAlreadyExistsException e) {
-            sweep(staging);
-        }
-    }
-
-    /**
-     * A fresh temp file in {@code dir}, mode 0600. Another JVM done with the same staging
-     * directory may remove it meanwhile: it is then made again.
-     */
-    private Path createTemp(StagingDir dir) throws IOException {
-        for (int attempt = 1; ; attempt++) {
-            Path temp = dir.path.resolve(area.nextTempName());
-            try {
-                return Files.createFile(temp, PRIVATE);
-            } catch (NoSuchFileException e) {
-                if (attempt == TEMP_ATTEMPTS) {
-                    throw e;
-                }
-                synchronized (this) {
-                    prepare(dir.path);
-                }
-            }
-        }
-    }
-
-    /**
-     * At start: the temp files of writers killed before they published are removed, and the
-     * staging directory too if it is the agent's and nothing else is left in it.
-     */
-    private void sweepAtStart(Path staging) {
-        if (!Files.isDirectory(staging, LinkOption.NOFOLLOW_LINKS)) {
-            return;
-        }
-        try {
-            sweep(staging);
-        } catch (IOException e) {
-            AgentLog.debug("could not sweep " + staging + ": " + e);
-            return;
-        }
-        removeIfAgentMadeAndEmpty(staging);
-    }
-
-    private static void removeIfAgentMadeAndEmpty(Path staging) {
-        try {
-            if (((Integer) Files.getAttribute(staging, "unix:mode", LinkOption.NOFOLLOW_LINKS) & AGENT_MADE) != 0) {
-                Files.delete(staging);
-            }
-        } catch (DirectoryNotEmptyException | NoSuchFileException e) {
-            // Another JVM still writes there, or was done first.
-        } catch (IOException e) {
-            AgentLog.debug("could not remove " + staging + ": " + e);
-        }
-    }
-
-    /** Removes the temp files that JVMs which are gone left behind (killed before they could publish). */
-    private void sweep(Path staging) throws IOException {
-        try (Stream<Path> entries = Files.list(staging)) {
-            for (Path entry : entries.toList()) {
-                String name = entry.getFileName().toString();
-                long creator = StagingArea.creatorOf(name);
-                // /proc rather than ProcessHandle, which starts the JDK's process machinery.
-                if (area.isLeftoverOfOwner(name) && creator > 0 && !Files.exists(Path.of("/proc/" + creator))) {
-                    Files.deleteIfExists(entry);
-                    AgentLog.debug("removed " + entry + ", left by process " + creator);
-                }
-            }
-        }
+    /** This JVM's handle on the staging directory in {@code host}. */
+    private synchronized StagingDirectory stagingDirectory(Path host) {
+        return stagingDirs.computeIfAbsent(host, h -> new StagingDirectory(h, area));
     }
 
     private static long device(Path dir) {
