@@ -206,7 +206,12 @@ final class Stager {
 
     /** This JVM's handle on the staging directory in {@code host}. */
     private synchronized StagingDirectory stagingDirectory(Path host) {
-        return stagingDirs.computeIfAbsent(host, h -> new StagingDirectory(h, area));
+        StagingDirectory dir = stagingDirs.get(host);
+        if (dir == null) {
+            dir = new StagingDirectory(host, area);
+            stagingDirs.put(host, dir);
+        }
+        return dir;
     }
 
     private static long device(Path dir) {
