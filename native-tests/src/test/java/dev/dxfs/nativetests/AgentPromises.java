@@ -153,6 +153,18 @@ public final class AgentPromises {
                 System.out.println("open");
                 Thread.sleep(Long.MAX_VALUE);
             }
+            // Item 6: the root, or the path written, reached through a symlink (the test lays them out).
+            case "symlinks" -> {
+                for (String name : List.of("link/f", "real/g", "link/s", "real/d")) {
+                    step("FileOutputStream " + name, () -> {
+                        try (FileOutputStream out = new FileOutputStream(d.resolve(name).toFile())) {
+                            out.write("new".getBytes(UTF_8));
+                            System.out.println(name + " while open: " + seenByAnotherProcess(d.resolve(name)));
+                        }
+                    });
+                }
+                step("Files.write link/h", () -> Files.write(d.resolve("link/h"), "new".getBytes(UTF_8)));
+            }
             case "nothing" -> { }
             case "write classes" -> {
                 Files.createDirectories(d.resolve("app"));
@@ -210,6 +222,13 @@ public final class AgentPromises {
 
     private static void see(Path file) throws Exception {
         System.out.println(file.getFileName() + ": " + (Files.exists(file) ? Files.readString(file) : "absent"));
+    }
+
+    /** What {@code cat} prints of {@code file}: what a reader outside this JVM sees. */
+    private static String seenByAnotherProcess(Path file) throws Exception {
+        Process cat = new ProcessBuilder("cat", file.toString()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        String content = new String(cat.getInputStream().readAllBytes(), UTF_8);
+        return cat.waitFor() == 0 ? content : "absent";
     }
 
     private static void fullStream(Path file) {

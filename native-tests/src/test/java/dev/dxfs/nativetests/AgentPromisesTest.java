@@ -180,6 +180,41 @@ class AgentPromisesTest {
         }
     }
 
+    /**
+     * Item 6. A root given through a symlink, and writes through symlinks (a symlinked directory,
+     * a symlink to a file, a dangling one): staged all the same, so another process sees the
+     * previous version while each is open, and the files end as without the agent.
+     */
+    @ParameterizedTest(name = "on {0}")
+    @MethodSource("javas")
+    void aRootOrAPathReachedThroughASymlinkIsStaged(Path java) throws IOException {
+        Outcome plain = throughSymlinks(java, null);
+        assertThat(plain.out()).as("the test's teeth").contains("link/f while open: new", "real/g while open: new");
+        for (String root : List.of("link", "real")) {
+            Outcome staged = throughSymlinks(java, root);
+
+            assertThat(staged.out()).as("with root=%s", root).isEqualTo(plain.out().stream()
+                    .map(line -> line.replace("link/f while open: new", "link/f while open: old")
+                            .replace("real/g while open: new", "real/g while open: absent")
+                            .replace("link/s while open: new", "link/s while open: old")
+                            .replace("real/d while open: new", "real/d while open: absent"))
+                    .toList());
+            assertThat(staged.files()).as("with root=%s", root).isEqualTo(plain.files());
+        }
+    }
+
+    /** The symlinks scenario in a fresh directory: real/ holding f and s (to f3), link (to real), and real/d dangling. */
+    private static Outcome throughSymlinks(Path java, String root) throws IOException {
+        Path dir = Files.createTempDirectory(work(), "symlinks-");
+        Path real = Files.createDirectory(dir.resolve("real"));
+        Files.writeString(real.resolve("f"), "old");
+        Files.writeString(real.resolve("f3"), "old");
+        Files.createSymbolicLink(real.resolve("s"), Path.of("f3"));
+        Files.createSymbolicLink(real.resolve("d"), Path.of("d-target"));
+        Files.createSymbolicLink(dir.resolve("link"), Path.of("real"));
+        return run(command(java, "symlinks", dir, root == null ? null : dir.resolve(root), false), dir);
+    }
+
     /** What a program printed, the files it left (path: content, mode, owner), and the agent's leftovers. */
     private record Outcome(List<String> out, Map<String, String> files, List<String> leftovers, String old) {}
 
@@ -220,18 +255,27 @@ class AgentPromisesTest {
     /** Runs {@code scenario} on {@code dir} with the agent (its root there) or without, as root or as nobody. */
     private static Outcome run(Path java, String scenario, Path dir, boolean agent, boolean asNobody)
             throws IOException {
-        Run run = Run.of(command(java, scenario, dir, agent, asNobody), dir, Map.of(), TIMEOUT).ok();
+        return run(command(java, scenario, dir, agent ? dir : null, asNobody), dir);
+    }
+
+    private static Outcome run(List<String> command, Path dir) throws IOException {
+        Run run = Run.of(command, dir, Map.of(), TIMEOUT).ok();
         return new Outcome(run.out().lines().toList(), files(dir), leftovers(dir), null);
     }
 
     private static List<String> command(Path java, String scenario, Path dir, boolean agent, boolean asNobody) {
+        return command(java, scenario, dir, agent ? dir : null, asNobody);
+    }
+
+    /** The command that runs {@code scenario} on {@code dir}, with the agent on {@code root} unless it is null. */
+    private static List<String> command(Path java, String scenario, Path dir, Path root, boolean asNobody) {
         List<String> command = new ArrayList<>();
         if (asNobody) {
             command.addAll(List.of("setpriv", "--reuid=" + NOBODY, "--regid=" + NOBODY, "--clear-groups"));
         }
         command.addAll(List.of(java.resolve("java").toString(), "-XX:-UsePerfData"));
-        if (agent) {
-            command.add("-javaagent:" + AgentJvms.AGENT + "=root=" + dir);
+        if (root != null) {
+            command.add("-javaagent:" + AgentJvms.AGENT + "=root=" + root);
         }
         command.addAll(List.of("-cp", AgentJvms.testClasses().toString(), AgentPromises.class.getName(), scenario,
                 dir.toString()));
@@ -266,6 +310,9 @@ class AgentPromisesTest {
     }
 
     private static String describe(Path path) throws IOException {
+        if (Files.isSymbolicLink(path)) {
+            return "symlink to " + Files.readSymbolicLink(path);
+        }
         String owner = " " + Files.getAttribute(path, "unix:uid", LinkOption.NOFOLLOW_LINKS) + ":"
                 + Files.getAttribute(path, "unix:gid", LinkOption.NOFOLLOW_LINKS);
         String mode = PosixFilePermissions.toString(Files.getPosixFilePermissions(path, LinkOption.NOFOLLOW_LINKS));

@@ -85,10 +85,13 @@ final class Stager {
         if (target.getFileSystem() != FileSystems.getDefault()) {
             return null;
         }
-        Path absolute = target.toAbsolutePath().normalize();
-        if (Files.isSymbolicLink(absolute)) {
-            // A write through a symlink writes the file it points to; the link stays a link.
-            absolute = absolute.toRealPath();
+        Path absolute;
+        try {
+            // A write through a symlink writes the file it points to; O_EXCL, a copy and a move make the name itself.
+            absolute = LandingPath.of(target, !newFile && !OpenFlags.exclusive(flags));
+        } catch (IOException e) {
+            // A missing directory, a symlink loop: the open fails natively, as it would.
+            return null;
         }
         Path root = rootOf(absolute);
         if (root == null) {
@@ -98,7 +101,7 @@ final class Stager {
         boolean exists = Files.exists(absolute, LinkOption.NOFOLLOW_LINKS);
         WriteKind kind = policy.classify(root.relativize(absolute).toString(), flags, exists);
         if (!kind.staged() || exists && (OpenFlags.exclusive(flags) || !Files.isRegularFile(absolute))
-                || !exists && (flags & OpenFlags.O_CREAT) == 0 || !Files.isDirectory(parent)) {
+                || !exists && (flags & OpenFlags.O_CREAT) == 0) {
             return null;
         }
         // The JVM's own permission decisions: an open it would refuse is not staged, and fails as it would.
@@ -195,10 +198,12 @@ final class Stager {
         return sourceMode & PERMISSION_BITS & ~process.umask();
     }
 
-    private Path rootOf(Path absolute) {
+    /** The real path of the root {@code landing} is below, or null. */
+    private Path rootOf(Path landing) {
         for (Path root : settings.roots()) {
-            if (absolute.startsWith(root) && !absolute.equals(root)) {
-                return root;
+            Path real = LandingPath.ofRoot(root);
+            if (real != null && landing.startsWith(real) && !landing.equals(real)) {
+                return real;
             }
         }
         return null;
@@ -277,10 +282,15 @@ final class Stager {
         if (unsettled.isEmpty() || path.getFileSystem() != FileSystems.getDefault()) {
             return List.of();
         }
-        Path absolute = path.toAbsolutePath().normalize();
+        Path landing;
+        try {
+            landing = LandingPath.of(path, false);
+        } catch (IOException e) {
+            return List.of();
+        }
         List<StagedFile> writes = new ArrayList<>();
         for (StagedFile staged : unsettled) {
-            if (staged.target().equals(absolute) && staged.live()) {
+            if (staged.target().equals(landing) && staged.live()) {
                 writes.add(staged);
             }
         }
