@@ -98,6 +98,36 @@ class AgentPromisesTest {
         assertThat(staged.leftovers()).as("staging leftovers").isEmpty();
     }
 
+    /**
+     * Item 9. With {@code strict=true}, a write that cannot be staged (a file of another user's,
+     * of a group this user is not in, in a directory it cannot write) fails at its open, naming
+     * why, and the file keeps its previous version; everything else is as without the agent.
+     */
+    @ParameterizedTest(name = "on {0}")
+    @MethodSource("javas")
+    void strictRefusesAWriteThatCannotBeStaged(Path java) throws IOException {
+        Outcome plain = permissions(java, false);
+        Path dir = permissionsFixture();
+        Outcome strict = run(command(java, "permissions", dir, "root=" + dir + ",strict=true", true), dir);
+
+        List<String> out = new ArrayList<>(plain.out());
+        Map<String, String> files = new TreeMap<>(plain.files());
+        WHY_NOT_STAGED.forEach((name, why) -> {
+            out.set(out.indexOf("FileOutputStream " + name + ": ok"), "FileOutputStream " + name
+                    + ": java.io.FileNotFoundException: DIR/" + name + " (not staged: " + why + ")");
+            files.put(name, files.get(name).replaceFirst("^new ", "old "));
+        });
+        assertThat(strict.out()).as("what each step did").isEqualTo(out);
+        assertThat(strict.files()).as("the files, their modes and owners").isEqualTo(files);
+        assertThat(strict.leftovers()).as("staging leftovers").isEmpty();
+    }
+
+    /** Why the agent cannot stage the writes of {@link #permissions} that go in place. */
+    private static final Map<String, String> WHY_NOT_STAGED = Map.of(
+            "others", "it belongs to another user, and a file this JVM makes would be its own",
+            "group", "its group is not one of this user's",
+            "sealed/mine", "its directory is not writable, so it cannot be replaced");
+
     /** Item 3. A channel's requested mode, masked by the umask, as the JDK applies it. */
     @ParameterizedTest(name = "on {0}")
     @MethodSource("javas")
@@ -212,7 +242,7 @@ class AgentPromisesTest {
         Files.createSymbolicLink(real.resolve("s"), Path.of("f3"));
         Files.createSymbolicLink(real.resolve("d"), Path.of("d-target"));
         Files.createSymbolicLink(dir.resolve("link"), Path.of("real"));
-        return run(command(java, "symlinks", dir, root == null ? null : dir.resolve(root), false), dir);
+        return run(command(java, "symlinks", dir, root == null ? null : "root=" + dir.resolve(root), false), dir);
     }
 
     /** What a program printed, the files it left (path: content, mode, owner), and the agent's leftovers. */
@@ -233,6 +263,11 @@ class AgentPromisesTest {
     }
 
     private static Outcome permissions(Path java, boolean agent) throws IOException {
+        return run(java, "permissions", permissionsFixture(), agent, true);
+    }
+
+    /** Files of root's, of nobody's and of root's group, and a directory nobody cannot write. */
+    private static Path permissionsFixture() throws IOException {
         Path dir = fixture();
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxrwxrwx"));
         file(dir.resolve("readonly"), "r--r--r--", 0, 0);
@@ -242,7 +277,7 @@ class AgentPromisesTest {
         Path sealed = Files.createDirectory(dir.resolve("sealed"));
         file(sealed.resolve("mine"), "rw-rw-rw-", 65534, 65534);
         Files.setPosixFilePermissions(sealed, PosixFilePermissions.fromString("r-xr-xr-x"));
-        return run(java, "permissions", dir, agent, true);
+        return dir;
     }
 
     private static void file(Path path, String mode, int uid, int gid) throws IOException {
@@ -255,7 +290,7 @@ class AgentPromisesTest {
     /** Runs {@code scenario} on {@code dir} with the agent (its root there) or without, as root or as nobody. */
     private static Outcome run(Path java, String scenario, Path dir, boolean agent, boolean asNobody)
             throws IOException {
-        return run(command(java, scenario, dir, agent ? dir : null, asNobody), dir);
+        return run(command(java, scenario, dir, agent ? "root=" + dir : null, asNobody), dir);
     }
 
     private static Outcome run(List<String> command, Path dir) throws IOException {
@@ -264,18 +299,18 @@ class AgentPromisesTest {
     }
 
     private static List<String> command(Path java, String scenario, Path dir, boolean agent, boolean asNobody) {
-        return command(java, scenario, dir, agent ? dir : null, asNobody);
+        return command(java, scenario, dir, agent ? "root=" + dir : null, asNobody);
     }
 
-    /** The command that runs {@code scenario} on {@code dir}, with the agent on {@code root} unless it is null. */
-    private static List<String> command(Path java, String scenario, Path dir, Path root, boolean asNobody) {
+    /** The command that runs {@code scenario} on {@code dir}, with the agent and its {@code options} unless they are null. */
+    private static List<String> command(Path java, String scenario, Path dir, String options, boolean asNobody) {
         List<String> command = new ArrayList<>();
         if (asNobody) {
             command.addAll(List.of("setpriv", "--reuid=" + NOBODY, "--regid=" + NOBODY, "--clear-groups"));
         }
         command.addAll(List.of(java.resolve("java").toString(), "-XX:-UsePerfData"));
-        if (root != null) {
-            command.add("-javaagent:" + AgentJvms.AGENT + "=root=" + root);
+        if (options != null) {
+            command.add("-javaagent:" + AgentJvms.AGENT + "=" + options);
         }
         command.addAll(List.of("-cp", AgentJvms.testClasses().toString(), AgentPromises.class.getName(), scenario,
                 dir.toString()));

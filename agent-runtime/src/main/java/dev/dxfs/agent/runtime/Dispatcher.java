@@ -56,35 +56,44 @@ public final class Dispatcher {
     /**
      * Stages an open; null when it is not staged or cannot be (it is then written in place).
      *
-     * @throws NoSpace when the disk is full: the open fails, as the write would
+     * @throws Refused when the disk is full (the open fails, as the write would), or when the
+     *     write cannot be staged and the settings are strict
      */
     private static StagedFile stage(Stager current, Path target, int flags, int createMode, boolean newFile)
-            throws NoSpace {
+            throws Refused {
         try {
             return Guard.run(() -> current.stage(target, flags, createMode, newFile));
         } catch (IOException e) {
             String reason = Stager.noSpace(e);
             if (reason != null) {
-                throw new NoSpace(reason);
+                throw new Refused(reason);
             }
-            AgentLog.warn("writing " + target + " in place: it could not be staged (" + e + ")");
-            return null;
+            return notStaged(current, target, e instanceof FileSystemException failure && failure.getReason() != null
+                    ? failure.getReason() : e.toString());
         } catch (RuntimeException e) {
-            AgentLog.warn("writing " + target + " in place: it could not be staged (" + e + ")");
-            return null;
+            return notStaged(current, target, e.toString());
         }
     }
 
+    private static StagedFile notStaged(Stager current, Path target, String why) throws Refused {
+        if (current.strict()) {
+            throw new Refused("not staged: " + why);
+        }
+        AgentLog.warn("writing " + target + " in place: it could not be staged (" + why + ")");
+        return null;
+    }
+
     /**
-     * A staged write whose temp file did not fit (an edit's starts as a copy): the open fails as
-     * the JDK's does when the disk is full, rather than write the file in place, where a write
-     * that fails would break it.
+     * An open that fails rather than write the file in place: a staged write whose temp file did
+     * not fit (an edit's starts as a copy), where a write that fails in place would break the
+     * file; or, with {@code strict=true}, a write that cannot be staged. The open fails with the
+     * JDK's own exception for a failed open, {@code reason} in it.
      */
-    private static final class NoSpace extends Exception {
+    private static final class Refused extends Exception {
         private static final long serialVersionUID = 1L;
         final String reason;
 
-        NoSpace(String reason) {
+        Refused(String reason) {
             super(reason, null, false, false);
             this.reason = reason;
         }
@@ -120,7 +129,7 @@ public final class Dispatcher {
         StagedFile staged;
         try {
             staged = stage(current, target, flags, Stager.DEFAULT_CREATE_MODE, false);
-        } catch (NoSpace e) {
+        } catch (Refused e) {
             // The JDK's own message for an open that fails.
             throw new FileNotFoundException(name + " (" + e.reason + ")");
         }
@@ -201,7 +210,7 @@ public final class Dispatcher {
         StagedFile staged;
         try {
             staged = current == null ? null : stageChannel(current, path, options, createMode(attributes));
-        } catch (NoSpace e) {
+        } catch (Refused e) {
             throw new FileSystemException(path.toString(), null, e.reason);
         }
         if (staged == null) {
@@ -242,7 +251,7 @@ public final class Dispatcher {
 
     /** The staged write of a channel open, or null. */
     private static StagedFile stageChannel(Stager current, Path path, Set<? extends OpenOption> options,
-            int createMode) throws NoSpace {
+            int createMode) throws Refused {
         if (!(options.contains(StandardOpenOption.WRITE) || options.contains(StandardOpenOption.APPEND))) {
             return null;
         }
@@ -315,7 +324,7 @@ public final class Dispatcher {
             throws IOException {
         try {
             return stage(current, target, replacing(options), Stager.DEFAULT_CREATE_MODE, true);
-        } catch (NoSpace e) {
+        } catch (Refused e) {
             throw new FileSystemException(target.toString(), null, e.reason);
         }
     }

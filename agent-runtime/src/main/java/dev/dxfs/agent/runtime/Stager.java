@@ -140,9 +140,18 @@ final class Stager {
         return inPlace(absolute, "its group is not one of this user's");
     }
 
-    private static StagedFile inPlace(Path target, String why) {
+    /** A write that a rename cannot publish as the JVM would have written it: in place, with a warning, unless strict. */
+    private StagedFile inPlace(Path target, String why) throws IOException {
+        if (settings.strict()) {
+            throw new FileSystemException(target.toString(), null, why);
+        }
         AgentLog.warn("writing " + target + " in place: " + why);
         return null;
+    }
+
+    /** Whether a write that cannot be staged fails at its open rather than going in place. */
+    boolean strict() {
+        return settings.strict();
     }
 
     /** Whether this JVM may open {@code file} for writing: access(2), as open(2) would decide. */
