@@ -165,6 +165,34 @@ public final class AgentPromises {
                 }
                 step("Files.write link/h", () -> Files.write(d.resolve("link/h"), "new".getBytes(UTF_8)));
             }
+            // Item 7: under a SecurityManager whose policy lets the program write in open/ only (and read DIR).
+            case "security manager" -> {
+                Path open = d.resolve("open");
+                Path closed = d.resolve("closed");
+                step("FileOutputStream open/f", () -> {
+                    try (FileOutputStream out = new FileOutputStream(open.resolve("f").toFile())) {
+                        out.write("new".getBytes(UTF_8));
+                        System.out.println("open/f while open: " + seenByAnotherProcess(open.resolve("f")));
+                    }
+                });
+                step("Files.write open/g", () -> Files.write(open.resolve("g"), "new".getBytes(UTF_8)));
+                step("Files.copy open/g open/h", () -> Files.copy(open.resolve("g"), open.resolve("h"),
+                        StandardCopyOption.REPLACE_EXISTING));
+                step("Files.move open/h open/i", () -> Files.move(open.resolve("h"), open.resolve("i"),
+                        StandardCopyOption.REPLACE_EXISTING));
+                step("Files.delete open/i", () -> Files.delete(open.resolve("i")));
+                step("FileOutputStream closed/f", () -> write(closed.resolve("f")));
+                step("Files.write closed/g", () -> Files.write(closed.resolve("g"), "new".getBytes(UTF_8)));
+                step("Files.copy open/g closed/h", () -> Files.copy(open.resolve("g"), closed.resolve("h")));
+                step("Files.copy stream closed/h", () -> Files.copy(Files.newInputStream(open.resolve("g")),
+                        closed.resolve("h")));
+                step("Files.move open/g closed/h", () -> Files.move(open.resolve("g"), closed.resolve("h")));
+                step("Files.delete closed/f", () -> Files.delete(closed.resolve("f")));
+                step("File.delete closed/f", () -> System.out.println("deleted: " + closed.resolve("f").toFile()
+                        .delete()));
+                step("File.renameTo closed/f", () -> System.out.println("renamed: " + closed.resolve("f").toFile()
+                        .renameTo(open.resolve("j").toFile())));
+            }
             case "nothing" -> { }
             case "write classes" -> {
                 Files.createDirectories(d.resolve("app"));

@@ -19,6 +19,7 @@ import java.util.TreeMap;
 import java.util.stream.Stream;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -243,6 +244,58 @@ class AgentPromisesTest {
         Files.createSymbolicLink(real.resolve("d"), Path.of("d-target"));
         Files.createSymbolicLink(dir.resolve("link"), Path.of("real"));
         return run(command(java, "symlinks", dir, root == null ? null : "root=" + dir.resolve(root), false), dir);
+    }
+
+    /**
+     * Item 7. JDK 17's SecurityManager, with a policy that lets the program write in {@code
+     * open/} only. With the agent's jar granted all permissions, the agent stages the writes the
+     * program may make, and refuses the others with the JDK's own exception; with a policy that
+     * does not grant the agent's jar, the program runs on without the agent, after one line.
+     */
+    @Test
+    void underASecurityManagerTheAgentStagesWhatThePolicyAllowsOnly() throws IOException {
+        Outcome plain = underASecurityManager(false, false);
+        assertThat(plain.out()).as("the test's teeth").contains("open/f while open: new").anySatisfy(line -> assertThat(
+                line).startsWith("FileOutputStream closed/f: java.security.AccessControlException: access denied"));
+
+        Outcome granted = underASecurityManager(true, true);
+        assertThat(granted.out()).isEqualTo(plain.out().stream()
+                .map(line -> line.replace("open/f while open: new", "open/f while open: absent")).toList());
+        assertThat(granted.files()).isEqualTo(plain.files());
+        assertThat(granted.leftovers()).isEmpty();
+
+        Outcome notGranted = underASecurityManager(true, false);
+        assertThat(notGranted.out()).isEqualTo(plain.out());
+        assertThat(notGranted.files()).isEqualTo(plain.files());
+    }
+
+    /** The security manager program on JDK 17, with the agent or not, under a policy that grants the agent's jar or not. */
+    private static Outcome underASecurityManager(boolean agent, boolean agentGranted) throws IOException {
+        Path dir = fixture();
+        Files.createDirectory(dir.resolve("open"));
+        Files.writeString(Files.createDirectory(dir.resolve("closed")).resolve("f"), "old");
+        String program = "grant codeBase \"" + AgentJvms.testClasses().toUri() + "\" {\n"
+                + "  permission java.io.FilePermission \"" + dir + "/-\", \"read\";\n"
+                + "  permission java.io.FilePermission \"" + dir + "/open/-\", \"read,write,delete\";\n"
+                + "  permission java.io.FilePermission \"<<ALL FILES>>\", \"execute\";\n"
+                + "  permission java.io.FilePermission \"/dev/null\", \"write\";\n};\n";
+        String agentGrant = "grant codeBase \"" + AgentJvms.AGENT.toUri() + "\" {\n"
+                + "  permission java.security.AllPermission;\n};\n";
+        Path policy = Files.createTempFile(work(), "agent-", ".policy");
+        Files.writeString(policy, program + (agentGranted ? agentGrant : ""));
+        List<String> command = new ArrayList<>(List.of(AgentJvms.JDK_17.resolve("java").toString(),
+                "-Djava.security.manager", "-Djava.security.policy==" + policy));
+        if (agent) {
+            command.add("-javaagent:" + AgentJvms.AGENT + "=root=" + dir);
+        }
+        command.addAll(List.of("-cp", AgentJvms.testClasses().toString(), AgentPromises.class.getName(),
+                "security manager", dir.toString()));
+        Run run = Run.of(command, dir, Map.of(), TIMEOUT).ok();
+        if (agent && !agentGranted) {
+            assertThat(run.err()).as("stderr").contains(
+                    "dxfs-agent: the security policy does not grant the agent's jar what it needs");
+        }
+        return new Outcome(run.out().lines().toList(), files(dir), leftovers(dir), null);
     }
 
     /** What a program printed, the files it left (path: content, mode, owner), and the agent's leftovers. */

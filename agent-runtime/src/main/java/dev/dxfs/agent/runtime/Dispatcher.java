@@ -207,9 +207,13 @@ public final class Dispatcher {
     private static <C extends Channel> C openChannel(Path path, Set<? extends OpenOption> options,
             FileAttribute<?>[] attributes, ChannelOpen<C> open) throws IOException {
         Stager current = active();
+        if (current == null) {
+            return null;
+        }
+        CallerChecks.channel(path, options);
         StagedFile staged;
         try {
-            staged = current == null ? null : stageChannel(current, path, options, createMode(attributes));
+            staged = stageChannel(current, path, options, createMode(attributes));
         } catch (Refused e) {
             throw new FileSystemException(path.toString(), null, e.reason);
         }
@@ -285,16 +289,20 @@ public final class Dispatcher {
      */
     public static boolean copy(Path source, Path target, CopyOption... options) throws IOException {
         Stager current = active();
+        if (current == null) {
+            return false;
+        }
+        CallerChecks.copy(source, target);
         List<CopyOption> given = Arrays.asList(options);
-        if (current == null || given.contains(LinkOption.NOFOLLOW_LINKS) && Files.isSymbolicLink(source)
-                || !Files.isRegularFile(source)) {
-            return false;
-        }
-        StagedFile staged = stageNewFile(current, target, given);
-        if (staged == null) {
-            return false;
-        }
-        Guard.run(() -> {
+        return Guard.run(() -> {
+            if (given.contains(LinkOption.NOFOLLOW_LINKS) && Files.isSymbolicLink(source)
+                    || !Files.isRegularFile(source)) {
+                return false;
+            }
+            StagedFile staged = stageNewFile(current, target, given);
+            if (staged == null) {
+                return false;
+            }
             try {
                 Map<String, Object> from = Files.readAttributes(source, "unix:mode,uid,gid");
                 Stager.copyContent(source, staged.temp());
@@ -311,9 +319,8 @@ public final class Dispatcher {
                 throw e;
             }
             staged.publish(true);
-            return null;
+            return true;
         });
-        return true;
     }
 
     /**
@@ -337,19 +344,20 @@ public final class Dispatcher {
     /** {@code FileSystemProvider.move}: true when the move was staged and published here. */
     public static boolean move(Path source, Path target, CopyOption... options) throws IOException {
         Stager current = active();
-        if (current != null) {
-            publishBeforeRename(current, source);
+        if (current == null) {
+            return false;
         }
+        CallerChecks.move(source.toString(), target.toString());
         List<CopyOption> given = Arrays.asList(options);
-        if (current == null || given.contains(StandardCopyOption.ATOMIC_MOVE)
-                || !Files.isRegularFile(source, LinkOption.NOFOLLOW_LINKS)) {
-            return false;
-        }
-        StagedFile staged = stageNewFile(current, target, given);
-        if (staged == null) {
-            return false;
-        }
-        Guard.run(() -> {
+        return Guard.run(() -> {
+            publishBeforeRename(current, source);
+            if (given.contains(StandardCopyOption.ATOMIC_MOVE) || !Files.isRegularFile(source, LinkOption.NOFOLLOW_LINKS)) {
+                return false;
+            }
+            StagedFile staged = stageNewFile(current, target, given);
+            if (staged == null) {
+                return false;
+            }
             try {
                 Files.move(source, staged.temp(), StandardCopyOption.REPLACE_EXISTING);
                 Map<String, Object> moved = Files.readAttributes(staged.temp(), "unix:mode,uid,gid");
@@ -360,9 +368,8 @@ public final class Dispatcher {
                 throw e;
             }
             staged.publish(true);
-            return null;
+            return true;
         });
-        return true;
     }
 
     /**
@@ -370,18 +377,19 @@ public final class Dispatcher {
      * rename finds the file and moves it, with the writer's descriptor, as without the agent.
      */
     private static void publishBeforeRename(Stager current, Path source) throws IOException {
-        for (StagedFile staged : current.openWritesTo(source)) {
-            Guard.run(() -> {
+        Guard.run(() -> {
+            for (StagedFile staged : current.openWritesTo(source)) {
                 staged.publishNow();
-                return null;
-            });
-        }
+            }
+            return null;
+        });
     }
 
     /** {@code File.renameTo}: publishes an open write of the file first; never answers. */
     public static Boolean renameFile(File source, File target) {
         Stager current = active();
         if (current != null) {
+            CallerChecks.rename(source, target);
             try {
                 publishBeforeRename(current, source.toPath());
             } catch (IOException | RuntimeException e) {
@@ -398,6 +406,7 @@ public final class Dispatcher {
         if (current == null) {
             return null;
         }
+        CallerChecks.delete(file.getPath());
         try {
             return delete(current, file.toPath());
         } catch (InvalidPathException e) {
@@ -411,7 +420,11 @@ public final class Dispatcher {
      */
     public static Boolean delete(Path path, boolean failIfNotFound) {
         Stager current = active();
-        return current == null ? null : delete(current, path);
+        if (current == null) {
+            return null;
+        }
+        CallerChecks.delete(path.toString());
+        return delete(current, path);
     }
 
     /**
@@ -420,16 +433,23 @@ public final class Dispatcher {
      * exists only as the temp file, is deleted here (the temp file goes at the close).
      */
     private static Boolean delete(Stager current, Path path) {
-        List<StagedFile> writes = current.openWritesTo(path);
-        if (writes.isEmpty()) {
+        try {
+            return Guard.run(() -> {
+                List<StagedFile> writes = current.openWritesTo(path);
+                if (writes.isEmpty()) {
+                    return null;
+                }
+                boolean replacing = false;
+                for (StagedFile staged : writes) {
+                    staged.orphan();
+                    replacing |= staged.existed();
+                }
+                return replacing || Files.exists(path, LinkOption.NOFOLLOW_LINKS) ? null : Boolean.TRUE;
+            });
+        } catch (IOException e) {
+            // Nothing here throws one; the JDK deletes as without the agent.
             return null;
         }
-        boolean replacing = false;
-        for (StagedFile staged : writes) {
-            staged.orphan();
-            replacing |= staged.existed();
-        }
-        return replacing || Files.exists(path, LinkOption.NOFOLLOW_LINKS) ? null : Boolean.TRUE;
     }
 
     /**
@@ -441,22 +461,25 @@ public final class Dispatcher {
         if (current == null) {
             return null;
         }
+        CallerChecks.write(target);
         StagedFile staged = stageNewFile(current, target, Arrays.asList(options));
         if (staged == null) {
             return null;
         }
-        return Guard.run(() -> {
-            long copied;
-            try (OutputStream out = Files.newOutputStream(staged.temp(), StandardOpenOption.WRITE)) {
-                copied = in.transferTo(out);
-            } catch (IOException | RuntimeException e) {
-                staged.discard();
-                throw e;
-            }
+        long copied;
+        // The tool's stream is read with the tool's rights, outside the guard; only the temp file is the agent's.
+        try (OutputStream out = Guard.run(() -> Files.newOutputStream(staged.temp(), StandardOpenOption.WRITE))) {
+            copied = in.transferTo(out);
+        } catch (IOException | RuntimeException e) {
+            staged.discard();
+            throw e;
+        }
+        Guard.run(() -> {
             staged.explicit(ownNewFile(staged, current.masked(Stager.DEFAULT_CREATE_MODE)));
             staged.publish(true);
-            return copied;
+            return null;
         });
+        return copied;
     }
 
     /** The open(2) flags of a copy or move onto a target: replacing only when asked to. */
