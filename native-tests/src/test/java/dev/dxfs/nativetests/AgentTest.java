@@ -150,7 +150,7 @@ class AgentTest {
     void badArgumentsPrintOneLineAndTheToolRunsWithoutTheAgent() throws IOException {
         Outcome bad = run(JAVA_17, "FileOutputStream(String)", "bogus=1");
         assertThat(bad.run().err().lines()).containsExactly(
-                "dxfs-agent: unknown option 'bogus': expected root, include, exclude, fsync or log; "
+                "dxfs-agent: unknown option 'bogus': expected root, include, exclude, fsync, strict or log; "
                         + "running without the agent");
         assertThat(bad.lines("open:")).containsExactly("open: f = new rw-r-----");
         assertThat(bad.files()).containsEntry("f", "new rw-r-----");
