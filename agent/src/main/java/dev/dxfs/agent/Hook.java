@@ -33,17 +33,21 @@ final class Hook {
     private final String dispatcherMethod;
     /** Whether the Dispatcher is given the receiver first (an answer hook). */
     private final boolean receiver;
+    /** Whether the method is one only some JDK versions have (JDK 17's or a later one's form of a call). */
+    private final boolean inSomeJdks;
 
     private Hook(String method, String descriptor, Kind kind, String dispatcherMethod) {
-        this(method, descriptor, kind, dispatcherMethod, false);
+        this(method, descriptor, kind, dispatcherMethod, false, false);
     }
 
-    private Hook(String method, String descriptor, Kind kind, String dispatcherMethod, boolean receiver) {
+    private Hook(String method, String descriptor, Kind kind, String dispatcherMethod, boolean receiver,
+            boolean inSomeJdks) {
         this.method = method;
         this.descriptor = descriptor;
         this.kind = kind;
         this.dispatcherMethod = dispatcherMethod;
         this.receiver = receiver;
+        this.inSomeJdks = inSomeJdks;
     }
 
     static Hook open(String descriptor, String dispatcherMethod) {
@@ -60,7 +64,16 @@ final class Hook {
 
     /** An answer hook whose Dispatcher method is given the receiver, then the arguments. */
     static Hook answerWithReceiver(String method, String descriptor, String dispatcherMethod) {
-        return new Hook(method, descriptor, Kind.ANSWER, dispatcherMethod, true);
+        return new Hook(method, descriptor, Kind.ANSWER, dispatcherMethod, true, false);
+    }
+
+    /** An answer hook of a method only some JDK versions have: not reported missing in the others. */
+    static Hook answerInSomeJdks(String method, String descriptor, String dispatcherMethod) {
+        return new Hook(method, descriptor, Kind.ANSWER, dispatcherMethod, false, true);
+    }
+
+    boolean inSomeJdks() {
+        return inSomeJdks;
     }
 
     static Hook failure(String method, String descriptor) {

@@ -193,6 +193,63 @@ public final class AgentPromises {
                 step("File.renameTo closed/f", () -> System.out.println("renamed: " + closed.resolve("f").toFile()
                         .renameTo(open.resolve("j").toFile())));
             }
+            // Item 8: what this JVM sees of a file it is writing.
+            case "own view" -> {
+                Path f = d.resolve("f");
+                Path g = d.resolve("g");
+                step("FileOutputStream f, g", () -> {
+                    try (FileOutputStream out = new FileOutputStream(f.toFile());
+                            FileOutputStream created = new FileOutputStream(g.toFile())) {
+                        out.write("new".getBytes(UTF_8));
+                        created.write("brand new".getBytes(UTF_8));
+                        System.out.println("another process sees f: " + seenByAnotherProcess(f));
+                        for (Path file : List.of(f, g)) {
+                            String name = file.getFileName() + " ";
+                            System.out.println(name + "File.length: " + file.toFile().length());
+                            System.out.println(name + "File.exists, isFile: " + file.toFile().exists() + " "
+                                    + file.toFile().isFile());
+                            System.out.println(name + "File.lastModified is now: "
+                                    + (Math.abs(file.toFile().lastModified() - System.currentTimeMillis()) < 60_000));
+                            System.out.println(name + "Files.size: " + Files.size(file));
+                            System.out.println(name + "Files.exists, notExists, isRegularFile, isWritable: "
+                                    + Files.exists(file) + " " + Files.notExists(file) + " " + Files.isRegularFile(file)
+                                    + " " + Files.isWritable(file));
+                            System.out.println(name + "Files.readString: " + Files.readString(file));
+                            try (java.io.FileInputStream in = new java.io.FileInputStream(file.toFile())) {
+                                System.out.println(name + "FileInputStream: " + new String(in.readAllBytes(), UTF_8));
+                            }
+                            try (RandomAccessFile in = new RandomAccessFile(file.toFile(), "r")) {
+                                System.out.println(name + "RandomAccessFile r: " + in.readLine());
+                            }
+                        }
+                        out.write("+more".getBytes(UTF_8));
+                        System.out.println("f after another write: " + Files.readString(f));
+                    }
+                });
+                Path h = d.resolve("h");
+                step("two RandomAccessFile editors of h", () -> {
+                    Files.writeString(h, "0123456789");
+                    try (RandomAccessFile first = new RandomAccessFile(h.toFile(), "rw");
+                            RandomAccessFile second = new RandomAccessFile(h.toFile(), "rw")) {
+                        first.write('A');
+                        second.seek(5);
+                        second.write('B');
+                        first.seek(5);
+                        System.out.println("the first editor reads the second's edit: " + (char) first.read());
+                        System.out.println("both closed, either way round: " + second.length());
+                    }
+                    System.out.println("h: " + Files.readString(h));
+                });
+                Path i = d.resolve("i");
+                step("FileOutputStream i, then an append to i", () -> {
+                    try (FileOutputStream out = new FileOutputStream(i.toFile());
+                            FileOutputStream append = new FileOutputStream(i.toFile(), true)) {
+                        out.write("new".getBytes(UTF_8));
+                        append.write("+appended".getBytes(UTF_8));
+                    }
+                    System.out.println("i: " + Files.readString(i));
+                });
+            }
             case "nothing" -> { }
             case "write classes" -> {
                 Files.createDirectories(d.resolve("app"));

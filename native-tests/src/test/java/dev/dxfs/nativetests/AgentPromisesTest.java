@@ -247,6 +247,26 @@ class AgentPromisesTest {
     }
 
     /**
+     * Item 8. The JVM that writes a file sees what it wrote, as without the agent: its size,
+     * time and existence, reads through every kind of stream and channel, a second writer of the
+     * same file (two {@code RandomAccessFile} editors, a stream and an append) writing the same
+     * version; other processes still see the previous version until the last close.
+     */
+    @ParameterizedTest(name = "on {0}")
+    @MethodSource("javas")
+    void theWritingJvmSeesWhatItWrote(Path java) throws IOException {
+        Outcome plain = run(java, "own view", fixture(), false, false);
+        Outcome staged = run(java, "own view", fixture(), true, false);
+
+        assertThat(plain.out()).as("the test's teeth").contains("another process sees f: new",
+                "g File.length: 9", "h: A1234B6789", "i: new+appended");
+        assertThat(staged.out()).isEqualTo(plain.out().stream()
+                .map(line -> line.replace("another process sees f: new", "another process sees f: old")).toList());
+        assertThat(staged.files()).isEqualTo(plain.files());
+        assertThat(staged.leftovers()).isEmpty();
+    }
+
+    /**
      * Item 7. JDK 17's SecurityManager, with a policy that lets the program write in {@code
      * open/} only. With the agent's jar granted all permissions, the agent stages the writes the
      * program may make, and refuses the others with the JDK's own exception; with a policy that

@@ -10,6 +10,7 @@ import java.io.OutputStream;
 import java.nio.channels.Channel;
 import java.nio.channels.FileChannel;
 import java.nio.channels.SeekableByteChannel;
+import java.nio.file.AccessMode;
 import java.nio.file.CopyOption;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
@@ -19,6 +20,7 @@ import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermission;
 import java.util.Arrays;
@@ -110,9 +112,149 @@ public final class Dispatcher {
     /** {@code RandomAccessFile.open(name, mode)}: the name the file really opens. */
     public static String openRandomAccess(Object file, String name, int mode) throws FileNotFoundException {
         if ((mode & RANDOM_ACCESS_READ_WRITE) == 0) {
-            return name;
+            return openInputStream(file, name);
         }
         return openByName(file, name, OpenFlags.O_RDWR | OpenFlags.O_CREAT);
+    }
+
+    /**
+     * {@code FileInputStream.open(name)}, and {@code RandomAccessFile} in "r": the name the
+     * stream really opens, the temp file's while this JVM writes the file.
+     */
+    public static String openInputStream(Object stream, String name) {
+        Stager current = reading();
+        if (current == null) {
+            return name;
+        }
+        try {
+            Path temp = Guard.run(() -> current.tempFor(Path.of(name), false));
+            return temp == null ? name : temp.toString();
+        } catch (IOException | InvalidPathException e) {
+            return name;
+        }
+    }
+
+    /**
+     * The stager when this thread may read what this JVM is writing: the agent is on, a staged
+     * write is open, and the call is not the agent's own. Checked first, and cheaply, on every
+     * read and attribute call.
+     */
+    private static Stager reading() {
+        Stager current = stager;
+        return current == null || current.nothingOpen() || Guard.active() ? null : current;
+    }
+
+    /** The temp file a read of {@code file} reads instead, or null. */
+    private static Path tempFor(Stager current, File file) {
+        try {
+            return Guard.run(() -> current.tempFor(file.toPath(), false));
+        } catch (IOException | InvalidPathException e) {
+            return null;
+        }
+    }
+
+    /** {@code File.length()}: the length of what this JVM wrote to the file, while it writes it; else null. */
+    public static Long fileLength(File file) {
+        Stager current = reading();
+        Path temp = current == null ? null : tempFor(current, file);
+        return temp == null ? null : temp.toFile().length();
+    }
+
+    /** {@code File.lastModified()}: as {@link #fileLength}. */
+    public static Long fileLastModified(File file) {
+        Stager current = reading();
+        Path temp = current == null ? null : tempFor(current, file);
+        return temp == null ? null : temp.toFile().lastModified();
+    }
+
+    /** {@code File.exists()}: true while this JVM writes the file (a new one exists for it, as without the agent). */
+    public static Boolean fileExists(File file) {
+        Stager current = reading();
+        return current == null || tempFor(current, file) == null ? null : Boolean.TRUE;
+    }
+
+    /** {@code File.isFile()}: as {@link #fileExists}. */
+    public static Boolean fileIsFile(File file) {
+        return fileExists(file);
+    }
+
+    /**
+     * {@code checkAccess(path, modes)} of the default provider ({@code Files.notExists},
+     * {@code isReadable}, ...): asked of the temp file while this JVM writes the file (true when
+     * answered); else false.
+     */
+    public static boolean checkAccess(Path path, AccessMode... modes) throws IOException {
+        Stager current = reading();
+        if (current == null) {
+            return false;
+        }
+        return Guard.run(() -> {
+            Path temp = current.tempFor(path, false);
+            if (temp == null) {
+                return false;
+            }
+            temp.getFileSystem().provider().checkAccess(temp, modes);
+            return true;
+        });
+    }
+
+    /** {@code isReadable(path)} of the default provider of JDK 20 and later: asked of the temp file, as {@link #checkAccess}. */
+    public static Boolean isReadable(Path path) {
+        return accessible(path, AccessMode.READ);
+    }
+
+    /** {@code isWritable(path)}: as {@link #isReadable}. */
+    public static Boolean isWritable(Path path) {
+        return accessible(path, AccessMode.WRITE);
+    }
+
+    private static Boolean accessible(Path path, AccessMode mode) {
+        try {
+            return checkAccess(path, mode) ? Boolean.TRUE : null;
+        } catch (IOException e) {
+            return Boolean.FALSE;
+        }
+    }
+
+    /**
+     * {@code exists(path)} and {@code isRegularFile(path)} of JDK 17's default provider
+     * ({@code Files.exists}, {@code isRegularFile}): true while this JVM writes the file; else null.
+     */
+    public static Boolean exists(Path path) {
+        return exists(path, new LinkOption[0]);
+    }
+
+    /** {@code exists(path, options)} of the default provider of JDK 20 and later: as {@link #exists(Path)}. */
+    public static Boolean exists(Path path, LinkOption... options) {
+        Stager current = reading();
+        if (current == null) {
+            return null;
+        }
+        boolean noFollow = Arrays.asList(options).contains(LinkOption.NOFOLLOW_LINKS);
+        try {
+            return Guard.run(() -> current.tempFor(path, noFollow) == null ? null : Boolean.TRUE);
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    /**
+     * {@code readAttributes(path, type, options)} of the default provider ({@code Files.size},
+     * {@code getLastModifiedTime}, ...): the basic attributes of what this JVM wrote, while it
+     * writes the file; else null. Others (posix, unix) are the file's own: the temp file's owner
+     * and mode are not what the file will have.
+     */
+    public static BasicFileAttributes readAttributes(Path path, Class<?> type, LinkOption... options)
+            throws IOException {
+        Stager current = reading();
+        if (current == null || type != BasicFileAttributes.class) {
+            return null;
+        }
+        boolean noFollow = Arrays.asList(options).contains(LinkOption.NOFOLLOW_LINKS);
+        return Guard.run(() -> {
+            Path temp = current.tempFor(path, noFollow);
+            return temp == null ? null : Files.readAttributes(temp, BasicFileAttributes.class);
+        });
     }
 
     private static String openByName(Object owner, String name, int flags) throws FileNotFoundException {
@@ -211,6 +353,9 @@ public final class Dispatcher {
             return null;
         }
         CallerChecks.channel(path, options);
+        if (!(options.contains(StandardOpenOption.WRITE) || options.contains(StandardOpenOption.APPEND))) {
+            return readChannel(current, path, options, open);
+        }
         StagedFile staged;
         try {
             staged = stageChannel(current, path, options, createMode(attributes));
@@ -224,11 +369,23 @@ public final class Dispatcher {
         try {
             channel = Guard.run(() -> open.open(staged.temp()));
         } catch (IOException | RuntimeException e) {
-            staged.discard();
+            staged.abandon();
             throw e;
         }
         current.register(channel, staged);
         return channel;
+    }
+
+    /** A channel that only reads: opened on the temp file while this JVM writes the file; else null. */
+    private static <C extends Channel> C readChannel(Stager current, Path path, Set<? extends OpenOption> options,
+            ChannelOpen<C> open) throws IOException {
+        if (current.nothingOpen()) {
+            return null;
+        }
+        return Guard.run(() -> {
+            Path temp = current.tempFor(path, options.contains(LinkOption.NOFOLLOW_LINKS));
+            return temp == null ? null : open.open(temp);
+        });
     }
 
     /**

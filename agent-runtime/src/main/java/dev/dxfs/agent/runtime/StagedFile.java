@@ -38,6 +38,11 @@ final class StagedFile {
     private IOException failure;
     /** Whether the temp file is published or removed, and the staging directory released; guarded by this. */
     private boolean settled;
+    /**
+     * The streams, files and channels of this JVM writing the temp file: a second write-open of
+     * the target joins the first, as a second descriptor of one file; guarded by this.
+     */
+    private int owners = 1;
 
     StagedFile(StagingDirectory dir, Path target, Path temp, boolean existed,
             Commit.Attributes created, boolean durable, boolean keepOwner) {
@@ -60,6 +65,43 @@ final class StagedFile {
 
     boolean existed() {
         return existed;
+    }
+
+    /** One more owner writes the temp file, which is published when the last one is done; false when it is too late. */
+    synchronized boolean join() {
+        if (settled || state.orphaned()) {
+            return false;
+        }
+        owners++;
+        return true;
+    }
+
+    /**
+     * An owner is done (closed, or collected unclosed): the last one publishes, as {@link #publish}.
+     *
+     * @param report whether a failed write is reported (to a close), by an IOException
+     */
+    void leave(boolean report) throws IOException {
+        synchronized (this) {
+            if (--owners > 0) {
+                return;
+            }
+        }
+        publish(report);
+    }
+
+    /** An owner's open failed: the temp file goes if no other owner writes it. */
+    void abandon() {
+        synchronized (this) {
+            if (--owners > 0) {
+                return;
+            }
+        }
+        discard();
+    }
+
+    synchronized boolean settled() {
+        return settled;
     }
 
     /** Whether the write still answers for its target: not published early, discarded or deleted. */

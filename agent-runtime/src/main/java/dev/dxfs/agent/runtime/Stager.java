@@ -49,7 +49,62 @@ final class Stager {
     private final Map<Path, StagingDirectory> stagingDirs = new HashMap<>();
     private final Cleaner cleaner = Cleaner.create();
 
-    private record Registration(StagedFile staged, Cleaner.Cleanable cleanable) {}
+    private record Registration(StagedFile staged, Exit exit, Cleaner.Cleanable cleanable) {}
+
+    /** One owner's leaving its staged write, once: at its close, or when it is collected unclosed. */
+    private final class Exit implements Runnable {
+        private final StagedFile staged;
+        /** Guarded by this. */
+        private boolean done;
+
+        Exit(StagedFile staged) {
+            this.staged = staged;
+        }
+
+        /** The owner is done: the staged write is published if it was the last owner; a failure is the close's. */
+        void leave(boolean report) throws IOException {
+            if (once()) {
+                try {
+                    staged.leave(report);
+                } finally {
+                    forgetIfSettled();
+                }
+            }
+        }
+
+        /** The owner's open failed: it leaves, and the temp file goes if no other owner writes it. */
+        void abandon() {
+            if (once()) {
+                staged.abandon();
+                forgetIfSettled();
+            }
+        }
+
+        private synchronized boolean once() {
+            boolean first = !done;
+            done = true;
+            return first;
+        }
+
+        private void forgetIfSettled() {
+            if (staged.settled()) {
+                unsettled.remove(staged);
+            }
+        }
+
+        /** The owner was collected without a close: it still publishes what it wrote, as a close would. */
+        @Override
+        public void run() {
+            try {
+                Guard.run(() -> {
+                    leave(false);
+                    return null;
+                });
+            } catch (IOException | RuntimeException e) {
+                AgentLog.warn("could not publish " + staged.target() + ": " + e);
+            }
+        }
+    }
 
     Stager(AgentSettings settings) throws IOException {
         this.settings = settings;
@@ -96,6 +151,14 @@ final class Stager {
         Path root = rootOf(absolute);
         if (root == null) {
             return null;
+        }
+        if (!newFile && !OpenFlags.exclusive(flags)) {
+            // A second write-open of a file this JVM is writing writes the same file, as a second descriptor would.
+            for (StagedFile live : openWritesTo(absolute)) {
+                if (live.join()) {
+                    return live;
+                }
+            }
         }
         Path parent = absolute.getParent();
         boolean exists = Files.exists(absolute, LinkOption.NOFOLLOW_LINKS);
@@ -261,8 +324,8 @@ final class Stager {
     /** {@code owner} (a stream or channel now writing the temp file) publishes it when done. */
     void register(Object owner, StagedFile staged) {
         unsettled.add(staged);
-        Cleaner.Cleanable cleanable = cleaner.register(owner, () -> publishDropped(staged));
-        open.put(owner, new Registration(staged, cleanable));
+        Exit exit = new Exit(staged);
+        open.put(owner, new Registration(staged, exit, cleaner.register(owner, exit)));
     }
 
     /** {@code channel} is the channel of {@code owner}: a write through it is a write of the owner's. */
@@ -288,12 +351,30 @@ final class Stager {
      * the file a symlink at {@code path} points to.
      */
     List<StagedFile> openWritesTo(Path path) {
-        if (unsettled.isEmpty() || path.getFileSystem() != FileSystems.getDefault()) {
+        return openWritesTo(path, false);
+    }
+
+    /**
+     * The temp file of this JVM's open write to {@code path} (a symlink at it followed unless
+     * {@code noFollow}), which a read of it in this JVM reads instead; null when there is none.
+     */
+    Path tempFor(Path path, boolean noFollow) {
+        List<StagedFile> writes = openWritesTo(path, !noFollow);
+        return writes.isEmpty() ? null : writes.get(0).temp();
+    }
+
+    /** Whether this JVM has no staged write open: then no read or attribute of a file is redirected. */
+    boolean nothingOpen() {
+        return unsettled.isEmpty();
+    }
+
+    private List<StagedFile> openWritesTo(Path path, boolean followLink) {
+        if (unsettled.isEmpty() || path.getFileSystem() != FileSystems.getDefault() || !anyNamed(path.getFileName())) {
             return List.of();
         }
         Path landing;
         try {
-            landing = LandingPath.of(path, false);
+            landing = LandingPath.of(path, followLink);
         } catch (IOException e) {
             return List.of();
         }
@@ -306,6 +387,19 @@ final class Stager {
         return writes;
     }
 
+    /** Whether an open write's target has the name {@code name}: a look-up costs no system call when none has. */
+    private boolean anyNamed(Path name) {
+        if (name == null) {
+            return false;
+        }
+        for (StagedFile staged : unsettled) {
+            if (staged.target().getFileName().equals(name)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** The owner was closed: its write is published now (or, if a write failed, discarded), and any failure is the close's. */
     void closed(Object owner) throws IOException {
         Registration registration = open.remove(owner);
@@ -313,9 +407,8 @@ final class Stager {
             return;
         }
         try {
-            registration.staged().publish(true);
+            registration.exit().leave(true);
         } finally {
-            unsettled.remove(registration.staged());
             registration.cleanable().clean();
         }
     }
@@ -323,15 +416,16 @@ final class Stager {
     /** The owner's open failed: its temp file goes. */
     void failed(Object owner) {
         Registration registration = open.remove(owner);
-        if (registration != null) {
-            registration.staged().discard();
-            unsettled.remove(registration.staged());
-            registration.cleanable().clean();
+        if (registration == null) {
+            return;
         }
+        registration.exit().abandon();
+        registration.cleanable().clean();
     }
 
     /** An owner collected without a close still publishes what it wrote, as a close would. */
-    private void publishDropped(StagedFile staged) {
+    /** At exit, a staged write still open is published, as the JVM's exit closes its files. */
+    private void publishAtExit(StagedFile staged) {
         try {
             Guard.run(() -> {
                 staged.publish(false);
@@ -346,7 +440,7 @@ final class Stager {
 
     private void publishAll() {
         for (StagedFile staged : List.copyOf(unsettled)) {
-            publishDropped(staged);
+            publishAtExit(staged);
         }
     }
 }
