@@ -309,11 +309,10 @@ public final class AgentPromises {
         System.out.println(file.getFileName() + ": " + (Files.exists(file) ? Files.readString(file) : "absent"));
     }
 
-    /** What {@code cat} prints of {@code file}: what a reader outside this JVM sees. */
+    /** What a reader outside this JVM sees of {@code file}. */
     private static String seenByAnotherProcess(Path file) throws Exception {
-        Process cat = new ProcessBuilder("cat", file.toString()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
-        String content = new String(cat.getInputStream().readAllBytes(), UTF_8);
-        return cat.waitFor() == 0 ? content : "absent";
+        String content = AnotherProcess.content(file);
+        return content == null ? "absent" : content;
     }
 
     private static void fullStream(Path file) {
