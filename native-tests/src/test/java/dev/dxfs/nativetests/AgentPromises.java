@@ -132,6 +132,15 @@ public final class AgentPromises {
                 openDelete(d.resolve("f2"), "Files.delete", Files::delete);
                 openDelete(d.resolve("g2"), "Files.deleteIfExists",
                         file -> System.out.println("deleted: " + Files.deleteIfExists(file)));
+                // The JDK's copy and move delete their target first, and make a new file.
+                openReplace(d.resolve("f5"), "Files.copy", (source, file) -> Files.copy(source, file,
+                        StandardCopyOption.REPLACE_EXISTING));
+                openReplace(d.resolve("g5"), "Files.copy", (source, file) -> Files.copy(source, file,
+                        StandardCopyOption.REPLACE_EXISTING));
+                openReplace(d.resolve("f6"), "Files.copy from a stream", (source, file) -> Files.copy(
+                        Files.newInputStream(source), file, StandardCopyOption.REPLACE_EXISTING));
+                openReplace(d.resolve("f7"), "Files.move", (source, file) -> Files.move(source, file,
+                        StandardCopyOption.REPLACE_EXISTING));
             }
             case "rename" -> {
                 openRename(d.resolve("f"), d.resolve("h"), "File.renameTo",
@@ -283,6 +292,28 @@ public final class AgentPromises {
                 System.out.println("deleted again: " + file.toFile().delete());
             }
             see(file);
+        });
+    }
+
+    /**
+     * Opens {@code file} (existing when its name starts with f) for writing, and replaces it with
+     * another file ("copied") while it is open.
+     */
+    private static void openReplace(Path file, String how, OnPaths replace) {
+        String name = file.getFileName().toString();
+        step(how + " over " + name, () -> {
+            if (name.startsWith("f")) {
+                Files.writeString(file, "old");
+            }
+            Path source = file.resolveSibling(name + ".source");
+            Files.writeString(source, "copied");
+            try (FileOutputStream out = new FileOutputStream(file.toFile())) {
+                out.write("new".getBytes(UTF_8));
+                replace.run(source, file);
+                out.write("+more".getBytes(UTF_8));
+            }
+            see(file);
+            Files.deleteIfExists(source);
         });
     }
 

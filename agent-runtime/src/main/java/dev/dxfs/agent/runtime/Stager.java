@@ -152,7 +152,12 @@ final class Stager {
         if (root == null) {
             return null;
         }
-        if (!newFile && !OpenFlags.exclusive(flags)) {
+        if (newFile && !OpenFlags.exclusive(flags)) {
+            // The JDK's copy and move delete the target first: what this JVM is writing to it then vanishes.
+            for (StagedFile live : openWritesTo(absolute)) {
+                live.orphan();
+            }
+        } else if (!OpenFlags.exclusive(flags)) {
             // A second write-open of a file this JVM is writing writes the same file, as a second descriptor would.
             for (StagedFile live : openWritesTo(absolute)) {
                 if (live.join()) {
