@@ -1,6 +1,7 @@
 package dev.dxfs.agent.runtime;
 
 import java.io.File;
+import java.nio.file.AccessMode;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -59,6 +60,30 @@ final class CallerChecks {
         SecurityManager security = System.getSecurityManager();
         if (security != null) {
             security.checkWrite(target.toString());
+        }
+    }
+
+    /** A read of {@code path}, or of its attributes. */
+    static void read(String path) {
+        SecurityManager security = System.getSecurityManager();
+        if (security != null) {
+            security.checkRead(path);
+        }
+    }
+
+    /** {@code checkAccess(path, modes)}: read access, and write or execute access as asked. */
+    static void access(String path, AccessMode... modes) {
+        SecurityManager security = System.getSecurityManager();
+        if (security == null) {
+            return;
+        }
+        security.checkRead(path);
+        for (AccessMode mode : modes) {
+            if (mode == AccessMode.WRITE) {
+                security.checkWrite(path);
+            } else if (mode == AccessMode.EXECUTE) {
+                security.checkExec(path);
+            }
         }
     }
 

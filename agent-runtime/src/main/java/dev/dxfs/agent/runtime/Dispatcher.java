@@ -119,7 +119,8 @@ public final class Dispatcher {
 
     /**
      * {@code FileInputStream.open(name)}, and {@code RandomAccessFile} in "r": the name the
-     * stream really opens, the temp file's while this JVM writes the file.
+     * stream really opens, the temp file's while this JVM writes the file (their constructors
+     * check the caller's rights first).
      */
     public static String openInputStream(Object stream, String name) {
         Stager current = reading();
@@ -144,33 +145,61 @@ public final class Dispatcher {
         return current == null || current.nothingOpen() || Guard.active() ? null : current;
     }
 
-    /** The temp file a read of {@code file} reads instead, or null. */
-    private static Path tempFor(Stager current, File file) {
+    /**
+     * The temp file whose attributes answer for {@code path} while this JVM writes it, or null;
+     * the caller's right to read {@code path} checked first, as the JDK's call would.
+     */
+    private static Path redirected(Path path, boolean noFollow) {
+        Stager current = reading();
+        if (current == null) {
+            return null;
+        }
+        Path temp;
         try {
-            return Guard.run(() -> current.tempFor(file.toPath(), false));
-        } catch (IOException | InvalidPathException e) {
+            temp = Guard.run(() -> current.tempFor(path, noFollow));
+        } catch (IOException e) {
+            return null;
+        }
+        if (temp != null) {
+            CallerChecks.read(path.toString());
+        }
+        return temp;
+    }
+
+    private static Path redirected(File file) {
+        try {
+            return redirected(file.toPath(), false);
+        } catch (InvalidPathException e) {
             return null;
         }
     }
 
     /** {@code File.length()}: the length of what this JVM wrote to the file, while it writes it; else null. */
     public static Long fileLength(File file) {
-        Stager current = reading();
-        Path temp = current == null ? null : tempFor(current, file);
-        return temp == null ? null : temp.toFile().length();
+        return ofTemp(file, true);
     }
 
     /** {@code File.lastModified()}: as {@link #fileLength}. */
     public static Long fileLastModified(File file) {
-        Stager current = reading();
-        Path temp = current == null ? null : tempFor(current, file);
-        return temp == null ? null : temp.toFile().lastModified();
+        return ofTemp(file, false);
+    }
+
+    /** The length, or the time, of the temp file that answers for {@code file}; null when none does. */
+    private static Long ofTemp(File file, boolean length) {
+        Path temp = redirected(file);
+        if (temp == null) {
+            return null;
+        }
+        try {
+            return Guard.run(() -> length ? temp.toFile().length() : temp.toFile().lastModified());
+        } catch (IOException e) {
+            return null;
+        }
     }
 
     /** {@code File.exists()}: true while this JVM writes the file (a new one exists for it, as without the agent). */
     public static Boolean fileExists(File file) {
-        Stager current = reading();
-        return current == null || tempFor(current, file) == null ? null : Boolean.TRUE;
+        return redirected(file) == null ? null : Boolean.TRUE;
     }
 
     /** {@code File.isFile()}: as {@link #fileExists}. */
@@ -184,18 +213,16 @@ public final class Dispatcher {
      * answered); else false.
      */
     public static boolean checkAccess(Path path, AccessMode... modes) throws IOException {
-        Stager current = reading();
-        if (current == null) {
+        Path temp = redirected(path, false);
+        if (temp == null) {
             return false;
         }
-        return Guard.run(() -> {
-            Path temp = current.tempFor(path, false);
-            if (temp == null) {
-                return false;
-            }
+        CallerChecks.access(path.toString(), modes);
+        Guard.run(() -> {
             temp.getFileSystem().provider().checkAccess(temp, modes);
-            return true;
+            return null;
         });
+        return true;
     }
 
     /** {@code isReadable(path)} of the default provider of JDK 20 and later: asked of the temp file, as {@link #checkAccess}. */
@@ -221,21 +248,13 @@ public final class Dispatcher {
      * ({@code Files.exists}, {@code isRegularFile}): true while this JVM writes the file; else null.
      */
     public static Boolean exists(Path path) {
-        return exists(path, new LinkOption[0]);
+        return redirected(path, false) == null ? null : Boolean.TRUE;
     }
 
     /** {@code exists(path, options)} of the default provider of JDK 20 and later: as {@link #exists(Path)}. */
     public static Boolean exists(Path path, LinkOption... options) {
-        Stager current = reading();
-        if (current == null) {
-            return null;
-        }
-        boolean noFollow = Arrays.asList(options).contains(LinkOption.NOFOLLOW_LINKS);
-        try {
-            return Guard.run(() -> current.tempFor(path, noFollow) == null ? null : Boolean.TRUE);
-        } catch (IOException e) {
-            return null;
-        }
+        return redirected(path, Arrays.asList(options).contains(LinkOption.NOFOLLOW_LINKS)) == null ? null
+                : Boolean.TRUE;
     }
 
     /**
@@ -246,15 +265,11 @@ public final class Dispatcher {
      */
     public static BasicFileAttributes readAttributes(Path path, Class<?> type, LinkOption... options)
             throws IOException {
-        Stager current = reading();
-        if (current == null || type != BasicFileAttributes.class) {
+        if (type != BasicFileAttributes.class) {
             return null;
         }
-        boolean noFollow = Arrays.asList(options).contains(LinkOption.NOFOLLOW_LINKS);
-        return Guard.run(() -> {
-            Path temp = current.tempFor(path, noFollow);
-            return temp == null ? null : Files.readAttributes(temp, BasicFileAttributes.class);
-        });
+        Path temp = redirected(path, Arrays.asList(options).contains(LinkOption.NOFOLLOW_LINKS));
+        return temp == null ? null : Guard.run(() -> Files.readAttributes(temp, BasicFileAttributes.class));
     }
 
     private static String openByName(Object owner, String name, int flags) throws FileNotFoundException {
