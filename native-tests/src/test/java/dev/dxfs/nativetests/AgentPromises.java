@@ -2,6 +2,7 @@ package dev.dxfs.nativetests;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 
+import java.io.File;
 import java.io.FileOutputStream;
 import java.io.OutputStream;
 import java.io.RandomAccessFile;
@@ -174,7 +175,8 @@ public final class AgentPromises {
                 }
                 step("Files.write link/h", () -> Files.write(d.resolve("link/h"), "new".getBytes(UTF_8)));
             }
-            // Item 7: under a SecurityManager whose policy lets the program write in open/ only (and read DIR).
+            // Item 7: under a SecurityManager whose policy lets the program write in open/ and only write in
+            // writeonly/, and read open/ and closed/.
             case "security manager" -> {
                 Path open = d.resolve("open");
                 Path closed = d.resolve("closed");
@@ -201,6 +203,18 @@ public final class AgentPromises {
                         .delete()));
                 step("File.renameTo closed/f", () -> System.out.println("renamed: " + closed.resolve("f").toFile()
                         .renameTo(open.resolve("j").toFile())));
+                File writeOnly = d.resolve("writeonly/f").toFile();
+                step("FileOutputStream writeonly/f", () -> {
+                    try (FileOutputStream out = new FileOutputStream(writeOnly)) {
+                        out.write("new".getBytes(UTF_8));
+                        step("File.length writeonly/f while open", () -> System.out.println(writeOnly.length()));
+                        step("Files.size writeonly/f while open", () -> System.out.println(Files.size(writeOnly.toPath())));
+                        step("Files.exists writeonly/f while open", () -> System.out.println(Files.exists(
+                                writeOnly.toPath())));
+                        step("FileInputStream writeonly/f while open", () -> new java.io.FileInputStream(writeOnly)
+                                .close());
+                    }
+                });
             }
             // Item 8: what this JVM sees of a file it is writing.
             case "own view" -> {

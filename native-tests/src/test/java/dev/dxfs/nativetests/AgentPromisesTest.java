@@ -275,7 +275,9 @@ class AgentPromisesTest {
     @Test
     void underASecurityManagerTheAgentStagesWhatThePolicyAllowsOnly() throws IOException {
         Outcome plain = underASecurityManager(false, false);
-        assertThat(plain.out()).as("the test's teeth").contains("open/f while open: new").anySatisfy(line -> assertThat(
+        assertThat(plain.out()).as("the test's teeth").contains("open/f while open: new",
+                "File.length writeonly/f while open: java.security.AccessControlException: access denied "
+                        + "(\"java.io.FilePermission\" \"DIR/writeonly/f\" \"read\")").anySatisfy(line -> assertThat(
                 line).startsWith("FileOutputStream closed/f: java.security.AccessControlException: access denied"));
 
         Outcome granted = underASecurityManager(true, true);
@@ -293,10 +295,12 @@ class AgentPromisesTest {
     private static Outcome underASecurityManager(boolean agent, boolean agentGranted) throws IOException {
         Path dir = fixture();
         Files.createDirectory(dir.resolve("open"));
+        Files.createDirectory(dir.resolve("writeonly"));
         Files.writeString(Files.createDirectory(dir.resolve("closed")).resolve("f"), "old");
         String program = "grant codeBase \"" + AgentJvms.testClasses().toUri() + "\" {\n"
-                + "  permission java.io.FilePermission \"" + dir + "/-\", \"read\";\n"
+                + "  permission java.io.FilePermission \"" + dir + "/closed/-\", \"read\";\n"
                 + "  permission java.io.FilePermission \"" + dir + "/open/-\", \"read,write,delete\";\n"
+                + "  permission java.io.FilePermission \"" + dir + "/writeonly/-\", \"write\";\n"
                 + "  permission java.io.FilePermission \"<<ALL FILES>>\", \"execute\";\n"
                 + "  permission java.io.FilePermission \"/dev/null\", \"write\";\n};\n";
         String agentGrant = "grant codeBase \"" + AgentJvms.AGENT.toUri() + "\" {\n"
