@@ -247,6 +247,9 @@ public final class AgentPromises {
                         }
                         out.write("+more".getBytes(UTF_8));
                         System.out.println("f after another write: " + Files.readString(f));
+                        step("newByteChannel CREATE_NEW g", () -> Files.newByteChannel(g, StandardOpenOption.CREATE_NEW,
+                                StandardOpenOption.WRITE).close());
+                        step("Files.copy f g", () -> Files.copy(f, g));
                     }
                 });
                 Path h = d.resolve("h");

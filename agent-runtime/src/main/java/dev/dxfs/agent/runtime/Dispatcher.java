@@ -12,6 +12,7 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.SeekableByteChannel;
 import java.nio.file.AccessMode;
 import java.nio.file.CopyOption;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
@@ -65,6 +66,8 @@ public final class Dispatcher {
             throws Refused {
         try {
             return Guard.run(() -> current.stage(target, flags, createMode, newFile));
+        } catch (FileAlreadyExistsException e) {
+            throw new Refused(e);
         } catch (IOException e) {
             String reason = Stager.noSpace(e);
             if (reason != null) {
@@ -88,16 +91,31 @@ public final class Dispatcher {
     /**
      * An open that fails rather than write the file in place: a staged write whose temp file did
      * not fit (an edit's starts as a copy), where a write that fails in place would break the
-     * file; or, with {@code strict=true}, a write that cannot be staged. The open fails with the
-     * JDK's own exception for a failed open, {@code reason} in it.
+     * file; an exclusive create of a file this JVM is writing, which exists for it; or, with
+     * {@code strict=true}, a write that cannot be staged. The open fails with the JDK's own
+     * exception for a failed open, {@code reason} in it.
      */
     private static final class Refused extends Exception {
         private static final long serialVersionUID = 1L;
         final String reason;
+        /** The JDK's exception for this failure, when there is one of its own. */
+        private final FileSystemException exact;
 
         Refused(String reason) {
             super(reason, null, false, false);
             this.reason = reason;
+            this.exact = null;
+        }
+
+        Refused(FileAlreadyExistsException exists) {
+            super(exists.getReason(), null, false, false);
+            this.reason = "File exists";
+            this.exact = exists;
+        }
+
+        /** The exception a java.nio call on {@code path} fails with. */
+        FileSystemException failure(Path path) {
+            return exact != null ? exact : new FileSystemException(path.toString(), null, reason);
         }
     }
 
@@ -375,7 +393,7 @@ public final class Dispatcher {
         try {
             staged = stageChannel(current, path, options, createMode(attributes));
         } catch (Refused e) {
-            throw new FileSystemException(path.toString(), null, e.reason);
+            throw e.failure(path);
         }
         if (staged == null) {
             return null;
@@ -504,7 +522,7 @@ public final class Dispatcher {
         try {
             return stage(current, target, replacing(options), Stager.DEFAULT_CREATE_MODE, true);
         } catch (Refused e) {
-            throw new FileSystemException(target.toString(), null, e.reason);
+            throw e.failure(target);
         }
     }
 

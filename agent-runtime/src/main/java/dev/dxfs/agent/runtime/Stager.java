@@ -10,6 +10,7 @@ import java.io.UncheckedIOException;
 import java.lang.ref.Cleaner;
 import java.nio.channels.FileChannel;
 import java.nio.file.AccessMode;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
@@ -152,12 +153,17 @@ final class Stager {
         if (root == null) {
             return null;
         }
-        if (newFile && !OpenFlags.exclusive(flags)) {
+        if (OpenFlags.exclusive(flags)) {
+            if (!openWritesTo(absolute).isEmpty()) {
+                // The file exists for this JVM, which is writing it, if not yet for others.
+                throw new FileAlreadyExistsException(target.toString());
+            }
+        } else if (newFile) {
             // The JDK's copy and move delete the target first: what this JVM is writing to it then vanishes.
             for (StagedFile live : openWritesTo(absolute)) {
                 live.orphan();
             }
-        } else if (!OpenFlags.exclusive(flags)) {
+        } else {
             // A second write-open of a file this JVM is writing writes the same file, as a second descriptor would.
             for (StagedFile live : openWritesTo(absolute)) {
                 if (live.join()) {
