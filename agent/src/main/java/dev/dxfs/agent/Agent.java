@@ -38,6 +38,16 @@ public final class Agent {
     }
 
     private static void start(String args, Instrumentation instrumentation) {
+        try {
+            startOnce(args, instrumentation);
+        } catch (SecurityException e) {
+            // A premain that throws aborts the JVM: a tool under a policy that does not grant the agent runs on without it.
+            System.err.println("dxfs-agent: the security policy does not grant the agent's jar what it needs ("
+                    + e.getMessage() + "); running without the agent");
+        }
+    }
+
+    private static void startOnce(String args, Instrumentation instrumentation) {
         if (runtimeLoaded()) {
             System.err.println("dxfs-agent: already running in this JVM");
             return;

@@ -20,19 +20,34 @@ final class Hook {
         /** {@code close()}: the Dispatcher hears of every close that returns. */
         CLOSE,
         /** The Dispatcher may answer the call itself, given the same arguments; else the JDK's code runs. */
-        ANSWER
+        ANSWER,
+        /** A write: the Dispatcher hears of every IOException it throws. */
+        FAILURE,
+        /** {@code getChannel()}: the Dispatcher hears which channel belongs to which stream or file. */
+        CHANNEL
     }
 
     private final String method;
     private final String descriptor;
     private final Kind kind;
     private final String dispatcherMethod;
+    /** Whether the Dispatcher is given the receiver first (an answer hook). */
+    private final boolean receiver;
+    /** Whether the method is one only some JDK versions have (JDK 17's or a later one's form of a call). */
+    private final boolean inSomeJdks;
 
     private Hook(String method, String descriptor, Kind kind, String dispatcherMethod) {
+        this(method, descriptor, kind, dispatcherMethod, false, false);
+    }
+
+    private Hook(String method, String descriptor, Kind kind, String dispatcherMethod, boolean receiver,
+            boolean inSomeJdks) {
         this.method = method;
         this.descriptor = descriptor;
         this.kind = kind;
         this.dispatcherMethod = dispatcherMethod;
+        this.receiver = receiver;
+        this.inSomeJdks = inSomeJdks;
     }
 
     static Hook open(String descriptor, String dispatcherMethod) {
@@ -47,6 +62,28 @@ final class Hook {
         return new Hook(method, descriptor, Kind.ANSWER, dispatcherMethod);
     }
 
+    /** An answer hook whose Dispatcher method is given the receiver, then the arguments. */
+    static Hook answerWithReceiver(String method, String descriptor, String dispatcherMethod) {
+        return new Hook(method, descriptor, Kind.ANSWER, dispatcherMethod, true, false);
+    }
+
+    /** An answer hook of a method only some JDK versions have: not reported missing in the others. */
+    static Hook answerInSomeJdks(String method, String descriptor, String dispatcherMethod) {
+        return new Hook(method, descriptor, Kind.ANSWER, dispatcherMethod, false, true);
+    }
+
+    boolean inSomeJdks() {
+        return inSomeJdks;
+    }
+
+    static Hook failure(String method, String descriptor) {
+        return new Hook(method, descriptor, Kind.FAILURE, "writeFailed");
+    }
+
+    static Hook channel() {
+        return new Hook("getChannel", "()Ljava/nio/channels/FileChannel;", Kind.CHANNEL, "channelOf");
+    }
+
     boolean matches(String name, String methodDescriptor) {
         return method.equals(name) && descriptor.equals(methodDescriptor);
     }
@@ -58,8 +95,12 @@ final class Hook {
                 return new OpenHook(code, hooked, dispatcherMethod);
             case CLOSE:
                 return new CloseHook(code, dispatcherMethod);
+            case FAILURE:
+                return new FailureHook(code, hooked, dispatcherMethod);
+            case CHANNEL:
+                return new ChannelHook(code, dispatcherMethod);
             default:
-                return new AnswerHook(code, hooked, dispatcherMethod);
+                return new AnswerHook(code, hooked, dispatcherMethod, receiver);
         }
     }
 

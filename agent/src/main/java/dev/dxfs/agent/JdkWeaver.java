@@ -30,11 +30,15 @@ final class JdkWeaver implements ClassFileTransformer {
         this.hooks = hooks;
     }
 
-    /** The hooks not found in any class so far: writes the agent would miss. */
+    /** The hooks not found in any class so far (but those of methods only some JDKs have): writes the agent would miss. */
     Set<Hook> missing() {
         Set<Hook> missing = new HashSet<>();
         for (List<Hook> declared : hooks.values()) {
-            missing.addAll(declared);
+            for (Hook hook : declared) {
+                if (!hook.inSomeJdks()) {
+                    missing.add(hook);
+                }
+            }
         }
         missing.removeAll(woven);
         return missing;

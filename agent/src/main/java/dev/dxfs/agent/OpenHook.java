@@ -6,10 +6,11 @@ import org.objectweb.asm.Opcodes;
 import org.objectweb.asm.Type;
 
 /**
- * {@code FileOutputStream.open(String name, boolean append)} and
- * {@code RandomAccessFile.open(String name, int mode)}, which all their constructors end in:
+ * {@code FileOutputStream.open(String name, boolean append)},
+ * {@code RandomAccessFile.open(String name, int mode)} and {@code FileInputStream.open(String
+ * name)}, which all their constructors end in:
  * <pre>
- * name = Dispatcher.dispatcherMethod(this, name, append|mode);
+ * name = Dispatcher.dispatcherMethod(this, name[, append|mode]);
  * try { original body } catch (Throwable t) { Dispatcher.openFailed(this); throw t; }
  * </pre>
  * The handler is added after the method's own ones, so theirs still catch first.
@@ -27,9 +28,12 @@ final class OpenHook extends DispatchingHook {
     @Override
     public void visitCode() {
         super.visitCode();
-        Type[] arguments = method.arguments();
+        StringBuilder descriptor = new StringBuilder("(Ljava/lang/Object;");
+        for (Type argument : method.arguments()) {
+            descriptor.append(argument.getDescriptor());
+        }
         super.visitVarInsn(Opcodes.ALOAD, 0);
-        callDispatcher("(Ljava/lang/Object;Ljava/lang/String;" + arguments[1].getDescriptor() + ")Ljava/lang/String;");
+        callDispatcher(descriptor.append(")Ljava/lang/String;").toString());
         super.visitVarInsn(Opcodes.ASTORE, 1);
         super.visitLabel(bodyStart);
     }

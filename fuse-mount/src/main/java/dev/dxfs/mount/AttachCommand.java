@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "attach", mixinStandardHelpOptions = true,
-        description = "Load the dxfs Java agent into a running JVM: from then on its writes under the roots are staged and published by rename at close, as under a mount. OPTIONS are the agent's (root=DIR,include=GLOB,exclude=GLOB,fsync=true,log=debug; default root: the JVM's ./target).",
+        description = "Load the dxfs Java agent into a running JVM: from then on its writes under the roots are staged and published by rename at close, as under a mount. OPTIONS are the agent's (root=DIR,include=GLOB,exclude=GLOB,fsync=true,strict=true,log=debug; default root: the JVM's ./target).",
         footer = {"", "Examples:", "  dxfs attach 4242", "  dxfs attach 4242 root=/srv/app/target,exclude=*.log,log=debug"})
 final class AttachCommand implements Callable<Integer> {
     /** Set by the launcher: where the agent jar was built. */

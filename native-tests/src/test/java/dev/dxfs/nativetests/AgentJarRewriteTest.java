@@ -3,8 +3,6 @@ package dev.dxfs.nativetests;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -161,7 +159,7 @@ class AgentJarRewriteTest {
         private CompletableFuture<Run> copyLoop(String mode, List<String> agentOption, Path app) {
             List<String> command = new ArrayList<>(List.of(JAVA_BIN.resolve("java").toString()));
             command.addAll(agentOption);
-            command.addAll(List.of("-cp", testClasses().toString(), CopyLoop.class.getName(), mode, jarB.toString(),
+            command.addAll(List.of("-cp", AgentJvms.testClasses().toString(), CopyLoop.class.getName(), mode, jarB.toString(),
                     app.toString(), Integer.toString(REWRITES), "150"));
             return CompletableFuture.supplyAsync(() -> Run.of(command, dir, Map.of(), TIMEOUT));
         }
@@ -171,13 +169,5 @@ class AgentJarRewriteTest {
         List<String> command = new ArrayList<>(List.of(JAVA_BIN.resolve("jar").toString()));
         command.addAll(args);
         return Run.of(command, null, Map.of(), TIMEOUT);
-    }
-
-    private static Path testClasses() {
-        try {
-            return Path.of(CopyLoop.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-        } catch (URISyntaxException e) {
-            throw new UncheckedIOException(new IOException(e));
-        }
     }
 }

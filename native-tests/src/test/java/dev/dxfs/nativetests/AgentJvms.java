@@ -1,5 +1,8 @@
 package dev.dxfs.nativetests;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -15,4 +18,13 @@ final class AgentJvms {
     static final List<Path> BOTH = List.of(JDK_17, JDK_25);
 
     private AgentJvms() {}
+
+    /** The class path of the test programs that tool JVMs run. */
+    static Path testClasses() {
+        try {
+            return Path.of(AgentJvms.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        } catch (URISyntaxException e) {
+            throw new UncheckedIOException(new IOException(e));
+        }
+    }
 }

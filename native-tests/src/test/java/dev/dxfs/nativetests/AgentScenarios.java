@@ -17,15 +17,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Arrays;
 import java.util.List;
 
 /**
  * Programs run in a child JVM, with or without the agent: each writes {@code DIR/f} through one
  * JDK API and prints what a reader of the file sees while the write is open and after it is
- * closed. Another thread reading the path sees what another JVM would: the agent does not touch
- * reads.
+ * closed. What a reader sees is asked of another process: the writing JVM sees its own writes.
  */
 public final class AgentScenarios {
     private AgentScenarios() {}
@@ -123,7 +121,7 @@ public final class AgentScenarios {
             case "Files.move" -> Files.move(dir.resolve("source"), f, StandardCopyOption.REPLACE_EXISTING);
             case "left to the garbage collector" -> {
                 leak(f);
-                for (int i = 0; i < 50 && Files.readString(f).equals("old"); i++) {
+                for (int i = 0; i < 50 && "old".equals(AnotherProcess.content(f)); i++) {
                     System.gc();
                     Thread.sleep(20);
                 }
@@ -139,7 +137,7 @@ public final class AgentScenarios {
         System.out.println("staging: " + Arrays.toString(new File(dir.toFile(), ".dxfs").list()));
     }
 
-    private static void channel(Path path, StandardOpenOption... options) throws IOException {
+    private static void channel(Path path, StandardOpenOption... options) throws IOException, InterruptedException {
         try (SeekableByteChannel channel = Files.newByteChannel(path, options)) {
             channel.write(ByteBuffer.wrap("new".getBytes(UTF_8)));
             see("open", path);
@@ -152,14 +150,14 @@ public final class AgentScenarios {
         out.write("new".getBytes(UTF_8));
     }
 
-    /** What a reader sees at {@code path}: its content and mode, or that it is absent. */
-    private static void see(String when, Path path) throws IOException {
-        if (!Files.exists(path)) {
+    /** What another process sees at {@code path}: its content and mode, or that it is absent. */
+    private static void see(String when, Path path) throws IOException, InterruptedException {
+        String content = AnotherProcess.content(path);
+        if (content == null) {
             System.out.println(when + ": " + path.getFileName() + " absent");
             return;
         }
-        System.out.println(when + ": " + path.getFileName() + " = " + Files.readString(path) + " "
-                + PosixFilePermissions.toString(Files.getPosixFilePermissions(path)));
+        System.out.println(when + ": " + path.getFileName() + " = " + content + " " + AnotherProcess.mode(path));
     }
 
     /** The scenarios, in the order the test runs them. */

@@ -4,8 +4,6 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -62,7 +60,11 @@ class AgentTest {
         Outcome staged = run(java, scenario, "");
 
         assertThat(staged.files()).as("the files once the JVM is gone").isEqualTo(plain.files());
-        assertThat(staged.staging()).as("temp files left").isEmpty();
+        assertThat(staged.staging()).as("the staging directory, once the JVM is gone").isEmpty();
+        if (!scenario.startsWith("left ")) {
+            assertThat(staged.lines("staging:")).as("the staging directory, once the write is closed")
+                    .isEqualTo(plain.lines("staging:"));
+        }
         List<String> open = staged.lines("open:");
         if (scenario.contains("append")) {
             assertThat(open).as("appends land at once, as without the agent").containsExactly("open: f = old+new rw-r-----");
@@ -96,7 +98,7 @@ class AgentTest {
     @MethodSource("javas")
     void dxfsAttachStagesTheWritesOfARunningJvm(String java) throws IOException {
         Path dir = fixture();
-        List<String> command = List.of(java, "-cp", testClasses().toString(), AgentScenarios.class.getName(),
+        List<String> command = List.of(java, "-cp", AgentJvms.testClasses().toString(), AgentScenarios.class.getName(),
                 "FileOutputStream after attach", dir.toString());
         try (BackgroundProcess jvm = BackgroundProcess.start(command, dir, Map.of())) {
             jvm.awaitLine("waiting");
@@ -130,7 +132,7 @@ class AgentTest {
             Files.writeString(staging.resolve(name), "partial");
         }
         List<String> command = List.of(JAVA_17, "-javaagent:" + AGENT + "=root=" + dir, "-cp",
-                testClasses().toString(), AgentScenarios.class.getName(), "Files.write", dir.toString());
+                AgentJvms.testClasses().toString(), AgentScenarios.class.getName(), "Files.write", dir.toString());
         Run.of(command, dir, Map.of(), TIMEOUT).ok();
         try (Stream<Path> left = Files.list(staging)) {
             assertThat(left.map(path -> path.getFileName().toString())).containsExactlyInAnyOrder(alive, daemons);
@@ -148,7 +150,7 @@ class AgentTest {
     void badArgumentsPrintOneLineAndTheToolRunsWithoutTheAgent() throws IOException {
         Outcome bad = run(JAVA_17, "FileOutputStream(String)", "bogus=1");
         assertThat(bad.run().err().lines()).containsExactly(
-                "dxfs-agent: unknown option 'bogus': expected root, include, exclude, fsync or log; "
+                "dxfs-agent: unknown option 'bogus': expected root, include, exclude, fsync, strict or log; "
                         + "running without the agent");
         assertThat(bad.lines("open:")).containsExactly("open: f = new rw-r-----");
         assertThat(bad.files()).containsEntry("f", "new rw-r-----");
@@ -172,7 +174,7 @@ class AgentTest {
             String options = agentOptions.isEmpty() ? "root=" + dir + ",log=debug" : agentOptions.replace(DIR, dir.toString());
             command.add("-javaagent:" + AGENT + "=" + options);
         }
-        command.addAll(List.of("-cp", testClasses().toString(), AgentScenarios.class.getName(), scenario, dir.toString()));
+        command.addAll(List.of("-cp", AgentJvms.testClasses().toString(), AgentScenarios.class.getName(), scenario, dir.toString()));
         Run run = Run.of(command, dir, Map.of(), TIMEOUT).ok();
         return new Outcome(run, files(dir), staging(dir));
     }
@@ -201,21 +203,16 @@ class AgentTest {
         return files;
     }
 
+    /** The staging directory ({@code .dxfs/}) and its entries, if it is there. */
     private static List<String> staging(Path dir) throws IOException {
         Path staging = dir.resolve(".dxfs");
-        if (!Files.isDirectory(staging)) {
+        if (!Files.exists(staging)) {
             return List.of();
         }
+        List<String> entries = new ArrayList<>(List.of(".dxfs/"));
         try (Stream<Path> list = Files.list(staging)) {
-            return list.map(path -> path.getFileName().toString()).toList();
+            list.forEach(path -> entries.add(path.getFileName().toString()));
         }
-    }
-
-    private static Path testClasses() {
-        try {
-            return Path.of(AgentScenarios.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-        } catch (URISyntaxException e) {
-            throw new UncheckedIOException(new IOException(e));
-        }
+        return entries;
     }
 }

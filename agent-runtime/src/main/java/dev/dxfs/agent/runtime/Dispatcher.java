@@ -2,13 +2,18 @@ package dev.dxfs.agent.runtime;
 
 import dev.dxfs.policy.Commit;
 import dev.dxfs.policy.OpenFlags;
+import java.io.File;
+import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.channels.Channel;
 import java.nio.channels.FileChannel;
 import java.nio.channels.SeekableByteChannel;
+import java.nio.file.AccessMode;
 import java.nio.file.CopyOption;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.LinkOption;
@@ -16,7 +21,9 @@ import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermission;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
@@ -49,33 +56,241 @@ public final class Dispatcher {
         return current == null || Guard.active() ? null : current;
     }
 
-    /** Stages an open; null when it is not staged or cannot be. */
-    private static StagedFile stage(Stager current, Path target, int flags) {
+    /**
+     * Stages an open; null when it is not staged or cannot be (it is then written in place).
+     *
+     * @throws Refused when the disk is full (the open fails, as the write would), or when the
+     *     write cannot be staged and the settings are strict
+     */
+    private static StagedFile stage(Stager current, Path target, int flags, int createMode, boolean newFile)
+            throws Refused {
         try {
-            return Guard.run(() -> current.stage(target, flags));
-        } catch (IOException | RuntimeException e) {
-            AgentLog.warn("writing " + target + " in place: it could not be staged (" + e + ")");
-            return null;
+            return Guard.run(() -> current.stage(target, flags, createMode, newFile));
+        } catch (FileAlreadyExistsException e) {
+            throw new Refused(e);
+        } catch (IOException e) {
+            String reason = Stager.noSpace(e);
+            if (reason != null) {
+                throw new Refused(reason);
+            }
+            return notStaged(current, target, e instanceof FileSystemException failure && failure.getReason() != null
+                    ? failure.getReason() : e.toString());
+        } catch (RuntimeException e) {
+            return notStaged(current, target, e.toString());
+        }
+    }
+
+    private static StagedFile notStaged(Stager current, Path target, String why) throws Refused {
+        if (current.strict()) {
+            throw new Refused("not staged: " + why);
+        }
+        AgentLog.warn("writing " + target + " in place: it could not be staged (" + why + ")");
+        return null;
+    }
+
+    /**
+     * An open that fails rather than write the file in place: a staged write whose temp file did
+     * not fit (an edit's starts as a copy), where a write that fails in place would break the
+     * file; an exclusive create of a file this JVM is writing, which exists for it; or, with
+     * {@code strict=true}, a write that cannot be staged. The open fails with the JDK's own
+     * exception for a failed open, {@code reason} in it.
+     */
+    private static final class Refused extends Exception {
+        private static final long serialVersionUID = 1L;
+        final String reason;
+        /** The JDK's exception for this failure, when there is one of its own. */
+        private final FileSystemException exact;
+
+        Refused(String reason) {
+            super(reason, null, false, false);
+            this.reason = reason;
+            this.exact = null;
+        }
+
+        Refused(FileAlreadyExistsException exists) {
+            super(exists.getReason(), null, false, false);
+            this.reason = "File exists";
+            this.exact = exists;
+        }
+
+        /** The exception a java.nio call on {@code path} fails with. */
+        FileSystemException failure(Path path) {
+            return exact != null ? exact : new FileSystemException(path.toString(), null, reason);
         }
     }
 
     // ---- java.io
 
     /** {@code FileOutputStream.open(name, append)}: the name the stream really opens. */
-    public static String openStream(Object stream, String name, boolean append) {
+    public static String openStream(Object stream, String name, boolean append) throws FileNotFoundException {
         int flags = OpenFlags.O_WRONLY | OpenFlags.O_CREAT | (append ? OpenFlags.O_APPEND : OpenFlags.O_TRUNC);
         return openByName(stream, name, flags);
     }
 
     /** {@code RandomAccessFile.open(name, mode)}: the name the file really opens. */
-    public static String openRandomAccess(Object file, String name, int mode) {
+    public static String openRandomAccess(Object file, String name, int mode) throws FileNotFoundException {
         if ((mode & RANDOM_ACCESS_READ_WRITE) == 0) {
-            return name;
+            return openInputStream(file, name);
         }
         return openByName(file, name, OpenFlags.O_RDWR | OpenFlags.O_CREAT);
     }
 
-    private static String openByName(Object owner, String name, int flags) {
+    /**
+     * {@code FileInputStream.open(name)}, and {@code RandomAccessFile} in "r": the name the
+     * stream really opens, the temp file's while this JVM writes the file (their constructors
+     * check the caller's rights first).
+     */
+    public static String openInputStream(Object stream, String name) {
+        Stager current = reading();
+        if (current == null) {
+            return name;
+        }
+        try {
+            Path temp = Guard.run(() -> current.tempFor(Path.of(name), false));
+            return temp == null ? name : temp.toString();
+        } catch (IOException | InvalidPathException e) {
+            return name;
+        }
+    }
+
+    /**
+     * The stager when this thread may read what this JVM is writing: the agent is on, a staged
+     * write is open, and the call is not the agent's own. Checked first, and cheaply, on every
+     * read and attribute call.
+     */
+    private static Stager reading() {
+        Stager current = stager;
+        return current == null || current.nothingOpen() || Guard.active() ? null : current;
+    }
+
+    /**
+     * The temp file whose attributes answer for {@code path} while this JVM writes it, or null;
+     * the caller's right to read {@code path} checked first, as the JDK's call would.
+     */
+    private static Path redirected(Path path, boolean noFollow) {
+        Stager current = reading();
+        if (current == null) {
+            return null;
+        }
+        Path temp;
+        try {
+            temp = Guard.run(() -> current.tempFor(path, noFollow));
+        } catch (IOException e) {
+            return null;
+        }
+        if (temp != null) {
+            CallerChecks.read(path.toString());
+        }
+        return temp;
+    }
+
+    private static Path redirected(File file) {
+        try {
+            return redirected(file.toPath(), false);
+        } catch (InvalidPathException e) {
+            return null;
+        }
+    }
+
+    /** {@code File.length()}: the length of what this JVM wrote to the file, while it writes it; else null. */
+    public static Long fileLength(File file) {
+        return ofTemp(file, true);
+    }
+
+    /** {@code File.lastModified()}: as {@link #fileLength}. */
+    public static Long fileLastModified(File file) {
+        return ofTemp(file, false);
+    }
+
+    /** The length, or the time, of the temp file that answers for {@code file}; null when none does. */
+    private static Long ofTemp(File file, boolean length) {
+        Path temp = redirected(file);
+        if (temp == null) {
+            return null;
+        }
+        try {
+            return Guard.run(() -> length ? temp.toFile().length() : temp.toFile().lastModified());
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    /** {@code File.exists()}: true while this JVM writes the file (a new one exists for it, as without the agent). */
+    public static Boolean fileExists(File file) {
+        return redirected(file) == null ? null : Boolean.TRUE;
+    }
+
+    /** {@code File.isFile()}: as {@link #fileExists}. */
+    public static Boolean fileIsFile(File file) {
+        return fileExists(file);
+    }
+
+    /**
+     * {@code checkAccess(path, modes)} of the default provider ({@code Files.notExists},
+     * {@code isReadable}, ...): asked of the temp file while this JVM writes the file (true when
+     * answered); else false.
+     */
+    public static boolean checkAccess(Path path, AccessMode... modes) throws IOException {
+        Path temp = redirected(path, false);
+        if (temp == null) {
+            return false;
+        }
+        CallerChecks.access(path.toString(), modes);
+        Guard.run(() -> {
+            temp.getFileSystem().provider().checkAccess(temp, modes);
+            return null;
+        });
+        return true;
+    }
+
+    /** {@code isReadable(path)} of the default provider of JDK 20 and later: asked of the temp file, as {@link #checkAccess}. */
+    public static Boolean isReadable(Path path) {
+        return accessible(path, AccessMode.READ);
+    }
+
+    /** {@code isWritable(path)}: as {@link #isReadable}. */
+    public static Boolean isWritable(Path path) {
+        return accessible(path, AccessMode.WRITE);
+    }
+
+    private static Boolean accessible(Path path, AccessMode mode) {
+        try {
+            return checkAccess(path, mode) ? Boolean.TRUE : null;
+        } catch (IOException e) {
+            return Boolean.FALSE;
+        }
+    }
+
+    /**
+     * {@code exists(path)} and {@code isRegularFile(path)} of JDK 17's default provider
+     * ({@code Files.exists}, {@code isRegularFile}): true while this JVM writes the file; else null.
+     */
+    public static Boolean exists(Path path) {
+        return redirected(path, false) == null ? null : Boolean.TRUE;
+    }
+
+    /** {@code exists(path, options)} of the default provider of JDK 20 and later: as {@link #exists(Path)}. */
+    public static Boolean exists(Path path, LinkOption... options) {
+        return redirected(path, Arrays.asList(options).contains(LinkOption.NOFOLLOW_LINKS)) == null ? null
+                : Boolean.TRUE;
+    }
+
+    /**
+     * {@code readAttributes(path, type, options)} of the default provider ({@code Files.size},
+     * {@code getLastModifiedTime}, ...): the basic attributes of what this JVM wrote, while it
+     * writes the file; else null. Others (posix, unix) are the file's own: the temp file's owner
+     * and mode are not what the file will have.
+     */
+    public static BasicFileAttributes readAttributes(Path path, Class<?> type, LinkOption... options)
+            throws IOException {
+        if (type != BasicFileAttributes.class) {
+            return null;
+        }
+        Path temp = redirected(path, Arrays.asList(options).contains(LinkOption.NOFOLLOW_LINKS));
+        return temp == null ? null : Guard.run(() -> Files.readAttributes(temp, BasicFileAttributes.class));
+    }
+
+    private static String openByName(Object owner, String name, int flags) throws FileNotFoundException {
         Stager current = active();
         if (current == null) {
             return name;
@@ -86,7 +301,13 @@ public final class Dispatcher {
         } catch (InvalidPathException e) {
             return name;
         }
-        StagedFile staged = stage(current, target, flags);
+        StagedFile staged;
+        try {
+            staged = stage(current, target, flags, Stager.DEFAULT_CREATE_MODE, false);
+        } catch (Refused e) {
+            // The JDK's own message for an open that fails.
+            throw new FileNotFoundException(name + " (" + e.reason + ")");
+        }
         if (staged == null) {
             return name;
         }
@@ -99,6 +320,29 @@ public final class Dispatcher {
         Stager current = stager;
         if (current != null) {
             current.failed(owner);
+        }
+    }
+
+    /**
+     * A write, truncate or transfer of a stream, file or channel threw: a staged write it owns
+     * (or its stream's, for a channel from {@code getChannel()}) is never published.
+     */
+    public static void writeFailed(IOException failure, Object owner) {
+        Stager current = stager;
+        if (current != null) {
+            try {
+                current.writeFailed(failure, owner);
+            } catch (RuntimeException e) {
+                AgentLog.warn("could not record a failed write: " + e);
+            }
+        }
+    }
+
+    /** {@code getChannel()} of a stream or file returns {@code channel}: its writes are the owner's. */
+    public static void channelOf(Object channel, Object owner) {
+        Stager current = stager;
+        if (current != null && channel != null) {
+            current.channelOf(channel, owner);
         }
     }
 
@@ -122,13 +366,13 @@ public final class Dispatcher {
      */
     public static SeekableByteChannel openByteChannel(Path path, Set<? extends OpenOption> options,
             FileAttribute<?>[] attributes) throws IOException {
-        return openChannel(path, options, temp -> Files.newByteChannel(temp, tempOptions(options), attributes));
+        return openChannel(path, options, attributes, temp -> Files.newByteChannel(temp, tempOptions(options), attributes));
     }
 
     /** {@code newFileChannel} of the default provider: as {@link #openByteChannel}. */
     public static FileChannel openFileChannel(Path path, Set<? extends OpenOption> options,
             FileAttribute<?>[] attributes) throws IOException {
-        return openChannel(path, options, temp -> FileChannel.open(temp, tempOptions(options), attributes));
+        return openChannel(path, options, attributes, temp -> FileChannel.open(temp, tempOptions(options), attributes));
     }
 
     private interface ChannelOpen<C extends Channel> {
@@ -136,9 +380,21 @@ public final class Dispatcher {
     }
 
     private static <C extends Channel> C openChannel(Path path, Set<? extends OpenOption> options,
-            ChannelOpen<C> open) throws IOException {
+            FileAttribute<?>[] attributes, ChannelOpen<C> open) throws IOException {
         Stager current = active();
-        StagedFile staged = current == null ? null : stageChannel(current, path, options);
+        if (current == null) {
+            return null;
+        }
+        CallerChecks.channel(path, options);
+        if (!(options.contains(StandardOpenOption.WRITE) || options.contains(StandardOpenOption.APPEND))) {
+            return readChannel(current, path, options, open);
+        }
+        StagedFile staged;
+        try {
+            staged = stageChannel(current, path, options, createMode(attributes));
+        } catch (Refused e) {
+            throw e.failure(path);
+        }
         if (staged == null) {
             return null;
         }
@@ -146,15 +402,50 @@ public final class Dispatcher {
         try {
             channel = Guard.run(() -> open.open(staged.temp()));
         } catch (IOException | RuntimeException e) {
-            staged.discard();
+            staged.abandon();
             throw e;
         }
         current.register(channel, staged);
         return channel;
     }
 
+    /** A channel that only reads: opened on the temp file while this JVM writes the file; else null. */
+    private static <C extends Channel> C readChannel(Stager current, Path path, Set<? extends OpenOption> options,
+            ChannelOpen<C> open) throws IOException {
+        if (current.nothingOpen()) {
+            return null;
+        }
+        return Guard.run(() -> {
+            Path temp = current.tempFor(path, options.contains(LinkOption.NOFOLLOW_LINKS));
+            return temp == null ? null : open.open(temp);
+        });
+    }
+
+    /**
+     * The mode a channel's new file asks for: a {@code posix:permissions} attribute, which the
+     * JDK gives open(2) (the umask then applies); otherwise the JDK's 0666. Any other attribute
+     * is the JDK's to refuse, when the channel is opened on the temp file.
+     */
+    private static int createMode(FileAttribute<?>[] attributes) {
+        int mode = Stager.DEFAULT_CREATE_MODE;
+        for (FileAttribute<?> attribute : attributes) {
+            String name = attribute.name();
+            if ((name.equals("posix:permissions") || name.equals("unix:permissions"))
+                    && attribute.value() instanceof Set<?> permissions) {
+                mode = 0;
+                for (Object permission : permissions) {
+                    if (permission instanceof PosixFilePermission bit) {
+                        mode |= 0400 >> bit.ordinal();
+                    }
+                }
+            }
+        }
+        return mode;
+    }
+
     /** The staged write of a channel open, or null. */
-    private static StagedFile stageChannel(Stager current, Path path, Set<? extends OpenOption> options) {
+    private static StagedFile stageChannel(Stager current, Path path, Set<? extends OpenOption> options,
+            int createMode) throws Refused {
         if (!(options.contains(StandardOpenOption.WRITE) || options.contains(StandardOpenOption.APPEND))) {
             return null;
         }
@@ -171,7 +462,7 @@ public final class Dispatcher {
         if (options.contains(StandardOpenOption.CREATE_NEW)) {
             flags |= OpenFlags.O_CREAT | OpenFlags.O_EXCL;
         }
-        return stage(current, path, flags);
+        return stage(current, path, flags, createMode, false);
     }
 
     /** The options a staged channel opens its temp file with: the temp file exists already. */
@@ -188,52 +479,167 @@ public final class Dispatcher {
      */
     public static boolean copy(Path source, Path target, CopyOption... options) throws IOException {
         Stager current = active();
+        if (current == null) {
+            return false;
+        }
+        CallerChecks.copy(source, target);
         List<CopyOption> given = Arrays.asList(options);
-        if (current == null || given.contains(LinkOption.NOFOLLOW_LINKS) && Files.isSymbolicLink(source)
-                || !Files.isRegularFile(source)) {
-            return false;
-        }
-        StagedFile staged = stage(current, target, replacing(given));
-        if (staged == null) {
-            return false;
-        }
-        Guard.run(() -> {
-            Map<String, Object> from = Files.readAttributes(source, "unix:mode,uid,gid");
-            Stager.copyContent(source, staged.temp());
-            int mode = (Integer) from.get("mode");
-            if (given.contains(StandardCopyOption.COPY_ATTRIBUTES)) {
-                Files.setLastModifiedTime(staged.temp(), Files.getLastModifiedTime(source));
-                staged.explicit(new Commit.Attributes(mode, (Integer) from.get("uid"), (Integer) from.get("gid")));
-            } else {
-                staged.explicit(new Commit.Attributes(current.masked(mode), -1, -1));
+        return Guard.run(() -> {
+            if (given.contains(LinkOption.NOFOLLOW_LINKS) && Files.isSymbolicLink(source)
+                    || !Files.isRegularFile(source)) {
+                return false;
             }
-            staged.publish();
-            return null;
+            StagedFile staged = stageNewFile(current, target, given);
+            if (staged == null) {
+                return false;
+            }
+            try {
+                Map<String, Object> from = Files.readAttributes(source, "unix:mode,uid,gid");
+                Stager.copyContent(source, staged.temp());
+                int mode = (Integer) from.get("mode");
+                if (given.contains(StandardCopyOption.COPY_ATTRIBUTES)) {
+                    Files.setLastModifiedTime(staged.temp(), Files.getLastModifiedTime(source));
+                    staged.explicit(new Commit.Attributes(mode, (Integer) from.get("uid"),
+                            (Integer) from.get("gid")));
+                } else {
+                    staged.explicit(ownNewFile(staged, current.masked(mode)));
+                }
+            } catch (IOException | RuntimeException e) {
+                staged.discard();
+                throw e;
+            }
+            staged.publish(true);
+            return true;
         });
-        return true;
+    }
+
+    /**
+     * The staged write of a copy or move onto {@code target}, which the JDK makes as a new file
+     * (deleting the target first); null to let the JDK do it.
+     */
+    private static StagedFile stageNewFile(Stager current, Path target, List<CopyOption> options)
+            throws IOException {
+        try {
+            return stage(current, target, replacing(options), Stager.DEFAULT_CREATE_MODE, true);
+        } catch (Refused e) {
+            throw e.failure(target);
+        }
+    }
+
+    /** A new file of this JVM's with {@code mode}: it replaces the target, whose owner it does not keep. */
+    private static Commit.Attributes ownNewFile(StagedFile staged, int mode) {
+        return new Commit.Attributes(mode, staged.created().uid(), staged.created().gid());
     }
 
     /** {@code FileSystemProvider.move}: true when the move was staged and published here. */
     public static boolean move(Path source, Path target, CopyOption... options) throws IOException {
         Stager current = active();
+        if (current == null) {
+            return false;
+        }
+        CallerChecks.move(source.toString(), target.toString());
         List<CopyOption> given = Arrays.asList(options);
-        if (current == null || given.contains(StandardCopyOption.ATOMIC_MOVE)
-                || !Files.isRegularFile(source, LinkOption.NOFOLLOW_LINKS)) {
-            return false;
-        }
-        StagedFile staged = stage(current, target, replacing(given));
-        if (staged == null) {
-            return false;
-        }
+        return Guard.run(() -> {
+            publishBeforeRename(current, source);
+            if (given.contains(StandardCopyOption.ATOMIC_MOVE) || !Files.isRegularFile(source, LinkOption.NOFOLLOW_LINKS)) {
+                return false;
+            }
+            StagedFile staged = stageNewFile(current, target, given);
+            if (staged == null) {
+                return false;
+            }
+            try {
+                Files.move(source, staged.temp(), StandardCopyOption.REPLACE_EXISTING);
+                Map<String, Object> moved = Files.readAttributes(staged.temp(), "unix:mode,uid,gid");
+                staged.explicit(new Commit.Attributes((Integer) moved.get("mode"), (Integer) moved.get("uid"),
+                        (Integer) moved.get("gid")));
+            } catch (IOException | RuntimeException e) {
+                staged.discard();
+                throw e;
+            }
+            staged.publish(true);
+            return true;
+        });
+    }
+
+    /**
+     * A rename of a file this JVM is writing: what it wrote is published first, so that the
+     * rename finds the file and moves it, with the writer's descriptor, as without the agent.
+     */
+    private static void publishBeforeRename(Stager current, Path source) throws IOException {
         Guard.run(() -> {
-            Files.move(source, staged.temp(), StandardCopyOption.REPLACE_EXISTING);
-            Map<String, Object> moved = Files.readAttributes(staged.temp(), "unix:mode,uid,gid");
-            staged.explicit(new Commit.Attributes((Integer) moved.get("mode"), (Integer) moved.get("uid"),
-                    (Integer) moved.get("gid")));
-            staged.publish();
+            for (StagedFile staged : current.openWritesTo(source)) {
+                staged.publishNow();
+            }
             return null;
         });
-        return true;
+    }
+
+    /** {@code File.renameTo}: publishes an open write of the file first; never answers. */
+    public static Boolean renameFile(File source, File target) {
+        Stager current = active();
+        if (current != null) {
+            CallerChecks.rename(source, target);
+            try {
+                publishBeforeRename(current, source.toPath());
+            } catch (IOException | RuntimeException e) {
+                // renameTo reports failure only by its result: the rename then finds no file, or the previous version.
+                AgentLog.warn("could not publish " + source + " before its rename: " + e);
+            }
+        }
+        return null;
+    }
+
+    /** {@code File.delete}: as {@link #delete}, answering true when it deleted a new file itself. */
+    public static Boolean deleteFile(File file) {
+        Stager current = active();
+        if (current == null) {
+            return null;
+        }
+        CallerChecks.delete(file.getPath());
+        try {
+            return delete(current, file.toPath());
+        } catch (InvalidPathException e) {
+            return null;
+        }
+    }
+
+    /**
+     * {@code implDelete(path, failIfNotFound)} of the default provider ({@code Files.delete},
+     * {@code deleteIfExists}): true when it deleted a new file itself, null to let the JDK delete.
+     */
+    public static Boolean delete(Path path, boolean failIfNotFound) {
+        Stager current = active();
+        if (current == null) {
+            return null;
+        }
+        CallerChecks.delete(path.toString());
+        return delete(current, path);
+    }
+
+    /**
+     * A delete of a file this JVM is writing: the writes vanish, as an unlinked file's do, so
+     * none is published. The file the write replaces is deleted by the JDK; a new file, which
+     * exists only as the temp file, is deleted here (the temp file goes at the close).
+     */
+    private static Boolean delete(Stager current, Path path) {
+        try {
+            return Guard.run(() -> {
+                List<StagedFile> writes = current.openWritesTo(path);
+                if (writes.isEmpty()) {
+                    return null;
+                }
+                boolean replacing = false;
+                for (StagedFile staged : writes) {
+                    staged.orphan();
+                    replacing |= staged.existed();
+                }
+                return replacing || Files.exists(path, LinkOption.NOFOLLOW_LINKS) ? null : Boolean.TRUE;
+            });
+        } catch (IOException e) {
+            // Nothing here throws one; the JDK deletes as without the agent.
+            return null;
+        }
     }
 
     /**
@@ -245,22 +651,25 @@ public final class Dispatcher {
         if (current == null) {
             return null;
         }
-        StagedFile staged = stage(current, target, replacing(Arrays.asList(options)));
+        CallerChecks.write(target);
+        StagedFile staged = stageNewFile(current, target, Arrays.asList(options));
         if (staged == null) {
             return null;
         }
-        return Guard.run(() -> {
-            long copied;
-            try (OutputStream out = Files.newOutputStream(staged.temp(), StandardOpenOption.WRITE)) {
-                copied = in.transferTo(out);
-            } catch (IOException | RuntimeException e) {
-                staged.discard();
-                throw e;
-            }
-            staged.explicit(new Commit.Attributes(current.masked(0666), -1, -1));
-            staged.publish();
-            return copied;
+        long copied;
+        // The tool's stream is read with the tool's rights, outside the guard; only the temp file is the agent's.
+        try (OutputStream out = Guard.run(() -> Files.newOutputStream(staged.temp(), StandardOpenOption.WRITE))) {
+            copied = in.transferTo(out);
+        } catch (IOException | RuntimeException e) {
+            staged.discard();
+            throw e;
+        }
+        Guard.run(() -> {
+            staged.explicit(ownNewFile(staged, current.masked(Stager.DEFAULT_CREATE_MODE)));
+            staged.publish(true);
+            return null;
         });
+        return copied;
     }
 
     /** The open(2) flags of a copy or move onto a target: replacing only when asked to. */

@@ -1,6 +1,8 @@
 package dev.dxfs.agent.runtime;
 
 import dev.dxfs.policy.Commit;
+import dev.dxfs.policy.WriteKind;
+import dev.dxfs.policy.WriteState;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -10,26 +12,44 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * One staged write in a JVM: the temp file the tool writes instead of its target, published
  * over the target once, by the policy's commit protocol, when the tool closes it (or drops it,
- * or exits).
+ * or exits). Its life is the policy's {@link WriteState}, as a daemon's write handle: a write
+ * that failed makes it FAILED, and it then never publishes; the close reports the failure and
+ * the temp file goes. The agent cannot see each write succeed (a mapped buffer writes without
+ * a call), so a staged write counts as changed from its open, even an edit.
  */
 final class StagedFile {
+    private final StagingDirectory dir;
     private final Path target;
     private final Path temp;
+    /** Whether the target existed at the open: a rewrite or edit, not a new file. */
+    private final boolean existed;
     private final Commit.Attributes created;
     private volatile Commit.Attributes explicit;
     private final boolean durable;
     /** Whether this JVM runs as root: it may keep owners, and setuid bits, as the kernel would. */
     private final boolean keepOwner;
-    private final AtomicBoolean settled = new AtomicBoolean();
+    /** Guarded by this. */
+    private final WriteState state = WriteState.opened(WriteKind.REWRITE);
+    /** The first write that failed; guarded by this. */
+    private IOException failure;
+    /** Whether the temp file is published or removed, and the staging directory released; guarded by this. */
+    private boolean settled;
+    /**
+     * The streams, files and channels of this JVM writing the temp file: a second write-open of
+     * the target joins the first, as a second descriptor of one file; guarded by this.
+     */
+    private int owners = 1;
 
-    StagedFile(Path target, Path temp, Commit.Attributes created, boolean durable, boolean keepOwner) {
+    StagedFile(StagingDirectory dir, Path target, Path temp, boolean existed,
+            Commit.Attributes created, boolean durable, boolean keepOwner) {
+        this.dir = dir;
         this.target = target;
         this.temp = temp;
+        this.existed = existed;
         this.created = created;
         this.durable = durable;
         this.keepOwner = keepOwner;
@@ -43,6 +63,57 @@ final class StagedFile {
         return temp;
     }
 
+    boolean existed() {
+        return existed;
+    }
+
+    /** One more owner writes the temp file, which is published when the last one is done; false when it is too late. */
+    synchronized boolean join() {
+        if (settled || state.orphaned()) {
+            return false;
+        }
+        owners++;
+        return true;
+    }
+
+    /**
+     * An owner is done (closed, or collected unclosed): the last one publishes, as {@link #publish}.
+     *
+     * @param report whether a failed write is reported (to a close), by an IOException
+     */
+    void leave(boolean report) throws IOException {
+        synchronized (this) {
+            if (--owners > 0) {
+                return;
+            }
+        }
+        publish(report);
+    }
+
+    /** An owner's open failed: the temp file goes if no other owner writes it. */
+    void abandon() {
+        synchronized (this) {
+            if (--owners > 0) {
+                return;
+            }
+        }
+        discard();
+    }
+
+    synchronized boolean settled() {
+        return settled;
+    }
+
+    /** Whether the write still answers for its target: not published early, discarded or deleted. */
+    synchronized boolean live() {
+        return !settled && !state.orphaned();
+    }
+
+    /** The mode, owner and group the file gets if it is new. */
+    Commit.Attributes created() {
+        return created;
+    }
+
     /**
      * Attributes the published file must have whatever it replaces (negative fields unset): a
      * copy or move publishes what the JDK's own would have made.
@@ -51,29 +122,105 @@ final class StagedFile {
         explicit = attributes;
     }
 
-    /** Publishes the temp file over the target, the first time only. */
-    void publish() throws IOException {
-        if (!settled.compareAndSet(false, true)) {
+    /** A write to the temp file failed: the version it holds is broken, and is never published. */
+    synchronized void writeFailed(IOException cause) {
+        if (settled) {
             return;
         }
-        try {
-            Commit.publish(new Steps(), new Commit.Request(explicit, created, durable, keepOwner, keepOwner));
-            AgentLog.debug("published " + target);
-        } catch (IOException | RuntimeException e) {
-            Files.deleteIfExists(temp);
-            throw e;
+        if (failure == null) {
+            failure = cause;
+        }
+        if (state.phase() != WriteState.Phase.FAILED) {
+            state.changeFailed();
         }
     }
 
-    /** Drops the temp file unpublished (its open failed), the first time only. */
-    void discard() {
-        if (settled.compareAndSet(false, true)) {
-            try {
-                Files.deleteIfExists(temp);
-            } catch (IOException e) {
-                AgentLog.warn("could not remove " + temp + ": " + e.getMessage());
+    /**
+     * The writer is done: publishes the temp file over the target, the first time only. After a
+     * failed write the temp file is discarded instead.
+     *
+     * @param report whether a failed write is reported (to a close), by an IOException
+     */
+    void publish(boolean report) throws IOException {
+        WriteState.Action action;
+        IOException failed;
+        synchronized (this) {
+            if (settled) {
+                return;
             }
+            settled = true;
+            failed = state.flush() == WriteState.Action.FAIL ? failure : null;
+            action = state.release(false);
         }
+        if (action != WriteState.Action.PUBLISH) {
+            dir.discard(temp);
+        } else {
+            try {
+                commit();
+            } catch (IOException | RuntimeException e) {
+                dir.discard(temp);
+                throw e;
+            }
+            dir.release();
+        }
+        if (failed != null && report) {
+            throw new IOException(target + ": not written, a write to it failed (" + failed.getMessage() + ")",
+                    failed);
+        }
+    }
+
+    private void commit() throws IOException {
+        Commit.publish(new Steps(), new Commit.Request(explicit, created, durable, keepOwner, keepOwner));
+        AgentLog.debug("published " + target);
+    }
+
+    /**
+     * The writer renames its file while it is still writing it (the policy's early publish): what
+     * it wrote is published now, so that the rename finds it. The writer's descriptor is then the
+     * published file's, which the rename moves, and its later writes go there, as without the
+     * agent: this staged write is done. After a failed write nothing is published, and the
+     * rename is left to fail or to move the previous version.
+     */
+    void publishNow() throws IOException {
+        synchronized (this) {
+            if (settled || state.publishNow() != WriteState.Action.PUBLISH) {
+                return;
+            }
+            settled = true;
+        }
+        try {
+            commit();
+        } catch (IOException | RuntimeException e) {
+            synchronized (this) {
+                state.publishFailed();
+                settled = false;
+            }
+            throw e;
+        }
+        dir.release();
+    }
+
+    /**
+     * The writer deletes its file while it is still writing it: what it writes then vanishes, as
+     * an unlinked file's writes do, so nothing is published and the temp file goes at the close.
+     */
+    synchronized void orphan() {
+        if (!settled) {
+            state.orphan();
+        }
+    }
+
+    /** Drops the temp file unpublished (its open, or the staged operation, failed), the first time only. */
+    void discard() {
+        synchronized (this) {
+            if (settled) {
+                return;
+            }
+            settled = true;
+            state.changeFailed();
+            state.release(false);
+        }
+        dir.discard(temp);
     }
 
     /** The commit steps on java.nio's unix attribute view. */

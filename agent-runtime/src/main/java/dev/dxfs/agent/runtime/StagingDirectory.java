@@ -1,0 +1,158 @@
+package dev.dxfs.agent.runtime;
+
+import dev.dxfs.policy.StagingArea;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
+import java.util.stream.Stream;
+
+/**
+ * The agent's staging directory in one host directory, shared by every JVM with the agent that
+ * stages there. Each JVM makes it when it needs it and removes it when its last staged write
+ * there is settled, if it is empty: so another JVM may remove it at any moment this one holds no
+ * temp file in it, and make it again. A temp file is therefore made by trying: when the
+ * directory is gone it is made again and the temp file tried again; once the temp file exists
+ * the directory cannot be removed until the temp file is published or removed.
+ */
+final class StagingDirectory {
+    /**
+     * The sticky bit marks a staging directory the agent made (the daemon makes its own 0700):
+     * an empty one is removed when a JVM is done with it, never a user's own or the daemon's.
+     * On a directory only its owner may enter it changes nothing else.
+     */
+    static final int AGENT_MADE = 01000;
+    private static final int MODE = 0700 | AGENT_MADE;
+    private static final FileAttribute<Set<PosixFilePermission>> PRIVATE =
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"));
+    private static final FileAttribute<Set<PosixFilePermission>> PRIVATE_DIRECTORY =
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"));
+    /**
+     * How often a temp file is tried. Each failed try means another JVM removed the directory in
+     * the microseconds between its making and the temp file's, after settling a write of its own
+     * there: a hundred in a row do not happen while that JVM does anything else.
+     */
+    static final int ATTEMPTS = 100;
+
+    private final Path path;
+    private final StagingArea area;
+    /** This JVM's staged writes that hold a temp file here; guarded by this. */
+    private int users;
+
+    StagingDirectory(Path host, StagingArea area) {
+        this.path = host.resolve(StagingArea.DIRECTORY);
+        this.area = area;
+    }
+
+    /**
+     * A new temp file here, mode 0600, for a staged write of this JVM's, which {@link #release}s it
+     * when settled. The first of this JVM's writes here sweeps what killed writers left.
+     */
+    Path newTemp() throws IOException {
+        synchronized (this) {
+            if (users++ == 0) {
+                sweep(path, area);
+            }
+        }
+        try {
+            for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
+                try {
+                    return Files.createFile(path.resolve(area.nextTempName()), PRIVATE);
+                } catch (NoSuchFileException gone) {
+                    make();
+                }
+            }
+            throw new IOException(path + ": other JVMs removed it " + ATTEMPTS
+                    + " times in a row while a temp file was made in it");
+        } catch (IOException | RuntimeException e) {
+            release();
+            throw e;
+        }
+    }
+
+    /** Makes the directory, unless another JVM made it first; a failure other than that is the caller's. */
+    private void make() throws IOException {
+        try {
+            Files.createDirectory(path, PRIVATE_DIRECTORY);
+        } catch (FileAlreadyExistsException e) {
+            return;
+        }
+        try {
+            Files.setAttribute(path, "unix:mode", MODE);
+        } catch (NoSuchFileException e) {
+            // Removed again at once, by a JVM that saw an earlier one's mode: the next try makes it again.
+        }
+    }
+
+    /** Removes {@code temp}, unpublished, and {@link #release}s it. */
+    void discard(Path temp) {
+        try {
+            Files.deleteIfExists(temp);
+            AgentLog.debug("discarded " + temp + ", not published");
+        } catch (IOException e) {
+            AgentLog.warn("could not remove " + temp + ": " + e.getMessage());
+        } finally {
+            release();
+        }
+    }
+
+    /** A staged write that held a temp file here is settled: the last one removes the directory, if it may. */
+    synchronized void release() {
+        if (--users == 0) {
+            removeIfAgentMadeAndEmpty(path);
+        }
+    }
+
+    /**
+     * At a JVM's start: the temp files of writers killed before they published are removed, and
+     * the staging directory too if it is the agent's and nothing else is left in it.
+     */
+    static void sweepAtStart(Path staging, StagingArea area) {
+        if (Files.isDirectory(staging, LinkOption.NOFOLLOW_LINKS)) {
+            sweep(staging, area);
+            removeIfAgentMadeAndEmpty(staging);
+        }
+    }
+
+    private static void removeIfAgentMadeAndEmpty(Path staging) {
+        try {
+            if (((Integer) Files.getAttribute(staging, "unix:mode", LinkOption.NOFOLLOW_LINKS) & AGENT_MADE) != 0) {
+                Files.delete(staging);
+            }
+        } catch (DirectoryNotEmptyException | NoSuchFileException e) {
+            // Another JVM still writes there, or was done first.
+        } catch (IOException e) {
+            AgentLog.debug("could not remove " + staging + ": " + e);
+        }
+    }
+
+    /**
+     * Removes the temp files that JVMs which are gone left behind (killed before they could
+     * publish). A directory that is not there, or goes meanwhile, holds none.
+     */
+    private static void sweep(Path staging, StagingArea area) {
+        try (Stream<Path> entries = Files.list(staging)) {
+            for (Path entry : entries.toList()) {
+                String name = entry.getFileName().toString();
+                long creator = StagingArea.creatorOf(name);
+                // /proc rather than ProcessHandle, which starts the JDK's process machinery.
+                if (area.isLeftoverOfOwner(name) && creator > 0 && !Files.exists(Path.of("/proc/" + creator))) {
+                    Files.deleteIfExists(entry);
+                    AgentLog.debug("removed " + entry + ", left by process " + creator);
+                }
+            }
+        } catch (NoSuchFileException e) {
+            // Nothing to sweep.
+        } catch (IOException | UncheckedIOException e) {
+            AgentLog.debug("could not sweep " + staging + ": " + e);
+        }
+    }
+}
