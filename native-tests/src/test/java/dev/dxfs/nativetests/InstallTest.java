@@ -14,7 +14,6 @@ import org.junit.jupiter.api.Test;
 
 /** The distribution, dist/dxfs-VERSION.tar.gz, unpacked into a prefix and used from there. */
 class InstallTest {
-    private static final Path TARBALL = Path.of(System.getProperty("dxfs.dist")).toAbsolutePath().normalize();
 
     @Test
     void unpackedIntoAPrefixItMountsWithOnlyJavaAndLibfuse() throws Exception {
@@ -67,14 +66,8 @@ class InstallTest {
         }
     }
 
-    /** Unpacks the distribution into {@code prefix}; returns its top directory. */
     private static Path unpack(Path prefix) throws IOException {
-        assertThat(TARBALL).as("built by mvn package").isRegularFile();
-        Run.of(List.of("tar", "-xzf", TARBALL.toString(), "-C", prefix.toString())).ok();
-        try (var entries = Files.list(prefix)) {
-            return entries.filter(path -> path.getFileName().toString().startsWith("dxfs-")).findFirst()
-                    .orElseThrow(() -> new AssertionError("no dxfs-VERSION directory in " + TARBALL));
-        }
+        return Distribution.unpack(Distribution.plainTarball(), prefix);
     }
 
     /** The value of a unit file's {@code key=} line. */

@@ -13,8 +13,8 @@ import java.util.Map;
  * binds over system directories included, nobody else sees, and it goes away with the script.
  *
  * <p>mount(8) runs its helpers without PATH, so Debian's mount.fuse finds the {@code dxfs} of
- * {@code mount -t fuse.dxfs} only in the shell's default path, and the systemd unit names
- * /usr/local/bin/dxfs. The script gets {@code dxfs} in /usr/local/bin, where an installation
+ * {@code mount -t fuse.dxfs} only in the shell's default path, and systemd looks for the unit's
+ * {@code dxfs} in a fixed path. The script gets {@code dxfs} in /usr/local/bin, where an installation
  * links it, bound over in its namespace only: the machine's directories are never changed.
  */
 final class MountNamespace {
