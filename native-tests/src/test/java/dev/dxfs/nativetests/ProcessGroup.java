@@ -5,10 +5,15 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /** The processes of one process group, read from /proc. */
 final class ProcessGroup {
+    private static final String ZOMBIE = "Z";
+    private static final String STOPPED = "T";
+
     private ProcessGroup() {}
 
     /**
@@ -16,24 +21,36 @@ final class ProcessGroup {
      * and the first process of some containers never reaps the orphans it inherits.
      */
     static List<Long> running(long group) {
+        return List.copyOf(states(group).keySet());
+    }
+
+    /** Whether the group has processes and every one of them is stopped (SIGSTOP, SIGTSTP, ...). */
+    static boolean stopped(long group) {
+        Map<Long, String> states = states(group);
+        return !states.isEmpty() && states.values().stream().allMatch(STOPPED::equals);
+    }
+
+    /** The state letter of each process of the group that is not a zombie, by pid. */
+    private static Map<Long, String> states(long group) {
         try (Stream<Path> processes = Files.list(Path.of("/proc"))) {
             return processes.filter(process -> process.getFileName().toString().chars().allMatch(Character::isDigit))
-                    .filter(process -> runsIn(process, group))
-                    .map(process -> Long.parseLong(process.getFileName().toString()))
-                    .toList();
+                    .map(process -> Map.entry(Long.parseLong(process.getFileName().toString()), stat(process)))
+                    .filter(process -> process.getValue().length > 2 && Long.parseLong(process.getValue()[2]) == group
+                            && !process.getValue()[0].equals(ZOMBIE))
+                    .collect(Collectors.toMap(Map.Entry::getKey, process -> process.getValue()[0]));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
     }
 
-    private static boolean runsIn(Path process, long group) {
+    /** The fields after the name: state, ppid, pgrp, ...; none for a process that is gone. */
+    private static String[] stat(Path process) {
         try {
             String stat = Files.readString(process.resolve("stat"));
             // "pid (name) state ppid pgrp ...": the name may hold spaces and parentheses.
-            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-            return Long.parseLong(fields[2]) == group && !fields[0].equals("Z");
+            return stat.substring(stat.lastIndexOf(')') + 2).split(" ");
         } catch (IOException gone) {
-            return false;
+            return new String[0];
         }
     }
 }

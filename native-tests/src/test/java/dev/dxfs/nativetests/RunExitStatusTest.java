@@ -59,6 +59,17 @@ class RunExitStatusTest {
         }
     }
 
+    @Test
+    void theHelpListsTheExitStatuses() {
+        String help = Dxfs.run("run", "--help").ok().out();
+        assertThat(help.substring(help.indexOf("Exit status:")))
+                .containsPattern("\\n  125 +dxfs itself failed")
+                .containsPattern("\\n  126 +COMMAND was found but could not be run")
+                .containsPattern("\\n  127 +COMMAND was not found")
+                .containsPattern("\\n  128\\+N +dxfs run received signal N")
+                .contains("COMMAND's status");
+    }
+
     private static void assertStatusAndLine(Run run, int status, String line) {
         assertThat(run.exit()).as(run.toString()).isEqualTo(status);
         assertThat(run.err().strip()).as(run.toString()).isEqualTo(line);

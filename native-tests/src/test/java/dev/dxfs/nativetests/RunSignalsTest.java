@@ -3,14 +3,12 @@ package dev.dxfs.nativetests;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -18,8 +16,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 /**
  * A signal that stops {@code dxfs run} (SIGINT, SIGTERM, SIGHUP sent to it alone, as a CI runner
  * or a closed terminal sends it) reaches the command and the processes it started at once; run
- * waits for them, unmounts and exits 128+N, leaving no process and no mount. A Ctrl-C at the
- * terminal reaches them once, and run then says nothing of its own.
+ * waits for them, unmounts and exits 128+N, leaving no process and no mount. At a terminal,
+ * Ctrl-C reaches them once, run saying nothing of its own, and Ctrl-Z stops them with run.
  */
 class RunSignalsTest {
     /**
@@ -92,44 +90,85 @@ class RunSignalsTest {
     }
 
     /**
-     * Ctrl-C typed at a terminal (a pseudo-terminal that script(1) runs run in) goes to the
-     * terminal's foreground: the command's group, not run. Each process gets SIGINT once, the
-     * command's own status (3) is run's, and run prints nothing.
+     * Ctrl-C typed at a terminal goes to the terminal's foreground: the command's group, not run.
+     * Each process gets SIGINT once, the command's own status (3) is run's, and run prints nothing.
      */
     @Test
     void ctrlCAtTheTerminalReachesTheCommandAndItsChildrenOnce() throws Exception {
         try (MountedDir m = MountedDir.create("run-ctrl-c")) {
             Path work = m.scratch();
-            Path script = Files.writeString(work.resolve("command.sh"), HANDLING);
-            String line = String.join(" ", quoted(Dxfs.LAUNCHER.toString()), "run", quoted(m.dir().toString()), "--", "sh",
-                    quoted(script.toString()), quoted(work.toString()));
-            Path output = work.resolve("terminal.out");
-            ProcessBuilder builder = new ProcessBuilder("script", "-qfec", line, "/dev/null")
-                    .redirectOutput(output.toFile()).redirectErrorStream(true);
-            builder.environment().putAll(Map.of("SHELL", "/bin/sh"));
-            Process terminal = builder.start();
-            try (OutputStream keys = terminal.getOutputStream()) {
+            try (PseudoTerminal terminal = PseudoTerminal.start(runLine(m, work), work.resolve("terminal.out"))) {
                 long command = awaitPid(work.resolve("command.pid"));
                 awaitPid(work.resolve("grandchild.pid"));
-                keys.write(3);
-                keys.flush();
-                assertThat(terminal.waitFor(EXIT.toSeconds(), TimeUnit.SECONDS)).as("run exits").isTrue();
-                String printed = Files.readString(output, StandardCharsets.UTF_8);
-                assertThat(terminal.exitValue()).as(printed).isEqualTo(3);
-                assertThat(printed).doesNotContain("dxfs");
+                terminal.type(PseudoTerminal.CTRL_C);
+                Run shown = terminal.await(EXIT);
+                assertThat(shown.exit()).as(shown.out()).isEqualTo(3);
+                assertThat(shown.out()).doesNotContain("dxfs: ");
                 assertThat(signalLines(work.resolve("signals"))).containsExactlyInAnyOrder("command", "grandchild");
                 assertThat(Dxfs.mountType(m.dir())).isNull();
                 assertThat(ProcessGroup.running(command)).as("processes left of the command's group").isEmpty();
-            } finally {
-                terminal.descendants().forEach(ProcessHandle::destroyForcibly);
-                Spawned.destroy(terminal);
             }
+        }
+    }
+
+    /**
+     * Ctrl-Z at an interactive shell stops the command's group and run with it, so that the shell
+     * lists run as a stopped job; fg continues both, and a Ctrl-C then ends them as before.
+     */
+    @Test
+    void ctrlZStopsTheCommandAndRunTogetherAndFgContinuesBoth() throws Exception {
+        try (MountedDir m = MountedDir.create("run-ctrl-z")) {
+            Path work = m.scratch();
+            Path jobs = work.resolve("jobs");
+            Path status = work.resolve("status");
+            try (PseudoTerminal terminal = PseudoTerminal.start("exec bash --norc --noprofile -i", work.resolve("terminal.out"))) {
+                terminal.type(runLine(m, work) + "\n");
+                long command = awaitPid(work.resolve("command.pid"));
+                awaitPid(work.resolve("grandchild.pid"));
+                terminal.type(PseudoTerminal.CTRL_Z);
+                await(() -> ProcessGroup.stopped(command), "the command's group stopped");
+                terminal.type("jobs > " + PseudoTerminal.quoted(jobs) + "\n");
+                await(() -> Files.exists(jobs) && readOr(jobs).contains("Stopped"), "bash lists run as a stopped job");
+                terminal.type("fg\n");
+                await(() -> !ProcessGroup.stopped(command), "the command's group continued");
+                assertThat(signalLines(work.resolve("signals"))).isEmpty();
+                terminal.type(PseudoTerminal.CTRL_C);
+                await(() -> ProcessGroup.running(command).isEmpty() && Dxfs.mountType(m.dir()) == null, "run ended");
+                terminal.type("echo $? > " + PseudoTerminal.quoted(status) + "; exit\n");
+                Run shown = terminal.await(EXIT);
+                assertThat(readOr(status).strip()).as(shown.out()).isEqualTo("3");
+                assertThat(shown.out()).doesNotContain("dxfs: ");
+                assertThat(signalLines(work.resolve("signals"))).containsExactlyInAnyOrder("command", "grandchild");
+            }
+        }
+    }
+
+    /** The command line that runs {@link #HANDLING} under dxfs run, for a shell at a terminal. */
+    private static String runLine(MountedDir m, Path work) throws IOException {
+        Path script = Files.writeString(work.resolve("command.sh"), HANDLING);
+        return String.join(" ", PseudoTerminal.quoted(Dxfs.LAUNCHER), "run", PseudoTerminal.quoted(m.dir()), "--", "sh",
+                PseudoTerminal.quoted(script), PseudoTerminal.quoted(work));
+    }
+
+    private static void await(BooleanSupplier condition, String what) {
+        long deadline = System.nanoTime() + EXIT.toNanos();
+        while (!condition.getAsBoolean()) {
+            assertThat(System.nanoTime() - deadline).as("%s within %s", what, EXIT).isNegative();
+            Pause.of(10);
+        }
+    }
+
+    private static String readOr(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (IOException e) {
+            return "";
         }
     }
 
     private static Spawned startRun(MountedDir m, Path work, String command, String... options) throws IOException {
         Path script = Files.writeString(work.resolve("command.sh"), command);
-        List<String> args = new java.util.ArrayList<>(List.of(Dxfs.LAUNCHER.toString(), "run"));
+        List<String> args = new ArrayList<>(List.of(Dxfs.LAUNCHER.toString(), "run"));
         args.addAll(List.of(options));
         args.addAll(List.of(m.dir().toString(), "--", "sh", script.toString(), work.toString()));
         return Spawned.start(work, "run", args);
@@ -147,9 +186,5 @@ class RunSignalsTest {
 
     private static List<String> signalLines(Path signals) throws IOException {
         return Files.exists(signals) ? Files.readAllLines(signals) : List.of();
-    }
-
-    private static String quoted(String word) {
-        return "'" + word.replace("'", "'\\''") + "'";
     }
 }
