@@ -11,18 +11,19 @@ import picocli.CommandLine.Parameters;
 @Command(name = "run", mixinStandardHelpOptions = true,
         description = {"Mount dxfs over DIR, run COMMAND, unmount (also when COMMAND fails or is interrupted), and exit with COMMAND's status.",
             "",
-            "COMMAND runs in a process group of its own, in the terminal's foreground when dxfs has it: a Ctrl-C or Ctrl-Z at "
-                + "the terminal reaches COMMAND and the processes it started, once. SIGINT, SIGTERM or SIGHUP sent to dxfs run "
-                + "is passed on at once to the whole group; if processes of the group are still there after --kill-after "
-                + "seconds, they are killed (SIGKILL). Then the mount is removed and dxfs run exits 128+N (N the signal's "
-                + "number: 130, 143, 129)."},
+            "COMMAND runs as a shell runs a job: in a process group of its own, in the terminal's foreground when dxfs has "
+                + "it. A Ctrl-C at the terminal reaches COMMAND and the processes it started, once; Ctrl-Z stops them and dxfs "
+                + "together. SIGINT, SIGTERM or SIGHUP sent to dxfs run is passed on at once to the whole group; processes of "
+                + "the group still there --kill-after seconds later are killed (SIGKILL). Then the mount is removed and dxfs "
+                + "run exits 128+N for signal N. Processes that left the group (setsid) are not reached; a signal ignored "
+                + "when dxfs run starts (nohup) stays ignored."},
         exitCodeOnInvalidInput = RunCommand.OWN_FAILURE, exitCodeOnExecutionException = RunCommand.OWN_FAILURE,
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {
             "125:dxfs itself failed (bad arguments, the mount could not be made)",
             "126:COMMAND was found but could not be run (not executable, a directory)",
             "127:COMMAND was not found",
-            "128+N:dxfs run received signal N (SIGINT, SIGTERM, SIGHUP)",
+            "128+N:dxfs run received signal N: 130 (SIGINT), 143 (SIGTERM), 129 (SIGHUP)",
             "*:otherwise, COMMAND's status (128+N if signal N killed it)"},
         footer = {"", "Examples:",
             "  dxfs run target/dx -- dx serve --port 8081",
