@@ -27,7 +27,8 @@ final class Interruption {
     }
 
     static Interruption install(double killAfterSeconds) {
-        Interruption interruption = new Interruption((long) (killAfterSeconds * 1e9));
+        // Bounded so that deadlines, counted on System.nanoTime(), do not overflow.
+        Interruption interruption = new Interruption((long) Math.min(killAfterSeconds * 1e9, Long.MAX_VALUE / 2));
         for (String name : SIGNALS) {
             Signal.handle(new Signal(name), signal -> interruption.received(signal.getNumber()));
         }

@@ -80,12 +80,16 @@ final class Job {
         }
     }
 
-    /** As a shell says it, and with its status: 127 for a command not found, 126 for one it cannot run. */
+    /**
+     * As a shell says it, and with its status: 127 for a command not found (a name looked up in
+     * PATH, or a path to nothing), 126 for one it cannot run.
+     */
     private static NotStarted notStarted(String name, int error) {
         final int enoent = 2;
-        return error == enoent
-                ? new NotStarted(127, name + ": command not found")
-                : new NotStarted(126, name + ": " + JobCalls.C.strerror(error));
+        if (error != enoent) {
+            return new NotStarted(126, name + ": " + JobCalls.C.strerror(error));
+        }
+        return new NotStarted(127, name + ": " + (name.contains("/") ? JobCalls.C.strerror(error) : "command not found"));
     }
 
     private static int[] inheritedBeyondStandard() {

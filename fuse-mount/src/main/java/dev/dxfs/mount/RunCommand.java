@@ -48,7 +48,7 @@ final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws CliException {
-        if (!(killAfter >= 0)) {
+        if (!(killAfter >= 0 && Double.isFinite(killAfter))) {
             throw new CliException("--kill-after must be a number of seconds, 0 or more: " + killAfter);
         }
         // Handled before mounting: a signal while the mount comes up waits for it, and the
@@ -64,6 +64,7 @@ final class RunCommand implements Callable<Integer> {
 
     private int run(Interruption interruption) {
         if (interruption.signal() != 0) {
+            // Interrupted while mounting: the command is not started, and the status is the signal's.
             return 0;
         }
         Job job;

@@ -17,6 +17,9 @@ class RunExitStatusTest {
         try (MountedDir m = MountedDir.create("run-127")) {
             Run run = Dxfs.run("run", m.dir().toString(), "--", "dxfs-no-such-command", "arg");
             assertStatusAndLine(run, 127, "dxfs: dxfs-no-such-command: command not found");
+            Path nothing = m.scratch().resolve("nothing");
+            assertStatusAndLine(Dxfs.run("run", m.dir().toString(), "--", nothing.toString()), 127,
+                    "dxfs: " + nothing + ": No such file or directory");
             assertThat(Dxfs.mountType(m.dir())).isNull();
         }
     }
