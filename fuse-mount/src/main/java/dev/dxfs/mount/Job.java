@@ -53,8 +53,8 @@ final class Job {
             JobCalls.C.posix_spawnattr_setsigmask(attr, noSignals);
             JobCalls.C.posix_spawnattr_setpgroup(attr, 0);
             JobCalls.C.posix_spawnattr_setflags(attr, (short) (JobCalls.POSIX_SPAWN_SETPGROUP | JobCalls.POSIX_SPAWN_SETSIGMASK));
-            // The JVM's own descriptors (its jar, sockets, logs) are not the command's: a file it
-            // kept open in the mount would keep the mount busy.
+            // The JVM's own descriptors (its jar, its sockets) are not the command's to keep, as
+            // with ProcessBuilder: a command that leaves a daemon behind would hold them open.
             for (int fd : inheritedBeyondStandard()) {
                 JobCalls.C.posix_spawn_file_actions_addclose(actions, fd);
             }
