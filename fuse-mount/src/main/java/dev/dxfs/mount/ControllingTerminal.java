@@ -1,43 +1,36 @@
 package dev.dxfs.mount;
 
-import dev.dxfs.fs.Libc;
 import jnr.ffi.Memory;
 import jnr.ffi.Pointer;
 
 /**
- * The terminal dxfs runs in, when it runs in the terminal's foreground: a command in a process
- * group of its own is given the foreground while it runs, as a shell gives it to a job, so that
- * it can read the terminal and set its modes, and a Ctrl-C or Ctrl-Z at the terminal reaches it
- * (and only it) once.
+ * The terminal dxfs runs in: while dxfs has its foreground, a command in a process group of its
+ * own is given the foreground, as a shell gives it to a job, so that it can read the terminal
+ * and set its modes, and a Ctrl-C or Ctrl-Z at the terminal reaches it (and only it) once.
  */
-final class ControllingTerminal implements AutoCloseable {
-    private final int fd;
+final class ControllingTerminal {
+    private static final int STDIN = 0;
+
     private final int ownGroup = JobCalls.C.getpgrp();
 
-    private ControllingTerminal(int fd) {
-        this.fd = fd;
-    }
+    private ControllingTerminal() {}
 
-    /** The controlling terminal, or null when there is none or another group has its foreground. */
-    static ControllingTerminal ifForeground() {
-        int fd = Libc.C.open("/dev/tty", Libc.O_RDWR | Libc.O_NOCTTY | Libc.O_CLOEXEC, 0);
-        if (fd < 0) {
-            return null;
-        }
-        ControllingTerminal terminal = new ControllingTerminal(fd);
-        if (!terminal.isForeground()) {
-            terminal.close();
-            return null;
-        }
-        return terminal;
+    /**
+     * The controlling terminal when it is dxfs's standard input, else null. dxfs may be in the
+     * background at first and brought to the foreground later (fg). A command started in the
+     * background by a script without job control has /dev/null as its standard input: it never
+     * takes the foreground from the script.
+     */
+    static ControllingTerminal ofStandardInput() {
+        return JobCalls.C.tcgetpgrp(STDIN) < 0 ? null : new ControllingTerminal();
     }
 
     boolean isForeground() {
-        return JobCalls.C.tcgetpgrp(fd) == ownGroup;
+        return JobCalls.C.tcgetpgrp(STDIN) == ownGroup;
     }
 
     boolean belongsTo(int group) {
-        return JobCalls.C.tcgetpgrp(fd) == group;
+        return JobCalls.C.tcgetpgrp(STDIN) == group;
     }
 
     void giveTo(int group) {
@@ -62,14 +55,9 @@ final class ControllingTerminal implements AutoCloseable {
         JobCalls.C.sigaddset(ttou, JobCalls.SIGTTOU);
         JobCalls.C.pthread_sigmask(JobCalls.SIG_BLOCK, ttou, old);
         try {
-            JobCalls.C.tcsetpgrp(fd, group);
+            JobCalls.C.tcsetpgrp(STDIN, group);
         } finally {
             JobCalls.C.pthread_sigmask(JobCalls.SIG_SETMASK, old, null);
         }
-    }
-
-    @Override
-    public void close() {
-        Libc.C.close(fd);
     }
 }

@@ -61,16 +61,13 @@ final class Job {
             String[] argv = command.toArray(new String[command.size() + 1]);
             String[] envp = Stream.concat(System.getenv().entrySet().stream().map(Map.Entry::toString), Stream.of((String) null))
                     .toArray(String[]::new);
-            ControllingTerminal terminal = ControllingTerminal.ifForeground();
+            ControllingTerminal terminal = ControllingTerminal.ofStandardInput();
             IntByReference pid = new IntByReference();
             int error = JobCalls.C.posix_spawnp(pid, command.get(0), actions, attr, argv, envp);
             if (error != 0) {
-                if (terminal != null) {
-                    terminal.close();
-                }
                 throw notStarted(command.get(0), error);
             }
-            if (terminal != null) {
+            if (terminal != null && terminal.isForeground()) {
                 terminal.giveTo(pid.intValue());
             }
             return new Job(pid.intValue(), terminal);
@@ -160,7 +157,9 @@ final class Job {
             if (terminal != null) {
                 terminal.takeBackFrom(pid);
             }
-            JobCalls.C.kill(JobCalls.C.getpid(), signal);
+            // Raised on this thread, not sent to the process: the process is stopped before
+            // this thread goes on, which would otherwise continue the command at once.
+            JobCalls.C.raise(signal);
             // Continued: in the foreground again (fg), the command gets it back; in the
             // background (bg), the command goes on there too.
             if (terminal != null && terminal.isForeground()) {
@@ -187,11 +186,10 @@ final class Job {
         return true;
     }
 
-    /** Gives the terminal back to dxfs's group, if the job has it, and lets it go. */
+    /** Gives the terminal back to dxfs's group, if the job has it. */
     void release() {
         if (terminal != null) {
             terminal.takeBackFrom(pid);
-            terminal.close();
         }
     }
 }

@@ -61,7 +61,8 @@ public interface JobCalls {
 
     int kill(int pid, int signal);
 
-    int getpid();
+    /** Signals the calling thread: a stop signal stops the process before the call returns. */
+    int raise(int signal);
 
     int getpgrp();
 

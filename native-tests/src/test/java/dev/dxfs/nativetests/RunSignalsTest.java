@@ -143,6 +143,36 @@ class RunSignalsTest {
         }
     }
 
+    /**
+     * A run started in the background of an interactive shell, whose command reads the terminal,
+     * is stopped with its command (as any job that reads the terminal from the background); fg
+     * gives the terminal to the command, which reads the line typed then.
+     */
+    @Test
+    void aCommandThatReadsTheTerminalFromTheBackgroundGetsItAtFg() throws Exception {
+        try (MountedDir m = MountedDir.create("run-fg")) {
+            Path work = m.scratch();
+            Path read = work.resolve("read");
+            Path status = work.resolve("status");
+            Path script = Files.writeString(work.resolve("command.sh"), "echo $$ > \"$1/command.pid\"; read line; echo \"$line\" > \"$1/read\"\n");
+            try (PseudoTerminal terminal = PseudoTerminal.start("exec bash --norc --noprofile -i", work.resolve("terminal.out"))) {
+                terminal.type(String.join(" ", PseudoTerminal.quoted(Dxfs.LAUNCHER), "run", PseudoTerminal.quoted(m.dir()), "--",
+                        "sh", PseudoTerminal.quoted(script), PseudoTerminal.quoted(work)) + " &\n");
+                long command = awaitPid(work.resolve("command.pid"));
+                await(() -> ProcessGroup.stopped(command), "the command stopped, reading the terminal from the background");
+                terminal.type("fg\n");
+                await(() -> !ProcessGroup.stopped(command), "the command continued");
+                terminal.type("typed at the terminal\n");
+                await(() -> readOr(read).equals("typed at the terminal\n"), "the command read the line");
+                await(() -> ProcessGroup.running(command).isEmpty() && Dxfs.mountType(m.dir()) == null, "run ended");
+                terminal.type("echo $? > " + PseudoTerminal.quoted(status) + "; exit\n");
+                Run shown = terminal.await(EXIT);
+                assertThat(readOr(status).strip()).as(shown.out()).isEqualTo("0");
+                assertSaysNothingOfItsOwn(shown.out());
+            }
+        }
+    }
+
     /** No line of dxfs's own, such as a spurious "DIR is not mounted" (the launcher may say it builds). */
     private static void assertSaysNothingOfItsOwn(String printed) {
         assertThat(printed).doesNotContainPattern("(?m)^dxfs: (?!building the jars)");
