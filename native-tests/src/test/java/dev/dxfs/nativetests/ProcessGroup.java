@@ -13,6 +13,8 @@ import java.util.stream.Stream;
 final class ProcessGroup {
     private static final String ZOMBIE = "Z";
     private static final String STOPPED = "T";
+    /** tpgid in /proc/PID/stat, counted from the state. */
+    private static final int TERMINAL_FOREGROUND = 5;
 
     private ProcessGroup() {}
 
@@ -24,10 +26,20 @@ final class ProcessGroup {
         return List.copyOf(states(group).keySet());
     }
 
-    /** Whether the group has processes and every one of them is stopped (SIGSTOP, SIGTSTP, ...). */
-    static boolean stopped(long group) {
-        Map<Long, String> states = states(group);
-        return !states.isEmpty() && states.values().stream().allMatch(STOPPED::equals);
+    /**
+     * Whether process {@code pid} is stopped (SIGSTOP, SIGTSTP, ...). Of a group, ask of its
+     * first process (whose pid is the group's id), not of all: one that was in vfork when the
+     * group stopped waits, uninterruptibly, for its stopped child to exec.
+     */
+    static boolean stopped(long pid) {
+        String[] stat = stat(Path.of("/proc", Long.toString(pid)));
+        return stat.length > 0 && stat[0].equals(STOPPED);
+    }
+
+    /** Whether the group's first process has the foreground of its controlling terminal. */
+    static boolean hasTerminal(long group) {
+        String[] stat = stat(Path.of("/proc", Long.toString(group)));
+        return stat.length > TERMINAL_FOREGROUND && Long.parseLong(stat[TERMINAL_FOREGROUND]) == group;
     }
 
     /** The state letter of each process of the group that is not a zombie, by pid. */
@@ -43,7 +55,7 @@ final class ProcessGroup {
         }
     }
 
-    /** The fields after the name: state, ppid, pgrp, ...; none for a process that is gone. */
+    /** The fields after the name: state, ppid, pgrp, session, tty_nr, tpgid, ...; none for a process that is gone. */
     private static String[] stat(Path process) {
         try {
             String stat = Files.readString(process.resolve("stat"));

@@ -70,7 +70,8 @@ final class PseudoTerminal implements AutoCloseable {
         }
     }
 
-    private String shown() {
+    /** What the terminal has shown so far. */
+    String shown() {
         try {
             return Files.readString(output, StandardCharsets.UTF_8);
         } catch (IOException e) {

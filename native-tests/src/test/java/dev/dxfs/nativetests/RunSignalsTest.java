@@ -100,6 +100,7 @@ class RunSignalsTest {
             try (PseudoTerminal terminal = PseudoTerminal.start(runLine(m, work), work.resolve("terminal.out"))) {
                 long command = awaitPid(work.resolve("command.pid"));
                 awaitPid(work.resolve("grandchild.pid"));
+                await(() -> ProcessGroup.hasTerminal(command), "the command has the terminal");
                 terminal.type(PseudoTerminal.CTRL_C);
                 Run shown = terminal.await(EXIT);
                 assertThat(shown.exit()).as(shown.out()).isEqualTo(3);
@@ -125,12 +126,12 @@ class RunSignalsTest {
                 terminal.type(runLine(m, work) + "\n");
                 long command = awaitPid(work.resolve("command.pid"));
                 awaitPid(work.resolve("grandchild.pid"));
+                await(() -> ProcessGroup.hasTerminal(command), "the command has the terminal");
                 terminal.type(PseudoTerminal.CTRL_Z);
-                await(() -> ProcessGroup.stopped(command), "the command's group stopped");
-                terminal.type("jobs > " + PseudoTerminal.quoted(jobs) + "\n");
-                await(() -> Files.exists(jobs) && readOr(jobs).contains("Stopped"), "bash lists run as a stopped job");
+                await(() -> ProcessGroup.stopped(command), "the command stopped");
+                awaitStoppedJob(terminal, command, jobs);
                 terminal.type("fg\n");
-                await(() -> !ProcessGroup.stopped(command), "the command's group continued");
+                await(() -> !ProcessGroup.stopped(command), "the command continued");
                 assertThat(signalLines(work.resolve("signals"))).isEmpty();
                 terminal.type(PseudoTerminal.CTRL_C);
                 await(() -> ProcessGroup.running(command).isEmpty() && Dxfs.mountType(m.dir()) == null, "run ended");
@@ -160,6 +161,7 @@ class RunSignalsTest {
                         "sh", PseudoTerminal.quoted(script), PseudoTerminal.quoted(work)) + " &\n");
                 long command = awaitPid(work.resolve("command.pid"));
                 await(() -> ProcessGroup.stopped(command), "the command stopped, reading the terminal from the background");
+                awaitStoppedJob(terminal, command, work.resolve("jobs"));
                 terminal.type("fg\n");
                 await(() -> !ProcessGroup.stopped(command), "the command continued");
                 terminal.type("typed at the terminal\n");
@@ -183,6 +185,25 @@ class RunSignalsTest {
         Path script = Files.writeString(work.resolve("command.sh"), HANDLING);
         return String.join(" ", PseudoTerminal.quoted(Dxfs.LAUNCHER), "run", PseudoTerminal.quoted(m.dir()), "--", "sh",
                 PseudoTerminal.quoted(script), PseudoTerminal.quoted(work));
+    }
+
+    /**
+     * Waits until run, the parent of {@code command}, is stopped too, and the shell lists it as a
+     * stopped job: a fg typed before would find it running.
+     */
+    private static void awaitStoppedJob(PseudoTerminal terminal, long command, Path jobs) {
+        long run = ProcessHandle.of(command).flatMap(ProcessHandle::parent).orElseThrow().pid();
+        await(() -> ProcessGroup.stopped(run), "run stopped with its command");
+        // Asked again until it says so: bash may learn of the stop after it has read the line.
+        long deadline = System.nanoTime() + EXIT.toNanos();
+        while (!readOr(jobs).contains("Stopped")) {
+            if (System.nanoTime() - deadline > 0) {
+                throw new AssertionError("bash does not list run as a stopped job within " + EXIT + ": " + readOr(jobs)
+                        + "\nthe terminal showed: " + terminal.shown());
+            }
+            terminal.type("jobs > " + PseudoTerminal.quoted(jobs) + "\n");
+            Pause.of(200);
+        }
     }
 
     private static void await(BooleanSupplier condition, String what) {
@@ -209,14 +230,14 @@ class RunSignalsTest {
         return Spawned.start(work, "run", args);
     }
 
-    /** The pid a process of the command wrote into {@code file}, once it is there. */
-    private static long awaitPid(Path file) throws IOException {
+    /** The pid a process of the command wrote into {@code file}, once it is all there (a line). */
+    private static long awaitPid(Path file) {
         long deadline = System.nanoTime() + START.toNanos();
-        while (!Files.exists(file)) {
+        while (!readOr(file).endsWith("\n")) {
             assertThat(System.nanoTime() - deadline).as("%s written within %s", file, START).isNegative();
             Pause.of(10);
         }
-        return Long.parseLong(Files.readString(file).trim());
+        return Long.parseLong(readOr(file).strip());
     }
 
     private static List<String> signalLines(Path signals) throws IOException {
