@@ -41,14 +41,14 @@ public final class Main implements Runnable {
     }
 
     /**
-     * A {@link CliException} is one line on stderr and exit status 1, not a stack trace; a usage
-     * error is one line too, not the whole help.
+     * A {@link CliException} is one line on stderr and exit status 1 (or the command's own status
+     * for its failures), not a stack trace; a usage error is one line too, not the whole help.
      */
     static CommandLine reportingCliErrors(CommandLine commandLine) {
         return commandLine.setParameterExceptionHandler(new UsageErrors()).setExecutionExceptionHandler((e, failed, parsed) -> {
             if (e instanceof CliException) {
                 failed.getErr().println("dxfs: " + e.getMessage());
-                return 1;
+                return failed.getCommandSpec().exitCodeOnExecutionException();
             }
             throw e;
         });

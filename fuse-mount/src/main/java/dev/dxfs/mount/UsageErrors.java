@@ -9,13 +9,11 @@ import picocli.CommandLine.ParameterException;
  * with one line naming the problem and where the help is, not with the whole usage text.
  */
 final class UsageErrors implements IParameterExceptionHandler {
-    static final int EXIT_CODE = 2;
-
     @Override
     public int handleParseException(ParameterException e, String[] args) {
         CommandLine command = e.getCommandLine();
         command.getErr().println("dxfs: " + e.getMessage() + " (see: "
                 + command.getCommandSpec().qualifiedName() + " --help)");
-        return EXIT_CODE;
+        return command.getCommandSpec().exitCodeOnInvalidInput();
     }
 }

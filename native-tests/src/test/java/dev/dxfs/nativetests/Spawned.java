@@ -49,6 +49,10 @@ final class Spawned {
         }
     }
 
+    long pid() {
+        return process.pid();
+    }
+
     /** Waits for the process to end; a process still running after {@code timeout} is killed and fails. */
     Run await(Duration timeout) {
         try {
