@@ -92,6 +92,7 @@ final class Mounter {
             throw new CliException("refusing to mount over " + requested + ": name the build output directory");
         }
         options.filter();
+        options.transport();
         MountTable.Inspection found = MountTable.inspect(requested);
         switch (found.state()) {
             case LIVE -> throw new CliException(requested + " is already a dxfs mount" + (found.cause() == null ? ""
