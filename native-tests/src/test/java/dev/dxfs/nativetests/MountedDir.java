@@ -7,7 +7,6 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -73,10 +72,7 @@ final class MountedDir implements AutoCloseable {
     }
 
     MountedDir mount(String... options) {
-        List<String> args = new ArrayList<>(List.of("mount"));
-        args.addAll(List.of(options));
-        args.add(dir.toString());
-        Dxfs.run(args.toArray(String[]::new)).ok();
+        Dxfs.mount(dir, options).ok();
         assertThat(Dxfs.isMounted(dir)).as("dxfs is mounted over %s", dir).isTrue();
         return this;
     }
