@@ -33,7 +33,11 @@ public interface Filesystem {
 
     void symlink(Request req, String target, long parent, String name);
 
-    void rename(Request req, long parent, String name, long newParent, String newName);
+    /**
+     * {@code flags} are renameat2(2)'s: RENAME_NOREPLACE, RENAME_EXCHANGE, RENAME_WHITEOUT (0 from
+     * rename(2), and always 0 through libfuse 2, whose protocol cannot carry them).
+     */
+    void rename(Request req, long parent, String name, long newParent, String newName, int flags);
 
     void link(Request req, long ino, long newParent, String newName);
 

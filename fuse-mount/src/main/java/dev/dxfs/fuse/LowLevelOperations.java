@@ -128,7 +128,7 @@ public final class LowLevelOperations extends Struct {
         ops.symlink.set((req, target, parent, name) ->
                 fs.symlink(new LibfuseRequest(req), Names.of(target), parent, Names.of(name)));
         ops.rename.set((req, parent, name, newParent, newName) ->
-                fs.rename(new LibfuseRequest(req), parent, Names.of(name), newParent, Names.of(newName)));
+                fs.rename(new LibfuseRequest(req), parent, Names.of(name), newParent, Names.of(newName), 0));
         ops.link.set((req, ino, newParent, newName) -> fs.link(new LibfuseRequest(req), ino, newParent, Names.of(newName)));
         ops.open.set((req, ino, fi) -> fs.open(new LibfuseRequest(req), ino, new LibfuseFileInfo(fi)));
         ops.create.set((req, parent, name, mode, fi) ->

@@ -41,7 +41,12 @@ final class Dxfs {
 
     /** {@code dxfs mount} of {@code dir} with the run's transport and {@code options}. */
     static Run mount(Path dir, String... options) {
-        List<String> args = new ArrayList<>(List.of("mount", "--transport", TRANSPORT));
+        return mount(dir, TRANSPORT, options);
+    }
+
+    /** {@code dxfs mount} of {@code dir} with {@code transport} and {@code options}. */
+    static Run mount(Path dir, String transport, String... options) {
+        List<String> args = new ArrayList<>(List.of("mount", "--transport", transport));
         args.addAll(List.of(options));
         args.add(dir.toString());
         return run(args.toArray(String[]::new));

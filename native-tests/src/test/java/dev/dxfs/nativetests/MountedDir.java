@@ -72,7 +72,12 @@ final class MountedDir implements AutoCloseable {
     }
 
     MountedDir mount(String... options) {
-        Dxfs.mount(dir, options).ok();
+        return mountWith(Dxfs.TRANSPORT, options);
+    }
+
+    /** Mounts with {@code transport} whatever the run's: for what only one transport can do. */
+    MountedDir mountWith(String transport, String... options) {
+        Dxfs.mount(dir, transport, options).ok();
         assertThat(Dxfs.isMounted(dir)).as("dxfs is mounted over %s", dir).isTrue();
         return this;
     }

@@ -93,11 +93,9 @@ final class Operations {
             }
             case Protocol.UNLINK -> fs.unlink(req, node, worker.name(at));
             case Protocol.RMDIR -> fs.rmdir(req, node, worker.name(at));
-            case Protocol.RENAME -> {
-                int name = at + Protocol.RENAME_IN_SIZE;
-                fs.rename(req, node, worker.name(name), in.getLong(at),
-                        worker.name(name + worker.nameLength(name) + 1));
-            }
+            case Protocol.RENAME -> rename(worker, in, req, node, Protocol.RENAME_IN_SIZE, 0);
+            case Protocol.RENAME2 -> rename(worker, in, req, node, Protocol.RENAME2_IN_SIZE,
+                    in.getInt(at + Protocol.RENAME2_FLAGS));
             case Protocol.LINK -> fs.link(req, in.getLong(at), node, worker.name(at + Protocol.LINK_IN_SIZE));
             case Protocol.OPEN -> fs.open(req, node, file.reset(0, in.getInt(at)));
             case Protocol.CREATE -> {
@@ -141,6 +139,13 @@ final class Operations {
             }
             default -> req.error(ENOSYS);
         }
+    }
+
+    /** A RENAME or RENAME2: the new directory, then {@code size} bytes on, the old and the new name. */
+    private void rename(Worker worker, ByteBuffer in, KernelRequest req, long node, int size, int flags) {
+        int name = IN_HEADER + size;
+        fs.rename(req, node, worker.name(name), in.getLong(IN_HEADER), worker.name(name + worker.nameLength(name) + 1),
+                flags);
     }
 
     /** A read's or write's handle and open flags (struct fuse_read_in, fuse_write_in). */

@@ -63,6 +63,7 @@ final class Protocol {
     static final int DESTROY = 38;
     static final int BATCH_FORGET = 42;
     static final int FALLOCATE = 43;
+    static final int RENAME2 = 45;
 
     // INIT flags (fuse_init_in.flags / fuse_init_out.flags)
     static final int ASYNC_READ = 1;
@@ -122,8 +123,10 @@ final class Protocol {
     static final int MKDIR_IN_SIZE = 8;
     // struct fuse_create_in: flags, mode, umask, open_flags
     static final int CREATE_IN_SIZE = 16;
-    // struct fuse_rename_in: newdir; struct fuse_link_in: oldnodeid
+    // struct fuse_rename_in: newdir; struct fuse_rename2_in: newdir, flags, padding; struct fuse_link_in: oldnodeid
     static final int RENAME_IN_SIZE = 8;
+    static final int RENAME2_IN_SIZE = 16;
+    static final int RENAME2_FLAGS = 8;
     static final int LINK_IN_SIZE = 8;
     // struct fuse_open_in: flags, open_flags
     static final int OPEN_IN_SIZE = 8;
