@@ -4,6 +4,7 @@ import static dev.dxfs.fuse.kernel.Protocol.ASYNC_READ;
 import static dev.dxfs.fuse.kernel.Protocol.ATOMIC_O_TRUNC;
 import static dev.dxfs.fuse.kernel.Protocol.BIG_WRITES;
 import static dev.dxfs.fuse.kernel.Protocol.DONT_MASK;
+import static dev.dxfs.fuse.kernel.Protocol.POSIX_ACL;
 
 import java.nio.ByteBuffer;
 
@@ -20,11 +21,17 @@ import java.nio.ByteBuffer;
  * holds them in a queue of its own, unnumbered, and a RELEASE held there would reach the daemon
  * after what its closer did next.
  *
+ * <p>One feature goes beyond libfuse 2's: POSIX_ACL (7.26), with which the kernel's own
+ * permission check (default_permissions) honours POSIX ACLs, read from the
+ * {@code system.posix_acl_access} attribute and kept with the node's attributes, as natively.
+ * Without it an ACL that grants a user access is ignored in the mount (EACCES where a plain
+ * directory lets the user in), and one that denies a user is ignored too.
+ *
  * @param minor the protocol minor agreed on
  * @param flags the features used
  */
 record Negotiation(int minor, int flags) {
-    static final int WANTED = ASYNC_READ | ATOMIC_O_TRUNC | BIG_WRITES | DONT_MASK;
+    static final int WANTED = ASYNC_READ | ATOMIC_O_TRUNC | BIG_WRITES | DONT_MASK | POSIX_ACL;
     private static final int MAX_BACKGROUND = 4096;
 
     /**

@@ -70,6 +70,7 @@ final class Protocol {
     static final int ATOMIC_O_TRUNC = 1 << 3;
     static final int BIG_WRITES = 1 << 5;
     static final int DONT_MASK = 1 << 6;
+    static final int POSIX_ACL = 1 << 20;
 
     // struct fuse_init_in
     static final int INIT_MAJOR = 0;
