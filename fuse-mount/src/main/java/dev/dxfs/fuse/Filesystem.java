@@ -3,8 +3,9 @@ package dev.dxfs.fuse;
 import jnr.ffi.Pointer;
 
 /**
- * A filesystem served through libfuse's low-level API: every request names its node by the id
- * the filesystem gave it, and every method answers its request exactly once. Names are byte
+ * A filesystem served over FUSE at the protocol's level, whichever transport carries the requests
+ * (libfuse 2's low-level API or the daemon's own): every request names its node by the id the
+ * filesystem gave it, and every method answers its request exactly once. Names are byte
  * strings ({@link Names}); {@code fi} is null where the kernel sent no file handle.
  */
 public interface Filesystem {

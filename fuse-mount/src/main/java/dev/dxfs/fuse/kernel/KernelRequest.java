@@ -13,8 +13,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import jnr.ffi.Pointer;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * A request read from the device by this transport, answered by writing to the device. One per
@@ -24,7 +22,6 @@ import org.slf4j.LoggerFactory;
  * (a read's bytes above all) starts on the boundary.
  */
 final class KernelRequest extends Request {
-    private static final Logger LOG = LoggerFactory.getLogger(KernelRequest.class);
     /** Where the answer's data starts in the buffer; the header comes right before it. */
     private static final int DATA = AlignedBuffer.PAGE;
     private static final int HEADER = DATA - Protocol.OUT_HEADER;

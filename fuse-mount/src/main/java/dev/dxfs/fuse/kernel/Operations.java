@@ -5,6 +5,7 @@ import static dev.dxfs.fuse.kernel.Protocol.IN_HEADER;
 import dev.dxfs.fuse.Filesystem;
 import dev.dxfs.fuse.KernelCache;
 import java.nio.ByteBuffer;
+import jnr.ffi.Pointer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -165,7 +166,7 @@ final class Operations {
     private void setattr(Worker worker, ByteBuffer in, KernelRequest req, long node) {
         int at = IN_HEADER;
         int valid = in.getInt(at + Protocol.SETATTR_VALID);
-        jnr.ffi.Pointer attr = worker.attr;
+        Pointer attr = worker.attr;
         attr.putInt(ST_MODE, in.getInt(at + Protocol.SETATTR_MODE));
         attr.putInt(ST_UID, in.getInt(at + Protocol.SETATTR_UID));
         attr.putInt(ST_GID, in.getInt(at + Protocol.SETATTR_GID));

@@ -18,10 +18,8 @@ final class Protocol {
 
     static final int IN_HEADER = 40;
     static final int OUT_HEADER = 16;
-    static final long ROOT_ID = 1;
 
     // struct fuse_in_header
-    static final int IN_LEN = 0;
     static final int IN_OPCODE = 4;
     static final int IN_UNIQUE = 8;
     static final int IN_NODEID = 16;
@@ -129,8 +127,6 @@ final class Protocol {
     static final int RENAME2_IN_SIZE = 16;
     static final int RENAME2_FLAGS = 8;
     static final int LINK_IN_SIZE = 8;
-    // struct fuse_open_in: flags, open_flags
-    static final int OPEN_IN_SIZE = 8;
     // struct fuse_read_in / fuse_write_in: fh, offset, size, ...; flags at 32
     static final int IO_FH = 0;
     static final int IO_OFFSET = 8;

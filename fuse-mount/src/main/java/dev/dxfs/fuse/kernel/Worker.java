@@ -1,5 +1,6 @@
 package dev.dxfs.fuse.kernel;
 
+import dev.dxfs.fuse.Request;
 import java.nio.charset.StandardCharsets;
 import jnr.ffi.Pointer;
 
@@ -21,7 +22,7 @@ final class Worker {
     /** The whole of {@link #in}, for data that follows a name (a setxattr's value). */
     final Pointer request;
     /** A struct stat that a SETATTR's values are handed over in. */
-    final Pointer attr = dev.dxfs.fuse.Request.newStat();
+    final Pointer attr = Request.newStat();
     final KernelRequest reply;
     final KernelFileInfo file = new KernelFileInfo();
     private final byte[] name = new byte[PATH_MAX];
