@@ -13,19 +13,24 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * dxfs against the native filesystem and bindfs (a C passthrough on the same libfuse 2), on one
+ * dxfs (on each of its transports: libfuse 2, and its own reader of /dev/fuse) against the native
+ * filesystem and bindfs (a C passthrough on the same libfuse 2), on one
  * backing filesystem, interleaved: every repetition runs every setup once, in a rotating order,
  * so that a noisy moment of the machine falls on all of them. Prints medians and ratios, and
  * (unless --quick) writes them to docs/benchmarks.md. Run by bench/run.
  */
 public final class Bench {
     enum Setup {
-        NATIVE("native"), BINDFS("bindfs"), BINDFS_MT("bindfs mt"), DXFS("dxfs");
+        NATIVE("native", null), BINDFS("bindfs", null), BINDFS_MT("bindfs mt", null), DXFS("dxfs", "libfuse"),
+        DXFS_KERNEL("dxfs kernel", "kernel");
 
         final String label;
+        /** The dxfs transport, or null for a setup that is not dxfs. */
+        final String transport;
 
-        Setup(String label) {
+        Setup(String label, String transport) {
             this.label = label;
+            this.transport = transport;
         }
     }
 
@@ -64,9 +69,10 @@ public final class Bench {
     private final Path work;
     private final Sizes sizes;
     private final Map<String, Map<Setup, List<Double>>> results = new LinkedHashMap<>();
-    private final List<Double> mountMillis = new ArrayList<>();
-    private final Map<String, List<Double>> daemonCpu = new LinkedHashMap<>();
-    private long peakRssKib;
+    private final Map<Setup, List<Double>> mountMillis = new EnumMap<>(Setup.class);
+    /** The daemon's CPU seconds per workload, by workload and then by setup. */
+    private final Map<String, Map<Setup, List<Double>>> daemonCpu = new LinkedHashMap<>();
+    private final Map<Setup, Long> peakRssKib = new EnumMap<>(Setup.class);
     /** The agent's figures: "outside"/"inside" write rates and start-up times, without and with it. */
     private final Map<String, List<Double>> withoutAgent = new LinkedHashMap<>();
     private final Map<String, List<Double>> withAgent = new LinkedHashMap<>();
@@ -237,10 +243,11 @@ public final class Bench {
                 command.addAll(List.of(backing.toString(), dir.toString()));
                 run(command);
             }
-            case DXFS -> {
+            case DXFS, DXFS_KERNEL -> {
                 long start = System.nanoTime();
-                run(List.of(project.resolve("dxfs").toString(), "mount", backing.toString()));
-                mountMillis.add((System.nanoTime() - start) / 1e6);
+                run(List.of(project.resolve("dxfs").toString(), "mount", "--transport", setup.transport,
+                        backing.toString()));
+                mountMillis.computeIfAbsent(setup, key -> new ArrayList<>()).add((System.nanoTime() - start) / 1e6);
                 Matcher pid = Pattern.compile("\"pid\":(\\d+)").matcher(
                         run(List.of(project.resolve("dxfs").toString(), "status", backing.toString())));
                 daemon = pid.find() ? Long.parseLong(pid.group(1)) : -1;
@@ -249,13 +256,14 @@ public final class Bench {
         try {
             phase.run(setup, dir, daemon);
             if (daemon > 0) {
-                peakRssKib = Math.max(peakRssKib, statusField(daemon, "VmHWM:"));
+                peakRssKib.merge(setup, statusField(daemon, "VmHWM:"), Math::max);
             }
         } finally {
             switch (setup) {
                 case NATIVE -> { }
                 case BINDFS, BINDFS_MT -> run(List.of("fusermount", "-u", dir.toString()));
-                case DXFS -> run(List.of(project.resolve("dxfs").toString(), "unmount", backing.toString()));
+                case DXFS, DXFS_KERNEL -> run(List.of(project.resolve("dxfs").toString(), "unmount",
+                        backing.toString()));
             }
         }
     }
@@ -516,8 +524,8 @@ public final class Bench {
         double cpuBefore = daemon > 0 ? cpuSeconds(daemon) : 0;
         record(setup, metric, workload.run());
         if (daemon > 0) {
-            daemonCpu.computeIfAbsent(METRICS.get(metric).name(), key -> new ArrayList<>())
-                    .add(cpuSeconds(daemon) - cpuBefore);
+            daemonCpu.computeIfAbsent(METRICS.get(metric).name(), key -> new EnumMap<>(Setup.class))
+                    .computeIfAbsent(setup, key -> new ArrayList<>()).add(cpuSeconds(daemon) - cpuBefore);
         }
     }
 
@@ -574,10 +582,13 @@ public final class Bench {
                 .append(sizes.modules()).append(" modules, a Maven project of ").append(sizes.classes())
                 .append(" classes.\n\n")
                 .append("\"bindfs\" is bindfs's default (single-threaded, 4 KiB writes), \"bindfs mt\" is ")
-                .append("`--multithreaded -o big_writes`. Rates: higher is better, a ratio above 1 means dxfs is ")
-                .append("faster. Wall times (s): lower is better, a ratio below 1 means dxfs is faster.\n\n");
-        out.append("| workload | native | bindfs | bindfs mt | dxfs | dxfs / native | dxfs / bindfs | dxfs / bindfs mt |\n");
-        out.append("|---|---|---|---|---|---|---|---|\n");
+                .append("`--multithreaded -o big_writes`. \"dxfs\" is dxfs on libfuse 2 (the default transport), ")
+                .append("\"kernel\" is dxfs on its own transport (`--transport kernel`). Rates: higher is better, ")
+                .append("a ratio above 1 means dxfs is faster. Wall times (s): lower is better, a ratio below 1 means ")
+                .append("dxfs is faster.\n\n");
+        out.append("| workload | native | bindfs | bindfs mt | dxfs | kernel | dxfs / native | dxfs / bindfs ")
+                .append("| dxfs / bindfs mt | kernel / native | kernel / bindfs mt | kernel / dxfs |\n");
+        out.append("|---|---|---|---|---|---|---|---|---|---|---|---|\n");
         for (Metric metric : METRICS) {
             Map<Setup, List<Double>> row = results.get(metric.name());
             out.append("| ").append(metric.name()).append(" (").append(metric.unit())
@@ -588,6 +599,10 @@ public final class Bench {
             double dxfs = median(row.get(Setup.DXFS));
             for (Setup peer : List.of(Setup.NATIVE, Setup.BINDFS, Setup.BINDFS_MT)) {
                 out.append(String.format(" | %.2f", dxfs / median(row.get(peer))));
+            }
+            double kernel = median(row.get(Setup.DXFS_KERNEL));
+            for (Setup peer : List.of(Setup.NATIVE, Setup.BINDFS_MT, Setup.DXFS)) {
+                out.append(String.format(" | %.2f", kernel / median(row.get(peer))));
             }
             out.append(" |\n");
         }
@@ -605,11 +620,14 @@ public final class Bench {
         double startAfter = median(withAgent.get("start-up"));
         out.append(String.format("| JVM start-up, an empty main (ms, median of %d) | %.0f | %.0f | +%.0f ms | <= +150 ms |%n",
                 withAgent.get("start-up").size(), startBefore, startAfter, startAfter - startBefore));
-        out.append("\n| dxfs daemon | |\n|---|---|\n");
-        out.append(String.format("| `dxfs mount` until the mount is live (median) | %.0f ms |%n", median(mountMillis)));
-        out.append(String.format("| peak RSS (VmHWM) over the run | %.0f MiB |%n", peakRssKib / 1024.0));
-        for (Map.Entry<String, List<Double>> cpu : daemonCpu.entrySet()) {
-            out.append(String.format("| CPU time, %s (median) | %.2f s |%n", cpu.getKey(), median(cpu.getValue())));
+        out.append("\n| dxfs daemon | dxfs | kernel |\n|---|---|---|\n");
+        out.append(String.format("| `dxfs mount` until the mount is live (median) | %.0f ms | %.0f ms |%n",
+                median(mountMillis.get(Setup.DXFS)), median(mountMillis.get(Setup.DXFS_KERNEL))));
+        out.append(String.format("| peak RSS (VmHWM) over the run | %.0f MiB | %.0f MiB |%n",
+                peakRssKib.get(Setup.DXFS) / 1024.0, peakRssKib.get(Setup.DXFS_KERNEL) / 1024.0));
+        for (Map.Entry<String, Map<Setup, List<Double>>> cpu : daemonCpu.entrySet()) {
+            out.append(String.format("| CPU time, %s (median) | %.2f s | %.2f s |%n", cpu.getKey(),
+                    median(cpu.getValue().get(Setup.DXFS)), median(cpu.getValue().get(Setup.DXFS_KERNEL))));
         }
         return out.toString();
     }

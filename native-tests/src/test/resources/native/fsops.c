@@ -15,6 +15,8 @@
  *         fstat FD / stat PATH     -> "stat size=N mode=OCTAL ino=N nlink=N"
  *         dup FD                   -> "fd N"
  *         close FD / unlink PATH   -> "ok"
+ *         rename2 OLD NEW FLAGS    -> "ok"  (renameat2; FLAGS: '|'-separated noreplace exchange
+ *                                  whiteout, or 0)
  *         umask OCTAL              -> "ok"
  *         quit
  *       A failed call answers "err ENAME description".
@@ -154,6 +156,14 @@ static void command(char *line) {
         if (close(atoi(a)) != 0) fail(); else printf("ok\n");
     } else if (strcmp(op, "unlink") == 0 && a) {
         if (unlink(a) != 0) fail(); else printf("ok\n");
+    } else if (strcmp(op, "rename2") == 0 && a && b && c) {
+        unsigned flags = 0;
+        for (char *save2 = NULL, *flag = strtok_r(c, "|", &save2); flag; flag = strtok_r(NULL, "|", &save2)) {
+            flags |= strcmp(flag, "noreplace") == 0 ? RENAME_NOREPLACE
+                    : strcmp(flag, "exchange") == 0 ? RENAME_EXCHANGE
+                    : strcmp(flag, "whiteout") == 0 ? RENAME_WHITEOUT : 0;
+        }
+        if (renameat2(AT_FDCWD, a, AT_FDCWD, b, flags) != 0) fail(); else printf("ok\n");
     } else if (strcmp(op, "umask") == 0 && a) {
         umask((mode_t)strtoul(a, NULL, 8));
         printf("ok\n");

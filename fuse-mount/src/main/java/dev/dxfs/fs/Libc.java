@@ -37,6 +37,7 @@ public interface Libc {
     int STATX_BASIC_STATS = 0x7ff;
 
     int RENAME_NOREPLACE = 1;
+    int RENAME_EXCHANGE = 2;
 
     long FICLONE = 0x40049409L;
 

@@ -204,9 +204,23 @@ final class NodeTable {
     synchronized List<Node> rename(Node parent, String name, Node newParent, String newName) {
         List<Node> replaced = removeName(newParent, newName);
         Binding from = new Binding(parent, name);
-        Binding to = new Binding(newParent, newName);
-        Set<Node> moving = bound.remove(from);
-        Node shared = sharedFiles.remove(from);
+        move(bound.remove(from), sharedFiles.remove(from), new Binding(newParent, newName));
+        return replaced;
+    }
+
+    /** The nodes of two names trade places (renameat2 with RENAME_EXCHANGE): each follows its file. */
+    synchronized void exchange(Node parent, String name, Node otherParent, String otherName) {
+        Binding one = new Binding(parent, name);
+        Binding other = new Binding(otherParent, otherName);
+        Set<Node> atOne = bound.remove(one);
+        Set<Node> atOther = bound.remove(other);
+        Node sharedAtOne = sharedFiles.remove(one);
+        Node sharedAtOther = sharedFiles.remove(other);
+        move(atOne, sharedAtOne, other);
+        move(atOther, sharedAtOther, one);
+    }
+
+    private void move(Set<Node> moving, Node shared, Binding to) {
         if (shared != null) {
             sharedFiles.put(to, shared);
         }
@@ -216,7 +230,6 @@ final class NodeTable {
             }
             bound.put(to, moving);
         }
-        return replaced;
     }
 
     private void bind(Node node, Binding binding) {

@@ -391,7 +391,7 @@ public final class OverlayFs implements Filesystem {
     }
 
     @Override
-    public void rename(Request req, long parent, String name, long newParent, String newName) {
+    public void rename(Request req, long parent, String name, long newParent, String newName, int flags) {
         op(req, "rename", name, () -> {
             Node dir = nodes.get(parent);
             Node newDir = nodes.get(newParent);
@@ -399,11 +399,22 @@ public final class OverlayFs implements Filesystem {
             pendingReleases.awaitName(newDir, newName);
             refuseStaging(dir, name, Errno.ENOENT);
             refuseStaging(newDir, newName, Errno.EACCES);
-            if (C.renameat(dir.fd, name, newDir.fd, newName) < 0) {
-                publishCallersNewFile(Libc.errno(), nodes.boundTo(dir, name), req.tid());
-                check(C.renameat(dir.fd, name, newDir.fd, newName), "rename");
+            boolean exchange = (flags & Libc.RENAME_EXCHANGE) != 0;
+            if (C.renameat2(dir.fd, name, newDir.fd, newName, flags) < 0) {
+                List<Node> candidates = new ArrayList<>(nodes.boundTo(dir, name));
+                if (exchange) {
+                    candidates.addAll(nodes.boundTo(newDir, newName));
+                }
+                publishCallersNewFile(Libc.errno(), candidates, req.tid());
+                check(C.renameat2(dir.fd, name, newDir.fd, newName, flags), "rename");
             }
-            orphan(nodes.rename(dir, name, newDir, newName));
+            // An exchange removes nothing: the two names' nodes trade places. A whiteout left at
+            // the old name is a new inode, found by the next lookup.
+            if (exchange) {
+                nodes.exchange(dir, name, newDir, newName);
+            } else {
+                orphan(nodes.rename(dir, name, newDir, newName));
+            }
             req.ok();
         });
     }

@@ -3,8 +3,9 @@ package dev.dxfs.fuse;
 import jnr.ffi.Pointer;
 
 /**
- * A filesystem served through libfuse's low-level API: every request names its node by the id
- * the filesystem gave it, and every method answers its request exactly once. Names are byte
+ * A filesystem served over FUSE at the protocol's level, whichever transport carries the requests
+ * (libfuse 2's low-level API or the daemon's own): every request names its node by the id the
+ * filesystem gave it, and every method answers its request exactly once. Names are byte
  * strings ({@link Names}); {@code fi} is null where the kernel sent no file handle.
  */
 public interface Filesystem {
@@ -33,7 +34,11 @@ public interface Filesystem {
 
     void symlink(Request req, String target, long parent, String name);
 
-    void rename(Request req, long parent, String name, long newParent, String newName);
+    /**
+     * {@code flags} are renameat2(2)'s: RENAME_NOREPLACE, RENAME_EXCHANGE, RENAME_WHITEOUT (0 from
+     * rename(2), and always 0 through libfuse 2, whose protocol cannot carry them).
+     */
+    void rename(Request req, long parent, String name, long newParent, String newName, int flags);
 
     void link(Request req, long ino, long newParent, String newName);
 

@@ -17,28 +17,26 @@ public final class FuseSession {
 
     private FuseSession() {}
 
-    /**
-     * Mounts {@code fs} on {@code mountPoint} with libfuse's {@code -o} options and serves it;
-     * returns once it is unmounted.
-     */
-    public static void serve(String mountPoint, List<String> options, Filesystem fs) throws IOException {
+    /** Mounts {@code fs} as {@code settings} say and serves it; returns once it is unmounted. */
+    public static void serve(MountSettings settings, Filesystem fs) throws IOException {
         LowLevelOperations ops = null;
         List<Pointer> keep = new ArrayList<>();
-        Pointer args = arguments(List.of("dxfs", "-o", String.join(",", options)), keep);
-        String point = Names.bytes(mountPoint);
+        Pointer args = arguments(List.of(settings.name(), "-o", String.join(",", options(settings))), keep);
+        String point = settings.mountPoint();
+        String mountPoint = Names.text(point);
         try {
             Pointer channel = FuseLib.F.fuse_mount(point, args);
             if (channel == null) {
                 throw new IOException("libfuse could not mount " + mountPoint);
             }
             try {
-                ops = LowLevelOperations.of(fs, new KernelCache(channel));
+                ops = LowLevelOperations.of(fs, node -> FuseLib.F.fuse_lowlevel_notify_inval_inode(channel, node, -1, 0));
                 Pointer session = FuseLib.F.fuse_lowlevel_new(args, ops.memory(), ops.size(), null);
                 if (session == null) {
-                    throw new IOException("libfuse refused the options " + options);
+                    throw new IOException("libfuse refused the options " + options(settings));
                 }
                 FuseLib.F.fuse_session_add_chan(session, channel);
-                boolean failed = new RequestLoop(session, channel, fs).run();
+                boolean failed = new RequestLoop<>(new LibfuseSource(session, channel), fs).run();
                 FuseLib.F.fuse_session_remove_chan(channel);
                 FuseLib.F.fuse_session_destroy(session);
                 if (failed) {
@@ -53,6 +51,20 @@ public final class FuseSession {
             Reference.reachabilityFence(ops);
             Reference.reachabilityFence(keep);
         }
+    }
+
+    /** libfuse's {@code -o} options for {@code settings}. */
+    static List<String> options(MountSettings settings) {
+        List<String> options = new ArrayList<>(List.of(
+                "nonempty", "subtype=" + settings.name(), "fsname=" + settings.name(), "default_permissions",
+                // O_TRUNC reaches open() instead of arriving as a separate truncate of the published file.
+                "atomic_o_trunc",
+                "big_writes", "max_write=" + settings.maxIo(), "max_read=" + settings.maxIo()));
+        if (settings.allowOther()) {
+            options.add("allow_other");
+        }
+        options.addAll(settings.mountFlags());
+        return options;
     }
 
     /** A struct fuse_args over {@code values}; libfuse replaces the vector when it parses it. */

@@ -106,7 +106,7 @@ public final class LowLevelOperations extends Struct {
             conn.putInt(CONN_CONGESTION_THRESHOLD, MAX_BACKGROUND * 3 / 4);
             fs.init(kernel);
         });
-        ops.lookup.set((req, parent, name) -> fs.lookup(new Request(req), parent, Names.of(name)));
+        ops.lookup.set((req, parent, name) -> fs.lookup(new LibfuseRequest(req), parent, Names.of(name)));
         ops.forget.set((req, ino, lookups) -> {
             fs.forget(ino, lookups);
             FuseLib.F.fuse_reply_none(req);
@@ -117,42 +117,42 @@ public final class LowLevelOperations extends Struct {
             }
             FuseLib.F.fuse_reply_none(req);
         });
-        ops.getattr.set((req, ino, fi) -> fs.getattr(new Request(req), ino, FileInfo.orNull(fi)));
+        ops.getattr.set((req, ino, fi) -> fs.getattr(new LibfuseRequest(req), ino, LibfuseFileInfo.orNull(fi)));
         ops.setattr.set((req, ino, attr, toSet, fi) ->
-                fs.setattr(new Request(req), ino, attr, toSet, FileInfo.orNull(fi)));
-        ops.readlink.set((req, ino) -> fs.readlink(new Request(req), ino));
-        ops.mknod.set((req, parent, name, mode, rdev) -> fs.mknod(new Request(req), parent, Names.of(name), mode, rdev));
-        ops.mkdir.set((req, parent, name, mode) -> fs.mkdir(new Request(req), parent, Names.of(name), mode));
-        ops.unlink.set((req, parent, name) -> fs.unlink(new Request(req), parent, Names.of(name)));
-        ops.rmdir.set((req, parent, name) -> fs.rmdir(new Request(req), parent, Names.of(name)));
+                fs.setattr(new LibfuseRequest(req), ino, attr, toSet, LibfuseFileInfo.orNull(fi)));
+        ops.readlink.set((req, ino) -> fs.readlink(new LibfuseRequest(req), ino));
+        ops.mknod.set((req, parent, name, mode, rdev) -> fs.mknod(new LibfuseRequest(req), parent, Names.of(name), mode, rdev));
+        ops.mkdir.set((req, parent, name, mode) -> fs.mkdir(new LibfuseRequest(req), parent, Names.of(name), mode));
+        ops.unlink.set((req, parent, name) -> fs.unlink(new LibfuseRequest(req), parent, Names.of(name)));
+        ops.rmdir.set((req, parent, name) -> fs.rmdir(new LibfuseRequest(req), parent, Names.of(name)));
         ops.symlink.set((req, target, parent, name) ->
-                fs.symlink(new Request(req), Names.of(target), parent, Names.of(name)));
+                fs.symlink(new LibfuseRequest(req), Names.of(target), parent, Names.of(name)));
         ops.rename.set((req, parent, name, newParent, newName) ->
-                fs.rename(new Request(req), parent, Names.of(name), newParent, Names.of(newName)));
-        ops.link.set((req, ino, newParent, newName) -> fs.link(new Request(req), ino, newParent, Names.of(newName)));
-        ops.open.set((req, ino, fi) -> fs.open(new Request(req), ino, new FileInfo(fi)));
+                fs.rename(new LibfuseRequest(req), parent, Names.of(name), newParent, Names.of(newName), 0));
+        ops.link.set((req, ino, newParent, newName) -> fs.link(new LibfuseRequest(req), ino, newParent, Names.of(newName)));
+        ops.open.set((req, ino, fi) -> fs.open(new LibfuseRequest(req), ino, new LibfuseFileInfo(fi)));
         ops.create.set((req, parent, name, mode, fi) ->
-                fs.create(new Request(req), parent, Names.of(name), mode, new FileInfo(fi)));
-        ops.read.set((req, ino, size, offset, fi) -> fs.read(new Request(req), ino, size, offset, new FileInfo(fi)));
+                fs.create(new LibfuseRequest(req), parent, Names.of(name), mode, new LibfuseFileInfo(fi)));
+        ops.read.set((req, ino, size, offset, fi) -> fs.read(new LibfuseRequest(req), ino, size, offset, new LibfuseFileInfo(fi)));
         ops.write.set((req, ino, buf, size, offset, fi) ->
-                fs.write(new Request(req), ino, buf, size, offset, new FileInfo(fi)));
-        ops.flush.set((req, ino, fi) -> fs.flush(new Request(req), ino, new FileInfo(fi)));
-        ops.release.set((req, ino, fi) -> fs.release(new Request(req), ino, new FileInfo(fi)));
-        ops.fsync.set((req, ino, dataOnly, fi) -> fs.fsync(new Request(req), ino, dataOnly != 0, new FileInfo(fi)));
+                fs.write(new LibfuseRequest(req), ino, buf, size, offset, new LibfuseFileInfo(fi)));
+        ops.flush.set((req, ino, fi) -> fs.flush(new LibfuseRequest(req), ino, new LibfuseFileInfo(fi)));
+        ops.release.set((req, ino, fi) -> fs.release(new LibfuseRequest(req), ino, new LibfuseFileInfo(fi)));
+        ops.fsync.set((req, ino, dataOnly, fi) -> fs.fsync(new LibfuseRequest(req), ino, dataOnly != 0, new LibfuseFileInfo(fi)));
         ops.fallocate.set((req, ino, mode, offset, length, fi) ->
-                fs.fallocate(new Request(req), ino, mode, offset, length, new FileInfo(fi)));
-        ops.opendir.set((req, ino, fi) -> fs.opendir(new Request(req), ino, new FileInfo(fi)));
+                fs.fallocate(new LibfuseRequest(req), ino, mode, offset, length, new LibfuseFileInfo(fi)));
+        ops.opendir.set((req, ino, fi) -> fs.opendir(new LibfuseRequest(req), ino, new LibfuseFileInfo(fi)));
         ops.readdir.set((req, ino, size, offset, fi) ->
-                fs.readdir(new Request(req), ino, size, offset, new FileInfo(fi)));
-        ops.releasedir.set((req, ino, fi) -> fs.releasedir(new Request(req), ino, new FileInfo(fi)));
+                fs.readdir(new LibfuseRequest(req), ino, size, offset, new LibfuseFileInfo(fi)));
+        ops.releasedir.set((req, ino, fi) -> fs.releasedir(new LibfuseRequest(req), ino, new LibfuseFileInfo(fi)));
         ops.fsyncdir.set((req, ino, dataOnly, fi) ->
-                fs.fsyncdir(new Request(req), ino, dataOnly != 0, new FileInfo(fi)));
-        ops.statfs.set((req, ino) -> fs.statfs(new Request(req), ino));
+                fs.fsyncdir(new LibfuseRequest(req), ino, dataOnly != 0, new LibfuseFileInfo(fi)));
+        ops.statfs.set((req, ino) -> fs.statfs(new LibfuseRequest(req), ino));
         ops.setxattr.set((req, ino, name, value, size, flags) ->
-                fs.setxattr(new Request(req), ino, Names.of(name), value, size, flags));
-        ops.getxattr.set((req, ino, name, size) -> fs.getxattr(new Request(req), ino, Names.of(name), size));
-        ops.listxattr.set((req, ino, size) -> fs.listxattr(new Request(req), ino, size));
-        ops.removexattr.set((req, ino, name) -> fs.removexattr(new Request(req), ino, Names.of(name)));
+                fs.setxattr(new LibfuseRequest(req), ino, Names.of(name), value, size, flags));
+        ops.getxattr.set((req, ino, name, size) -> fs.getxattr(new LibfuseRequest(req), ino, Names.of(name), size));
+        ops.listxattr.set((req, ino, size) -> fs.listxattr(new LibfuseRequest(req), ino, size));
+        ops.removexattr.set((req, ino, name) -> fs.removexattr(new LibfuseRequest(req), ino, Names.of(name)));
         return ops;
     }
 

@@ -3,13 +3,12 @@ package dev.dxfs.mount;
 import dev.dxfs.fs.Libc;
 import dev.dxfs.fuse.Names;
 import dev.dxfs.fs.OverlayFs;
-import dev.dxfs.fuse.FuseSession;
+import dev.dxfs.fuse.MountSettings;
 import dev.dxfs.policy.StagingPolicy;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import jnr.ffi.Memory;
@@ -27,6 +26,8 @@ final class Daemon {
     static final String ERROR = "error: ";
     private static final Logger LOG = LoggerFactory.getLogger(Daemon.class);
     private static final long CLEANUP_SECONDS = 2;
+    /** The largest read and write request: 128 KiB, libfuse 2's limit. */
+    private static final int MAX_IO = 131072;
 
     private final Path dir;
     private final MountOptions options;
@@ -48,7 +49,10 @@ final class Daemon {
     }
 
     void run() throws CliException, IOException {
-        Preflight.requireLibfuse();
+        Transport transport = options.transport();
+        if (transport == Transport.LIBFUSE) {
+            Preflight.requireLibfuse();
+        }
         // Modes come from the callers: a request applies its caller's umask to what it creates.
         Libc.C.umask(0);
         StagingPolicy policy = new StagingPolicy(options.filter());
@@ -58,8 +62,9 @@ final class Daemon {
             Runtime.getRuntime().addShutdownHook(new Thread(() -> unmountOnSignal(fs), "dxfs-shutdown"));
             // Before the mount: from then on, a mount at dir whose recorded daemon is gone is stale.
             DaemonPid.record(dir);
-            LOG.info("mounting over {} (options {})", dir, fuseOptions());
-            FuseSession.serve(dir.toString(), fuseOptions(), fs);
+            MountSettings settings = settings();
+            LOG.info("mounting over {} ({} transport, {})", dir, transport.name().toLowerCase(Locale.ROOT), settings);
+            transport.serve(settings, fs);
             LOG.info("unmounted {}", dir);
         } finally {
             fs.close();
@@ -73,17 +78,8 @@ final class Daemon {
      * {@code KernelTimeouts}): an executable's name is never kept, so a writer never resolves to
      * a node that an exec has pinned.
      */
-    private List<String> fuseOptions() {
-        List<String> fuse = new ArrayList<>(List.of(
-                "nonempty", "subtype=dxfs", "fsname=dxfs", "default_permissions",
-                // O_TRUNC reaches open() instead of arriving as a separate truncate of the published file.
-                "atomic_o_trunc",
-                "big_writes", "max_write=131072", "max_read=131072"));
-        if (options.allowOther) {
-            fuse.add("allow_other");
-        }
-        fuse.addAll(options.mountFlags);
-        return fuse;
+    private MountSettings settings() {
+        return new MountSettings(Names.bytes(dir.toString()), "dxfs", options.allowOther, options.mountFlags, MAX_IO);
     }
 
     /** Called from FUSE init: reports ready once a stat of the mount point is answered by us. */

@@ -2,6 +2,7 @@ package dev.dxfs.mount;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 
 /**
@@ -11,7 +12,7 @@ import java.util.Set;
  * or systemd, which read them before dxfs runs and pass some of them on anyway.
  */
 final class FuseOptions {
-    static final String KNOWN = "allow_other, fsync, debug, include=GLOB, exclude=GLOB";
+    static final String KNOWN = "allow_other, fsync, debug, include=GLOB, exclude=GLOB, transport=NAME";
 
     private static final Set<String> MOUNT_FLAGS = Set.of(
             "rw", "ro", "suid", "nosuid", "dev", "nodev", "exec", "noexec",
@@ -45,6 +46,7 @@ final class FuseOptions {
             case "debug" -> mount.debug = flag(option, argument);
             case "include" -> mount.includes.add(glob(option, argument));
             case "exclude" -> mount.excludes.add(glob(option, argument));
+            case "transport" -> mount.transport = Transport.named(value(option, argument)).name().toLowerCase(Locale.ROOT);
             default -> {
                 if (MOUNT_FLAGS.contains(option)) {
                     mount.mountFlags.add(option);
@@ -63,6 +65,13 @@ final class FuseOptions {
             throw new CliException("mount option '" + option + "' takes no value: write it alone");
         }
         return true;
+    }
+
+    private static String value(String option, String argument) throws CliException {
+        if (argument == null || argument.isEmpty()) {
+            throw new CliException("mount option '" + option + "' needs a value: " + option + "=NAME");
+        }
+        return argument;
     }
 
     private static String glob(String option, String argument) throws CliException {

@@ -24,6 +24,10 @@ final class MountOptions {
             + "permissions are then those of the backing files).")
     boolean allowOther;
 
+    @Option(names = "--transport", paramLabel = "NAME", description = "How the daemon talks to the kernel: "
+            + "libfuse (libfuse 2, the default) or kernel (its own reader of /dev/fuse, without libfuse).")
+    String transport = Transport.DEFAULT;
+
     @Option(names = {"-d", "--debug"}, description = "Log every staged write and commit in the daemon's log.")
     boolean debug;
 
@@ -48,6 +52,11 @@ final class MountOptions {
         }
     }
 
+    /** Fails when the transport has no such name. */
+    Transport transport() throws CliException {
+        return Transport.named(transport);
+    }
+
     /** The same options as daemon arguments. */
     List<String> asArguments() {
         List<String> args = new ArrayList<>();
@@ -63,6 +72,7 @@ final class MountOptions {
             args.add("--debug");
         }
         args.add("--log-max-size=" + logMaxSize);
+        args.add("--transport=" + transport);
         mountFlags.forEach(flag -> args.add("--mount-flag=" + flag));
         return args;
     }

@@ -84,6 +84,7 @@ final class Mounter {
                     + " for its staging directories: mount " + dir.getParent() + " itself");
         }
         options.filter();
+        options.transport();
         DaemonLog.cap(options.logMaxSize);
     }
 

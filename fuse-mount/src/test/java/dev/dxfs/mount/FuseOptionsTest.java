@@ -29,6 +29,16 @@ class FuseOptionsTest {
     }
 
     @Test
+    void choosesTheTransportByName() throws CliException {
+        assertThat(FuseOptions.parse(List.of("fsync")).transport()).isEqualTo(Transport.LIBFUSE);
+        assertThat(FuseOptions.parse(List.of("transport=kernel,fsync")).transport()).isEqualTo(Transport.KERNEL);
+        assertThatThrownBy(() -> FuseOptions.parse(List.of("transport=fast")))
+                .hasMessage("unknown transport 'fast': kernel or libfuse");
+        assertThatThrownBy(() -> FuseOptions.parse(List.of("transport")))
+                .hasMessage("mount option 'transport' needs a value: transport=NAME");
+    }
+
+    @Test
     void refusesUnknownOptionsAndMisusedOnesNamingThem() {
         assertThatThrownBy(() -> FuseOptions.parse(List.of("allow_other,big_writes")))
                 .hasMessageStartingWith("unknown mount option 'big_writes': dxfs takes allow_other, fsync");

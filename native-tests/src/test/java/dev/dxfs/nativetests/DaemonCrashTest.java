@@ -100,7 +100,7 @@ class DaemonCrashTest {
             Files.writeString(backing.dir().resolve(".dxfs").resolve(CUT_OFF_PUBLISH), "a whole version");
             assertEveryFileIsOneCompleteVersion(versions, backing.dir(), settled);
 
-            Run recovered = Dxfs.run("mount", m.dir().toString()).ok();
+            Run recovered = Dxfs.mount(m.dir()).ok();
             assertThat(recovered.err()).startsWith("dxfs: recovered a stale mount of " + m.dir());
             assertThat(Dxfs.isMounted(m.dir())).isTrue();
             assertThat(backing.stagedTempFiles()).as("temp files after the next mount").isEmpty();
@@ -155,7 +155,7 @@ class DaemonCrashTest {
                     // Kills land at different points of the writers' cycles.
                     Pause.of(150 + ThreadLocalRandom.current().nextInt(350));
                     Run.of(List.of("kill", "-KILL", Long.toString(pid))).ok();
-                    Run recovered = Dxfs.run("mount", m.dir().toString());
+                    Run recovered = Dxfs.mount(m.dir());
                     assertThat(recovered.exit()).as("round %d: dxfs mount right after the kill: %s", round, recovered)
                             .isZero();
                     assertThat(recovered.err().strip().lines().toList()).as("round %d: %s", round, recovered)

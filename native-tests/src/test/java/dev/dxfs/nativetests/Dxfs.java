@@ -20,6 +20,11 @@ final class Dxfs {
      * parents may be closed to them (a home directory is often 0700).
      */
     static final Path SHARED_WORK = Path.of("/tmp", "dxfs-native-tests");
+    /**
+     * The transport the tests' mounts use (dxfs mount --transport): a run chooses it with
+     * -Ddxfs.transport, so that the same suites check both.
+     */
+    static final String TRANSPORT = System.getProperty("dxfs.transport", "libfuse");
 
     private Dxfs() {}
 
@@ -32,6 +37,19 @@ final class Dxfs {
         command.add(LAUNCHER.toString());
         command.addAll(List.of(args));
         return Run.of(command, null, Map.of(), timeout);
+    }
+
+    /** {@code dxfs mount} of {@code dir} with the run's transport and {@code options}. */
+    static Run mount(Path dir, String... options) {
+        return mount(dir, TRANSPORT, options);
+    }
+
+    /** {@code dxfs mount} of {@code dir} with {@code transport} and {@code options}. */
+    static Run mount(Path dir, String transport, String... options) {
+        List<String> args = new ArrayList<>(List.of("mount", "--transport", transport));
+        args.addAll(List.of(options));
+        args.add(dir.toString());
+        return run(args.toArray(String[]::new));
     }
 
     /** The type of the filesystem mounted last at {@code dir}, or null. */

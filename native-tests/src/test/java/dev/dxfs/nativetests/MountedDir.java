@@ -7,7 +7,6 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -73,10 +72,12 @@ final class MountedDir implements AutoCloseable {
     }
 
     MountedDir mount(String... options) {
-        List<String> args = new ArrayList<>(List.of("mount"));
-        args.addAll(List.of(options));
-        args.add(dir.toString());
-        Dxfs.run(args.toArray(String[]::new)).ok();
+        return mountWith(Dxfs.TRANSPORT, options);
+    }
+
+    /** Mounts with {@code transport} whatever the run's: for what only one transport can do. */
+    MountedDir mountWith(String transport, String... options) {
+        Dxfs.mount(dir, transport, options).ok();
         assertThat(Dxfs.isMounted(dir)).as("dxfs is mounted over %s", dir).isTrue();
         return this;
     }

@@ -196,6 +196,18 @@ class SharedMountTest {
         assertAsInAPlainDirectory("shared-setgid", expected, SharedMountTest::newFilesTranscript);
     }
 
+    /**
+     * A POSIX ACL that grants the intruder read of the owner's 0600 file lets the intruder read
+     * it, and one that denies the intruder a file everyone may read keeps the intruder out, as
+     * natively: the kernel's permission check honours ACLs. Only the kernel transport can ask
+     * for that (FUSE_POSIX_ACL); libfuse 2's protocol checks the mode bits alone.
+     */
+    @Test
+    void anAclGrantingOrDenyingAnotherUserIsHonouredAsNatively() throws IOException {
+        String expected = SECRET + "\n" + "cat: denied: Permission denied\nexit 1\n";
+        assertAsInAPlainDirectory("shared-acl", "kernel", expected, SharedMountTest::aclTranscript);
+    }
+
     /** Steps that write a transcript of what they did in a directory. */
     private interface Transcript {
         String of(Path dir) throws IOException;
@@ -206,9 +218,15 @@ class SharedMountTest {
      * through a mount with --allow-other, whose transcript must be the plain directory's.
      */
     private static void assertAsInAPlainDirectory(String name, String expected, Transcript steps) throws IOException {
+        assertAsInAPlainDirectory(name, Dxfs.TRANSPORT, expected, steps);
+    }
+
+    /** As {@link #assertAsInAPlainDirectory(String, String, Transcript)}, through a mount on {@code transport}. */
+    private static void assertAsInAPlainDirectory(String name, String transport, String expected, Transcript steps)
+            throws IOException {
         try (MountedDir plain = MountedDir.shared(name + "-plain"); MountedDir mounted = MountedDir.shared(name)) {
             String plainTranscript = steps.of(plain.dir());
-            mounted.mount("--allow-other");
+            mounted.mountWith(transport, "--allow-other");
             String mountedTranscript = steps.of(mounted.dir());
 
             assertThat(plainTranscript).as("in a plain directory").isEqualTo(expected);
@@ -319,6 +337,18 @@ class SharedMountTest {
                 truncate -s 2 truncated-setuid
                 stat -c '%n %U %a' appended-setuid appended-setgid truncated-setuid
                 """);
+    }
+
+    /** The intruder reads a 0600 file of the owner's whose ACL grants it read, and a 0644 one whose ACL denies it. */
+    private static String aclTranscript(Path dir) throws IOException {
+        for (String name : List.of("granted", "denied")) {
+            Path file = Files.writeString(dir.resolve(name), SECRET + "\n");
+            Run.of(List.of("chown", owner.uid() + ":" + owner.gid(), file.toString())).ok();
+            Run.of(List.of("chmod", name.equals("granted") ? "600" : "644", file.toString())).ok();
+            Run.of(List.of("setfacl", "-m", "u:" + intruder.name() + (name.equals("granted") ? ":r" : ":-"),
+                    file.toString())).ok();
+        }
+        return asIntruder(dir, "cat granted denied\n");
     }
 
     /** What the intruder creates in a setgid directory of the owner's group, and in an open one. */

@@ -1,0 +1,72 @@
+package dev.dxfs.fuse.kernel;
+
+import dev.dxfs.fuse.Filesystem;
+import dev.dxfs.fuse.RequestSource;
+import java.io.IOException;
+
+/** Requests read from the device by the request threads, each into its own {@link Worker}. */
+final class DeviceSource implements RequestSource<Worker> {
+    private final Device device;
+    private final int maxIo;
+    private final Operations operations;
+    private volatile boolean exited;
+    /** The kernel ended the connection (an unmount): nothing is left to unmount. */
+    private volatile boolean unmounted;
+
+    DeviceSource(Device device, int maxIo, Filesystem fs) {
+        this.device = device;
+        this.maxIo = maxIo;
+        this.operations = new Operations(fs, maxIo, new Notifications(device), this::exit);
+    }
+
+    boolean unmounted() {
+        return unmounted;
+    }
+
+    @Override
+    public Worker newBuffer() {
+        return new Worker(device, maxIo);
+    }
+
+    @Override
+    public int receive(Worker worker) throws IOException {
+        long length = Sys.C.read(device.fd, worker.in.address, worker.in.bytes.capacity());
+        if (length > 0) {
+            return (int) length;
+        }
+        int errno = Sys.errno();
+        if (length < 0 && (errno == Sys.EINTR || errno == Sys.EAGAIN || errno == Sys.ENOENT)) {
+            return 0;
+        }
+        if (length == 0 || errno == Sys.ENODEV) {
+            unmounted = true;
+            return -1;
+        }
+        throw new IOException("errno " + errno);
+    }
+
+    @Override
+    public int opcode(Worker worker) {
+        return worker.in.bytes.getInt(Protocol.IN_OPCODE);
+    }
+
+    @Override
+    public long releaseHandle(Worker worker) {
+        return worker.in.bytes.getLong(Protocol.IN_HEADER);
+    }
+
+    @Override
+    public void process(Worker worker, int length) {
+        operations.handle(worker);
+    }
+
+    @Override
+    public boolean exited() {
+        return exited;
+    }
+
+    @Override
+    public void exit() {
+        exited = true;
+    }
+}

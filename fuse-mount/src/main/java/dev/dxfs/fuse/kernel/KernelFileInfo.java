@@ -1,0 +1,45 @@
+package dev.dxfs.fuse.kernel;
+
+import dev.dxfs.fuse.FileInfo;
+
+/**
+ * The open file a request names, read from the request, and what the filesystem chose for it,
+ * written into an open's answer. One per thread, reset for each request that names a file.
+ */
+final class KernelFileInfo implements FileInfo {
+    private int flags;
+    private long handle;
+    private boolean directIo;
+
+    KernelFileInfo reset(long handle, int flags) {
+        this.handle = handle;
+        this.flags = flags;
+        this.directIo = false;
+        return this;
+    }
+
+    @Override
+    public int flags() {
+        return flags;
+    }
+
+    @Override
+    public long handle() {
+        return handle;
+    }
+
+    @Override
+    public void handle(long handle) {
+        this.handle = handle;
+    }
+
+    @Override
+    public void directIo() {
+        directIo = true;
+    }
+
+    /** fuse_open_out.open_flags. */
+    int openFlags() {
+        return directIo ? Protocol.FOPEN_DIRECT_IO : 0;
+    }
+}

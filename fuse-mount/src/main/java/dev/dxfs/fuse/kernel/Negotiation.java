@@ -1,0 +1,71 @@
+package dev.dxfs.fuse.kernel;
+
+import static dev.dxfs.fuse.kernel.Protocol.ASYNC_READ;
+import static dev.dxfs.fuse.kernel.Protocol.ATOMIC_O_TRUNC;
+import static dev.dxfs.fuse.kernel.Protocol.BIG_WRITES;
+import static dev.dxfs.fuse.kernel.Protocol.DONT_MASK;
+import static dev.dxfs.fuse.kernel.Protocol.POSIX_ACL;
+
+import java.nio.ByteBuffer;
+
+/**
+ * The answer to the kernel's INIT: the protocol minor both sides speak and the features the
+ * mount uses. The kernel offers its newest minor and every feature it has; the answer takes the
+ * older of the two minors and, of the features offered, those the mount wants.
+ *
+ * <p>The features are libfuse 2's as dxfs sets them up, so that a mount behaves the same over
+ * either transport: reads may be sent in parallel (ASYNC_READ), O_TRUNC comes with OPEN instead
+ * of as a truncate of the published file (ATOMIC_O_TRUNC), writes up to the largest request
+ * (BIG_WRITES), and create modes arrive unmasked with the caller's umask (DONT_MASK). Up to 4096
+ * background requests (RELEASE among them) are in flight at once: beyond that limit the kernel
+ * holds them in a queue of its own, unnumbered, and a RELEASE held there would reach the daemon
+ * after what its closer did next.
+ *
+ * <p>One feature goes beyond libfuse 2's: POSIX_ACL (7.26), with which the kernel's own
+ * permission check (default_permissions) honours POSIX ACLs, read from the
+ * {@code system.posix_acl_access} attribute and kept with the node's attributes, as natively.
+ * Without it an ACL that grants a user access is ignored in the mount (EACCES where a plain
+ * directory lets the user in), and one that denies a user is ignored too.
+ *
+ * @param minor the protocol minor agreed on
+ * @param flags the features used
+ */
+record Negotiation(int minor, int flags) {
+    static final int WANTED = ASYNC_READ | ATOMIC_O_TRUNC | BIG_WRITES | DONT_MASK | POSIX_ACL;
+    private static final int MAX_BACKGROUND = 4096;
+
+    /**
+     * Agrees on the kernel's offer in {@code in} (a struct fuse_init_in at {@code at}) and writes
+     * the struct fuse_init_out to {@code out}; returns null, writing only the major, when the
+     * kernel speaks a newer major (it then offers again with ours).
+     *
+     * @throws IllegalStateException when the kernel's protocol is too old
+     */
+    static Negotiation answer(ByteBuffer in, int at, ByteBuffer out, int maxWrite) {
+        int major = in.getInt(at + Protocol.INIT_MAJOR);
+        int kernelMinor = in.getInt(at + Protocol.INIT_MINOR);
+        out.putInt(0, Protocol.MAJOR);
+        out.putInt(4, Protocol.NEWEST_MINOR);
+        if (major > Protocol.MAJOR) {
+            return null;
+        }
+        if (major < Protocol.MAJOR || kernelMinor < Protocol.OLDEST_MINOR) {
+            throw new IllegalStateException("the kernel speaks FUSE " + major + "." + kernelMinor + ", older than "
+                    + Protocol.MAJOR + "." + Protocol.OLDEST_MINOR);
+        }
+        int minor = Math.min(kernelMinor, Protocol.NEWEST_MINOR);
+        int flags = in.getInt(at + Protocol.INIT_FLAGS) & WANTED;
+        out.putInt(4, minor);
+        out.putInt(Protocol.INIT_OUT_MAX_READAHEAD, in.getInt(at + Protocol.INIT_MAX_READAHEAD));
+        out.putInt(Protocol.INIT_OUT_FLAGS, flags);
+        out.putShort(Protocol.INIT_OUT_MAX_BACKGROUND, (short) MAX_BACKGROUND);
+        out.putShort(Protocol.INIT_OUT_CONGESTION_THRESHOLD, (short) (MAX_BACKGROUND * 3 / 4));
+        out.putInt(Protocol.INIT_OUT_MAX_WRITE, maxWrite);
+        return new Negotiation(minor, flags);
+    }
+
+    /** The size of the struct fuse_init_out the agreed minor has. */
+    int answerSize() {
+        return minor < 23 ? Protocol.INIT_OUT_SIZE_BEFORE_23 : Protocol.INIT_OUT_SIZE;
+    }
+}

@@ -1,0 +1,154 @@
+package dev.dxfs.fuse.kernel;
+
+/**
+ * The FUSE protocol's numbers and the layout of the structs this transport reads and writes
+ * (include/uapi/linux/fuse.h). Offsets of a request's own struct count from the end of the
+ * 40-byte struct fuse_in_header; offsets of an answer's from the end of the 16-byte struct
+ * fuse_out_header.
+ */
+final class Protocol {
+    static final int MAJOR = 7;
+    /**
+     * The newest minor whose protocol this transport implements; it says which requests and
+     * struct sizes the kernel may use, while each feature stays off until its flag is asked for.
+     */
+    static final int NEWEST_MINOR = 31;
+    /** The oldest minor served: umask in create, mknod and mkdir and FUSE_DONT_MASK (Linux 2.6.31). */
+    static final int OLDEST_MINOR = 12;
+
+    static final int IN_HEADER = 40;
+    static final int OUT_HEADER = 16;
+
+    // struct fuse_in_header
+    static final int IN_OPCODE = 4;
+    static final int IN_UNIQUE = 8;
+    static final int IN_NODEID = 16;
+    static final int IN_UID = 24;
+    static final int IN_GID = 28;
+    static final int IN_PID = 32;
+
+    // opcodes
+    static final int LOOKUP = 1;
+    static final int FORGET = 2;
+    static final int GETATTR = 3;
+    static final int SETATTR = 4;
+    static final int READLINK = 5;
+    static final int SYMLINK = 6;
+    static final int MKNOD = 8;
+    static final int MKDIR = 9;
+    static final int UNLINK = 10;
+    static final int RMDIR = 11;
+    static final int RENAME = 12;
+    static final int LINK = 13;
+    static final int OPEN = 14;
+    static final int READ = 15;
+    static final int WRITE = 16;
+    static final int STATFS = 17;
+    static final int RELEASE = 18;
+    static final int FSYNC = 20;
+    static final int SETXATTR = 21;
+    static final int GETXATTR = 22;
+    static final int LISTXATTR = 23;
+    static final int REMOVEXATTR = 24;
+    static final int FLUSH = 25;
+    static final int INIT = 26;
+    static final int OPENDIR = 27;
+    static final int READDIR = 28;
+    static final int RELEASEDIR = 29;
+    static final int FSYNCDIR = 30;
+    static final int CREATE = 35;
+    static final int INTERRUPT = 36;
+    static final int DESTROY = 38;
+    static final int BATCH_FORGET = 42;
+    static final int FALLOCATE = 43;
+    static final int RENAME2 = 45;
+
+    // INIT flags (fuse_init_in.flags / fuse_init_out.flags)
+    static final int ASYNC_READ = 1;
+    static final int ATOMIC_O_TRUNC = 1 << 3;
+    static final int BIG_WRITES = 1 << 5;
+    static final int DONT_MASK = 1 << 6;
+    static final int POSIX_ACL = 1 << 20;
+
+    // struct fuse_init_in
+    static final int INIT_MAJOR = 0;
+    static final int INIT_MINOR = 4;
+    static final int INIT_MAX_READAHEAD = 8;
+    static final int INIT_FLAGS = 12;
+    // struct fuse_init_out
+    static final int INIT_OUT_MAX_READAHEAD = 8;
+    static final int INIT_OUT_FLAGS = 12;
+    static final int INIT_OUT_MAX_BACKGROUND = 16;
+    static final int INIT_OUT_CONGESTION_THRESHOLD = 18;
+    static final int INIT_OUT_MAX_WRITE = 20;
+    /** sizeof(struct fuse_init_out) from 7.23 on; 24 bytes before (FUSE_COMPAT_22_INIT_OUT_SIZE). */
+    static final int INIT_OUT_SIZE = 64;
+    static final int INIT_OUT_SIZE_BEFORE_23 = 24;
+
+    // struct fuse_attr (88 bytes)
+    static final int ATTR_SIZE = 88;
+    // struct fuse_entry_out: nodeid, generation, entry_valid, attr_valid, their nsecs, attr
+    static final int ENTRY_OUT_SIZE = 40 + ATTR_SIZE;
+    // struct fuse_attr_out: attr_valid, attr_valid_nsec, dummy, attr
+    static final int ATTR_OUT_SIZE = 16 + ATTR_SIZE;
+    // struct fuse_open_out: fh, open_flags, padding
+    static final int OPEN_OUT_SIZE = 16;
+    static final int FOPEN_DIRECT_IO = 1;
+    // struct fuse_kstatfs
+    static final int STATFS_OUT_SIZE = 80;
+    // struct fuse_dirent: ino, off, namelen, type, name (padded to 8 bytes)
+    static final int DIRENT_NAME = 24;
+
+    // struct fuse_getattr_in: getattr_flags, dummy, fh
+    static final int GETATTR_FLAGS = 0;
+    static final int GETATTR_FH = 8;
+    static final int GETATTR_FLAG_FH = 1;
+    // struct fuse_setattr_in
+    static final int SETATTR_VALID = 0;
+    static final int SETATTR_FH = 8;
+    static final int SETATTR_SIZE = 16;
+    static final int SETATTR_ATIME = 32;
+    static final int SETATTR_MTIME = 40;
+    static final int SETATTR_ATIMENSEC = 56;
+    static final int SETATTR_MTIMENSEC = 60;
+    static final int SETATTR_MODE = 68;
+    static final int SETATTR_UID = 76;
+    static final int SETATTR_GID = 80;
+    static final int FATTR_FH = 1 << 6;
+    /** The FATTR bits libfuse 2 hands on (MODE, UID, GID, SIZE, ATIME, MTIME, ATIME_NOW, MTIME_NOW). */
+    static final int FATTR_HANDED_ON = 0x3f | 1 << 7 | 1 << 8;
+    // struct fuse_mknod_in: mode, rdev, umask, padding; struct fuse_mkdir_in: mode, umask
+    static final int MKNOD_IN_SIZE = 16;
+    static final int MKDIR_IN_SIZE = 8;
+    // struct fuse_create_in: flags, mode, umask, open_flags
+    static final int CREATE_IN_SIZE = 16;
+    // struct fuse_rename_in: newdir; struct fuse_rename2_in: newdir, flags, padding; struct fuse_link_in: oldnodeid
+    static final int RENAME_IN_SIZE = 8;
+    static final int RENAME2_IN_SIZE = 16;
+    static final int RENAME2_FLAGS = 8;
+    static final int LINK_IN_SIZE = 8;
+    // struct fuse_read_in / fuse_write_in: fh, offset, size, ...; flags at 32
+    static final int IO_FH = 0;
+    static final int IO_OFFSET = 8;
+    static final int IO_SIZE = 16;
+    static final int IO_FLAGS = 32;
+    static final int WRITE_IN_SIZE = 40;
+    // struct fuse_release_in / fuse_flush_in / fuse_fsync_in: fh, then flags
+    static final int RELEASE_FLAGS = 8;
+    static final int FSYNC_FLAGS = 8;
+    static final int FSYNC_FDATASYNC = 1;
+    // struct fuse_setxattr_in (without FUSE_SETXATTR_EXT): size, flags; struct fuse_getxattr_in: size, padding
+    static final int XATTR_IN_SIZE = 8;
+    // struct fuse_batch_forget_in: count, dummy; then struct fuse_forget_one: nodeid, nlookup
+    static final int FORGET_ONE_SIZE = 16;
+    // struct fuse_fallocate_in: fh, offset, length, mode
+    static final int FALLOCATE_OFFSET = 8;
+    static final int FALLOCATE_LENGTH = 16;
+    static final int FALLOCATE_MODE = 24;
+
+    /** enum fuse_notify_code: FUSE_NOTIFY_INVAL_INODE, with struct fuse_notify_inval_inode_out. */
+    static final int NOTIFY_INVAL_INODE = 2;
+    static final int NOTIFY_INVAL_INODE_SIZE = 24;
+
+    private Protocol() {}
+}

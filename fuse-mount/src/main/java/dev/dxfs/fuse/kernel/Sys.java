@@ -1,0 +1,63 @@
+package dev.dxfs.fuse.kernel;
+
+import jnr.ffi.LibraryLoader;
+import jnr.ffi.Pointer;
+import jnr.ffi.Runtime;
+import jnr.ffi.annotations.Encoding;
+import jnr.ffi.annotations.Out;
+
+/**
+ * The C library calls of the transport. Buffers are passed by address ({@code long}): they are
+ * the transport's own page-aligned direct buffers. Strings are byte strings, one char per byte.
+ */
+@Encoding("ISO-8859-1")
+public interface Sys {
+    Sys C = LibraryLoader.create(Sys.class).failImmediately().load("c");
+    Runtime RUNTIME = Runtime.getRuntime(C);
+
+    int O_RDWR = 2;
+    int O_CLOEXEC = 0x80000;
+    int F_SETFD = 2;
+    int AF_UNIX = 1;
+    int SOCK_STREAM = 1;
+    int SOCK_CLOEXEC = 0x80000;
+    int MNT_DETACH = 2;
+
+    int EINTR = 4;
+    int EAGAIN = 11;
+    int ENOENT = 2;
+    int ENODEV = 19;
+
+    int open(String path, int flags, int mode);
+
+    int close(int fd);
+
+    long read(int fd, long buf, long count);
+
+    long write(int fd, long buf, long count);
+
+    long pread(int fd, long buf, long count, long offset);
+
+    int fcntl(int fd, int cmd, int arg);
+
+    int mount(String source, String target, String type, long flags, String data);
+
+    int umount2(String target, int flags);
+
+    int socketpair(int domain, int type, int protocol, @Out int[] fds);
+
+    long recvmsg(int fd, Pointer msghdr, int flags);
+
+    int posix_spawnp(Pointer pid, String file, Pointer fileActions, Pointer attributes, Pointer argv, Pointer envp);
+
+    int waitpid(int pid, Pointer status, int options);
+
+    int getuid();
+
+    int getgid();
+
+    /** The errno of the last call on this thread. */
+    static int errno() {
+        return RUNTIME.getLastError();
+    }
+}

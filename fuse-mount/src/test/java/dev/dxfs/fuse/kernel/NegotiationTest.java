@@ -1,0 +1,64 @@
+package dev.dxfs.fuse.kernel;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import org.junit.jupiter.api.Test;
+
+class NegotiationTest {
+    /** A kernel that offers every feature there is (each bit of fuse_init_in.flags). */
+    private static final int EVERYTHING = -1;
+
+    @Test
+    void aNewerKernelGetsOurNewestMinorAndOnlyTheFeaturesTheMountUses() {
+        ByteBuffer out = answerBuffer();
+        Negotiation agreed = Negotiation.answer(offer(7, 45, EVERYTHING, 131072), 0, out, 131072);
+
+        assertThat(agreed.minor()).isEqualTo(Protocol.NEWEST_MINOR);
+        assertThat(agreed.flags()).isEqualTo(Protocol.ASYNC_READ | Protocol.ATOMIC_O_TRUNC | Protocol.BIG_WRITES
+                | Protocol.DONT_MASK | Protocol.POSIX_ACL);
+        assertThat(agreed.answerSize()).isEqualTo(64);
+        assertThat(out.getInt(0)).isEqualTo(7);
+        assertThat(out.getInt(4)).isEqualTo(Protocol.NEWEST_MINOR);
+        assertThat(out.getInt(8)).as("max_readahead, as offered").isEqualTo(131072);
+        assertThat(out.getInt(12)).isEqualTo(agreed.flags());
+        assertThat(out.getShort(16)).as("max_background").isEqualTo((short) 4096);
+        assertThat(out.getShort(18)).as("congestion_threshold").isEqualTo((short) 3072);
+        assertThat(out.getInt(20)).as("max_write").isEqualTo(131072);
+    }
+
+    @Test
+    void anOlderKernelKeepsItsMinorItsShorterAnswerAndLeavesOutWhatItDoesNotOffer() {
+        // 7.19 (Linux 3.5): no POSIX_ACL yet.
+        int offered = Protocol.ASYNC_READ | Protocol.ATOMIC_O_TRUNC | Protocol.BIG_WRITES | Protocol.DONT_MASK;
+        ByteBuffer out = answerBuffer();
+        Negotiation agreed = Negotiation.answer(offer(7, 19, offered, 65536), 0, out, 131072);
+
+        assertThat(agreed.minor()).isEqualTo(19);
+        assertThat(agreed.flags()).isEqualTo(offered);
+        assertThat(agreed.answerSize()).isEqualTo(24);
+        assertThat(out.getInt(4)).isEqualTo(19);
+    }
+
+    @Test
+    void aNewerMajorIsAnsweredWithOursAloneAndTooOldAProtocolIsRefused() {
+        ByteBuffer out = answerBuffer();
+        assertThat(Negotiation.answer(offer(8, 0, EVERYTHING, 131072), 0, out, 131072)).isNull();
+        assertThat(out.getInt(0)).isEqualTo(7);
+
+        assertThatThrownBy(() -> Negotiation.answer(offer(7, 11, 0, 131072), 0, answerBuffer(), 131072))
+                .hasMessageContaining("7.11");
+    }
+
+    private static ByteBuffer offer(int major, int minor, int flags, int maxReadahead) {
+        ByteBuffer in = ByteBuffer.allocate(64).order(ByteOrder.nativeOrder());
+        in.putInt(0, major).putInt(4, minor).putInt(8, maxReadahead).putInt(12, flags);
+        return in;
+    }
+
+    private static ByteBuffer answerBuffer() {
+        return ByteBuffer.allocate(Protocol.INIT_OUT_SIZE).order(ByteOrder.nativeOrder());
+    }
+}
