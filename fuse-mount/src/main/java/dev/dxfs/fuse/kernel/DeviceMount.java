@@ -4,12 +4,12 @@ import dev.dxfs.fuse.MountSettings;
 import dev.dxfs.fuse.Names;
 import java.io.IOException;
 import java.lang.ref.Reference;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import jnr.ffi.Memory;
 import jnr.ffi.Pointer;
+import jnr.ffi.byref.IntByReference;
 
 /**
  * Mounts a {@code /dev/fuse} connection, as libfuse 2 does: root opens the device and calls
@@ -147,29 +147,13 @@ final class DeviceMount {
             environment.add(variable.getKey() + "=" + variable.getValue());
         }
         environment.add(extra);
-        List<Pointer> keep = new ArrayList<>();
-        Pointer pid = Memory.allocateDirect(Sys.RUNTIME, 4, true);
-        int result = Sys.C.posix_spawnp(pid, command.get(0), null, null, strings(command, keep),
-                strings(environment, keep));
+        IntByReference pid = new IntByReference();
+        int result = Sys.C.posix_spawnp(pid, command.get(0), null, null, command.toArray(String[]::new),
+                environment.toArray(String[]::new));
         if (result != 0) {
             throw new IOException("cannot run " + command.get(0) + ": errno " + result);
         }
-        Reference.reachabilityFence(keep);
-        return pid.getInt(0);
-    }
-
-    /** A NULL-terminated array of C strings; {@code keep} holds their memory. */
-    private static Pointer strings(List<String> values, List<Pointer> keep) {
-        Pointer array = Memory.allocateDirect(Sys.RUNTIME, (values.size() + 1) * 8, true);
-        for (int i = 0; i < values.size(); i++) {
-            byte[] bytes = values.get(i).getBytes(StandardCharsets.ISO_8859_1);
-            Pointer value = Memory.allocateDirect(Sys.RUNTIME, bytes.length + 1, true);
-            value.put(0, bytes, 0, bytes.length);
-            keep.add(value);
-            array.putPointer(i * 8L, value);
-        }
-        keep.add(array);
-        return array;
+        return pid.intValue();
     }
 
     /** The descriptor fusermount sends with one byte of data, or -1 when it sent none. */

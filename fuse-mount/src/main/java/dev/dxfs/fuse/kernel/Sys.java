@@ -5,6 +5,7 @@ import jnr.ffi.Pointer;
 import jnr.ffi.Runtime;
 import jnr.ffi.annotations.Encoding;
 import jnr.ffi.annotations.Out;
+import jnr.ffi.byref.IntByReference;
 
 /**
  * The C library calls of the transport. Buffers are passed by address ({@code long}): they are
@@ -48,7 +49,7 @@ public interface Sys {
 
     long recvmsg(int fd, Pointer msghdr, int flags);
 
-    int posix_spawnp(Pointer pid, String file, Pointer fileActions, Pointer attributes, Pointer argv, Pointer envp);
+    int posix_spawnp(IntByReference pid, String file, Pointer fileActions, Pointer attributes, String[] argv, String[] envp);
 
     int waitpid(int pid, Pointer status, int options);
 
