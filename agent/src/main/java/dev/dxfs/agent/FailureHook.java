@@ -35,12 +35,7 @@ final class FailureHook extends MethodVisitor {
 
     @Override
     public void visitMaxs(int maxStack, int maxLocals) {
-        Label bodyEnd = new Label();
-        Label failed = new Label();
-        super.visitLabel(bodyEnd);
-        super.visitTryCatchBlock(bodyStart, bodyEnd, failed, IO_EXCEPTION);
-        super.visitLabel(failed);
-        method.frame(mv, IO_EXCEPTION);
+        method.startHandler(mv, bodyStart, IO_EXCEPTION);
         super.visitInsn(Opcodes.DUP);
         super.visitVarInsn(Opcodes.ALOAD, 0);
         super.visitMethodInsn(Opcodes.INVOKESTATIC, Hook.DISPATCHER, dispatcherMethod, DESCRIPTOR, false);

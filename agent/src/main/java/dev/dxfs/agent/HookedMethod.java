@@ -1,5 +1,6 @@
 package dev.dxfs.agent;
 
+import org.objectweb.asm.Label;
 import org.objectweb.asm.MethodVisitor;
 import org.objectweb.asm.Opcodes;
 import org.objectweb.asm.Type;
@@ -48,6 +49,20 @@ record HookedMethod(String owner, int access, String descriptor) {
             locals[receiver + i] = frameType(arguments[i]);
         }
         code.visitFrame(Opcodes.F_NEW, locals.length, locals, stack.length, stack);
+    }
+
+    /**
+     * Ends the body begun at {@code bodyStart} and starts a handler of {@code caught} (an internal
+     * name, or null for any throwable) around it, with the caught throwable on the stack. The
+     * handler is declared after the method's own ones, so theirs still catch first.
+     */
+    void startHandler(MethodVisitor code, Label bodyStart, String caught) {
+        Label bodyEnd = new Label();
+        Label handler = new Label();
+        code.visitLabel(bodyEnd);
+        code.visitTryCatchBlock(bodyStart, bodyEnd, handler, caught);
+        code.visitLabel(handler);
+        frame(code, caught == null ? "java/lang/Throwable" : caught);
     }
 
     private static Object frameType(Type type) {

@@ -40,12 +40,7 @@ final class OpenHook extends DispatchingHook {
 
     @Override
     public void visitMaxs(int maxStack, int maxLocals) {
-        Label bodyEnd = new Label();
-        Label failed = new Label();
-        super.visitLabel(bodyEnd);
-        super.visitTryCatchBlock(bodyStart, bodyEnd, failed, null);
-        super.visitLabel(failed);
-        method.frame(mv, "java/lang/Throwable");
+        method.startHandler(mv, bodyStart, null);
         super.visitVarInsn(Opcodes.ALOAD, 0);
         super.visitMethodInsn(Opcodes.INVOKESTATIC, Hook.DISPATCHER, OPEN_FAILED, OWNER_DESCRIPTOR, false);
         super.visitInsn(Opcodes.ATHROW);
