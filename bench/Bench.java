@@ -5,12 +5,15 @@ import java.nio.file.Path;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * dxfs (on each of its transports: libfuse 2, and its own reader of /dev/fuse) against the native
@@ -190,18 +193,50 @@ public final class Bench {
                 into.computeIfAbsent(score.group(1), key -> new ArrayList<>()).add(Double.parseDouble(score.group(2)));
             }
         }
+        Map<String, String> jvms = new LinkedHashMap<>();
+        jvms.put(startUpKey(Runtime.version().feature()), javaTool("java"));
+        newestOtherJdk().ifPresent(home -> jvms.put(startUpKey(feature(home)), home.resolve("bin/java").toString()));
         for (int i = 0; i < (quick ? 2 : 10); i++) {
-            for (boolean agent : List.of(false, true)) {
-                List<String> hello = new ArrayList<>(List.of(javaTool("java")));
-                if (agent) {
-                    hello.add(javaagent);
+            for (Map.Entry<String, String> jvm : jvms.entrySet()) {
+                for (boolean agent : List.of(false, true)) {
+                    List<String> hello = new ArrayList<>(List.of(jvm.getValue()));
+                    if (agent) {
+                        hello.add(javaagent);
+                    }
+                    hello.addAll(List.of("-cp", work.resolve("bin").toString(), "Hello"));
+                    long start = System.nanoTime();
+                    run(hello);
+                    (agent ? withAgent : withoutAgent).computeIfAbsent(jvm.getKey(), key -> new ArrayList<>())
+                            .add((System.nanoTime() - start) / 1e6);
                 }
-                hello.addAll(List.of("-cp", work.resolve("bin").toString(), "Hello"));
-                long start = System.nanoTime();
-                run(hello);
-                (agent ? withAgent : withoutAgent).computeIfAbsent("start-up", key -> new ArrayList<>())
-                        .add((System.nanoTime() - start) / 1e6);
             }
+        }
+    }
+
+    private static String startUpKey(int feature) {
+        return "start-up, Java " + feature;
+    }
+
+    /** The newest JDK installed beside the one running this, whose start-up with the agent is measured too. */
+    private static Optional<Path> newestOtherJdk() throws IOException {
+        Path jvms = Path.of("/usr/lib/jvm");
+        if (!Files.isDirectory(jvms)) {
+            return Optional.empty();
+        }
+        try (Stream<Path> homes = Files.list(jvms)) {
+            return homes.filter(home -> Files.isExecutable(home.resolve("bin/java")) && Files.exists(home.resolve("release")))
+                    .filter(home -> feature(home) > Runtime.version().feature())
+                    .max(Comparator.comparingInt(Bench::feature));
+        }
+    }
+
+    /** The feature release a JDK's release file names ({@code JAVA_VERSION="25.0.3"}). */
+    private static int feature(Path home) {
+        try {
+            Matcher version = Pattern.compile("JAVA_VERSION=\"(\\d+)").matcher(Files.readString(home.resolve("release")));
+            return version.find() ? Integer.parseInt(version.group(1)) : 0;
+        } catch (IOException e) {
+            return 0;
         }
     }
 
@@ -616,10 +651,12 @@ public final class Bench {
         out.append(String.format("| write and close a 4 KiB file inside a root, staged (ops/s; the ratio is the time a "
                 + "staged write takes over a plain one) | %.0f | %.0f | %.2f | <= 1.5 |%n",
                 insideBefore, insideAfter, insideBefore / insideAfter));
-        double startBefore = median(withoutAgent.get("start-up"));
-        double startAfter = median(withAgent.get("start-up"));
-        out.append(String.format("| JVM start-up, an empty main (ms, median of %d) | %.0f | %.0f | +%.0f ms | <= +150 ms |%n",
-                withAgent.get("start-up").size(), startBefore, startAfter, startAfter - startBefore));
+        for (String startUp : withAgent.keySet().stream().filter(key -> key.startsWith("start-up")).sorted().toList()) {
+            double startBefore = median(withoutAgent.get(startUp));
+            double startAfter = median(withAgent.get(startUp));
+            out.append(String.format("| JVM %s, an empty main (ms, median of %d) | %.0f | %.0f | +%.0f ms | <= +150 ms |%n",
+                    startUp, withAgent.get(startUp).size(), startBefore, startAfter, startAfter - startBefore));
+        }
         out.append("\n| dxfs daemon | dxfs | kernel |\n|---|---|---|\n");
         out.append(String.format("| `dxfs mount` until the mount is live (median) | %.0f ms | %.0f ms |%n",
                 median(mountMillis.get(Setup.DXFS)), median(mountMillis.get(Setup.DXFS_KERNEL))));

@@ -61,8 +61,7 @@ class RunSignalsTest {
                 assertThat(result.exit()).as(result.toString()).isEqualTo(128 + number);
                 assertSaysNothingOfItsOwn(result.err());
                 assertThat(signalLines(signals)).as("each got it once").containsExactlyInAnyOrder("command", "grandchild");
-                assertThat(Dxfs.mountType(m.dir())).isNull();
-                assertThat(ProcessGroup.running(command)).as("processes left of the command's group").isEmpty();
+                assertMountAndGroupGone(m, command);
             } finally {
                 run.kill();
             }
@@ -80,8 +79,7 @@ class RunSignalsTest {
                 Run.of(List.of("kill", "-TERM", Long.toString(run.pid()))).ok();
                 Run result = run.await(EXIT);
                 assertThat(result.exit()).as(result.toString()).isEqualTo(128 + 15);
-                assertThat(Dxfs.mountType(m.dir())).isNull();
-                assertThat(ProcessGroup.running(command)).as("processes left of the command's group").isEmpty();
+                assertMountAndGroupGone(m, command);
                 assertThat(ProcessHandle.of(grandchild).filter(ProcessHandle::isAlive)).isEmpty();
             } finally {
                 run.kill();
@@ -106,8 +104,7 @@ class RunSignalsTest {
                 assertThat(shown.exit()).as(shown.out()).isEqualTo(3);
                 assertSaysNothingOfItsOwn(shown.out());
                 assertThat(signalLines(work.resolve("signals"))).containsExactlyInAnyOrder("command", "grandchild");
-                assertThat(Dxfs.mountType(m.dir())).isNull();
-                assertThat(ProcessGroup.running(command)).as("processes left of the command's group").isEmpty();
+                assertMountAndGroupGone(m, command);
             }
         }
     }
@@ -242,5 +239,10 @@ class RunSignalsTest {
 
     private static List<String> signalLines(Path signals) throws IOException {
         return Files.exists(signals) ? Files.readAllLines(signals) : List.of();
+    }
+
+    private static void assertMountAndGroupGone(MountedDir m, long command) {
+        assertThat(Dxfs.mountType(m.dir())).isNull();
+        assertThat(ProcessGroup.running(command)).as("processes left of the command's group").isEmpty();
     }
 }
