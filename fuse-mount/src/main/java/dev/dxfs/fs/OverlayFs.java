@@ -399,6 +399,12 @@ public final class OverlayFs implements Filesystem {
             pendingReleases.awaitName(newDir, newName);
             refuseStaging(dir, name, Errno.ENOENT);
             refuseStaging(newDir, newName, Errno.EACCES);
+            // A name renamed onto itself stays as it is (POSIX), even while its writer has not
+            // published it yet: the general path would publish it early and orphan its node.
+            if (flags == 0 && dir == newDir && name.equals(newName) && !nodes.boundTo(dir, name).isEmpty()) {
+                req.ok();
+                return;
+            }
             boolean exchange = (flags & Libc.RENAME_EXCHANGE) != 0;
             if (C.renameat2(dir.fd, name, newDir.fd, newName, flags) < 0) {
                 List<Node> candidates = new ArrayList<>(nodes.boundTo(dir, name));
