@@ -68,8 +68,7 @@ class AgentJarRewriteTest {
     /** A directory holding the classes of two versions of the app, their jars, and app.jar. */
     private record Race(Path dir, Path classes, Path jarA, Path jarB) {
         static Race prepare(String name) throws IOException {
-            Files.createDirectories(Dxfs.WORK);
-            Path dir = Files.createTempDirectory(Dxfs.WORK, name + "-");
+            Path dir = Dxfs.scratch(name + "-");
             Path sources = Files.createDirectories(dir.resolve("src/app"));
             List<String> files = new ArrayList<>();
             for (int i = 0; i < CLASSES; i++) {

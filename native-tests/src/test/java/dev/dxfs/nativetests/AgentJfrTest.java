@@ -55,8 +55,7 @@ class AgentJfrTest {
 
     /** A directory with ten classes' sources, and the recording settings. */
     private static Path sources(String name) throws IOException {
-        Files.createDirectories(Dxfs.WORK);
-        Path dir = Files.createTempDirectory(Dxfs.WORK, name + "-");
+        Path dir = Dxfs.scratch(name + "-");
         Path app = Files.createDirectories(dir.resolve("src/app"));
         for (int i = 0; i < 10; i++) {
             Files.writeString(app.resolve("C" + i + ".java"), "package app; public class C" + i + " {}\n");

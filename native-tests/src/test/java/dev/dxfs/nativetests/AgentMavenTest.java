@@ -24,8 +24,7 @@ class AgentMavenTest {
 
     @Test
     void concurrentBuildsPublishTheSharedJarWhole() throws Exception {
-        Files.createDirectories(Dxfs.WORK);
-        Path dir = Files.createTempDirectory(Dxfs.WORK, "agent-maven-");
+        Path dir = Dxfs.scratch("agent-maven-");
         Path shared = Files.createDirectories(dir.resolve("shared"));
         Path first = project(dir.resolve("first"), shared, "first");
         Path second = project(dir.resolve("second"), shared, "second");

@@ -31,8 +31,7 @@ class AgentStagingRaceTest {
 
     @Test
     void anotherJvmRemovingTheStagingDirectoryNeverMakesAWriteGoInPlace() throws Exception {
-        Files.createDirectories(Dxfs.WORK);
-        Path dir = Files.createTempDirectory(Dxfs.WORK, "agent-staging-race-");
+        Path dir = Dxfs.scratch("agent-staging-race-");
         Path source = dir.resolve("source.bin");
         byte[] content = new byte[SIZE];
         new Random(7).nextBytes(content);

@@ -181,8 +181,7 @@ class AgentTest {
 
     /** A fresh directory holding {@code f} ("old", 0640) and {@code source} ("new", 0751). */
     private static Path fixture() throws IOException {
-        Files.createDirectories(Dxfs.WORK);
-        Path dir = Files.createTempDirectory(Dxfs.WORK, "agent-");
+        Path dir = Dxfs.scratch("agent-");
         Path f = dir.resolve("f");
         Files.writeString(f, "old");
         Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-r-----"));

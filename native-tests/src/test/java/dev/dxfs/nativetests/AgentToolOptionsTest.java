@@ -27,8 +27,7 @@ class AgentToolOptionsTest {
     @ParameterizedTest(name = "jar of {0}")
     @MethodSource("jdks")
     void theJarToolStagesTheJarItReplaces(Path jdk) throws IOException {
-        Files.createDirectories(Dxfs.WORK);
-        Path dir = Files.createTempDirectory(Dxfs.WORK, "agent-tool-options-");
+        Path dir = Dxfs.scratch("agent-tool-options-");
         Path classes = Files.createDirectories(dir.resolve("classes/app"));
         Files.writeString(classes.resolve("notes.txt"), "new");
         Path target = Files.createDirectories(dir.resolve("target"));

@@ -15,6 +15,11 @@ final class Dxfs {
     static final Path LAUNCHER = Path.of(System.getProperty("dxfs.launcher", "../dxfs")).toAbsolutePath().normalize();
     /** Every test directory lives here, so a run can find and clear the mounts a killed run left. */
     static final Path WORK = Path.of("target", "work").toAbsolutePath();
+
+    /** A new directory of its own under {@link #WORK} for one test, named from {@code prefix}. */
+    static Path scratch(String prefix) throws IOException {
+        return Files.createTempDirectory(Files.createDirectories(WORK), prefix);
+    }
     /**
      * Test directories that other users must reach live here instead: the build directory's
      * parents may be closed to them (a home directory is often 0700).

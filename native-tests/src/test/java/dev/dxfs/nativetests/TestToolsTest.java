@@ -61,7 +61,7 @@ class TestToolsTest {
 
     /** A PATH directory with only what the script itself needs: bash and id. */
     private static Path barePath() throws Exception {
-        Path bin = Files.createTempDirectory(Files.createDirectories(Dxfs.WORK), "test-tools-");
+        Path bin = Dxfs.scratch("test-tools-");
         for (String tool : List.of("bash", "id")) {
             Files.createSymbolicLink(bin.resolve(tool), Path.of(whichOf(tool)));
         }
