@@ -617,8 +617,8 @@ public final class Bench {
                 .append(sizes.modules()).append(" modules, a Maven project of ").append(sizes.classes())
                 .append(" classes.\n\n")
                 .append("\"bindfs\" is bindfs's default (single-threaded, 4 KiB writes), \"bindfs mt\" is ")
-                .append("`--multithreaded -o big_writes`. \"dxfs\" is dxfs on libfuse 2 (the default transport), ")
-                .append("\"kernel\" is dxfs on its own transport (`--transport kernel`). Rates: higher is better, ")
+                .append("`--multithreaded -o big_writes`. \"dxfs\" is dxfs on libfuse 2 (`--transport libfuse`), ")
+                .append("\"kernel\" is dxfs on its own transport (`--transport kernel`, the default). Rates: higher is better, ")
                 .append("a ratio above 1 means dxfs is faster. Wall times (s): lower is better, a ratio below 1 means ")
                 .append("dxfs is faster.\n\n");
         out.append("| workload | native | bindfs | bindfs mt | dxfs | kernel | dxfs / native | dxfs / bindfs ")

@@ -25,7 +25,7 @@ final class MountOptions {
     boolean allowOther;
 
     @Option(names = "--transport", paramLabel = "NAME", description = "How the daemon talks to the kernel: "
-            + "libfuse (libfuse 2, the default) or kernel (its own reader of /dev/fuse, without libfuse).")
+            + "kernel (its own reader of /dev/fuse, without libfuse; the default) or libfuse (through libfuse 2).")
     String transport = Transport.DEFAULT;
 
     @Option(names = {"-d", "--debug"}, description = "Log every staged write and commit in the daemon's log.")

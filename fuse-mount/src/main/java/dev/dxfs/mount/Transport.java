@@ -23,7 +23,11 @@ enum Transport {
         }
     };
 
-    static final String DEFAULT = "libfuse";
+    /**
+     * The own transport: it negotiates what libfuse 2's protocol cannot (POSIX ACLs, rename
+     * flags, the newer minors), and a mount then needs no libfuse at all.
+     */
+    static final String DEFAULT = "kernel";
 
     /** Mounts {@code fs} and serves it until it is unmounted. */
     abstract void serve(MountSettings settings, Filesystem fs) throws IOException;

@@ -30,7 +30,8 @@ class FuseOptionsTest {
 
     @Test
     void choosesTheTransportByName() throws CliException {
-        assertThat(FuseOptions.parse(List.of("fsync")).transport()).isEqualTo(Transport.LIBFUSE);
+        assertThat(FuseOptions.parse(List.of("fsync")).transport()).isEqualTo(Transport.KERNEL);
+        assertThat(FuseOptions.parse(List.of("transport=libfuse,fsync")).transport()).isEqualTo(Transport.LIBFUSE);
         assertThat(FuseOptions.parse(List.of("transport=kernel,fsync")).transport()).isEqualTo(Transport.KERNEL);
         assertThatThrownBy(() -> FuseOptions.parse(List.of("transport=fast")))
                 .hasMessage("unknown transport 'fast': kernel or libfuse");

@@ -29,7 +29,7 @@ final class Dxfs {
      * The transport the tests' mounts use (dxfs mount --transport): a run chooses it with
      * -Ddxfs.transport, so that the same suites check both.
      */
-    static final String TRANSPORT = System.getProperty("dxfs.transport", "libfuse");
+    static final String TRANSPORT = System.getProperty("dxfs.transport", "kernel");
 
     private Dxfs() {}
 

@@ -30,18 +30,26 @@ class HelpTest {
         assertThat(fuseForm).contains("Examples:").contains("mount -t fuse.dxfs");
     }
 
+    /**
+     * Without a loadable libfuse 2 the default transport, which needs none, mounts; a mount on
+     * libfuse's transport names what is missing and the fix.
+     */
     @Test
-    void aMissingLibfuseIsNamedWithTheFix() throws Exception {
+    void aMissingLibfuseIsNamedWithTheFixWhereItIsNeeded() throws Exception {
         try (MountedDir m = MountedDir.create("nolibfuse")) {
             // The library the dynamic linker would load is made unloadable, for this script only.
             Run run = MountNamespace.run(m.scratch(), Dxfs.LAUNCHER, m.dir(), String.join("\n",
                     "lib=$(readlink -f \"$(ldconfig -p | awk '/libfuse\\.so\\.2 /{print $NF; exit}')\")",
                     "mount --bind /dev/null \"$lib\"",
                     "echo \"$lib\"",
-                    "dxfs mount " + m.dir()));
+                    "dxfs mount " + m.dir(),
+                    "dxfs unmount " + m.dir(),
+                    "dxfs mount --transport libfuse " + m.dir()));
             assertThat(run.exit()).as("%s", run).isEqualTo(1);
-            String library = run.out().trim();
+            List<String> out = run.out().lines().toList();
+            String library = out.get(0);
             assertThat(Path.of(library).getFileName().toString()).startsWith("libfuse.so.2");
+            assertThat(out).as("the default transport's mount").contains("dxfs: mounted over " + m.dir());
             assertThat(run.err().trim()).matches("dxfs: cannot mount .*: libfuse 2 is missing or broken \\(.*"
                     + Pattern.quote(Path.of(library).getFileName().toString())
                     + ".*\\): apt-get install --reinstall fuse libfuse2");
