@@ -199,13 +199,17 @@ class SharedMountTest {
     /**
      * A POSIX ACL that grants the intruder read of the owner's 0600 file lets the intruder read
      * it, and one that denies the intruder a file everyone may read keeps the intruder out, as
-     * natively: the kernel's permission check honours ACLs. Only the kernel transport can ask
-     * for that (FUSE_POSIX_ACL); libfuse 2's protocol checks the mode bits alone.
+     * natively: the kernel's permission check honours ACLs once the transport asks for that
+     * (FUSE_POSIX_ACL). libfuse 2's protocol cannot ask, so there the kernel checks the mode bits
+     * alone and refuses the grant: the gap docs/security.md names, held here so that it stays known.
      */
     @Test
     void anAclGrantingOrDenyingAnotherUserIsHonouredAsNatively() throws IOException {
         String expected = SECRET + "\n" + "cat: denied: Permission denied\nexit 1\n";
-        assertAsInAPlainDirectory("shared-acl", "kernel", expected, SharedMountTest::aclTranscript);
+        String throughTheMount = Dxfs.TRANSPORT.equals("libfuse")
+                ? "cat: granted: Permission denied\ncat: denied: Permission denied\nexit 1\n"
+                : expected;
+        assertThroughTheMount("shared-acl", expected, throughTheMount, SharedMountTest::aclTranscript);
     }
 
     /** Steps that write a transcript of what they did in a directory. */
@@ -218,19 +222,22 @@ class SharedMountTest {
      * through a mount with --allow-other, whose transcript must be the plain directory's.
      */
     private static void assertAsInAPlainDirectory(String name, String expected, Transcript steps) throws IOException {
-        assertAsInAPlainDirectory(name, Dxfs.TRANSPORT, expected, steps);
+        assertThroughTheMount(name, expected, expected, steps);
     }
 
-    /** As {@link #assertAsInAPlainDirectory(String, String, Transcript)}, through a mount on {@code transport}. */
-    private static void assertAsInAPlainDirectory(String name, String transport, String expected, Transcript steps)
-            throws IOException {
+    /**
+     * Runs {@code steps} in a plain directory, whose transcript must be {@code plainExpected},
+     * then through a mount with --allow-other, whose transcript must be {@code mountedExpected}.
+     */
+    private static void assertThroughTheMount(String name, String plainExpected, String mountedExpected,
+            Transcript steps) throws IOException {
         try (MountedDir plain = MountedDir.shared(name + "-plain"); MountedDir mounted = MountedDir.shared(name)) {
             String plainTranscript = steps.of(plain.dir());
-            mounted.mountWith(transport, "--allow-other");
+            mounted.mount("--allow-other");
             String mountedTranscript = steps.of(mounted.dir());
 
-            assertThat(plainTranscript).as("in a plain directory").isEqualTo(expected);
-            assertThat(mountedTranscript).as("through the mount").isEqualTo(plainTranscript);
+            assertThat(plainTranscript).as("in a plain directory").isEqualTo(plainExpected);
+            assertThat(mountedTranscript).as("through the mount").isEqualTo(mountedExpected);
         }
     }
 
