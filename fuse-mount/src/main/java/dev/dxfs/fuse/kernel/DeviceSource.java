@@ -6,6 +6,11 @@ import java.io.IOException;
 
 /** Requests read from the device by the request threads, each into its own {@link Worker}. */
 final class DeviceSource implements RequestSource<Worker> {
+    /**
+     * What the threads' buffers may take together: 32 threads of 1 MiB requests, within the
+     * direct memory of the daemon's 64 MiB heap limit, and the daemon within 128 MiB of RSS.
+     */
+    private static final long BUFFER_MEMORY = 32L << 20;
     private final Device device;
     private final int maxIo;
     private final Operations operations;
@@ -26,6 +31,11 @@ final class DeviceSource implements RequestSource<Worker> {
     @Override
     public Worker newBuffer() {
         return new Worker(device, maxIo);
+    }
+
+    @Override
+    public int maxThreads() {
+        return (int) Math.max(2, BUFFER_MEMORY / maxIo);
     }
 
     @Override

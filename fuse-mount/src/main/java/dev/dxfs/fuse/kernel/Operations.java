@@ -194,8 +194,9 @@ final class Operations {
             req.answerInit(8);
             return;
         }
-        LOG.info("FUSE protocol 7.{} (the kernel offers 7.{}), features {}", agreed.minor(),
-                in.getInt(IN_HEADER + Protocol.INIT_MINOR), Integer.toHexString(agreed.flags()));
+        LOG.info("FUSE protocol 7.{} (the kernel offers 7.{}), features {} and {} (flags2)", agreed.minor(),
+                in.getInt(IN_HEADER + Protocol.INIT_MINOR), Integer.toHexString(agreed.flags()),
+                Integer.toHexString(agreed.flags2()));
         initialized = true;
         fs.init(kernel);
         req.answerInit(agreed.answerSize());

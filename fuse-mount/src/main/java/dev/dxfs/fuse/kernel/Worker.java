@@ -7,6 +7,12 @@ import jnr.ffi.Pointer;
 /**
  * What one request thread receives and answers with, made once per thread: nothing is allocated
  * per request but the names the filesystem takes as strings.
+ *
+ * <p>One buffer holds the request and then its answer: a request's headers and names fill its
+ * first page, the answer starts on the second, and every request is answered as its last step,
+ * once its arguments have been read. The largest request (a WRITE's data) and the largest answer
+ * (a READ's) both take the rest, so one buffer of a page more than the largest request serves
+ * both, and a thread holds 1 MiB and a page, not twice that.
  */
 final class Worker {
     /** Room for a request's header and structs before a write's data. */
@@ -28,10 +34,10 @@ final class Worker {
     private final byte[] name = new byte[PATH_MAX];
 
     Worker(Device device, int maxIo) {
-        in = new AlignedBuffer(HEADERS + maxIo);
+        in = new AlignedBuffer(HEADERS + Math.max(maxIo, XATTR_SIZE_MAX));
         writeData = in.pointer(Protocol.IN_HEADER + Protocol.WRITE_IN_SIZE);
         request = in.pointer(0);
-        reply = new KernelRequest(device, Math.max(maxIo, XATTR_SIZE_MAX));
+        reply = new KernelRequest(device, in);
     }
 
     /** The NUL-terminated name at {@code at}, one char per byte. */
