@@ -108,7 +108,7 @@ final class Operations {
                     in.getLong(at + Protocol.IO_OFFSET), io(file, in, at));
             case Protocol.WRITE -> fs.write(req, node, worker.writeData,
                     Integer.toUnsignedLong(in.getInt(at + Protocol.IO_SIZE)), in.getLong(at + Protocol.IO_OFFSET),
-                    io(file, in, at));
+                    io(file, in, at).writeFlags(in.getInt(at + Protocol.WRITE_FLAGS)));
             case Protocol.STATFS -> fs.statfs(req, node);
             case Protocol.RELEASE -> fs.release(req, node, released(file, in, at));
             case Protocol.FSYNC -> fs.fsync(req, node, dataOnly(in, at), file.reset(in.getLong(at), 0));

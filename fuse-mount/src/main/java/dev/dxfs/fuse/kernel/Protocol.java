@@ -141,6 +141,9 @@ final class Protocol {
     static final int IO_OFFSET = 8;
     static final int IO_SIZE = 16;
     static final int IO_FLAGS = 32;
+    // struct fuse_write_in: write_flags at 20; FUSE_WRITE_CACHE: pages written back from the cache
+    static final int WRITE_FLAGS = 20;
+    static final int WRITE_CACHE = 1;
     static final int WRITE_IN_SIZE = 40;
     // struct fuse_release_in / fuse_flush_in / fuse_fsync_in: fh, then flags
     static final int RELEASE_FLAGS = 8;
