@@ -40,7 +40,7 @@ final class DeviceSource implements RequestSource<Worker> {
 
     @Override
     public int receive(Worker worker) throws IOException {
-        long length = Sys.C.read(device.fd, worker.in.address, worker.in.bytes.capacity());
+        long length = Sys.C.read(device.fd, worker.inAddress, worker.inCapacity);
         if (length > 0) {
             return (int) length;
         }
@@ -57,12 +57,12 @@ final class DeviceSource implements RequestSource<Worker> {
 
     @Override
     public int opcode(Worker worker) {
-        return worker.in.bytes.getInt(Protocol.IN_OPCODE);
+        return worker.in.getInt(Protocol.IN_OPCODE);
     }
 
     @Override
     public long releaseHandle(Worker worker) {
-        return worker.in.bytes.getLong(Protocol.IN_HEADER);
+        return worker.in.getLong(Protocol.IN_HEADER);
     }
 
     @Override

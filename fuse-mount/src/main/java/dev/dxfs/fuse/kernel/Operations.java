@@ -43,7 +43,7 @@ final class Operations {
 
     /** Handles the request in the worker's buffer; it is answered before this returns, if at all. */
     void handle(Worker worker) {
-        ByteBuffer in = worker.in.bytes;
+        ByteBuffer in = worker.in;
         KernelRequest req = worker.reply;
         req.begin(in);
         int opcode = in.getInt(Protocol.IN_OPCODE);

@@ -236,7 +236,7 @@ class OperationsTest {
 
     /** Hands {@code operations} a request of {@code opcode} for {@code node}, its body written by {@code body}. */
     private void send(Operations operations, int opcode, long node, Body body) {
-        ByteBuffer in = worker.in.bytes;
+        ByteBuffer in = worker.in;
         in.clear();
         in.position(Protocol.IN_HEADER);
         body.write(in);
