@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
@@ -60,6 +61,25 @@ class RenameFlagsTest {
             assertThat(inMount).isEqualTo(ShellScript.run(plain, WHITEOUTS));
             assertThat(inMount.get(1)).endsWith("lstat type=c rdev=0,0");
             assertThat(m.dir().resolve("a")).hasContent("one");
+        }
+    }
+
+    /** Another user than root, in a directory of its own: as in a plain directory too. */
+    @Test
+    void aUsersWhiteoutAnswersAsInAPlainDirectory() throws IOException {
+        try (TestUsers users = TestUsers.create(1);
+                MountedDir m = MountedDir.shared("rename-whiteout-user").mountWith("kernel", "--allow-other")) {
+            TestUsers.User user = users.get(0);
+            Path plain = m.scratch();
+            Path fsops = Files.copy(NativePrograms.c("fsops"), m.scratch().getParent().resolve("fsops"));
+            Files.setPosixFilePermissions(fsops, PosixFilePermissions.fromString("rwxr-xr-x"));
+            for (Path dir : List.of(m.dir(), plain)) {
+                Files.writeString(dir.resolve("a"), "one");
+                Files.writeString(dir.resolve("b"), "two");
+                Run.of(List.of("chown", "-R", user.uid() + ":" + user.gid(), dir.toString())).ok();
+            }
+            List<String> inMount = ShellScript.runAs(user, fsops, m.dir(), WHITEOUTS);
+            assertThat(inMount).isEqualTo(ShellScript.runAs(user, fsops, plain, WHITEOUTS));
         }
     }
 

@@ -23,6 +23,13 @@ final class ShellScript {
         }
     }
 
+    /** The same, in a shell of {@code user}'s. */
+    static List<String> runAs(TestUsers.User user, Path fsops, Path dir, List<String> commands) {
+        try (FsShell shell = FsShell.startAs(user, fsops)) {
+            return run(shell, dir, commands);
+        }
+    }
+
     /** Runs {@code commands} in {@code shell}, which may hold descriptors and mappings from before. */
     static List<String> run(FsShell shell, Path dir, List<String> commands) {
         List<String> transcript = new ArrayList<>();
