@@ -10,8 +10,9 @@
  *   open SLOT PATH FLAGS MODE    FLAGS: r | w | rw, then any of c (creat) x (excl) t (trunc) a (append)
  *   close SLOT
  *   write SLOT LEN SEED          pwrite SLOT OFF LEN SEED     mmapwrite SLOT OFF LEN SEED
- *   read SLOT LEN                pread SLOT OFF LEN           fstat SLOT
- *   ftruncate SLOT LEN           fchmod SLOT MODE
+ *   read SLOT LEN                pread SLOT OFF LEN           mmapread SLOT OFF LEN
+ *   fstat SLOT   ftruncate SLOT LEN   fchmod SLOT MODE   fallocate SLOT MODE OFF LEN
+ *   copyrange SLOT SLOT OFF OFF LEN   (copy_file_range from the first slot's file to the second's)
  *   stat PATH   cat PATH   readdir PATH   truncate PATH LEN   unlink PATH   rmdir PATH
  *   mkdir PATH MODE   chmod PATH MODE   utimens PATH SECONDS   rename PATH PATH   link PATH PATH
  *   tree                         every entry below the root, with attributes and content
@@ -25,10 +26,12 @@
  *   mmap-fallback RESULT         see mmapwrite below
  * At the end all slots are closed and the trees compared once more ("final ...").
  *
- * mmapwrite maps [OFF mod size, +LEN) of the file with MAP_SHARED and writes into it. A FUSE
- * handle opened with direct_io refuses shared mappings (ENODEV) unless the daemon negotiated
- * FUSE_DIRECT_IO_ALLOW_MMAP, which libfuse 2 cannot; when only the other root answers ENODEV,
- * the bytes are written there with pwrite(2), as programs fall back to, and the line says so.
+ * mmapwrite maps [OFF mod size, +LEN) of the file with MAP_SHARED and writes into it; mmapread
+ * maps the same range and reads it. A FUSE handle opened with direct_io refuses shared mappings
+ * (ENODEV) unless the daemon negotiated FUSE_DIRECT_IO_ALLOW_MMAP, which libfuse 2 cannot; when
+ * only the other root answers ENODEV, the bytes are written there with pwrite(2) (read with
+ * pread(2)), as programs fall back to, and the line says so. fallocate's MODE is the number of
+ * the flags (KEEP_SIZE 1, PUNCH_HOLE 2, ZERO_RANGE 16).
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -309,7 +312,12 @@ static int slot_fd(struct side *side, const char *text) {
     return slot >= 0 && slot < SLOTS ? side->fd[slot] : -1;
 }
 
-static int mmap_write(struct side *side, int fd, long long off, size_t len, uint64_t seed, int *mmap_errno) {
+/*
+ * Maps [off mod size, +len) of fd's file shared (clipped to the file), writes seed's bytes into
+ * it (write) or reads it; NULL-equivalent answers on failure, with the mmap errno kept.
+ */
+static int mmap_range(struct side *side, int fd, long long off, size_t len, uint64_t seed, int write,
+                      int *mmap_errno) {
     *mmap_errno = 0;
     struct stat st;
     if (fstat(fd, &st) != 0) {
@@ -326,14 +334,19 @@ static int mmap_write(struct side *side, int fd, long long off, size_t len, uint
     long page = sysconf(_SC_PAGESIZE);
     long long base = off - off % page;
     size_t span = (size_t)(off - base) + len;
-    unsigned char *map = mmap(NULL, span, PROT_READ | PROT_WRITE, MAP_SHARED, fd, base);
+    unsigned char *map = mmap(NULL, span, write ? PROT_READ | PROT_WRITE : PROT_READ, MAP_SHARED, fd, base);
     if (map == MAP_FAILED) {
         *mmap_errno = errno;
         return errno_result(side);
     }
-    fill(map + (off - base), len, seed);
+    if (write) {
+        fill(map + (off - base), len, seed);
+        ok(side, "mapped", (long long)len);
+    } else {
+        data_result(side, map + (off - base), (ssize_t)len);
+    }
     munmap(map, span);
-    return ok(side, "mapped", (long long)len);
+    return 0;
 }
 
 /* Runs one operation on one side; the answer is left in side->result. */
@@ -383,8 +396,21 @@ static void run(struct side *side, char **arg, int args, int *mmap_errno) {
         ssize_t n = positional ? pread(fd, buffer, len, (off_t)atoll(arg[2])) : read(fd, buffer, len);
         if (n < 0) errno_result(side); else data_result(side, buffer, n);
     } else if (strcmp(op, "mmapwrite") == 0 && args == 5) {
-        mmap_write(side, slot_fd(side, arg[1]), atoll(arg[2]), (size_t)atoll(arg[3]) % MAX_IO,
-                   strtoull(arg[4], NULL, 10), mmap_errno);
+        mmap_range(side, slot_fd(side, arg[1]), atoll(arg[2]), (size_t)atoll(arg[3]) % MAX_IO,
+                   strtoull(arg[4], NULL, 10), 1, mmap_errno);
+    } else if (strcmp(op, "mmapread") == 0 && args == 4) {
+        mmap_range(side, slot_fd(side, arg[1]), atoll(arg[2]), (size_t)atoll(arg[3]) % MAX_IO, 0, 0, mmap_errno);
+    } else if (strcmp(op, "fallocate") == 0 && args == 5) {
+        if (fallocate(slot_fd(side, arg[1]), atoi(arg[2]), (off_t)atoll(arg[3]), (off_t)atoll(arg[4])) != 0) {
+            errno_result(side);
+        } else {
+            ok(side, "allocated", 0);
+        }
+    } else if (strcmp(op, "copyrange") == 0 && args == 6) {
+        loff_t in = atoll(arg[3]), out = atoll(arg[4]);
+        ssize_t n = copy_file_range(slot_fd(side, arg[1]), &in, slot_fd(side, arg[2]), &out,
+                                    (size_t)atoll(arg[5]) % MAX_IO, 0);
+        if (n < 0) errno_result(side); else ok(side, "copied", n);
     } else if (strcmp(op, "fstat") == 0 && args == 2) {
         if (fstat(slot_fd(side, arg[1]), &st) != 0) errno_result(side); else stat_result(side, &st);
     } else if (strcmp(op, "ftruncate") == 0 && args == 3) {
@@ -464,19 +490,29 @@ static int step(char *line) {
         unlisted[atoi(arg[1])] = creates_unlisted && sides[0].fd[atoi(arg[1])] >= 0;
     }
     run(&sides[1], arg, args, &mmap_errno[1]);
-    if (mmap_errno[1] == ENODEV && strncmp(sides[0].result, "mapped", 6) == 0) {
+    if (mmap_errno[1] == ENODEV && mmap_errno[0] == 0) {
         int fd = slot_fd(&sides[1], arg[1]);
+        int write = strcmp(arg[0], "mmapwrite") == 0;
         struct stat st;
         fstat(fd, &st);
         long long off = atoll(arg[2]) % (st.st_size ? st.st_size : 1);
         size_t len = (size_t)atoll(arg[3]) % MAX_IO;
         len = (long long)len > st.st_size - off ? (size_t)(st.st_size - off) : len;
-        fill(buffer, len, strtoull(arg[4], NULL, 10));
-        if (pwrite(fd, buffer, len, off) == (ssize_t)len) {
+        if (write) {
+            fill(buffer, len, strtoull(arg[4], NULL, 10));
+        }
+        ssize_t n = write ? pwrite(fd, buffer, len, off) : pread(fd, buffer, len, off);
+        if (n != (ssize_t)len) {
+            errno_result(&sides[1]);
+        } else if (write) {
+            snprintf(sides[1].result, RESULT_MAX, "%s", sides[0].result);
+        } else {
+            data_result(&sides[1], buffer, n);
+        }
+        if (strcmp(sides[0].result, sides[1].result) == 0) {
             printf("mmap-fallback %s\n", sides[0].result);
             return 0;
         }
-        errno_result(&sides[1]);
     }
     if (strcmp(sides[0].result, sides[1].result) != 0) {
         printf("diff %s\t%s\n", sides[0].result, sides[1].result);

@@ -18,6 +18,15 @@
  *         rename2 OLD NEW FLAGS    -> "ok"  (renameat2; FLAGS: '|'-separated noreplace exchange
  *                                  whiteout, or 0)
  *         umask OCTAL              -> "ok"
+ *         lstat PATH               -> "lstat type=T rdev=MAJOR,MINOR"  (T: f d l c b p s)
+ *         ftruncate FD LEN / truncate PATH LEN -> "ok"
+ *         fallocate FD MODES OFFSET LEN -> "ok"  (MODES: '|'-separated keep punch zero collapse
+ *                                  insert, or 0)
+ *         copyrange FDIN OFFIN FDOUT OFFOUT LEN -> "copied N"  (one copy_file_range(2) call)
+ *         map FD LEN rw|r          -> "map N"  (mmap MAP_SHARED of [0, LEN), N names the mapping)
+ *         mapread N OFFSET COUNT   -> "data N HEX"
+ *         mapwrite N OFFSET HEX    -> "ok"
+ *         msync N / unmap N        -> "ok"  (msync with MS_SYNC)
  *         quit
  *       A failed call answers "err ENAME description".
  *   fsops append PATH TAG LINES
@@ -30,7 +39,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/falloc.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "openflags.h"
@@ -86,12 +98,120 @@ static ssize_t write_all(int fd, const unsigned char *data, size_t len, off_t of
     return (ssize_t)done;
 }
 
+#define MAPS 16
+
+static struct {
+    unsigned char *at;
+    size_t len;
+} maps[MAPS];
+
+/* The mapping a command names, or NULL (and an answer) when there is none. */
+static unsigned char *mapping(const char *text, size_t *len) {
+    int n = atoi(text);
+    if (n < 0 || n >= MAPS || !maps[n].at) {
+        printf("err EINVAL no mapping %s\n", text);
+        return NULL;
+    }
+    *len = maps[n].len;
+    return maps[n].at;
+}
+
+static int parse_falloc_modes(char *text) {
+    int modes = 0;
+    for (char *save = NULL, *word = strtok_r(text, "|", &save); word; word = strtok_r(NULL, "|", &save)) {
+        modes |= strcmp(word, "keep") == 0 ? FALLOC_FL_KEEP_SIZE
+                : strcmp(word, "punch") == 0 ? FALLOC_FL_PUNCH_HOLE
+                : strcmp(word, "zero") == 0 ? FALLOC_FL_ZERO_RANGE
+                : strcmp(word, "collapse") == 0 ? FALLOC_FL_COLLAPSE_RANGE
+                : strcmp(word, "insert") == 0 ? FALLOC_FL_INSERT_RANGE : 0;
+    }
+    return modes;
+}
+
+static char file_type(mode_t mode) {
+    return S_ISREG(mode) ? 'f' : S_ISDIR(mode) ? 'd' : S_ISLNK(mode) ? 'l' : S_ISCHR(mode) ? 'c'
+            : S_ISBLK(mode) ? 'b' : S_ISFIFO(mode) ? 'p' : 's';
+}
+
+/* The commands on files' space and mappings; returns 0 when op is none of them. */
+static int space_command(const char *op, char *a, char *b, char *c, char *d, char *e) {
+    if (strcmp(op, "lstat") == 0 && a) {
+        struct stat st;
+        if (lstat(a, &st) != 0) fail();
+        else printf("lstat type=%c rdev=%u,%u\n", file_type(st.st_mode), major(st.st_rdev), minor(st.st_rdev));
+    } else if (strcmp(op, "ftruncate") == 0 && a && b) {
+        if (ftruncate(atoi(a), (off_t)atoll(b)) != 0) fail(); else printf("ok\n");
+    } else if (strcmp(op, "truncate") == 0 && a && b) {
+        if (truncate(a, (off_t)atoll(b)) != 0) fail(); else printf("ok\n");
+    } else if (strcmp(op, "fallocate") == 0 && a && b && c && d) {
+        if (fallocate(atoi(a), parse_falloc_modes(b), (off_t)atoll(c), (off_t)atoll(d)) != 0) fail();
+        else printf("ok\n");
+    } else if (strcmp(op, "copyrange") == 0 && a && b && c && d && e) {
+        loff_t in = atoll(b), out = atoll(d);
+        ssize_t n = copy_file_range(atoi(a), &in, atoi(c), &out, (size_t)atoll(e), 0);
+        if (n < 0) fail(); else printf("copied %zd\n", n);
+    } else if (strcmp(op, "map") == 0 && a && b && c) {
+        int n = 0;
+        while (n < MAPS && maps[n].at) {
+            n++;
+        }
+        size_t len = (size_t)atoll(b);
+        int prot = strcmp(c, "rw") == 0 ? PROT_READ | PROT_WRITE : PROT_READ;
+        void *at = n == MAPS ? MAP_FAILED : mmap(NULL, len, prot, MAP_SHARED, atoi(a), 0);
+        if (at == MAP_FAILED) {
+            fail();
+        } else {
+            maps[n].at = at;
+            maps[n].len = len;
+            printf("map %d\n", n);
+        }
+    } else if (strcmp(op, "mapread") == 0 && a && b && c) {
+        size_t len;
+        unsigned char *at = mapping(a, &len);
+        size_t off = (size_t)atoll(b), count = (size_t)atoll(c);
+        if (at && off + count > len) printf("err EINVAL beyond the mapping\n");
+        else if (at) print_data(at + off, count);
+    } else if (strcmp(op, "mapwrite") == 0 && a && b) {
+        size_t len, n;
+        unsigned char *at = mapping(a, &len);
+        unsigned char *data = unhex(c ? c : "", &n);
+        size_t off = (size_t)atoll(b);
+        if (at && off + n > len) printf("err EINVAL beyond the mapping\n");
+        else if (at) {
+            memcpy(at + off, data, n);
+            printf("ok\n");
+        }
+        free(data);
+    } else if ((strcmp(op, "msync") == 0 || strcmp(op, "unmap") == 0) && a) {
+        size_t len;
+        unsigned char *at = mapping(a, &len);
+        if (!at) {
+            return 1;
+        }
+        if (op[0] == 'm' && msync(at, len, MS_SYNC) != 0) {
+            fail();
+        } else if (op[0] == 'u' && munmap(at, len) != 0) {
+            fail();
+        } else {
+            if (op[0] == 'u') {
+                maps[atoi(a)].at = NULL;
+            }
+            printf("ok\n");
+        }
+    } else {
+        return 0;
+    }
+    return 1;
+}
+
 static void command(char *line) {
     char *save = NULL;
     char *op = strtok_r(line, " \n", &save);
     char *a = strtok_r(NULL, " \n", &save);
     char *b = strtok_r(NULL, " \n", &save);
     char *c = strtok_r(NULL, " \n", &save);
+    char *d = strtok_r(NULL, " \n", &save);
+    char *e = strtok_r(NULL, " \n", &save);
     if (!op) {
         printf("err EINVAL empty command\n");
     } else if (strcmp(op, "open") == 0 && a && b) {
@@ -167,6 +287,8 @@ static void command(char *line) {
     } else if (strcmp(op, "umask") == 0 && a) {
         umask((mode_t)strtoul(a, NULL, 8));
         printf("ok\n");
+    } else if (space_command(op, a, b, c, d, e)) {
+        return;
     } else {
         printf("err EINVAL unknown command %s\n", op);
     }

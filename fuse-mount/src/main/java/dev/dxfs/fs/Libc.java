@@ -22,6 +22,7 @@ public interface Libc {
     int O_CREAT = 0x40;
     int O_EXCL = 0x80;
     int O_NOCTTY = 0x100;
+    int O_APPEND = 0x400;
     int O_DIRECTORY = 0x10000;
     int O_NOFOLLOW = 0x20000;
     int O_CLOEXEC = 0x80000;
@@ -35,6 +36,9 @@ public interface Libc {
     /** statx(2): ask the filesystem, never answer from the kernel's attribute cache. */
     int AT_STATX_FORCE_SYNC = 0x2000;
     int STATX_BASIC_STATS = 0x7ff;
+
+    int F_GETFL = 3;
+    int F_SETFL = 4;
 
     int RENAME_NOREPLACE = 1;
     int RENAME_EXCHANGE = 2;
@@ -50,6 +54,8 @@ public interface Libc {
     int dup(int fd);
 
     long pwrite(int fd, Pointer buf, long count, long offset);
+
+    int fcntl(int fd, int cmd, int arg);
 
     int fstatat(int dirfd, String path, Pointer statbuf, int flags);
 

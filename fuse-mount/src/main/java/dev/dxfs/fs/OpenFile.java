@@ -37,6 +37,14 @@ abstract sealed class OpenFile permits PlainFile, StagedWrite {
 
     abstract long write(Pointer buf, long size, long offset) throws FsException;
 
+    /**
+     * Writes pages the kernel cached (a shared mapping's, written back) at their offset. Only a
+     * handle that appends writes them otherwise than {@link #write}.
+     */
+    long writeCached(Pointer buf, long size, long offset) throws FsException {
+        return write(buf, size, offset);
+    }
+
     abstract void truncate(long size) throws FsException;
 
     abstract void allocate(int mode, long offset, long length) throws FsException;

@@ -1038,7 +1038,10 @@ public final class OverlayFs implements Filesystem {
 
     @Override
     public void write(Request req, long ino, Pointer buf, long size, long offset, FileInfo fi) {
-        op(req, "write", ino, () -> req.written(handles.get(fi.handle()).write(buf, size, offset)));
+        op(req, "write", ino, () -> {
+            OpenFile file = handles.get(fi.handle());
+            req.written(fi.cachedWrite() ? file.writeCached(buf, size, offset) : file.write(buf, size, offset));
+        });
     }
 
     @Override

@@ -38,8 +38,32 @@ final class PlainFile extends OpenFile {
 
     @Override
     long write(Pointer buf, long size, long offset) throws FsException {
-        // With O_APPEND, Linux pwrite appends whatever the offset: every append lands.
-        return check(C.pwrite(fd, buf, size, offset), "write");
+        // With O_APPEND, Linux pwrite appends whatever the offset: every append lands. The lock
+        // costs nothing beside the backing filesystem's own per inode (see writeCached).
+        synchronized (this) {
+            return check(C.pwrite(fd, buf, size, offset), "write");
+        }
+    }
+
+    /**
+     * A shared mapping of an appender's file writes its pages in place, as natively: the
+     * descriptor's O_APPEND is set aside for the one pwrite, under the handle's lock, which the
+     * appends of the handle take too, so that none of them lands at an offset meanwhile.
+     */
+    @Override
+    long writeCached(Pointer buf, long size, long offset) throws FsException {
+        synchronized (this) {
+            int flags = (int) check(C.fcntl(fd, Libc.F_GETFL, 0), "fcntl");
+            if ((flags & Libc.O_APPEND) == 0) {
+                return check(C.pwrite(fd, buf, size, offset), "write");
+            }
+            check(C.fcntl(fd, Libc.F_SETFL, flags & ~Libc.O_APPEND), "fcntl");
+            try {
+                return check(C.pwrite(fd, buf, size, offset), "write");
+            } finally {
+                C.fcntl(fd, Libc.F_SETFL, flags);
+            }
+        }
     }
 
     @Override

@@ -7,6 +7,7 @@ import jnr.ffi.Pointer;
  */
 final class LibfuseFileInfo implements FileInfo {
     private static final int FLAGS = 0;
+    private static final int WRITEPAGE = 16;
     private static final int BITS = 20;
     private static final int FH = 24;
     private static final int DIRECT_IO = 1;
@@ -38,6 +39,11 @@ final class LibfuseFileInfo implements FileInfo {
     @Override
     public void handle(long handle) {
         memory.putLong(FH, handle);
+    }
+
+    @Override
+    public boolean cachedWrite() {
+        return memory.getInt(WRITEPAGE) != 0;
     }
 
     @Override

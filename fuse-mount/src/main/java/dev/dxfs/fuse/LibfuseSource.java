@@ -30,6 +30,12 @@ final class LibfuseSource implements RequestSource<LibfuseSource.Buffers> {
                 Memory.allocateDirect(Request.RUNTIME, Long.BYTES));
     }
 
+    /** Unbounded, as this transport has always run: its buffers are libfuse's 128 KiB requests. */
+    @Override
+    public int maxThreads() {
+        return Integer.MAX_VALUE;
+    }
+
     @Override
     public int receive(Buffers buffers) throws IOException {
         buffers.channelRef().putPointer(0, channel);

@@ -140,8 +140,10 @@ public final class RequestLoop<B> {
                 fs.releaseQueued(source.releaseHandle(buf));
             }
             synchronized (this) {
-                // Like libfuse, a burst of FORGETs (answered at once) starts no threads.
-                if (!isForget(opcode) && --idle == 0) {
+                // Like libfuse, a burst of FORGETs (answered at once) starts no threads. At the
+                // source's bound, the next request waits for a thread to be done: a request only
+                // ever waits for releases already received, so no thread waits for one unreceived.
+                if (!isForget(opcode) && --idle == 0 && running < source.maxThreads()) {
                     startWorker();
                 }
             }

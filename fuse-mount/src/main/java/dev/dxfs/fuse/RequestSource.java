@@ -12,6 +12,12 @@ public interface RequestSource<B> {
     B newBuffer();
 
     /**
+     * The most threads the loop runs at once, so that their buffers stay within a bound: when all
+     * of them are busy, further requests wait in the kernel's queue until one is done.
+     */
+    int maxThreads();
+
+    /**
      * Receives one request into {@code buffer}: its length, 0 when there was none (the wait was
      * interrupted), or -1 once the session is over (unmounted).
      *

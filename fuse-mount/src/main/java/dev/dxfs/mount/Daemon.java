@@ -26,8 +26,6 @@ final class Daemon {
     static final String ERROR = "error: ";
     private static final Logger LOG = LoggerFactory.getLogger(Daemon.class);
     private static final long CLEANUP_SECONDS = 2;
-    /** The largest read and write request: 128 KiB, libfuse 2's limit. */
-    private static final int MAX_IO = 131072;
 
     private final Path dir;
     private final MountOptions options;
@@ -63,7 +61,7 @@ final class Daemon {
             Runtime.getRuntime().addShutdownHook(new Thread(() -> unmountOnSignal(fs), "dxfs-shutdown"));
             // Before the mount: from then on, a mount at dir whose recorded daemon is gone is stale.
             DaemonPid.record(dir);
-            MountSettings settings = settings();
+            MountSettings settings = settings(transport);
             LOG.info("mounting over {} ({} transport, {})", dir, transportName, settings);
             transport.serve(settings, fs);
             LOG.info("unmounted {}", dir);
@@ -79,8 +77,8 @@ final class Daemon {
      * {@code KernelTimeouts}): an executable's name is never kept, so a writer never resolves to
      * a node that an exec has pinned.
      */
-    private MountSettings settings() {
-        return new MountSettings(Names.bytes(dir.toString()), "dxfs", options.allowOther, options.mountFlags, MAX_IO);
+    private MountSettings settings(Transport transport) {
+        return new MountSettings(Names.bytes(dir.toString()), "dxfs", options.allowOther, options.mountFlags, transport.maxIo);
     }
 
     /** Called from FUSE init: reports ready once a stat of the mount point is answered by us. */

@@ -60,7 +60,7 @@ class FsModelTest {
             "path-truncate-of-an-open-file",
             "truncate(2) of a path is an atomic staged rewrite: descriptors opened before keep the old version",
             "mmap-fallback-of-an-append-descriptor",
-            "a shared mapping is refused on the mount (see mmapwrite in fsmodel.c); the pwrite(2) fallback"
+            "a shared mapping is refused on the libfuse transport's mount (see mmapwrite in fsmodel.c); the pwrite(2) fallback"
                     + " cannot write at an offset through an O_APPEND descriptor");
 
     private static final List<String> PATHS =
@@ -92,7 +92,8 @@ class FsModelTest {
             assertThat(TALLY.kindsSucceeded()).as("operation kinds that succeeded at least once")
                     .containsAll(List.of("open", "close", "write", "pwrite", "read", "pread", "fstat", "stat",
                             "ftruncate", "truncate", "rename", "link", "unlink", "mkdir", "rmdir", "chmod",
-                            "fchmod", "utimens", "readdir", "cat", "mmapwrite"));
+                            "fchmod", "utimens", "readdir", "cat", "mmapwrite", "mmapread", "fallocate",
+                            "copyrange"));
         } finally {
             mounted.close();
         }
@@ -138,6 +139,12 @@ class FsModelTest {
     private static final Weighted<Integer> LENGTH_BOUNDS = new Weighted<Integer>().or(3, 64).or(3, 9000).or(1, 300_000);
     private static final List<String> MODES = List.of("644", "600", "755", "444", "700", "640");
     private static final List<String> ACCESS = List.of("r", "w", "rw");
+    /**
+     * fallocate's modes as numbers: allocate, KEEP_SIZE, PUNCH_HOLE|KEEP_SIZE, ZERO_RANGE and with
+     * KEEP_SIZE. Not COLLAPSE_RANGE or INSERT_RANGE, which the kernel's FUSE layer refuses itself
+     * (FallocateModesTest).
+     */
+    private static final List<String> FALLOCATE_MODES = List.of("0", "1", "3", "16", "17");
 
     private static String path(SplittableRandom random) {
         return Weighted.oneOf(random, PATHS);
@@ -180,6 +187,11 @@ class FsModelTest {
                     .or(10, r -> "write " + slot(r) + " " + length(r) + " " + seed(r))
                     .or(7, r -> "pwrite " + slot(r) + " " + offset(r) + " " + length(r) + " " + seed(r))
                     .or(4, r -> "mmapwrite " + slot(r) + " " + offset(r) + " " + length(r) + " " + seed(r))
+                    .or(3, r -> "mmapread " + slot(r) + " " + offset(r) + " " + length(r))
+                    .or(3, r -> "fallocate " + slot(r) + " " + Weighted.oneOf(r, FALLOCATE_MODES) + " " + offset(r)
+                            + " " + length(r))
+                    .or(3, r -> "copyrange " + slot(r) + " " + slot(r) + " " + offset(r) + " " + offset(r) + " "
+                            + length(r))
                     .or(4, r -> "read " + slot(r) + " " + length(r))
                     .or(4, r -> "pread " + slot(r) + " " + offset(r) + " " + length(r))
                     .or(5, r -> "fstat " + slot(r))

@@ -45,8 +45,16 @@ final class FsShell implements AutoCloseable {
     }
 
     static FsShell start() {
-        ProcessBuilder builder = new ProcessBuilder(NativePrograms.c("fsops").toString(), "shell")
-                .redirectError(ProcessBuilder.Redirect.INHERIT);
+        return start(List.of(NativePrograms.c("fsops").toString(), "shell"));
+    }
+
+    /** A shell run as {@code user}, from {@code fsops}, a copy of the program that user may run. */
+    static FsShell startAs(TestUsers.User user, Path fsops) {
+        return start(user.run(List.of(fsops.toString(), "shell")));
+    }
+
+    private static FsShell start(List<String> command) {
+        ProcessBuilder builder = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT);
         try {
             return new FsShell(builder.start());
         } catch (IOException e) {

@@ -54,7 +54,7 @@ final class ModelTally {
         byKind.forEach((kind, counts) -> text.append(' ').append(kind).append(' ').append(counts[SUCCEEDED])
                 .append('/').append(counts[FAILED]));
         text.append("; ").append(skipped()).append(" skipped ").append(skips);
-        text.append("; ").append(mmapFallbacks).append(" shared mappings refused by the mount (pwrite fallback)");
+        text.append("; ").append(mmapFallbacks).append(" shared mappings refused by the mount (pwrite or pread fallback)");
         return text.toString();
     }
 }

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
@@ -13,8 +14,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * renameat2(2)'s flags through the mount, each step compared with the same step in a plain
- * directory beside it. The kernel transport carries them (FUSE_RENAME2); libfuse 2's protocol
- * has no room for them, and the kernel refuses every flag there with EINVAL.
+ * directory beside it. The kernel transport carries them (FUSE_RENAME2), RENAME_WHITEOUT
+ * included; libfuse 2's protocol has no room for them, and the kernel refuses every flag there
+ * with EINVAL.
  */
 class RenameFlagsTest {
 
@@ -38,14 +40,63 @@ class RenameFlagsTest {
         }
     }
 
+    /**
+     * RENAME_WHITEOUT leaves a whiteout, a 0/0 character device, at the old name (root may make
+     * one, as on ext4 natively); with EXCHANGE it is refused (EINVAL), and with NOREPLACE onto a
+     * name that exists, EEXIST.
+     */
+    private static final List<String> WHITEOUTS = List.of("rename2 {d}/a {d}/c whiteout", "lstat {d}/a",
+            "lstat {d}/c", "rename2 {d}/c {d}/b whiteout|exchange", "rename2 {d}/c {d}/b whiteout|noreplace",
+            "rename2 {d}/c {d}/b whiteout", "lstat {d}/c", "lstat {d}/b", "rename2 {d}/b {d}/a 0", "lstat {d}/a");
+
+    @Test
+    void whiteoutAnswersAsInAPlainDirectory() throws IOException {
+        try (MountedDir m = MountedDir.create("rename-whiteout").mountWith("kernel")) {
+            Path plain = m.scratch();
+            for (Path dir : List.of(m.dir(), plain)) {
+                Files.writeString(dir.resolve("a"), "one");
+                Files.writeString(dir.resolve("b"), "two");
+            }
+            List<String> inMount = ShellScript.run(m.dir(), WHITEOUTS);
+            assertThat(inMount).isEqualTo(ShellScript.run(plain, WHITEOUTS));
+            assertThat(inMount.get(1)).endsWith("lstat type=c rdev=0,0");
+            assertThat(m.dir().resolve("a")).hasContent("one");
+        }
+    }
+
+    /** Another user than root, in a directory of its own: as in a plain directory too. */
+    @Test
+    void aUsersWhiteoutAnswersAsInAPlainDirectory() throws IOException {
+        try (TestUsers users = TestUsers.create(1);
+                MountedDir m = MountedDir.shared("rename-whiteout-user").mountWith("kernel", "--allow-other")) {
+            TestUsers.User user = users.get(0);
+            Path plain = m.scratch();
+            Path fsops = Files.copy(NativePrograms.c("fsops"), m.scratch().getParent().resolve("fsops"));
+            Files.setPosixFilePermissions(fsops, PosixFilePermissions.fromString("rwxr-xr-x"));
+            for (Path dir : List.of(m.dir(), plain)) {
+                Files.writeString(dir.resolve("a"), "one");
+                Files.writeString(dir.resolve("b"), "two");
+                Run.of(List.of("chown", "-R", user.uid() + ":" + user.gid(), dir.toString())).ok();
+            }
+            List<String> inMount = ShellScript.runAs(user, fsops, m.dir(), WHITEOUTS);
+            assertThat(inMount).isEqualTo(ShellScript.runAs(user, fsops, plain, WHITEOUTS));
+        }
+    }
+
     @Test
     void libfuseRefusesEveryFlag() throws IOException {
         try (MountedDir m = MountedDir.create("rename-flags-libfuse").mountWith("libfuse");
                 FsShell shell = FsShell.start()) {
             Files.writeString(m.dir().resolve("a"), "one");
-            assertThat(shell.error("rename2 " + m.dir().resolve("a") + " " + m.dir().resolve("c") + " noreplace"))
-                    .isEqualTo("EINVAL");
+            Files.writeString(m.dir().resolve("b"), "two");
+            // The kernel checks that an exchange's target exists before it asks the filesystem.
+            for (String step : List.of("c noreplace", "b exchange", "c whiteout")) {
+                String[] words = step.split(" ");
+                assertThat(shell.error("rename2 " + m.dir().resolve("a") + " " + m.dir().resolve(words[0]) + " "
+                        + words[1])).as(step).isEqualTo("EINVAL");
+            }
             assertThat(m.dir().resolve("a")).hasContent("one");
+            assertThat(m.dir().resolve("b")).hasContent("two");
         }
     }
 

@@ -6,6 +6,11 @@ import java.io.IOException;
 
 /** Requests read from the device by the request threads, each into its own {@link Worker}. */
 final class DeviceSource implements RequestSource<Worker> {
+    /**
+     * What the threads' buffers may take together: 32 threads of 1 MiB requests, within the
+     * direct memory of the daemon's 64 MiB heap limit, and the daemon within 128 MiB of RSS.
+     */
+    private static final long BUFFER_MEMORY = 32L << 20;
     private final Device device;
     private final int maxIo;
     private final Operations operations;
@@ -29,8 +34,13 @@ final class DeviceSource implements RequestSource<Worker> {
     }
 
     @Override
+    public int maxThreads() {
+        return (int) Math.max(2, BUFFER_MEMORY / maxIo);
+    }
+
+    @Override
     public int receive(Worker worker) throws IOException {
-        long length = Sys.C.read(device.fd, worker.in.address, worker.in.bytes.capacity());
+        long length = Sys.C.read(device.fd, worker.inAddress, worker.inCapacity);
         if (length > 0) {
             return (int) length;
         }
@@ -47,12 +57,12 @@ final class DeviceSource implements RequestSource<Worker> {
 
     @Override
     public int opcode(Worker worker) {
-        return worker.in.bytes.getInt(Protocol.IN_OPCODE);
+        return worker.in.getInt(Protocol.IN_OPCODE);
     }
 
     @Override
     public long releaseHandle(Worker worker) {
-        return worker.in.bytes.getLong(Protocol.IN_HEADER);
+        return worker.in.getLong(Protocol.IN_HEADER);
     }
 
     @Override

@@ -10,11 +10,19 @@ final class KernelFileInfo implements FileInfo {
     private int flags;
     private long handle;
     private boolean directIo;
+    private boolean cachedWrite;
 
     KernelFileInfo reset(long handle, int flags) {
         this.handle = handle;
         this.flags = flags;
         this.directIo = false;
+        this.cachedWrite = false;
+        return this;
+    }
+
+    /** A WRITE's: whether fuse_write_in.write_flags has FUSE_WRITE_CACHE. */
+    KernelFileInfo writeFlags(int writeFlags) {
+        cachedWrite = (writeFlags & Protocol.WRITE_CACHE) != 0;
         return this;
     }
 
@@ -31,6 +39,11 @@ final class KernelFileInfo implements FileInfo {
     @Override
     public void handle(long handle) {
         this.handle = handle;
+    }
+
+    @Override
+    public boolean cachedWrite() {
+        return cachedWrite;
     }
 
     @Override

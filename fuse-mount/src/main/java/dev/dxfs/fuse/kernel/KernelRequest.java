@@ -57,10 +57,13 @@ final class KernelRequest extends Request {
     private int umask;
     private boolean answered;
 
-    /** @param capacity the largest answer's data: a read's or an extended attribute's */
-    KernelRequest(Device device, int capacity) {
+    /**
+     * @param out the buffer the request was received in: the answer's data goes from its second
+     *     page on, where nothing of the request is read any more when it is answered
+     */
+    KernelRequest(Device device, AlignedBuffer out) {
         this.device = device;
-        this.out = new AlignedBuffer(DATA + capacity);
+        this.out = out;
         this.bytes = out.bytes;
         this.data = out.pointer(DATA);
     }

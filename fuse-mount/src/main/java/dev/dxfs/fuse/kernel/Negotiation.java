@@ -3,7 +3,10 @@ package dev.dxfs.fuse.kernel;
 import static dev.dxfs.fuse.kernel.Protocol.ASYNC_READ;
 import static dev.dxfs.fuse.kernel.Protocol.ATOMIC_O_TRUNC;
 import static dev.dxfs.fuse.kernel.Protocol.BIG_WRITES;
+import static dev.dxfs.fuse.kernel.Protocol.DIRECT_IO_ALLOW_MMAP;
 import static dev.dxfs.fuse.kernel.Protocol.DONT_MASK;
+import static dev.dxfs.fuse.kernel.Protocol.INIT_EXT;
+import static dev.dxfs.fuse.kernel.Protocol.MAX_PAGES;
 import static dev.dxfs.fuse.kernel.Protocol.POSIX_ACL;
 
 import java.nio.ByteBuffer;
@@ -21,17 +24,24 @@ import java.nio.ByteBuffer;
  * holds them in a queue of its own, unnumbered, and a RELEASE held there would reach the daemon
  * after what its closer did next.
  *
- * <p>One feature goes beyond libfuse 2's: POSIX_ACL (7.26), with which the kernel's own
+ * <p>Three features go beyond libfuse 2's. POSIX_ACL (7.26), with which the kernel's own
  * permission check (default_permissions) honours POSIX ACLs, read from the
  * {@code system.posix_acl_access} attribute and kept with the node's attributes, as natively.
  * Without it an ACL that grants a user access is ignored in the mount (EACCES where a plain
- * directory lets the user in), and one that denies a user is ignored too.
+ * directory lets the user in), and one that denies a user is ignored too. MAX_PAGES (7.28),
+ * with which a read or write request carries up to {@code max_pages} pages instead of the
+ * kernel's default 32 (128 KiB): requests of {@code maxWrite} bytes. And DIRECT_IO_ALLOW_MMAP
+ * (7.39, in flags2), with which the kernel accepts shared mappings of the direct_io handles
+ * every regular file is opened with, instead of refusing them with ENODEV. A kernel that offers
+ * less leaves the feature off: its requests stay at 128 KiB, its shared mappings refused.
  *
  * @param minor the protocol minor agreed on
  * @param flags the features used
+ * @param flags2 the features used from bit 32 on (shifted down by 32)
  */
-record Negotiation(int minor, int flags) {
-    static final int WANTED = ASYNC_READ | ATOMIC_O_TRUNC | BIG_WRITES | DONT_MASK | POSIX_ACL;
+record Negotiation(int minor, int flags, int flags2) {
+    static final int WANTED = ASYNC_READ | ATOMIC_O_TRUNC | BIG_WRITES | DONT_MASK | POSIX_ACL | MAX_PAGES;
+    static final int WANTED2 = DIRECT_IO_ALLOW_MMAP;
     private static final int MAX_BACKGROUND = 4096;
 
     /**
@@ -54,14 +64,22 @@ record Negotiation(int minor, int flags) {
                     + Protocol.MAJOR + "." + Protocol.OLDEST_MINOR);
         }
         int minor = Math.min(kernelMinor, Protocol.NEWEST_MINOR);
-        int flags = in.getInt(at + Protocol.INIT_FLAGS) & WANTED;
+        int offered = in.getInt(at + Protocol.INIT_FLAGS);
+        int flags = offered & WANTED;
+        // flags2 is there, and meant, only when the kernel says so (7.36, Linux 5.17).
+        int flags2 = (offered & INIT_EXT) != 0 ? in.getInt(at + Protocol.INIT_FLAGS2) & WANTED2 : 0;
+        if (flags2 != 0) {
+            flags |= INIT_EXT;
+        }
         out.putInt(4, minor);
         out.putInt(Protocol.INIT_OUT_MAX_READAHEAD, in.getInt(at + Protocol.INIT_MAX_READAHEAD));
         out.putInt(Protocol.INIT_OUT_FLAGS, flags);
         out.putShort(Protocol.INIT_OUT_MAX_BACKGROUND, (short) MAX_BACKGROUND);
         out.putShort(Protocol.INIT_OUT_CONGESTION_THRESHOLD, (short) (MAX_BACKGROUND * 3 / 4));
         out.putInt(Protocol.INIT_OUT_MAX_WRITE, maxWrite);
-        return new Negotiation(minor, flags);
+        out.putShort(Protocol.INIT_OUT_MAX_PAGES, (short) (maxWrite / AlignedBuffer.PAGE));
+        out.putInt(Protocol.INIT_OUT_FLAGS2, flags2);
+        return new Negotiation(minor, flags, flags2);
     }
 
     /** The size of the struct fuse_init_out the agreed minor has. */

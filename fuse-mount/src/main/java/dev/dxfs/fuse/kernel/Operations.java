@@ -43,7 +43,7 @@ final class Operations {
 
     /** Handles the request in the worker's buffer; it is answered before this returns, if at all. */
     void handle(Worker worker) {
-        ByteBuffer in = worker.in.bytes;
+        ByteBuffer in = worker.in;
         KernelRequest req = worker.reply;
         req.begin(in);
         int opcode = in.getInt(Protocol.IN_OPCODE);
@@ -108,7 +108,7 @@ final class Operations {
                     in.getLong(at + Protocol.IO_OFFSET), io(file, in, at));
             case Protocol.WRITE -> fs.write(req, node, worker.writeData,
                     Integer.toUnsignedLong(in.getInt(at + Protocol.IO_SIZE)), in.getLong(at + Protocol.IO_OFFSET),
-                    io(file, in, at));
+                    io(file, in, at).writeFlags(in.getInt(at + Protocol.WRITE_FLAGS)));
             case Protocol.STATFS -> fs.statfs(req, node);
             case Protocol.RELEASE -> fs.release(req, node, released(file, in, at));
             case Protocol.FSYNC -> fs.fsync(req, node, dataOnly(in, at), file.reset(in.getLong(at), 0));
@@ -194,8 +194,9 @@ final class Operations {
             req.answerInit(8);
             return;
         }
-        LOG.info("FUSE protocol 7.{} (the kernel offers 7.{}), features {}", agreed.minor(),
-                in.getInt(IN_HEADER + Protocol.INIT_MINOR), Integer.toHexString(agreed.flags()));
+        LOG.info("FUSE protocol 7.{} (the kernel offers 7.{}), features {} and {} (flags2)", agreed.minor(),
+                in.getInt(IN_HEADER + Protocol.INIT_MINOR), Integer.toHexString(agreed.flags()),
+                Integer.toHexString(agreed.flags2()));
         initialized = true;
         fs.init(kernel);
         req.answerInit(agreed.answerSize());

@@ -12,7 +12,7 @@ final class Protocol {
      * The newest minor whose protocol this transport implements; it says which requests and
      * struct sizes the kernel may use, while each feature stays off until its flag is asked for.
      */
-    static final int NEWEST_MINOR = 31;
+    static final int NEWEST_MINOR = 39;
     /** The oldest minor served: umask in create, mknod and mkdir and FUSE_DONT_MASK (Linux 2.6.31). */
     static final int OLDEST_MINOR = 12;
 
@@ -69,18 +69,27 @@ final class Protocol {
     static final int BIG_WRITES = 1 << 5;
     static final int DONT_MASK = 1 << 6;
     static final int POSIX_ACL = 1 << 20;
+    static final int MAX_PAGES = 1 << 22;
+    /** fuse_init_in.flags2 and fuse_init_out.flags2 hold the flags from bit 32 on (7.36). */
+    static final int INIT_EXT = 1 << 30;
+    // flags2: the INIT flags from bit 32 on, shifted down by 32
+    static final int DIRECT_IO_ALLOW_MMAP = 1 << (36 - 32);
 
     // struct fuse_init_in
     static final int INIT_MAJOR = 0;
     static final int INIT_MINOR = 4;
     static final int INIT_MAX_READAHEAD = 8;
     static final int INIT_FLAGS = 12;
+    static final int INIT_FLAGS2 = 16;
     // struct fuse_init_out
     static final int INIT_OUT_MAX_READAHEAD = 8;
     static final int INIT_OUT_FLAGS = 12;
     static final int INIT_OUT_MAX_BACKGROUND = 16;
     static final int INIT_OUT_CONGESTION_THRESHOLD = 18;
     static final int INIT_OUT_MAX_WRITE = 20;
+    // time_gran (24) stays 0: the kernel's default, as with libfuse 2
+    static final int INIT_OUT_MAX_PAGES = 28;
+    static final int INIT_OUT_FLAGS2 = 32;
     /** sizeof(struct fuse_init_out) from 7.23 on; 24 bytes before (FUSE_COMPAT_22_INIT_OUT_SIZE). */
     static final int INIT_OUT_SIZE = 64;
     static final int INIT_OUT_SIZE_BEFORE_23 = 24;
@@ -132,6 +141,9 @@ final class Protocol {
     static final int IO_OFFSET = 8;
     static final int IO_SIZE = 16;
     static final int IO_FLAGS = 32;
+    // struct fuse_write_in: write_flags at 20; FUSE_WRITE_CACHE: pages written back from the cache
+    static final int WRITE_FLAGS = 20;
+    static final int WRITE_CACHE = 1;
     static final int WRITE_IN_SIZE = 40;
     // struct fuse_release_in / fuse_flush_in / fuse_fsync_in: fh, then flags
     static final int RELEASE_FLAGS = 8;

@@ -129,6 +129,19 @@ class OperationsTest {
     }
 
     @Test
+    void aWriteBackOfCachedPagesIsToldApartFromAWrite() throws IOException {
+        Operations operations = initialized();
+        answering("write", (req, args) -> req.written((long) args[3]));
+        int writeCache = 1;
+        send(operations, Protocol.WRITE, 9, in -> in.putLong(42).putLong(8192).putInt(4096).putInt(writeCache)
+                .putLong(0).putInt(0).putInt(0).put(new byte[4096]));
+        send(operations, Protocol.WRITE, 9, in -> in.putLong(42).putLong(0).putInt(1).putInt(0)
+                .putLong(0).putInt(0).putInt(0).put(new byte[1]));
+
+        assertThat(calls).containsExactly("write 9 fh 42 cached size 4096 offset 8192", "write 9 fh 42 size 1 offset 0");
+    }
+
+    @Test
     void aSetattrArrivesAsAStructStatWithTheFieldsItSets() throws IOException {
         Operations operations = initialized();
         answering("setattr", (req, args) -> {
@@ -197,7 +210,8 @@ class OperationsTest {
         List<String> words = new ArrayList<>(List.of(method, String.valueOf(args[1])));
         for (Object arg : Arrays.asList(args).subList(2, args.length)) {
             if (arg instanceof KernelFileInfo file) {
-                words.add("fh " + file.handle() + (file.flags() != 0 ? " flags " + file.flags() : ""));
+                words.add("fh " + file.handle() + (file.flags() != 0 ? " flags " + file.flags() : "")
+                        + (file.cachedWrite() ? " cached" : ""));
             } else if (arg instanceof Pointer) {
                 continue;
             } else if (method.equals("setattr") && arg instanceof Integer toSet) {
@@ -222,7 +236,7 @@ class OperationsTest {
 
     /** Hands {@code operations} a request of {@code opcode} for {@code node}, its body written by {@code body}. */
     private void send(Operations operations, int opcode, long node, Body body) {
-        ByteBuffer in = worker.in.bytes;
+        ByteBuffer in = worker.in;
         in.clear();
         in.position(Protocol.IN_HEADER);
         body.write(in);

@@ -1,0 +1,82 @@
+package dev.dxfs.nativetests;
+
+import static dev.dxfs.nativetests.ShellScript.hex;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * fallocate(2)'s modes on a staged writer's handle, each run in a plain directory and in the
+ * mount: the answer, the size the handle sees, and the file published at the close. The plain
+ * directory is the expected value, on either transport, but for two modes: the kernel's FUSE
+ * layer accepts only KEEP_SIZE, PUNCH_HOLE and ZERO_RANGE and answers EOPNOTSUPP to
+ * COLLAPSE_RANGE and INSERT_RANGE itself, before any request reaches a FUSE daemon (Linux 6.18
+ * and before); there the mount's file stays as it was.
+ */
+class FallocateModesTest {
+    private static final int PAGE = 4096;
+    private static final String CONTENT = "0123456789abcdef".repeat(4 * PAGE / 16);
+    private static final List<String> MODES = List.of("0", "keep", "punch|keep", "zero", "zero|keep", "punch",
+            "collapse", "insert");
+    private static final Set<String> REFUSED_BY_FUSE = Set.of("collapse", "insert");
+    /** An edit of the file, and a rewrite that writes it anew. */
+    private static final List<String> OPENS = List.of("rdwr", "rdwr|trunc");
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"kernel", "libfuse"})
+    void eachModeAnswersAsInAPlainDirectory(String transport) throws IOException {
+        try (MountedDir m = MountedDir.create("fallocate-" + transport).mountWith(transport)) {
+            Path plain = m.scratch();
+            for (String open : OPENS) {
+                for (String mode : MODES) {
+                    String name = (open + "-" + mode).replace('|', '+');
+                    Files.writeString(m.dir().resolve(name), CONTENT);
+                    Files.writeString(plain.resolve(name), CONTENT);
+                    List<String> script = script(name, open, mode);
+                    List<String> inMount;
+                    try (FsShell writer = FsShell.start()) {
+                        int allocated = script.indexOf(fallocate(mode));
+                        inMount = ShellScript.run(writer, m.dir(), script.subList(0, allocated + 1));
+                        // The writer's change is in its temp file: others see the file as it was.
+                        assertThat(m.dir().resolve(name)).as(name).hasContent(CONTENT);
+                        inMount.addAll(ShellScript.run(writer, m.dir(), script.subList(allocated + 1, script.size())));
+                    }
+                    assertThat(inMount).as(name).isEqualTo(expected(plain, script, mode));
+                }
+            }
+        }
+    }
+
+    private static List<String> script(String name, String open, String mode) {
+        List<String> script = new ArrayList<>(List.of("open {d}/" + name + " " + open));
+        if (open.contains("trunc")) {
+            script.add("pwrite 3 0 " + hex(CONTENT));
+        }
+        script.addAll(List.of(fallocate(mode), "fstat 3", "close 3", "open {d}/" + name + " rdonly", "readall 3"));
+        return script;
+    }
+
+    private static String fallocate(String mode) {
+        return "fallocate 3 " + mode + " " + PAGE + " " + PAGE;
+    }
+
+    /** The plain directory's transcript; for a mode FUSE refuses, that of the same steps without the call. */
+    private static List<String> expected(Path plain, List<String> script, String mode) {
+        if (!REFUSED_BY_FUSE.contains(mode)) {
+            return ShellScript.run(plain, script);
+        }
+        List<String> without = new ArrayList<>(script);
+        int at = without.indexOf(fallocate(mode));
+        without.remove(at);
+        List<String> expected = new ArrayList<>(ShellScript.run(plain, without));
+        expected.add(at, fallocate(mode) + " -> err EOPNOTSUPP Operation not supported");
+        return expected;
+    }
+}
