@@ -93,6 +93,7 @@ public final class Bench {
     static final Metric RAND_WRITE = Metric.rate("randwrite", "random write 4 KiB", "IOPS");
     static final Metric CREATE = Metric.rate("create", "create", "files/s", Sizes::files, "file");
     static final Metric STAT = Metric.rate("stat", "stat", "files/s", Sizes::files, "file");
+    static final Metric STAT_AGAIN = Metric.rate("restat", "stat again, unchanged", "files/s", Sizes::files, "file");
     static final Metric COLD_STAT = Metric.rate("coldstat", "stat of names the kernel has forgotten", "files/s",
             Sizes::files, "file");
     static final Metric UNLINK = Metric.rate("unlink", "unlink", "files/s", Sizes::files, "file");
@@ -107,8 +108,8 @@ public final class Bench {
     static final Metric CARGO = Metric.wallTime("cargo", "cargo build from an empty target directory");
     static final Metric MAVEN = Metric.wallTime("mvn", "mvn -o package from an empty target directory");
 
-    static final List<Metric> METRICS = List.of(SEQ_WRITE, SEQ_READ, COLD_READ, RAND_WRITE, CREATE, STAT, COLD_STAT,
-            UNLINK, REWRITE_1, REWRITE_4, EXEC, GIT_CLONE, TAR, CARGO, MAVEN);
+    static final List<Metric> METRICS = List.of(SEQ_WRITE, SEQ_READ, COLD_READ, RAND_WRITE, CREATE, STAT, STAT_AGAIN,
+            COLD_STAT, UNLINK, REWRITE_1, REWRITE_4, EXEC, GIT_CLONE, TAR, CARGO, MAVEN);
     /** The --only key of the Java agent's measurements, which are not per setup. */
     private static final String AGENT = "agent";
 
@@ -402,7 +403,7 @@ public final class Bench {
                 () -> fioRate(fio(dir, "--rw=read", "--bs=1M", seq), "read", "bw_bytes") / 1e6);
         measured(setup, daemon, RAND_WRITE, () -> fioRate(fio(dir, "--rw=randwrite", "--bs=4k",
                 "--size=" + sizes.randMb() + "M"), "write", "iops"));
-        if (Stream.of(CREATE, STAT, COLD_STAT, UNLINK).anyMatch(this::selected)) {
+        if (Stream.of(CREATE, STAT, STAT_AGAIN, COLD_STAT, UNLINK).anyMatch(this::selected)) {
             Path meta = Files.createDirectories(dir.resolve("meta"));
             Workload create = () -> metaPhase(meta, "create");
             if (selected(CREATE)) {
@@ -411,6 +412,7 @@ public final class Bench {
                 create.run();
             }
             measured(setup, daemon, STAT, () -> metaPhase(meta, "stat"));
+            measured(setup, daemon, STAT_AGAIN, () -> metaPhase(meta, "stat"));
             // Dentries and inodes dropped (the page cache kept): natively each stat is a lookup in
             // ext4's directory, on a FUSE mount each one reaches the daemon as a LOOKUP.
             measured(setup, daemon, COLD_STAT, () -> dropCaches("2"), () -> metaPhase(meta, "stat"));
@@ -781,9 +783,11 @@ public final class Bench {
                 .append("hundred lines without libfuse that answers each request from /dev/fuse with the one system ")
                 .append("call it asks for (nodes are O_PATH descriptors), with 10 s entry and attribute timeouts and, as ")
                 .append("root, the kernel's passthrough of reads and writes (`FUSE_PASSTHROUGH`, so that they never reach ")
-                .append("it). \"stat of names the kernel has forgotten\" stats the created files again after dropping ")
-                .append("dentries and inodes (`drop_caches` 2, the page cache kept): on a FUSE mount every one is a ")
-                .append("LOOKUP the daemon answers. Rates: higher is better, a ratio above 1 means the first is faster. ")
+                .append("it). \"stat\" stats the files right after their create, whose writes made the kernel forget their ")
+                .append("attributes (on a FUSE mount, a GETATTR each); \"stat again\" does it once more, the files ")
+                .append("unchanged (the kernel answers, where the daemon lets it cache); \"stat of names the kernel has ")
+                .append("forgotten\" once more after dropping dentries and inodes (`drop_caches` 2, the page cache ")
+                .append("kept): on a FUSE mount every one is a LOOKUP the daemon answers. Rates: higher is better, a ratio above 1 means the first is faster. ")
                 .append("Wall times (s): lower is better, a ratio below 1 means the first is faster.\n\n");
         out.append("| workload");
         for (Setup setup : Setup.values()) {

@@ -126,21 +126,25 @@ static void fill_attr(struct fuse_attr *attr, const struct stat *st) {
 
 /* Finds or makes the node of NAME in PARENT, counting one more lookup, and fills ENTRY. */
 static int lookup(struct node *parent, const char *name, struct fuse_entry_out *entry) {
+    /* One walk of the name: the descriptor is kept if the inode is new, closed if not. */
+    int fd = openat(parent->fd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
     struct stat st;
-    if (fstatat(parent->fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
-        return -errno;
+    if (fd < 0 || fstatat(fd, "", &st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0) {
+        int error = -errno;
+        if (fd >= 0) {
+            close(fd);
+        }
+        return error;
     }
     struct node **head = bucket(st.st_dev, st.st_ino);
     struct node *node = *head;
     while (node && (node->ino != st.st_ino || node->dev != st.st_dev)) {
         node = node->next;
     }
-    if (!node) {
-        int fd = openat(parent->fd, name, O_PATH | O_NOFOLLOW);
-        if (fd < 0) {
-            return -errno;
-        }
-        node = calloc(1, sizeof *node);
+    if (node) {
+        close(fd);
+    } else {
+        node = malloc(sizeof *node);
         *node = (struct node){.fd = fd, .dev = st.st_dev, .ino = st.st_ino, .next = *head};
         *head = node;
     }
