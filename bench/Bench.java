@@ -396,12 +396,14 @@ public final class Bench {
 
     private void workloads(Setup setup, Path dir, long daemon) throws Exception {
         String seq = "--size=" + sizes.seqMb() + "M";
-        measured(setup, daemon, SEQ_WRITE, () -> fioRate(fio(dir, "--rw=write", "--bs=1M", seq, "--end_fsync=1"),
-                "write", "bw_bytes") / 1e6);
-        measured(setup, daemon, SEQ_READ, () -> fioRate(fio(dir, "--rw=read", "--bs=1M", seq), "read", "bw_bytes") / 1e6);
+        // The reads read the file the sequential write wrote (fio lays it out first if they run alone).
+        measured(setup, daemon, SEQ_WRITE, () -> fioRate(fio(dir, "seq", "--rw=write", "--bs=1M", seq,
+                "--end_fsync=1"), "write", "bw_bytes") / 1e6);
+        measured(setup, daemon, SEQ_READ, () -> fioRate(fio(dir, "seq", "--rw=read", "--bs=1M", seq), "read",
+                "bw_bytes") / 1e6);
         measured(setup, daemon, COLD_READ, () -> dropCaches("3"),
-                () -> fioRate(fio(dir, "--rw=read", "--bs=1M", seq), "read", "bw_bytes") / 1e6);
-        measured(setup, daemon, RAND_WRITE, () -> fioRate(fio(dir, "--rw=randwrite", "--bs=4k",
+                () -> fioRate(fio(dir, "seq", "--rw=read", "--bs=1M", seq), "read", "bw_bytes") / 1e6);
+        measured(setup, daemon, RAND_WRITE, () -> fioRate(fio(dir, "rand", "--rw=randwrite", "--bs=4k",
                 "--size=" + sizes.randMb() + "M"), "write", "iops"));
         if (Stream.of(CREATE, STAT, STAT_AGAIN, COLD_STAT, UNLINK).anyMatch(this::selected)) {
             Path meta = Files.createDirectories(dir.resolve("meta"));
@@ -438,8 +440,10 @@ public final class Bench {
         }, () -> wallSeconds(List.of("tar", "-xf", work.resolve("tree.tar").toString(), "-C", untar.toString())));
     }
 
-    private static String fio(Path dir, String... job) {
-        List<String> command = new ArrayList<>(List.of("fio", "--name=job", "--directory=" + dir, "--output-format=json"));
+    /** Runs fio's job {@code name} (which names its file) in {@code dir}; returns its JSON report. */
+    private static String fio(Path dir, String name, String... job) {
+        List<String> command = new ArrayList<>(List.of("fio", "--name=" + name, "--directory=" + dir,
+                "--output-format=json"));
         command.addAll(List.of(job));
         return run(command);
     }
