@@ -505,11 +505,13 @@ int main(int argc, char **argv) {
         fprintf(stderr, "usage: floor BACKING MOUNTPOINT\n");
         return 2;
     }
-    /* One O_PATH descriptor per inode the kernel knows. */
-    struct rlimit files;
-    getrlimit(RLIMIT_NOFILE, &files);
-    files.rlim_cur = files.rlim_max;
-    setrlimit(RLIMIT_NOFILE, &files);
+    /* One O_PATH descriptor per inode the kernel knows: as many as root may have, or as the hard limit allows. */
+    struct rlimit files = {1 << 20, 1 << 20};
+    if (setrlimit(RLIMIT_NOFILE, &files) < 0) {
+        getrlimit(RLIMIT_NOFILE, &files);
+        files.rlim_cur = files.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &files);
+    }
 
     root.fd = open(argv[1], O_PATH | O_DIRECTORY | O_CLOEXEC);
     dev_fuse = open("/dev/fuse", O_RDWR | O_CLOEXEC);
