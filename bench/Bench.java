@@ -56,7 +56,9 @@ public final class Bench {
             List.of(Setup.DXFS_KERNEL, Setup.DXFS), List.of(Setup.FLOOR, Setup.NATIVE), List.of(Setup.DXFS, Setup.FLOOR),
             List.of(Setup.DXFS_KERNEL, Setup.FLOOR));
 
-    private static final String WORK_PREFIX = "dxfs-bench-";
+    /** A run's work directory is /var/tmp/dxfs-bench.PID.RANDOM, PID the run's own process. */
+    private static final Path WORK_PARENT = Path.of("/var/tmp");
+    private static final String WORK_PREFIX = "dxfs-bench.";
     /** Room for the largest workload of one setup at a time (a sparse image). */
     private static final String BACKING_SIZE = "8G";
 
@@ -143,7 +145,7 @@ public final class Bench {
         Sizes sizes = quick ? new Sizes(64, 16, 1000, 200, 100, 200, 20, 20, 1)
                 : new Sizes(512, 64, 10000, 2000, 1000, 1000, 200, 150, 3);
         clearStaleMounts();
-        Path work = Files.createTempDirectory(Path.of("/var/tmp"), WORK_PREFIX);
+        Path work = Files.createTempDirectory(WORK_PARENT, WORK_PREFIX + ProcessHandle.current().pid() + ".");
         Path image = Path.of(work + ".img");
         mountBackingFilesystem(image, work);
         Bench bench = new Bench(project, work, sizes, only);
@@ -217,13 +219,19 @@ public final class Bench {
 
     /**
      * A run that was killed may have left its mounts behind: they go before a new run starts,
-     * the FUSE mounts first, then the backing filesystems under them, with their images.
+     * the FUSE mounts first, then the backing filesystems under them, with their images. Those of
+     * a run still going stay (its process is named in the path).
      */
     private static void clearStaleMounts() throws IOException {
         List<String> ours = new ArrayList<>();
         for (String line : Files.readAllLines(Path.of("/proc/mounts"))) {
-            if (line.split(" ")[1].startsWith("/var/tmp/" + WORK_PREFIX)) {
-                ours.add(0, line);
+            String mountPoint = line.split(" ")[1];
+            String prefix = WORK_PARENT.resolve(WORK_PREFIX).toString();
+            if (mountPoint.startsWith(prefix)) {
+                String owner = mountPoint.substring(prefix.length()).split("\\.")[0];
+                if (!owner.matches("\\d+") || ProcessHandle.of(Long.parseLong(owner)).isEmpty()) {
+                    ours.add(0, line);
+                }
             }
         }
         for (String line : ours) {
