@@ -7,6 +7,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.EnumMap;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -125,6 +126,9 @@ public final class Bench {
     /** The daemon's CPU seconds per workload, by metric key and then by setup. */
     private final Map<String, Map<Setup, List<Double>>> daemonCpu = new LinkedHashMap<>();
     private final Map<Setup, Long> peakRssKib = new EnumMap<>(Setup.class);
+    /** The setups a workload failed on (in any repetition), by metric key; and what went wrong. */
+    private final Map<String, Set<Setup>> failed = new LinkedHashMap<>();
+    private final List<String> failures = new ArrayList<>();
     /** The agent's figures: "outside"/"inside" write rates and start-up times, without and with it. */
     private final Map<String, List<Double>> withoutAgent = new LinkedHashMap<>();
     private final Map<String, List<Double>> withAgent = new LinkedHashMap<>();
@@ -176,6 +180,9 @@ public final class Bench {
         } finally {
             run(List.of("umount", work.toString()));
             run(List.of("rm", "-rf", work.toString(), image.toString()));
+        }
+        if (!bench.failures.isEmpty()) {
+            System.exit(1);
         }
     }
 
@@ -723,15 +730,27 @@ public final class Bench {
 
     /**
      * Unless --only leaves {@code metric} out: runs {@code before} (not measured), then the
-     * workload, and records its figure and the daemon's CPU time for it.
+     * workload, and records its figure and the daemon's CPU time for it. A workload that fails is
+     * recorded as failed, and the run goes on: one setup's error (shown in the report, and in the
+     * exit status) does not lose the other figures of a long run.
      */
     private void measured(Setup setup, long daemon, Metric metric, Step before, Workload workload) throws Exception {
         if (!selected(metric)) {
             return;
         }
-        before.run();
-        double cpuBefore = daemon > 0 ? cpuSeconds(daemon) : 0;
-        double figure = workload.run();
+        double cpuBefore;
+        double figure;
+        try {
+            before.run();
+            cpuBefore = daemon > 0 ? cpuSeconds(daemon) : 0;
+            figure = workload.run();
+        } catch (Exception e) {
+            failed.computeIfAbsent(metric.key(), key -> EnumSet.noneOf(Setup.class)).add(setup);
+            failures.add(setup.column + ", " + metric.name() + ": "
+                    + String.valueOf(e.getMessage()).lines().findFirst().orElse(e.toString()));
+            System.err.println("bench: failed: " + failures.get(failures.size() - 1));
+            return;
+        }
         if (daemon > 0) {
             daemonCpu.computeIfAbsent(metric.key(), key -> new EnumMap<>(Setup.class))
                     .computeIfAbsent(setup, key -> new ArrayList<>()).add(cpuSeconds(daemon) - cpuBefore);
@@ -810,19 +829,29 @@ public final class Bench {
         }
         out.append(" |\n|---").append("|---".repeat(Setup.values().length + RATIOS.size())).append("|\n");
         for (Metric metric : METRICS) {
-            Map<Setup, List<Double>> row = results.get(metric.key());
-            if (row == null) {
+            if (!results.containsKey(metric.key()) && !failed.containsKey(metric.key())) {
                 continue;
+            }
+            Map<Setup, Double> row = new EnumMap<>(Setup.class);
+            Set<Setup> failedOn = failed.getOrDefault(metric.key(), Set.of());
+            for (Setup setup : Setup.values()) {
+                row.put(setup, failedOn.contains(setup) ? Double.NaN
+                        : median(results.getOrDefault(metric.key(), Map.of()), setup));
             }
             out.append("| ").append(metric.name()).append(" (").append(metric.unit())
                     .append(metric.lowerIsBetter() ? ", lower is better)" : ")");
             for (Setup setup : Setup.values()) {
-                out.append(" | ").append(figure(metric.lowerIsBetter() ? "%.2f" : "%.0f", median(row, setup)));
+                out.append(" | ").append(failedOn.contains(setup) ? "failed"
+                        : figure(metric.lowerIsBetter() ? "%.2f" : "%.0f", row.get(setup)));
             }
             for (List<Setup> ratio : RATIOS) {
-                out.append(" | ").append(figure("%.2f", median(row, ratio.get(0)) / median(row, ratio.get(1))));
+                out.append(" | ").append(figure("%.2f", row.get(ratio.get(0)) / row.get(ratio.get(1))));
             }
             out.append(" |\n");
+        }
+        if (!failures.isEmpty()) {
+            out.append("\nFailed:\n\n");
+            failures.forEach(failure -> out.append("- ").append(failure).append('\n'));
         }
         if (!withAgent.isEmpty()) {
             agentTable(out);
