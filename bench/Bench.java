@@ -119,6 +119,8 @@ public final class Bench {
     private final Path project;
     private final Path work;
     private final Sizes sizes;
+    /** The machine's load average over the minute before the run: what else it was doing. */
+    private final String loadAtStart;
     /** The keys of the metrics to measure (and "agent"). */
     private final Set<String> only;
     private final Map<String, Map<Setup, List<Double>>> results = new LinkedHashMap<>();
@@ -133,7 +135,8 @@ public final class Bench {
     private final Map<String, List<Double>> withoutAgent = new LinkedHashMap<>();
     private final Map<String, List<Double>> withAgent = new LinkedHashMap<>();
 
-    private Bench(Path project, Path work, Sizes sizes, Set<String> only) {
+    private Bench(Path project, Path work, Sizes sizes, Set<String> only) throws IOException {
+        this.loadAtStart = Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
         this.project = project;
         this.work = work;
         this.sizes = sizes;
@@ -799,7 +802,8 @@ public final class Bench {
         StringBuilder out = new StringBuilder("# dxfs benchmarks\n\n");
         out.append("Measured by `bench/run").append(args.isEmpty() ? "" : " " + args).append("` on ")
                 .append(ZonedDateTime.now().format(DateTimeFormatter.ISO_LOCAL_DATE)).append(": ")
-                .append(machine(work)).append(". Medians of ").append(sizes.reps()).append(" interleaved repetitions")
+                .append(machine(work)).append(", load average ").append(loadAtStart).append(" at the start. Medians of ")
+                .append(sizes.reps()).append(" interleaved repetitions")
                 .append(quick ? " (the quick form CI runs: small sizes, figures not meaningful)" : "")
                 .append(". Sizes: ").append(sizes.seqMb()).append(" MiB sequential, ").append(sizes.randMb())
                 .append(" MiB random, ").append(sizes.files()).append(" files in 100 directories, ")
