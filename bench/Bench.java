@@ -7,116 +7,211 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.EnumMap;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.function.ToIntFunction;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
  * dxfs (on each of its transports: libfuse 2, and its own reader of /dev/fuse) against the native
- * filesystem and bindfs (a C passthrough on the same libfuse 2), on one
- * backing filesystem, interleaved: every repetition runs every setup once, in a rotating order,
- * so that a noisy moment of the machine falls on all of them. Prints medians and ratios, and
- * (unless --quick) writes them to docs/benchmarks.md. Run by bench/run.
+ * filesystem, bindfs (a C passthrough on the same libfuse 2) and the FUSE floor (bench/floor.c, the
+ * least a FUSE passthrough costs), on one backing filesystem, interleaved: every repetition runs
+ * every setup once, in a rotating order, so that a noisy moment of the machine falls on all of
+ * them. Prints medians and ratios, and (unless --quick or --only) writes them to
+ * docs/benchmarks.md. Run by bench/run.
  */
 public final class Bench {
     enum Setup {
-        NATIVE("native", null), BINDFS("bindfs", null), BINDFS_MT("bindfs mt", null), DXFS("dxfs", "libfuse"),
-        DXFS_KERNEL("dxfs kernel", "kernel");
+        NATIVE("native", "native", null), BINDFS("bindfs", "bindfs", null),
+        BINDFS_MT("bindfs mt", "bindfs mt", null), DXFS("dxfs", "dxfs", "libfuse"),
+        DXFS_KERNEL("dxfs kernel", "kernel", "kernel"), FLOOR("the FUSE floor", "floor", null);
 
         final String label;
+        /** Its name in the tables. */
+        final String column;
         /** The dxfs transport, or null for a setup that is not dxfs. */
         final String transport;
 
-        Setup(String label, String transport) {
+        Setup(String label, String column, String transport) {
             this.label = label;
+            this.column = column;
             this.transport = transport;
+        }
+
+        boolean hasDaemon() {
+            return this == DXFS || this == DXFS_KERNEL || this == FLOOR;
         }
     }
 
-    private static final String WORK_PREFIX = "dxfs-bench-";
+    /** The ratio columns of the main table, each the first setup's figure over the second's. */
+    private static final List<List<Setup>> RATIOS = List.of(
+            List.of(Setup.DXFS, Setup.NATIVE), List.of(Setup.DXFS, Setup.BINDFS), List.of(Setup.DXFS, Setup.BINDFS_MT),
+            List.of(Setup.DXFS_KERNEL, Setup.NATIVE), List.of(Setup.DXFS_KERNEL, Setup.BINDFS_MT),
+            List.of(Setup.DXFS_KERNEL, Setup.DXFS), List.of(Setup.FLOOR, Setup.NATIVE), List.of(Setup.DXFS, Setup.FLOOR),
+            List.of(Setup.DXFS_KERNEL, Setup.FLOOR));
+
+    /** A run's work directory is /var/tmp/dxfs-bench.PID.RANDOM, PID the run's own process. */
+    private static final Path WORK_PARENT = Path.of("/var/tmp");
+    private static final String WORK_PREFIX = "dxfs-bench.";
     /** Room for the largest workload of one setup at a time (a sparse image). */
     private static final String BACKING_SIZE = "8G";
 
-    record Sizes(int seqMb, int randMb, int files, int rewrites, int execs, int modules, int classes, int reps) {}
+    record Sizes(int seqMb, int randMb, int files, int rewrites, int execs, int treeFiles, int modules, int classes,
+                 int reps) {}
 
-    /** A measured figure: a rate, where higher is better, or a wall time, where lower is better. */
-    record Metric(String name, String unit, boolean lowerIsBetter) {
-        static Metric rate(String name, String unit) {
-            return new Metric(name, unit, false);
+    /**
+     * A measured figure: a rate, where higher is better, or a wall time, where lower is better.
+     * {@code key} names it for --only. One run of it handles {@code operations} of some {@code
+     * item} (a file, an exec), where the daemon's CPU time per item says something (0 where not).
+     */
+    record Metric(String key, String name, String unit, boolean lowerIsBetter, ToIntFunction<Sizes> operations,
+                  String item) {
+        static Metric rate(String key, String name, String unit) {
+            return new Metric(key, name, unit, false, sizes -> 0, null);
         }
 
-        static Metric wallTime(String name) {
-            return new Metric(name, "s", true);
+        static Metric rate(String key, String name, String unit, ToIntFunction<Sizes> operations, String item) {
+            return new Metric(key, name, unit, false, operations, item);
+        }
+
+        static Metric wallTime(String key, String name) {
+            return new Metric(key, name, "s", true, sizes -> 0, null);
+        }
+
+        static Metric wallTime(String key, String name, ToIntFunction<Sizes> operations, String item) {
+            return new Metric(key, name, "s", true, operations, item);
         }
     }
 
-    static final List<Metric> METRICS = List.of(
-            Metric.rate("sequential write 1 MiB blocks", "MB/s"),
-            Metric.rate("sequential read, warm", "MB/s"),
-            Metric.rate("sequential read, cold", "MB/s"),
-            Metric.rate("random write 4 KiB", "IOPS"),
-            Metric.rate("create", "files/s"),
-            Metric.rate("stat", "files/s"),
-            Metric.rate("unlink", "files/s"),
-            Metric.rate("O_TRUNC rewrite of 64 KiB files, 1 writer", "files/s"),
-            Metric.rate("O_TRUNC rewrite of 64 KiB files, 4 writers", "files/s"),
-            Metric.rate("exec of a program stored there", "execs/s"),
-            Metric.wallTime("cargo build from an empty target directory"),
-            Metric.wallTime("mvn -o package from an empty target directory"));
+    static final Metric SEQ_WRITE = Metric.rate("seqwrite", "sequential write 1 MiB blocks", "MB/s");
+    static final Metric SEQ_READ = Metric.rate("seqread", "sequential read, warm", "MB/s");
+    static final Metric COLD_READ = Metric.rate("coldread", "sequential read, cold", "MB/s");
+    static final Metric RAND_WRITE = Metric.rate("randwrite", "random write 4 KiB", "IOPS");
+    static final Metric CREATE = Metric.rate("create", "create", "files/s", Sizes::files, "file");
+    static final Metric STAT = Metric.rate("stat", "stat", "files/s", Sizes::files, "file");
+    static final Metric STAT_AGAIN = Metric.rate("restat", "stat again, unchanged", "files/s", Sizes::files, "file");
+    static final Metric COLD_STAT = Metric.rate("coldstat", "stat of names the kernel has forgotten", "files/s",
+            Sizes::files, "file");
+    static final Metric UNLINK = Metric.rate("unlink", "unlink", "files/s", Sizes::files, "file");
+    static final Metric REWRITE_1 = Metric.rate("rewrite1", "O_TRUNC rewrite of 64 KiB files, 1 writer", "files/s",
+            Sizes::rewrites, "file");
+    static final Metric REWRITE_4 = Metric.rate("rewrite4", "O_TRUNC rewrite of 64 KiB files, 4 writers", "files/s",
+            Sizes::rewrites, "file");
+    static final Metric EXEC = Metric.rate("exec", "exec of a program stored there", "execs/s", Sizes::execs, "exec");
+    static final Metric GIT_CLONE = Metric.wallTime("git", "git clone --no-hardlinks of a local repository",
+            Sizes::treeFiles, "file");
+    static final Metric TAR = Metric.wallTime("tar", "tar -x of an archive", Sizes::treeFiles, "file");
+    static final Metric CARGO = Metric.wallTime("cargo", "cargo build from an empty target directory");
+    static final Metric MAVEN = Metric.wallTime("mvn", "mvn -o package from an empty target directory");
+
+    static final List<Metric> METRICS = List.of(SEQ_WRITE, SEQ_READ, COLD_READ, RAND_WRITE, CREATE, STAT, STAT_AGAIN,
+            COLD_STAT, UNLINK, REWRITE_1, REWRITE_4, EXEC, GIT_CLONE, TAR, CARGO, MAVEN);
+    /** The --only key of the Java agent's measurements, which are not per setup. */
+    private static final String AGENT = "agent";
 
     private final Path project;
     private final Path work;
     private final Sizes sizes;
+    /** The machine's load average over the minute before the run: what else it was doing. */
+    private final String loadAtStart;
+    /** The keys of the metrics to measure (and "agent"). */
+    private final Set<String> only;
     private final Map<String, Map<Setup, List<Double>>> results = new LinkedHashMap<>();
     private final Map<Setup, List<Double>> mountMillis = new EnumMap<>(Setup.class);
-    /** The daemon's CPU seconds per workload, by workload and then by setup. */
+    /** The daemon's CPU seconds per workload, by metric key and then by setup. */
     private final Map<String, Map<Setup, List<Double>>> daemonCpu = new LinkedHashMap<>();
     private final Map<Setup, Long> peakRssKib = new EnumMap<>(Setup.class);
+    /** The setups a workload failed on (in any repetition), by metric key; and what went wrong. */
+    private final Map<String, Set<Setup>> failed = new LinkedHashMap<>();
+    private final List<String> failures = new ArrayList<>();
     /** The agent's figures: "outside"/"inside" write rates and start-up times, without and with it. */
     private final Map<String, List<Double>> withoutAgent = new LinkedHashMap<>();
     private final Map<String, List<Double>> withAgent = new LinkedHashMap<>();
 
-    private Bench(Path project, Path work, Sizes sizes) {
+    private Bench(Path project, Path work, Sizes sizes, Set<String> only) throws IOException {
+        this.loadAtStart = Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
         this.project = project;
         this.work = work;
         this.sizes = sizes;
+        this.only = only;
     }
 
+    /** Arguments: --quick (small sizes, nothing written), --only KEY,KEY... (those workloads alone). */
     public static void main(String[] args) throws Exception {
-        boolean quick = List.of(args).contains("--quick");
+        List<String> arguments = List.of(args);
+        boolean quick = arguments.contains("--quick");
+        Set<String> only = selection(arguments);
         Path project = Path.of("").toAbsolutePath();
-        Sizes sizes = quick ? new Sizes(64, 16, 1000, 200, 100, 20, 20, 1)
-                : new Sizes(512, 64, 10000, 2000, 1000, 200, 150, 3);
+        Sizes sizes = quick ? new Sizes(64, 16, 1000, 200, 100, 200, 20, 20, 1)
+                : new Sizes(512, 64, 10000, 2000, 1000, 1000, 200, 150, 3);
         clearStaleMounts();
-        Path work = Files.createTempDirectory(Path.of("/var/tmp"), WORK_PREFIX);
+        Path work = Files.createTempDirectory(WORK_PARENT, WORK_PREFIX + ProcessHandle.current().pid() + ".");
         Path image = Path.of(work + ".img");
         mountBackingFilesystem(image, work);
-        Bench bench = new Bench(project, work, sizes);
+        Bench bench = new Bench(project, work, sizes, only);
         try {
             bench.compileHelpers();
-            bench.interleaved("file workloads", bench::workloads);
+            if (bench.selected(GIT_CLONE) || bench.selected(TAR)) {
+                bench.generateTree();
+            }
+            if (METRICS.stream().anyMatch(metric -> metric != CARGO && metric != MAVEN && bench.selected(metric))) {
+                bench.interleaved("file workloads", bench::workloads);
+            }
             // The builds have a phase of their own, after a warm-up outside any mount: the cold
             // read drops the page cache, and a build right after it would time reading the
             // compilers and ~/.m2 from disk rather than the mount.
-            bench.generateBuilds();
-            bench.interleaved("builds", bench::builds);
-            for (int rep = 0; rep < sizes.reps(); rep++) {
+            if (bench.selected(CARGO) || bench.selected(MAVEN)) {
+                bench.generateBuilds();
+                bench.interleaved("builds", bench::builds);
+            }
+            for (int rep = 0; rep < sizes.reps() && only.contains(AGENT); rep++) {
                 System.err.printf("repetition %d of %d: the Java agent%n", rep + 1, sizes.reps());
                 bench.agent(quick);
             }
             String report = bench.report(quick, String.join(" ", args));
             System.out.print(report);
-            if (!quick) {
+            if (!quick && only.size() == METRICS.size() + 1) {
                 Files.writeString(project.resolve("docs/benchmarks.md"), report);
             }
         } finally {
             run(List.of("umount", work.toString()));
             run(List.of("rm", "-rf", work.toString(), image.toString()));
         }
+        if (!bench.failures.isEmpty()) {
+            System.exit(1);
+        }
+    }
+
+    /** The keys --only names (--only a,b or --only=a,b), or all of them. */
+    private static Set<String> selection(List<String> arguments) {
+        Set<String> all = new LinkedHashSet<>();
+        METRICS.forEach(metric -> all.add(metric.key()));
+        all.add(AGENT);
+        for (int i = 0; i < arguments.size(); i++) {
+            String argument = arguments.get(i);
+            String keys = argument.equals("--only") && i + 1 < arguments.size() ? arguments.get(i + 1)
+                    : argument.startsWith("--only=") ? argument.substring("--only=".length()) : null;
+            if (keys != null) {
+                Set<String> only = new LinkedHashSet<>(List.of(keys.split(",")));
+                only.remove("startup");   // bench/run's own part
+                if (!all.containsAll(only)) {
+                    throw new IllegalArgumentException("--only takes some of " + String.join(",", all) + ",startup");
+                }
+                return only;
+            }
+        }
+        return all;
+    }
+
+    private boolean selected(Metric metric) {
+        return only.contains(metric.key());
     }
 
     /**
@@ -134,13 +229,19 @@ public final class Bench {
 
     /**
      * A run that was killed may have left its mounts behind: they go before a new run starts,
-     * the FUSE mounts first, then the backing filesystems under them, with their images.
+     * the FUSE mounts first, then the backing filesystems under them, with their images. Those of
+     * a run still going stay (its process is named in the path).
      */
     private static void clearStaleMounts() throws IOException {
         List<String> ours = new ArrayList<>();
         for (String line : Files.readAllLines(Path.of("/proc/mounts"))) {
-            if (line.split(" ")[1].startsWith("/var/tmp/" + WORK_PREFIX)) {
-                ours.add(0, line);
+            String mountPoint = line.split(" ")[1];
+            String prefix = WORK_PARENT.resolve(WORK_PREFIX).toString();
+            if (mountPoint.startsWith(prefix)) {
+                String owner = mountPoint.substring(prefix.length()).split("\\.")[0];
+                if (!owner.matches("\\d+") || ProcessHandle.of(Long.parseLong(owner)).isEmpty()) {
+                    ours.add(0, line);
+                }
             }
         }
         for (String line : ours) {
@@ -156,7 +257,7 @@ public final class Bench {
 
     private void compileHelpers() throws IOException {
         Files.createDirectories(work.resolve("bin"));
-        for (String helper : List.of("meta", "rewrite", "spawn")) {
+        for (String helper : List.of("meta", "rewrite", "spawn", "floor")) {
             run(List.of("gcc", "-O2", "-o", bin(helper), project.resolve("bench/" + helper + ".c").toString()));
         }
         Path hello = work.resolve("bin/Hello.java");
@@ -287,6 +388,13 @@ public final class Bench {
                         run(List.of(project.resolve("dxfs").toString(), "status", backing.toString())));
                 daemon = pid.find() ? Long.parseLong(pid.group(1)) : -1;
             }
+            case FLOOR -> {
+                dir = Files.createDirectories(base.resolve("mnt"));
+                long start = System.nanoTime();
+                daemon = Long.parseLong(run(List.of(bin("floor"), backing.toString(), dir.toString())).trim());
+                Files.readAttributes(dir, "unix:ino");   // the mount is live once the daemon has answered INIT
+                mountMillis.computeIfAbsent(setup, key -> new ArrayList<>()).add((System.nanoTime() - start) / 1e6);
+            }
         }
         try {
             phase.run(setup, dir, daemon);
@@ -299,52 +407,113 @@ public final class Bench {
                 case BINDFS, BINDFS_MT -> run(List.of("fusermount", "-u", dir.toString()));
                 case DXFS, DXFS_KERNEL -> run(List.of(project.resolve("dxfs").toString(), "unmount",
                         backing.toString()));
+                case FLOOR -> run(List.of("umount", dir.toString()));
             }
         }
     }
 
     private void workloads(Setup setup, Path dir, long daemon) throws Exception {
-        String fio = "fio";
         String seq = "--size=" + sizes.seqMb() + "M";
-        measured(setup, daemon, 0, () -> fioRate(run(List.of(fio, "--name=seq", "--directory=" + dir, "--rw=write",
-                "--bs=1M", seq, "--end_fsync=1", "--output-format=json")), "write", "bw_bytes") / 1e6);
-        measured(setup, daemon, 1, () -> fioRate(run(List.of(fio, "--name=seq", "--directory=" + dir, "--rw=read",
-                "--bs=1M", seq, "--output-format=json")), "read", "bw_bytes") / 1e6);
-        measured(setup, daemon, 2, () -> {
-            run(List.of("sync"));
-            Files.writeString(Path.of("/proc/sys/vm/drop_caches"), "3");
-            return fioRate(run(List.of(fio, "--name=seq", "--directory=" + dir, "--rw=read", "--bs=1M", seq,
-                    "--output-format=json")), "read", "bw_bytes") / 1e6;
-        });
-        measured(setup, daemon, 3, () -> fioRate(run(List.of(fio, "--name=rand", "--directory=" + dir,
-                "--rw=randwrite", "--bs=4k", "--size=" + sizes.randMb() + "M", "--output-format=json")), "write",
-                "iops"));
-        Path meta = Files.createDirectories(dir.resolve("meta"));
-        Map<String, Double> rates = new LinkedHashMap<>();
-        measured(setup, daemon, 4, () -> {
-            for (String line : run(List.of(bin("meta"), meta.toString(), Integer.toString(sizes.files()))).split("\n")) {
-                String[] fields = line.split(" ");
-                rates.put(fields[0], Double.parseDouble(fields[1]));
+        // The reads read the file the sequential write wrote (fio lays it out first if they run alone).
+        measured(setup, daemon, SEQ_WRITE, () -> fioRate(fio(dir, "seq", "--rw=write", "--bs=1M", seq,
+                "--end_fsync=1"), "write", "bw_bytes") / 1e6);
+        measured(setup, daemon, SEQ_READ, () -> fioRate(fio(dir, "seq", "--rw=read", "--bs=1M", seq), "read",
+                "bw_bytes") / 1e6);
+        measured(setup, daemon, COLD_READ, () -> dropCaches("3"),
+                () -> fioRate(fio(dir, "seq", "--rw=read", "--bs=1M", seq), "read", "bw_bytes") / 1e6);
+        measured(setup, daemon, RAND_WRITE, () -> fioRate(fio(dir, "rand", "--rw=randwrite", "--bs=4k",
+                "--size=" + sizes.randMb() + "M"), "write", "iops"));
+        if (Stream.of(CREATE, STAT, STAT_AGAIN, COLD_STAT, UNLINK).anyMatch(this::selected)) {
+            Path meta = Files.createDirectories(dir.resolve("meta"));
+            Workload create = () -> metaPhase(meta, "create");
+            if (selected(CREATE)) {
+                measured(setup, daemon, CREATE, create);
+            } else {
+                create.run();
             }
-            return rates.get("create");
-        });
-        record(setup, 5, rates.get("stat"));
-        record(setup, 6, rates.get("unlink"));
-        Path rewrites = Files.createDirectories(dir.resolve("rewrite"));
-        String n = Integer.toString(sizes.rewrites());
-        run(List.of(bin("rewrite"), rewrites.toString(), n, "0"));
-        measured(setup, daemon, 7, () -> lastNumber(run(List.of(bin("rewrite"), rewrites.toString(), n, "1"))));
-        measured(setup, daemon, 8, () -> lastNumber(run(List.of(bin("rewrite"), rewrites.toString(), n, "4"))));
+            measured(setup, daemon, STAT, () -> metaPhase(meta, "stat"));
+            measured(setup, daemon, STAT_AGAIN, () -> metaPhase(meta, "stat"));
+            // Dentries and inodes dropped (the page cache kept): natively each stat is a lookup in
+            // ext4's directory, on a FUSE mount each one reaches the daemon as a LOOKUP.
+            measured(setup, daemon, COLD_STAT, () -> dropCaches("2"), () -> metaPhase(meta, "stat"));
+            measured(setup, daemon, UNLINK, () -> metaPhase(meta, "unlink"));
+        }
+        if (selected(REWRITE_1) || selected(REWRITE_4)) {
+            Path rewrites = Files.createDirectories(dir.resolve("rewrite"));
+            String n = Integer.toString(sizes.rewrites());
+            run(List.of(bin("rewrite"), rewrites.toString(), n, "0"));
+            measured(setup, daemon, REWRITE_1, () -> lastNumber(run(List.of(bin("rewrite"), rewrites.toString(), n, "1"))));
+            measured(setup, daemon, REWRITE_4, () -> lastNumber(run(List.of(bin("rewrite"), rewrites.toString(), n, "4"))));
+        }
         Path program = dir.resolve("true");
-        Files.copy(Path.of("/bin/true"), program);
-        measured(setup, daemon, 9, () -> lastNumber(run(List.of(bin("spawn"), program.toString(),
-                Integer.toString(sizes.execs())))));
+        measured(setup, daemon, EXEC, () -> Files.copy(Path.of("/bin/true"), program),
+                () -> lastNumber(run(List.of(bin("spawn"), program.toString(), Integer.toString(sizes.execs())))));
+        // The sources are read into the page cache first: the cold read above dropped it.
+        measured(setup, daemon, GIT_CLONE, () -> warm(work.resolve("tree")), () -> wallSeconds(List.of("git", "clone",
+                "-q", "--no-hardlinks", work.resolve("tree").toString(), dir.resolve("clone").toString())));
+        Path untar = dir.resolve("untar");
+        measured(setup, daemon, TAR, () -> {
+            warm(work.resolve("tree.tar"));
+            Files.createDirectories(untar);
+        }, () -> wallSeconds(List.of("tar", "-xf", work.resolve("tree.tar").toString(), "-C", untar.toString())));
+    }
+
+    /** Runs fio's job {@code name} (which names its file) in {@code dir}; returns its JSON report. */
+    private static String fio(Path dir, String name, String... job) {
+        List<String> command = new ArrayList<>(List.of("fio", "--name=" + name, "--directory=" + dir,
+                "--output-format=json"));
+        command.addAll(List.of(job));
+        return run(command);
+    }
+
+    private double metaPhase(Path dir, String phase) {
+        return lastNumber(run(List.of(bin("meta"), dir.toString(), Integer.toString(sizes.files()), phase)));
+    }
+
+    /** Writes back what is dirty, then drops clean caches: "3" the page cache too, "2" dentries and inodes. */
+    private static void dropCaches(String what) throws IOException {
+        run(List.of("sync"));
+        Files.writeString(Path.of("/proc/sys/vm/drop_caches"), what);
+    }
+
+    /** Reads every file below {@code root}, so that a workload reading them does not wait for the disk. */
+    private static void warm(Path root) throws IOException {
+        try (Stream<Path> files = Files.walk(root)) {
+            for (Path file : files.filter(Files::isRegularFile).toList()) {
+                Files.readAllBytes(file);
+            }
+        }
     }
 
     /** Each build starts from an empty target directory in the mount; the sources stay outside. */
     private void builds(Setup setup, Path dir, long daemon) throws Exception {
-        measured(setup, daemon, 10, () -> wallSeconds(cargoBuild(dir.resolve("cargo-target"))));
-        measured(setup, daemon, 11, () -> wallSeconds(mavenPackage(dir.resolve("maven-target"))));
+        measured(setup, daemon, CARGO, () -> wallSeconds(cargoBuild(dir.resolve("cargo-target"))));
+        measured(setup, daemon, MAVEN, () -> wallSeconds(mavenPackage(dir.resolve("maven-target"))));
+    }
+
+    /**
+     * The tree that git clones and tar extracts: {@code treeFiles} source-like text files of 1 to
+     * 16 KiB in directories of 50, committed to a repository whose objects are packed, as a
+     * cloned repository's are; and the same files (without .git) in a tar archive.
+     */
+    private void generateTree() throws IOException {
+        Path tree = work.resolve("tree");
+        for (int i = 0; i < sizes.treeFiles(); i++) {
+            Path file = tree.resolve(String.format("d%03d/f%04d.txt", i / 50, i));
+            Files.createDirectories(file.getParent());
+            StringBuilder text = new StringBuilder();
+            for (int line = 0; text.length() < 1024 * (1 + i * 37 % 16); line++) {
+                text.append("file ").append(i).append(", line ").append(line).append(": ").append(i * 31L + line * 17L)
+                        .append('\n');
+            }
+            Files.writeString(file, text);
+        }
+        run(List.of("tar", "-cf", work.resolve("tree.tar").toString(), "-C", tree.toString(), "."));
+        run(List.of("git", "-C", tree.toString(), "init", "-q"));
+        run(List.of("git", "-C", tree.toString(), "add", "-A"));
+        run(List.of("git", "-C", tree.toString(), "-c", "user.name=bench", "-c", "user.email=bench@localhost", "commit",
+                "-q", "-m", "tree"));
+        run(List.of("git", "-C", tree.toString(), "gc", "-q"));
     }
 
     private List<String> cargoBuild(Path targetDir) {
@@ -554,19 +723,43 @@ public final class Bench {
         double run() throws Exception;
     }
 
-    /** Runs one workload and records its figure, and the daemon's CPU time for it. */
-    private void measured(Setup setup, long daemon, int metric, Workload workload) throws Exception {
-        double cpuBefore = daemon > 0 ? cpuSeconds(daemon) : 0;
-        record(setup, metric, workload.run());
-        if (daemon > 0) {
-            daemonCpu.computeIfAbsent(METRICS.get(metric).name(), key -> new EnumMap<>(Setup.class))
-                    .computeIfAbsent(setup, key -> new ArrayList<>()).add(cpuSeconds(daemon) - cpuBefore);
-        }
+    private interface Step {
+        void run() throws Exception;
     }
 
-    private void record(Setup setup, int metric, double value) {
-        results.computeIfAbsent(METRICS.get(metric).name(), key -> new EnumMap<>(Setup.class))
-                .computeIfAbsent(setup, key -> new ArrayList<>()).add(value);
+    private void measured(Setup setup, long daemon, Metric metric, Workload workload) throws Exception {
+        measured(setup, daemon, metric, () -> { }, workload);
+    }
+
+    /**
+     * Unless --only leaves {@code metric} out: runs {@code before} (not measured), then the
+     * workload, and records its figure and the daemon's CPU time for it. A workload that fails is
+     * recorded as failed, and the run goes on: one setup's error (shown in the report, and in the
+     * exit status) does not lose the other figures of a long run.
+     */
+    private void measured(Setup setup, long daemon, Metric metric, Step before, Workload workload) throws Exception {
+        if (!selected(metric)) {
+            return;
+        }
+        double cpuBefore;
+        double figure;
+        try {
+            before.run();
+            cpuBefore = daemon > 0 ? cpuSeconds(daemon) : 0;
+            figure = workload.run();
+        } catch (Exception e) {
+            failed.computeIfAbsent(metric.key(), key -> EnumSet.noneOf(Setup.class)).add(setup);
+            failures.add(setup.column + ", " + metric.name() + ": "
+                    + String.valueOf(e.getMessage()).lines().findFirst().orElse(e.toString()));
+            System.err.println("bench: failed: " + failures.get(failures.size() - 1));
+            return;
+        }
+        if (daemon > 0) {
+            daemonCpu.computeIfAbsent(metric.key(), key -> new EnumMap<>(Setup.class))
+                    .computeIfAbsent(setup, key -> new ArrayList<>()).add(cpuSeconds(daemon) - cpuBefore);
+        }
+        results.computeIfAbsent(metric.key(), key -> new EnumMap<>(Setup.class))
+                .computeIfAbsent(setup, key -> new ArrayList<>()).add(figure);
     }
 
     private static double fioRate(String json, String direction, String field) {
@@ -609,38 +802,94 @@ public final class Bench {
         StringBuilder out = new StringBuilder("# dxfs benchmarks\n\n");
         out.append("Measured by `bench/run").append(args.isEmpty() ? "" : " " + args).append("` on ")
                 .append(ZonedDateTime.now().format(DateTimeFormatter.ISO_LOCAL_DATE)).append(": ")
-                .append(machine(work)).append(". Medians of ").append(sizes.reps()).append(" interleaved repetitions")
+                .append(machine(work)).append(", load average ").append(loadAtStart).append(" at the start. Medians of ")
+                .append(sizes.reps()).append(" interleaved repetitions")
                 .append(quick ? " (the quick form CI runs: small sizes, figures not meaningful)" : "")
                 .append(". Sizes: ").append(sizes.seqMb()).append(" MiB sequential, ").append(sizes.randMb())
                 .append(" MiB random, ").append(sizes.files()).append(" files in 100 directories, ")
-                .append(sizes.rewrites()).append(" rewrites, ").append(sizes.execs()).append(" execs, a crate of ")
+                .append(sizes.rewrites()).append(" rewrites, ").append(sizes.execs()).append(" execs, a tree of ")
+                .append(sizes.treeFiles()).append(" files of 1 to 16 KiB for git and tar, a crate of ")
                 .append(sizes.modules()).append(" modules, a Maven project of ").append(sizes.classes())
                 .append(" classes.\n\n")
                 .append("\"bindfs\" is bindfs's default (single-threaded, 4 KiB writes), \"bindfs mt\" is ")
                 .append("`--multithreaded -o big_writes`. \"dxfs\" is dxfs on libfuse 2 (`--transport libfuse`), ")
-                .append("\"kernel\" is dxfs on its own transport (`--transport kernel`, the default). Rates: higher is better, ")
-                .append("a ratio above 1 means dxfs is faster. Wall times (s): lower is better, a ratio below 1 means ")
-                .append("dxfs is faster.\n\n");
-        out.append("| workload | native | bindfs | bindfs mt | dxfs | kernel | dxfs / native | dxfs / bindfs ")
-                .append("| dxfs / bindfs mt | kernel / native | kernel / bindfs mt | kernel / dxfs |\n");
-        out.append("|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+                .append("\"kernel\" is dxfs on its own transport (`--transport kernel`, the default). \"floor\" is the FUSE floor, ")
+                .append("`bench/floor.c`: the least a FUSE passthrough costs here, a single-threaded daemon in C of a few ")
+                .append("hundred lines without libfuse that answers each request from /dev/fuse with the one system ")
+                .append("call it asks for (nodes are O_PATH descriptors), with 10 s entry and attribute timeouts and, as ")
+                .append("root, the kernel's passthrough of reads and writes (`FUSE_PASSTHROUGH`, so that they never reach ")
+                .append("it). \"stat\" stats the files right after their create, whose writes made the kernel forget their ")
+                .append("attributes (on a FUSE mount, a GETATTR each); \"stat again\" does it once more, the files ")
+                .append("unchanged (the kernel answers, where the daemon lets it cache); \"stat of names the kernel has ")
+                .append("forgotten\" once more after dropping dentries and inodes (`drop_caches` 2, the page cache ")
+                .append("kept): on a FUSE mount every one is a LOOKUP the daemon answers. Rates: higher is better, a ratio above 1 means the first is faster. ")
+                .append("Wall times (s): lower is better, a ratio below 1 means the first is faster.\n\n");
+        out.append("| workload");
+        for (Setup setup : Setup.values()) {
+            out.append(" | ").append(setup.column);
+        }
+        for (List<Setup> ratio : RATIOS) {
+            out.append(" | ").append(ratio.get(0).column).append(" / ").append(ratio.get(1).column);
+        }
+        out.append(" |\n|---").append("|---".repeat(Setup.values().length + RATIOS.size())).append("|\n");
         for (Metric metric : METRICS) {
-            Map<Setup, List<Double>> row = results.get(metric.name());
+            if (!results.containsKey(metric.key()) && !failed.containsKey(metric.key())) {
+                continue;
+            }
+            Map<Setup, Double> row = new EnumMap<>(Setup.class);
+            Set<Setup> failedOn = failed.getOrDefault(metric.key(), Set.of());
+            for (Setup setup : Setup.values()) {
+                row.put(setup, failedOn.contains(setup) ? Double.NaN
+                        : median(results.getOrDefault(metric.key(), Map.of()), setup));
+            }
             out.append("| ").append(metric.name()).append(" (").append(metric.unit())
                     .append(metric.lowerIsBetter() ? ", lower is better)" : ")");
             for (Setup setup : Setup.values()) {
-                out.append(String.format(metric.lowerIsBetter() ? " | %.1f" : " | %.0f", median(row.get(setup))));
+                out.append(" | ").append(failedOn.contains(setup) ? "failed"
+                        : figure(metric.lowerIsBetter() ? "%.2f" : "%.0f", row.get(setup)));
             }
-            double dxfs = median(row.get(Setup.DXFS));
-            for (Setup peer : List.of(Setup.NATIVE, Setup.BINDFS, Setup.BINDFS_MT)) {
-                out.append(String.format(" | %.2f", dxfs / median(row.get(peer))));
-            }
-            double kernel = median(row.get(Setup.DXFS_KERNEL));
-            for (Setup peer : List.of(Setup.NATIVE, Setup.BINDFS_MT, Setup.DXFS)) {
-                out.append(String.format(" | %.2f", kernel / median(row.get(peer))));
+            for (List<Setup> ratio : RATIOS) {
+                out.append(" | ").append(figure("%.2f", row.get(ratio.get(0)) / row.get(ratio.get(1))));
             }
             out.append(" |\n");
         }
+        if (!failures.isEmpty()) {
+            out.append("\nFailed:\n\n");
+            failures.forEach(failure -> out.append("- ").append(failure).append('\n'));
+        }
+        if (!withAgent.isEmpty()) {
+            agentTable(out);
+        }
+        List<Setup> daemons = Stream.of(Setup.values()).filter(Setup::hasDaemon).toList();
+        out.append("\n| daemon");
+        daemons.forEach(setup -> out.append(" | ").append(setup.column));
+        out.append(" |\n|---").append("|---".repeat(daemons.size())).append("|\n");
+        out.append("| until the mount is live (median; `dxfs mount`, the floor's mount(2) and INIT)");
+        daemons.forEach(setup -> out.append(" | ").append(figure("%.0f ms", median(mountMillis, setup))));
+        out.append(" |\n| peak RSS (VmHWM) over the run");
+        daemons.forEach(setup -> out.append(" | ").append(peakRssKib.containsKey(setup)
+                ? String.format("%.1f MiB", peakRssKib.get(setup) / 1024.0) : "n/a"));
+        out.append(" |\n");
+        for (Metric metric : METRICS) {
+            Map<Setup, List<Double>> cpu = daemonCpu.get(metric.key());
+            if (cpu == null) {
+                continue;
+            }
+            int operations = metric.operations().applyAsInt(sizes);
+            out.append("| CPU time, ").append(metric.name())
+                    .append(operations > 0 ? " (median; per " + metric.item() + ")" : " (median)");
+            for (Setup setup : daemons) {
+                double seconds = median(cpu, setup);
+                out.append(" | ").append(figure("%.2f s", seconds))
+                        .append(operations > 0 && !Double.isNaN(seconds)
+                                ? String.format(", %.0f µs", seconds * 1e6 / operations) : "");
+            }
+            out.append(" |\n");
+        }
+        return out.toString();
+    }
+
+    private void agentTable(StringBuilder out) {
         out.append("\n| Java agent | without | with | ratio or difference | target |\n|---|---|---|---|---|\n");
         double outsideBefore = median(withoutAgent.get("outside"));
         double outsideAfter = median(withAgent.get("outside"));
@@ -657,16 +906,16 @@ public final class Bench {
             out.append(String.format("| JVM %s, an empty main (ms, median of %d) | %.0f | %.0f | +%.0f ms | <= +150 ms |%n",
                     startUp, withAgent.get(startUp).size(), startBefore, startAfter, startAfter - startBefore));
         }
-        out.append("\n| dxfs daemon | dxfs | kernel |\n|---|---|---|\n");
-        out.append(String.format("| `dxfs mount` until the mount is live (median) | %.0f ms | %.0f ms |%n",
-                median(mountMillis.get(Setup.DXFS)), median(mountMillis.get(Setup.DXFS_KERNEL))));
-        out.append(String.format("| peak RSS (VmHWM) over the run | %.0f MiB | %.0f MiB |%n",
-                peakRssKib.get(Setup.DXFS) / 1024.0, peakRssKib.get(Setup.DXFS_KERNEL) / 1024.0));
-        for (Map.Entry<String, Map<Setup, List<Double>>> cpu : daemonCpu.entrySet()) {
-            out.append(String.format("| CPU time, %s (median) | %.2f s | %.2f s |%n", cpu.getKey(),
-                    median(cpu.getValue().get(Setup.DXFS)), median(cpu.getValue().get(Setup.DXFS_KERNEL))));
-        }
-        return out.toString();
+    }
+
+    /** The median of {@code setup}'s figures in {@code row}, NaN when it has none. */
+    private static double median(Map<Setup, List<Double>> row, Setup setup) {
+        List<Double> values = row.get(setup);
+        return values == null || values.isEmpty() ? Double.NaN : median(values);
+    }
+
+    private static String figure(String format, double value) {
+        return Double.isNaN(value) ? "n/a" : String.format(format, value);
     }
 
     private static String machine(Path work) throws IOException {
