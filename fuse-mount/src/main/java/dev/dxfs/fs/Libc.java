@@ -49,6 +49,8 @@ public interface Libc {
 
     int dup(int fd);
 
+    long read(int fd, Pointer buf, long count);
+
     long pwrite(int fd, Pointer buf, long count, long offset);
 
     int fstatat(int dirfd, String path, Pointer statbuf, int flags);
