@@ -11,7 +11,7 @@ package dev.dxfs.fs;
  * being killed.) A regular file's attributes are kept, except:
  * <ul>
  *   <li>anything answered from a caller's own unpublished write: it is that caller's view, and
- *       the kernel keeps one view per node for everyone;
+ *       the kernel keeps one view per node for everyone (but see {@link #created});
  *   <li>the attributes of a file with staged writers open: the kernel would show a writer the
  *       published version's, or others the writer's;
  *   <li>the attributes of a file with several names, or with several nodes (a file has a node
@@ -39,6 +39,20 @@ final class KernelTimeouts {
             return KEEP;
         }
         return viewed || executable(mode) || links != 1 || !sole || node.hasStagedWriters() ? 0 : KEEP;
+    }
+
+    /**
+     * The attributes answered to a create that made the file, which the kernel would otherwise
+     * ask for again at once (the open's permission check): one request more per new file. They
+     * are everyone's view: a new file staged whole is its creator's alone until published (its
+     * lookups answer others ENOENT), and one made empty in place is, until its writer writes or
+     * changes its mode, what everyone sees. Each such change goes through the kernel, which drops
+     * or replaces what it keeps (a write drops the size and times; a chmod is answered with the
+     * writer's view, not kept), and the publish makes the kernel forget them. As for any file,
+     * not for an executable or a file with other names or nodes.
+     */
+    static double created(int mode, long links, boolean sole) {
+        return executable(mode) || links != 1 || !sole ? 0 : KEEP;
     }
 
     static boolean executable(int mode) {

@@ -53,6 +53,8 @@ public interface Libc {
 
     int dup(int fd);
 
+    long read(int fd, Pointer buf, long count);
+
     long pwrite(int fd, Pointer buf, long count, long offset);
 
     int fcntl(int fd, int cmd, int arg);

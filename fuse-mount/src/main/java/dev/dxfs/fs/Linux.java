@@ -1,10 +1,5 @@
 package dev.dxfs.fs;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-
 /**
  * Linux: descriptors are reached through /proc/self/fd, threads' processes in /proc/TID/status,
  * how a thread is ending in /proc/TID/stat.
@@ -60,18 +55,8 @@ final class Linux implements Platform {
     /** FUSE reports the calling thread; handles belong to processes. */
     @Override
     public int processOf(int tid) {
-        try {
-            String status = new String(Files.readAllBytes(Path.of("/proc/" + tid + "/status")),
-                    StandardCharsets.ISO_8859_1);
-            int at = status.indexOf(TGID);
-            if (at < 0) {
-                return -1;
-            }
-            int end = status.indexOf('\n', at);
-            return Integer.parseInt(status.substring(at + TGID.length(), end).trim());
-        } catch (IOException | RuntimeException e) {
-            return -1;
-        }
+        ProcFile status = ProcFile.read("/proc/" + tid + "/status");
+        return status == null ? -1 : (int) status.lineValue(TGID);
     }
 
     /**
@@ -81,14 +66,12 @@ final class Linux implements Platform {
      */
     @Override
     public boolean killedBySignal(int tid) {
-        try {
-            String stat = Files.readString(Path.of("/proc/" + tid + "/stat"), StandardCharsets.ISO_8859_1);
-            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).trim().split(" ");
-            long flags = Long.parseLong(fields[STAT_FLAGS - FIRST_FIELD_AFTER_NAME]);
-            long exitCode = Long.parseLong(fields[STAT_EXIT_CODE - FIRST_FIELD_AFTER_NAME]);
-            return (flags & PF_EXITING) != 0 && (exitCode & SIGNAL_BITS) != 0;
-        } catch (IOException | RuntimeException e) {
+        ProcFile stat = ProcFile.read("/proc/" + tid + "/stat");
+        if (stat == null) {
             return false;
         }
+        long flags = stat.statField(STAT_FLAGS, FIRST_FIELD_AFTER_NAME);
+        long exitCode = stat.statField(STAT_EXIT_CODE, FIRST_FIELD_AFTER_NAME);
+        return flags >= 0 && exitCode >= 0 && (flags & PF_EXITING) != 0 && (exitCode & SIGNAL_BITS) != 0;
     }
 }

@@ -566,7 +566,7 @@ public final class OverlayFs implements Filesystem {
             Pointer stat = Request.newStat();
             boolean own = attributes(req, node, handle, stat);
             if (replaced) {
-                publishedInto(nodes.binding(node));
+                publishedInto(node, nodes.binding(node));
             }
             answerAttributes(req, node, own, stat);
         });
@@ -666,7 +666,9 @@ public final class OverlayFs implements Filesystem {
                 Opened opened = createOrOpen(req, dir, name, mode, fi.flags(), retry, stat);
                 if (opened != null) {
                     long id = register(fi, opened.file());
-                    if (!req.created(opened.node().id, stat, fi)) {
+                    double attributes = opened.made() ? KernelTimeouts.created(stat.getInt(STAT_MODE),
+                            stat.getLong(STAT_NLINK), nodes.soleNodeOfInode(opened.node())) : 0;
+                    if (!req.created(opened.node().id, stat, attributes, fi)) {
                         nodes.forget(opened.node().id, 1);
                         dropQuietly(handles.remove(id), NOT_DELIVERED);
                     }
@@ -679,8 +681,8 @@ public final class OverlayFs implements Filesystem {
         });
     }
 
-    /** A node the kernel is answered with, and the handle opened on it. */
-    private record Opened(Node node, OpenFile file) {}
+    /** A node the kernel is answered with, the handle opened on it, and whether the create made the file. */
+    private record Opened(Node node, OpenFile file, boolean made) {}
 
     /**
      * One try at a create: the name is made exclusively (never following a symlink someone put
@@ -705,7 +707,7 @@ public final class OverlayFs implements Filesystem {
                     setup(staging, new Commit.Attributes(made.mode(), stat.getInt(STAT_UID), stat.getInt(STAT_GID)),
                             -1, req.uid()));
             file.stat(stat);
-            return new Opened(node, file);
+            return new Opened(node, file, true);
         }
         // Lock files and in-place edits must exist for everyone from their creation: the empty
         // file is made now, the content staged. O_EXCL never follows a symlink, even a dangling one.
@@ -730,10 +732,10 @@ public final class OverlayFs implements Filesystem {
             throw e;
         }
         if (!kind.staged()) {
-            return new Opened(node, new PlainFile(node, tid, platform.processOf(tid), fd, false));
+            return new Opened(node, new PlainFile(node, tid, platform.processOf(tid), fd, false), true);
         }
         C.close(fd);
-        return new Opened(node, admitCounted(node, flags, req, retry, true, stat));
+        return new Opened(node, admitCounted(node, flags, req, retry, true, stat), true);
     }
 
     /**
@@ -761,7 +763,7 @@ public final class OverlayFs implements Filesystem {
             nodes.forget(node.id, 1);
             return null;
         }
-        return new Opened(node, admitCounted(node, flags, req, retry, false, stat));
+        return new Opened(node, admitCounted(node, flags, req, retry, false, stat), false);
     }
 
     /**
@@ -1065,7 +1067,7 @@ public final class OverlayFs implements Filesystem {
             }
             try {
                 if (file != null) {
-                    publishedInto(file.release());
+                    publishedInto(file.node(), file.release());
                 }
             } finally {
                 if (file instanceof StagedWrite staged) {
@@ -1261,12 +1263,15 @@ public final class OverlayFs implements Filesystem {
 
     /**
      * A publish renamed a temp file into the directory behind the kernel's back: the kernel
-     * forgets the directory's attributes (its times changed). The name itself is never kept (see
-     * {@link KernelTimeouts}).
+     * forgets the directory's attributes (its times changed), and those of the writer's node,
+     * which it may keep from a create ({@link KernelTimeouts#created}): that node is now the
+     * published file, whose change time the rename changed, or the version it replaced, which has
+     * no link left. The name itself is never kept.
      */
-    private void publishedInto(Binding published) {
+    private void publishedInto(Node written, Binding published) {
         if (published != null) {
             kernel.forgetAttributes(published.parent().id);
+            kernel.forgetAttributes(written.id);
         }
     }
 

@@ -80,8 +80,9 @@ final class LibfuseRequest extends Request {
     }
 
     @Override
-    public boolean created(long node, Pointer stat, FileInfo fi) {
+    public boolean created(long node, Pointer stat, double attrSeconds, FileInfo fi) {
         Pointer entry = entryParam(node, stat);
+        entry.putDouble(ATTR_TIMEOUT, attrSeconds);
         try {
             return FuseLib.F.fuse_reply_create(req, entry, ((LibfuseFileInfo) fi).memory()) == 0;
         } finally {

@@ -85,10 +85,11 @@ public abstract class Request {
     public abstract boolean entry(long node, Pointer stat, double nameSeconds, double attrSeconds);
 
     /**
-     * Answers a create with the new node and the open file; the kernel keeps neither the name
-     * nor the attributes, which are its creator's alone until the file is published.
+     * Answers a create with the new node, its attributes, which the kernel may keep for
+     * {@code attrSeconds}, and the open file; the kernel never keeps the name, which is its
+     * creator's alone until the file is published.
      */
-    public abstract boolean created(long node, Pointer stat, FileInfo fi);
+    public abstract boolean created(long node, Pointer stat, double attrSeconds, FileInfo fi);
 
     /** Answers with attributes the kernel may keep for {@code seconds}. */
     public abstract void attr(Pointer stat, double seconds);

@@ -145,7 +145,8 @@ final class Mounter {
                 "setsid", "--fork", "sh", "-c", STARTER, "sh",
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 // A small heap: the daemon keeps little (nodes and handles), and its memory is the
-                // user's for as long as the mount lives.
+                // user's for as long as the mount lives. C1 only: a request's time goes to the
+                // kernel, and C2's compilations cost more CPU and memory than its code saves.
                 "-XX:+UseSerialGC", "-Xms8m", "-Xmx64m", "-Xss512k", "-XX:TieredStopAtLevel=1",
                 // A crash report goes next to the log, not into the caller's directory.
                 "-XX:ErrorFile=" + log.resolveSibling(log.getFileName() + ".crash-%p"),

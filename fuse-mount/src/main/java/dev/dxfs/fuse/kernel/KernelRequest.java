@@ -144,8 +144,8 @@ final class KernelRequest extends Request {
     }
 
     @Override
-    public boolean created(long node, Pointer stat, FileInfo fi) {
-        putEntry(DATA, node, stat, 0, 0);
+    public boolean created(long node, Pointer stat, double attrSeconds, FileInfo fi) {
+        putEntry(DATA, node, stat, 0, attrSeconds);
         putOpen(DATA + ENTRY_OUT_SIZE, fi);
         return send(0, ENTRY_OUT_SIZE + OPEN_OUT_SIZE);
     }
