@@ -29,8 +29,15 @@ final class KernelTimeouts {
 
     private KernelTimeouts() {}
 
-    static double name(int mode) {
-        return Node.isRegular(mode) ? 0 : KEEP;
+    /**
+     * @param forgettable the kernel can be made to forget names at once ({@code KernelCache.forgetsNames})
+     * @param written a staged writer has the name open: what it means depends on who asks
+     */
+    static double name(int mode, boolean forgettable, boolean written) {
+        if (!Node.isRegular(mode)) {
+            return KEEP;
+        }
+        return forgettable && !written && !executable(mode) ? KEEP : 0;
     }
 
     /** {@code sole}: the node is the only one of its inode. */

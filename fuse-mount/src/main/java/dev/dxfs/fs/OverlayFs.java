@@ -86,6 +86,7 @@ public final class OverlayFs implements Filesystem {
     private final Map<Integer, Binding> retrying = new ConcurrentHashMap<>();
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile KernelCache kernel;
+    private final KeptNames keptNames = new KeptNames();
 
     private OverlayFs(BackingDir backing, StagingPolicy policy, boolean durable, Runnable onInit)
             throws FsException {
@@ -179,19 +180,35 @@ public final class OverlayFs implements Filesystem {
             Node dir = nodes.get(parent);
             pendingReleases.awaitName(dir, name);
             refuseStaging(dir, name, Errno.ENOENT);
-            Pointer stat = Request.newStat();
-            answerEntry(req, dir, name, resolve(dir, name, req.tid(), stat), stat);
+            answerEntry(req, dir, name);
         });
     }
 
-    /** Answers with a node that {@link #resolve} counted; the count is undone if the kernel never got it. */
-    private void answerEntry(Request req, Node dir, String name, Node node, Pointer stat) {
-        int mode = stat.getInt(STAT_MODE);
-        boolean viewed = node.isRegular() && beingWritten(dir, name);
-        double attributes = KernelTimeouts.attributes(node, mode, stat.getLong(STAT_NLINK), viewed,
-                nodes.soleNodeOfInode(node));
-        if (!req.entry(node.id, stat, KernelTimeouts.name(mode), attributes)) {
-            nodes.forget(node.id, 1);
+    /**
+     * Answers with the node {@link #resolve} finds for {@code name}; its count is undone if the
+     * kernel never got it. The name is counted among the {@link KeptNames} while it is resolved.
+     */
+    private void answerEntry(Request req, Node dir, String name) throws FsException {
+        Binding binding = new Binding(dir, name);
+        keptNames.resolving(binding);
+        boolean decided = false;
+        try {
+            Pointer stat = Request.newStat();
+            Node node = resolve(dir, name, req.tid(), stat);
+            int mode = stat.getInt(STAT_MODE);
+            boolean viewed = node.isRegular() && beingWritten(dir, name);
+            double attributes = KernelTimeouts.attributes(node, mode, stat.getLong(STAT_NLINK), viewed,
+                    nodes.soleNodeOfInode(node));
+            double nameSeconds = KernelTimeouts.name(mode, kernel.forgetsNames(), viewed);
+            keptNames.resolved(binding, nameSeconds > 0);
+            decided = true;
+            if (!req.entry(node.id, stat, nameSeconds, attributes)) {
+                nodes.forget(node.id, 1);
+            }
+        } finally {
+            if (!decided) {
+                keptNames.resolved(binding, false);
+            }
         }
     }
 
@@ -342,8 +359,7 @@ public final class OverlayFs implements Filesystem {
      * group the kernel gave it (the caller's, or a setgid directory's).
      */
     private void made(Request req, Node dir, String name) throws FsException {
-        Pointer stat = Request.newStat();
-        answerEntry(req, dir, name, resolve(dir, name, req.tid(), stat), stat);
+        answerEntry(req, dir, name);
     }
 
     @Override
@@ -416,6 +432,7 @@ public final class OverlayFs implements Filesystem {
             }
             // An exchange removes nothing: the two names' nodes trade places. A whiteout left at
             // the old name is a new inode, found by the next lookup.
+            keptNames.renamed(new Binding(dir, name), new Binding(newDir, newName), exchange);
             if (exchange) {
                 nodes.exchange(dir, name, newDir, newName);
             } else {
@@ -464,8 +481,7 @@ public final class OverlayFs implements Filesystem {
             // The new name gets a node of its own, so the kernel cannot tell that the linked
             // node's link count changed.
             kernel.forgetAttributes(node.id);
-            Pointer stat = Request.newStat();
-            answerEntry(req, newDir, newName, resolve(newDir, newName, req.tid(), stat), stat);
+            answerEntry(req, newDir, newName);
         });
     }
 
@@ -539,6 +555,7 @@ public final class OverlayFs implements Filesystem {
                 }
                 if (mine.isEmpty()) {
                     check(C.chmod(node.inodePath(), mode), "chmod");
+                    madeExecutable(node, mode);
                 }
             }
             if ((toSet & (SetAttr.UID | SetAttr.GID)) != 0) {
@@ -570,6 +587,17 @@ public final class OverlayFs implements Filesystem {
             }
             answerAttributes(req, node, own, stat);
         });
+    }
+
+    /**
+     * A file that becomes executable must no longer share a node with its names' next lookups
+     * (an exec bans writes to its node): any of its names the kernel keeps, of this node or of
+     * another link, is looked up again, and gets a fresh node from now on.
+     */
+    private void madeExecutable(Node node, int mode) {
+        if (node.isRegular() && KernelTimeouts.executable(mode) && kernel.forgetsNames()) {
+            keptNames.forgetAll(kernel);
+        }
     }
 
     /** One struct timespec of utimensat's pair: the given time, now, or left alone. */
@@ -1047,6 +1075,9 @@ public final class OverlayFs implements Filesystem {
             OpenFile file = handles.get(fi.handle());
             if (file instanceof StagedWrite staged && staged.holdsChanges()) {
                 staged.closedBy(req.unique(), killedWriters.closedForKilled(req.tid()));
+                // This close may be the writer's last: what the closer does next looks the name
+                // up again, and so waits for the publish (see PendingReleases).
+                nameChanged(nodes.binding(staged.node()));
             }
             file.flush();
             req.ok();
@@ -1258,12 +1289,20 @@ public final class OverlayFs implements Filesystem {
 
     /**
      * A publish renamed a temp file into the directory behind the kernel's back: the kernel
-     * forgets the directory's attributes (its times changed). The name itself is never kept (see
-     * {@link KernelTimeouts}).
+     * forgets the directory's attributes (its times changed), and the name if it may keep it (a
+     * lookup that raced with the publish may have found the version before).
      */
     private void publishedInto(Binding published) {
         if (published != null) {
             kernel.forgetAttributes(published.parent().id);
+            nameChanged(published);
+        }
+    }
+
+    /** The file at {@code name} changes behind the kernel's back: a name it keeps must be looked up again. */
+    private void nameChanged(Binding name) {
+        if (name != null && kernel.forgetsNames()) {
+            keptNames.changed(name, kernel);
         }
     }
 
