@@ -27,6 +27,8 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
 import jnr.ffi.Pointer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -87,10 +89,12 @@ public final class OverlayFs implements Filesystem {
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile KernelCache kernel;
     private final KeptNames keptNames = new KeptNames();
+    private final InnerMounts innerMounts;
 
-    private OverlayFs(BackingDir backing, StagingPolicy policy, boolean durable, Runnable onInit)
-            throws FsException {
+    private OverlayFs(BackingDir backing, StagingPolicy policy, boolean durable, BooleanSupplier mountsInside,
+            Runnable onInit) throws FsException {
         this.backing = backing;
+        this.innerMounts = new InnerMounts(mountsInside);
         this.policy = policy;
         this.durable = durable;
         // A root daemon acts with each caller's identity (and loads what that needs now).
@@ -106,13 +110,14 @@ public final class OverlayFs implements Filesystem {
      * Prepares an overlay of {@code directory}, which must not be mounted over yet: its
      * descriptor is opened now, and its staging directory is created and swept.
      *
+     * @param mountsInside reads the mount table: whether another filesystem is mounted inside the mount
      * @param onInit run when the kernel first talks to the filesystem
      */
-    public static OverlayFs over(String directory, StagingPolicy policy, boolean durable, Runnable onInit)
-            throws IOException {
+    public static OverlayFs over(String directory, StagingPolicy policy, boolean durable,
+            BooleanSupplier mountsInside, Runnable onInit) throws IOException {
         try {
             BackingDir backing = BackingDir.open(directory, new StagingArea("mount", ProcessHandle.current().pid()));
-            return new OverlayFs(backing, policy, durable, onInit);
+            return new OverlayFs(backing, policy, durable, mountsInside, onInit);
         } catch (FsException e) {
             throw new IOException(directory + ": " + (e instanceof BackingDir.NoStagingName ? e.getMessage()
                     : describe(e.errno)));
@@ -191,7 +196,7 @@ public final class OverlayFs implements Filesystem {
     private void answerEntry(Request req, Node dir, String name) throws FsException {
         Binding binding = new Binding(dir, name);
         keptNames.resolving(binding);
-        boolean decided = false;
+        boolean kept = false;
         try {
             Pointer stat = Request.newStat();
             Node node = resolve(dir, name, req.tid(), stat);
@@ -199,16 +204,14 @@ public final class OverlayFs implements Filesystem {
             boolean viewed = node.isRegular() && beingWritten(dir, name);
             double attributes = KernelTimeouts.attributes(node, mode, stat.getLong(STAT_NLINK), viewed,
                     nodes.soleNodeOfInode(node));
-            double nameSeconds = KernelTimeouts.name(mode, kernel.forgetsNames(), viewed);
-            keptNames.resolved(binding, nameSeconds > 0);
-            decided = true;
-            if (!req.entry(node.id, stat, nameSeconds, attributes)) {
+            double nameSeconds = KernelTimeouts.name(mode, namesForgettable(), viewed);
+            boolean sent = req.entry(node.id, stat, nameSeconds, attributes);
+            if (!sent) {
                 nodes.forget(node.id, 1);
             }
+            kept = sent && nameSeconds > 0;
         } finally {
-            if (!decided) {
-                keptNames.resolved(binding, false);
-            }
+            keptNames.answered(binding, kept);
         }
     }
 
@@ -596,7 +599,7 @@ public final class OverlayFs implements Filesystem {
      */
     private void madeExecutable(Node node, int mode) {
         if (node.isRegular() && KernelTimeouts.executable(mode) && kernel.forgetsNames()) {
-            keptNames.forgetAll(kernel);
+            forgetNames(keptNames.keptUntilAny());
         }
     }
 
@@ -697,6 +700,7 @@ public final class OverlayFs implements Filesystem {
                     if (!req.created(opened.node().id, stat, fi)) {
                         nodes.forget(opened.node().id, 1);
                         dropQuietly(handles.remove(id), NOT_DELIVERED);
+                        nodes.unpin(opened.node());
                     }
                     return;
                 }
@@ -1013,6 +1017,7 @@ public final class OverlayFs implements Filesystem {
             noteRunningVersion(staged);
         }
         long id = handles.add(file);
+        nodes.pin(file.node());
         fi.handle(id);
         if (!(file instanceof PlainFile plain && plain.executes())) {
             fi.directIo();
@@ -1098,6 +1103,9 @@ public final class OverlayFs implements Filesystem {
             } finally {
                 if (file instanceof StagedWrite staged) {
                     pendingReleases.done(staged);
+                }
+                if (file != null) {
+                    nodes.unpin(file.node());
                 }
             }
             req.ok();
@@ -1301,8 +1309,30 @@ public final class OverlayFs implements Filesystem {
 
     /** The file at {@code name} changes behind the kernel's back: a name it keeps must be looked up again. */
     private void nameChanged(Binding name) {
-        if (name != null && kernel.forgetsNames()) {
-            keptNames.changed(name, kernel);
+        if (name != null && kernel.forgetsNames() && keptNames.mayBeKept(name)) {
+            forgetNames(keptNames.keptUntil(name));
+        }
+    }
+
+    /** Whether the kernel may keep a file's name: only if it can be made to forget it at once. */
+    private boolean namesForgettable() {
+        return kernel.forgetsNames() && !innerMounts.recently();
+    }
+
+    /**
+     * Makes the kernel forget every name it keeps, or, when that would unmount what is mounted
+     * inside, waits until the names that matter have expired ({@code keptUntil}, as
+     * {@link System#nanoTime}): the change is not answered before the kernel would look them up
+     * again. Lookups keep no names while something is mounted inside, so the wait happens only
+     * for names kept before it was mounted.
+     */
+    private void forgetNames(long keptUntil) {
+        if (!innerMounts.now()) {
+            keptNames.forgetAll(kernel);
+            return;
+        }
+        for (long left = keptUntil - System.nanoTime(); left > 0; left = keptUntil - System.nanoTime()) {
+            LockSupport.parkNanos(left);
         }
     }
 
