@@ -89,12 +89,19 @@ public final class OverlayFs implements Filesystem {
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile KernelCache kernel;
     private final KeptNames keptNames = new KeptNames();
-    private final InnerMounts innerMounts;
+    /**
+     * Whether another filesystem is mounted inside the mount. The epoch that makes the kernel
+     * forget every name it keeps ({@link KeptNames}) would unmount it: the kernel drops a name of
+     * an older epoch without asking, and a dropped directory name takes what is mounted on it or
+     * below it along (lazily, as {@code umount -l}). So while one is, no file name is kept and the
+     * epoch is not raised.
+     */
+    private final BooleanSupplier mountsInside;
 
     private OverlayFs(BackingDir backing, StagingPolicy policy, boolean durable, BooleanSupplier mountsInside,
             Runnable onInit) throws FsException {
         this.backing = backing;
-        this.innerMounts = new InnerMounts(mountsInside);
+        this.mountsInside = mountsInside;
         this.policy = policy;
         this.durable = durable;
         // A root daemon acts with each caller's identity (and loads what that needs now).
@@ -1316,7 +1323,7 @@ public final class OverlayFs implements Filesystem {
 
     /** Whether the kernel may keep a file's name: only if it can be made to forget it at once. */
     private boolean namesForgettable() {
-        return kernel.forgetsNames() && !innerMounts.recently();
+        return kernel.forgetsNames() && !mountsInside.getAsBoolean();
     }
 
     /**
@@ -1327,7 +1334,7 @@ public final class OverlayFs implements Filesystem {
      * for names kept before it was mounted.
      */
     private void forgetNames(long keptUntil) {
-        if (!innerMounts.now()) {
+        if (!mountsInside.getAsBoolean()) {
             keptNames.forgetAll(kernel);
             return;
         }

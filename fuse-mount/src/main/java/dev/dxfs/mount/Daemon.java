@@ -57,7 +57,7 @@ final class Daemon {
         Libc.C.umask(0);
         StagingPolicy policy = new StagingPolicy(options.filter());
         long deviceBefore = device(dir);
-        OverlayFs fs = OverlayFs.over(dir.toString(), policy, options.durable, () -> mountsInside(dir),
+        OverlayFs fs = OverlayFs.over(dir.toString(), policy, options.durable, new MountsInside(dir),
                 () -> announceWhenLive(deviceBefore));
         try (ControlServer control = ControlServer.start(RuntimePaths.socketFor(dir), () -> StatusJson.of(dir, log, fs))) {
             Runtime.getRuntime().addShutdownHook(new Thread(() -> unmountOnSignal(fs), "dxfs-shutdown"));
@@ -100,15 +100,6 @@ final class Daemon {
         }, "dxfs-ready");
         announcer.setDaemon(true);
         announcer.start();
-    }
-
-    /** Whether a filesystem is mounted inside the mount; a mount table that cannot be read counts as yes. */
-    private static boolean mountsInside(Path dir) {
-        try {
-            return !MountTable.mountsBelow(dir).isEmpty();
-        } catch (CliException e) {
-            return true;
-        }
     }
 
     private static long device(Path path) {
