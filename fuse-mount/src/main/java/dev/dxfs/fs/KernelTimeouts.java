@@ -3,12 +3,14 @@ package dev.dxfs.fs;
 /**
  * How long the kernel may keep a name or attributes the daemon answered before asking again.
  * The names of directories, symlinks and special files are kept, which spares a lookup per path
- * component. A regular file's name is never kept: a publish replaces the file behind the name,
- * an executable's lookups must each get a node of their own (an exec bans writes to its node),
- * and a writer sees its own file where others see the published one. (Making the kernel forget
- * a name after a publish was tried: the kernel takes the directory's lock for it, and a process
- * holding that lock while it waits for the daemon could hang the call, and with it a daemon
- * being killed.) A regular file's attributes are kept, except:
+ * component. A regular file's name is kept only where the kernel can be made to forget every
+ * name at once without a lock (the kernel transport's epoch, see {@link KeptNames}): a publish
+ * replaces the file behind the name. (Making the kernel forget one name after a publish was
+ * tried: the kernel takes the directory's lock for it, and a process holding that lock while it
+ * waits for the daemon could hang the call, and with it a daemon being killed.) Even there, an
+ * executable's name is never kept: its lookups must each get a node of their own (an exec bans
+ * writes to its node); nor the name of a file a staged writer has open, which its writer sees as
+ * its own file and others as the published one. A regular file's attributes are kept, except:
  * <ul>
  *   <li>anything answered from a caller's own unpublished write: it is that caller's view, and
  *       the kernel keeps one view per node for everyone (but see {@link #created});
@@ -29,8 +31,15 @@ final class KernelTimeouts {
 
     private KernelTimeouts() {}
 
-    static double name(int mode) {
-        return Node.isRegular(mode) ? 0 : KEEP;
+    /**
+     * @param forgettable the kernel can be made to forget names at once ({@code KernelCache.forgetsNames})
+     * @param written a staged writer has the name open: what it means depends on who asks
+     */
+    static double name(int mode, boolean forgettable, boolean written) {
+        if (!Node.isRegular(mode)) {
+            return KEEP;
+        }
+        return forgettable && !written && !executable(mode) ? KEEP : 0;
     }
 
     /** {@code sole}: the node is the only one of its inode. */

@@ -47,6 +47,11 @@ public interface Libc {
 
     int open(String path, int flags, int mode);
 
+    /** poll(2) of {@code count} struct pollfd (int fd, short events, short revents). */
+    int poll(Pointer fds, long count, int timeoutMillis);
+
+    short POLLPRI = 0x2;
+
     int openat(int dirfd, String path, int flags, int mode);
 
     int close(int fd);

@@ -31,6 +31,17 @@ final class NodeTable {
     private final Map<Binding, Set<Node>> bound = new HashMap<>();
     private final Map<Node, Binding> bindings = new HashMap<>();
     private final Map<Node, Long> lookups = new HashMap<>();
+    /** How many nodes are bound to a name in each directory node. */
+    private final Map<Node, Integer> children = new HashMap<>();
+    /**
+     * Nodes the kernel forgot that the daemon still uses: a file whose RELEASE is still to be
+     * handled (it publishes to the node's name), a directory with such a file, or another node,
+     * bound in it (it publishes through the directory's descriptor, and a lookup of the
+     * directory must find the same node, which the pending release's name is matched by).
+     */
+    private final Set<Node> parked = new HashSet<>();
+    /** The handles the daemon holds of each node. */
+    private final Map<Node, Integer> pins = new HashMap<>();
     private final AtomicLong ids = new AtomicLong(Node.ROOT_ID);
     final Node root;
 
@@ -67,6 +78,7 @@ final class NodeTable {
             return null;
         }
         bind(node, new Binding(parent, name));
+        parked.remove(node);
         lookups.merge(node, 1L, Long::sum);
         return node;
     }
@@ -76,6 +88,7 @@ final class NodeTable {
         if (byId.get(node.id) != node) {
             return false;
         }
+        parked.remove(node);
         lookups.merge(node, 1L, Long::sum);
         return true;
     }
@@ -104,7 +117,7 @@ final class NodeTable {
         return node;
     }
 
-    /** The kernel dropped references; a node without any is gone. */
+    /** The kernel dropped references; a node without any is gone once the daemon no longer uses it. */
     synchronized void forget(long id, long count) {
         Node node = byId.get(id);
         if (node == null || node == root) {
@@ -115,7 +128,33 @@ final class NodeTable {
             return;
         }
         lookups.remove(node);
-        byId.remove(id);
+        parked.add(node);
+        dropIfUnused(node);
+    }
+
+    /** The daemon holds a handle of {@code node}, from its open until its release has been handled. */
+    synchronized void pin(Node node) {
+        pins.merge(node, 1, Integer::sum);
+    }
+
+    /** A handle of {@code node} is done with: a node the kernel forgot may be unused now. */
+    synchronized void unpin(Node node) {
+        if (pins.merge(node, -1, Integer::sum) <= 0) {
+            pins.remove(node);
+            dropIfUnused(node);
+        }
+    }
+
+    /** Drops a node the kernel forgot once the daemon no longer uses it (its directory may follow). */
+    private void dropIfUnused(Node node) {
+        if (parked.contains(node) && !pins.containsKey(node) && !children.containsKey(node)) {
+            parked.remove(node);
+            drop(node);
+        }
+    }
+
+    private void drop(Node node) {
+        byId.remove(node.id);
         Binding binding = bindings.remove(node);
         if (binding != null) {
             unbind(node, binding);
@@ -197,6 +236,7 @@ final class NodeTable {
             bindings.remove(node);
             byInode.remove(new Inode(node.dev, node.ino), node);
         }
+        uncount(parent, nodes.size());
         return new ArrayList<>(nodes);
     }
 
@@ -226,7 +266,11 @@ final class NodeTable {
         }
         if (moving != null) {
             for (Node node : moving) {
-                bindings.put(node, to);
+                Binding from = bindings.put(node, to);
+                if (from != null) {
+                    uncount(from.parent(), 1);
+                }
+                children.merge(to.parent(), 1, Integer::sum);
             }
             bound.put(to, moving);
         }
@@ -237,16 +281,26 @@ final class NodeTable {
         if (old != null && !old.equals(binding)) {
             unbind(node, old);
         }
-        bound.computeIfAbsent(binding, key -> new HashSet<>()).add(node);
+        if (bound.computeIfAbsent(binding, key -> new HashSet<>()).add(node)) {
+            children.merge(binding.parent(), 1, Integer::sum);
+        }
     }
 
     private void unbind(Node node, Binding binding) {
         Set<Node> nodes = bound.get(binding);
-        if (nodes != null) {
-            nodes.remove(node);
+        if (nodes != null && nodes.remove(node)) {
             if (nodes.isEmpty()) {
                 bound.remove(binding);
             }
+            uncount(binding.parent(), 1);
+        }
+    }
+
+    /** {@code count} nodes left directory {@code parent}, which the kernel may have forgotten already. */
+    private void uncount(Node parent, int count) {
+        if (children.merge(parent, -count, Integer::sum) <= 0) {
+            children.remove(parent);
+            dropIfUnused(parent);
         }
     }
 

@@ -27,6 +27,8 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
 import jnr.ffi.Pointer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -86,10 +88,20 @@ public final class OverlayFs implements Filesystem {
     private final Map<Integer, Binding> retrying = new ConcurrentHashMap<>();
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile KernelCache kernel;
+    private final KeptNames keptNames = new KeptNames();
+    /**
+     * Whether another filesystem is mounted inside the mount. The epoch that makes the kernel
+     * forget every name it keeps ({@link KeptNames}) would unmount it: the kernel drops a name of
+     * an older epoch without asking, and a dropped directory name takes what is mounted on it or
+     * below it along (lazily, as {@code umount -l}). So while one is, no file name is kept and the
+     * epoch is not raised.
+     */
+    private final BooleanSupplier mountsInside;
 
-    private OverlayFs(BackingDir backing, StagingPolicy policy, boolean durable, Runnable onInit)
-            throws FsException {
+    private OverlayFs(BackingDir backing, StagingPolicy policy, boolean durable, BooleanSupplier mountsInside,
+            Runnable onInit) throws FsException {
         this.backing = backing;
+        this.mountsInside = mountsInside;
         this.policy = policy;
         this.durable = durable;
         // A root daemon acts with each caller's identity (and loads what that needs now).
@@ -105,13 +117,14 @@ public final class OverlayFs implements Filesystem {
      * Prepares an overlay of {@code directory}, which must not be mounted over yet: its
      * descriptor is opened now, and its staging directory is created and swept.
      *
+     * @param mountsInside reads the mount table: whether another filesystem is mounted inside the mount
      * @param onInit run when the kernel first talks to the filesystem
      */
-    public static OverlayFs over(String directory, StagingPolicy policy, boolean durable, Runnable onInit)
-            throws IOException {
+    public static OverlayFs over(String directory, StagingPolicy policy, boolean durable,
+            BooleanSupplier mountsInside, Runnable onInit) throws IOException {
         try {
             BackingDir backing = BackingDir.open(directory, new StagingArea("mount", ProcessHandle.current().pid()));
-            return new OverlayFs(backing, policy, durable, onInit);
+            return new OverlayFs(backing, policy, durable, mountsInside, onInit);
         } catch (FsException e) {
             throw new IOException(directory + ": " + (e instanceof BackingDir.NoStagingName ? e.getMessage()
                     : describe(e.errno)));
@@ -179,19 +192,33 @@ public final class OverlayFs implements Filesystem {
             Node dir = nodes.get(parent);
             pendingReleases.awaitName(dir, name);
             refuseStaging(dir, name, Errno.ENOENT);
-            Pointer stat = Request.newStat();
-            answerEntry(req, dir, name, resolve(dir, name, req.tid(), stat), stat);
+            answerEntry(req, dir, name);
         });
     }
 
-    /** Answers with a node that {@link #resolve} counted; the count is undone if the kernel never got it. */
-    private void answerEntry(Request req, Node dir, String name, Node node, Pointer stat) {
-        int mode = stat.getInt(STAT_MODE);
-        boolean viewed = node.isRegular() && beingWritten(dir, name);
-        double attributes = KernelTimeouts.attributes(node, mode, stat.getLong(STAT_NLINK), viewed,
-                nodes.soleNodeOfInode(node));
-        if (!req.entry(node.id, stat, KernelTimeouts.name(mode), attributes)) {
-            nodes.forget(node.id, 1);
+    /**
+     * Answers with the node {@link #resolve} finds for {@code name}; its count is undone if the
+     * kernel never got it. The name is counted among the {@link KeptNames} while it is resolved.
+     */
+    private void answerEntry(Request req, Node dir, String name) throws FsException {
+        Binding binding = new Binding(dir, name);
+        keptNames.resolving(binding);
+        boolean kept = false;
+        try {
+            Pointer stat = Request.newStat();
+            Node node = resolve(dir, name, req.tid(), stat);
+            int mode = stat.getInt(STAT_MODE);
+            boolean viewed = node.isRegular() && beingWritten(dir, name);
+            double attributes = KernelTimeouts.attributes(node, mode, stat.getLong(STAT_NLINK), viewed,
+                    nodes.soleNodeOfInode(node));
+            double nameSeconds = KernelTimeouts.name(mode, namesForgettable(), viewed);
+            boolean sent = req.entry(node.id, stat, nameSeconds, attributes);
+            if (!sent) {
+                nodes.forget(node.id, 1);
+            }
+            kept = sent && nameSeconds > 0;
+        } finally {
+            keptNames.answered(binding, kept);
         }
     }
 
@@ -342,8 +369,7 @@ public final class OverlayFs implements Filesystem {
      * group the kernel gave it (the caller's, or a setgid directory's).
      */
     private void made(Request req, Node dir, String name) throws FsException {
-        Pointer stat = Request.newStat();
-        answerEntry(req, dir, name, resolve(dir, name, req.tid(), stat), stat);
+        answerEntry(req, dir, name);
     }
 
     @Override
@@ -416,6 +442,7 @@ public final class OverlayFs implements Filesystem {
             }
             // An exchange removes nothing: the two names' nodes trade places. A whiteout left at
             // the old name is a new inode, found by the next lookup.
+            keptNames.renamed(new Binding(dir, name), new Binding(newDir, newName), exchange);
             if (exchange) {
                 nodes.exchange(dir, name, newDir, newName);
             } else {
@@ -464,8 +491,7 @@ public final class OverlayFs implements Filesystem {
             // The new name gets a node of its own, so the kernel cannot tell that the linked
             // node's link count changed.
             kernel.forgetAttributes(node.id);
-            Pointer stat = Request.newStat();
-            answerEntry(req, newDir, newName, resolve(newDir, newName, req.tid(), stat), stat);
+            answerEntry(req, newDir, newName);
         });
     }
 
@@ -539,6 +565,7 @@ public final class OverlayFs implements Filesystem {
                 }
                 if (mine.isEmpty()) {
                     check(C.chmod(node.inodePath(), mode), "chmod");
+                    madeExecutable(node, mode);
                 }
             }
             if ((toSet & (SetAttr.UID | SetAttr.GID)) != 0) {
@@ -570,6 +597,17 @@ public final class OverlayFs implements Filesystem {
             }
             answerAttributes(req, node, own, stat);
         });
+    }
+
+    /**
+     * A file that becomes executable must no longer share a node with its names' next lookups
+     * (an exec bans writes to its node): any of its names the kernel keeps, of this node or of
+     * another link, is looked up again, and gets a fresh node from now on.
+     */
+    private void madeExecutable(Node node, int mode) {
+        if (node.isRegular() && KernelTimeouts.executable(mode) && kernel.forgetsNames()) {
+            forgetNames(keptNames.keptUntilAny());
+        }
     }
 
     /** One struct timespec of utimensat's pair: the given time, now, or left alone. */
@@ -671,6 +709,7 @@ public final class OverlayFs implements Filesystem {
                     if (!req.created(opened.node().id, stat, attributes, fi)) {
                         nodes.forget(opened.node().id, 1);
                         dropQuietly(handles.remove(id), NOT_DELIVERED);
+                        nodes.unpin(opened.node());
                     }
                     return;
                 }
@@ -987,6 +1026,7 @@ public final class OverlayFs implements Filesystem {
             noteRunningVersion(staged);
         }
         long id = handles.add(file);
+        nodes.pin(file.node());
         fi.handle(id);
         if (!(file instanceof PlainFile plain && plain.executes())) {
             fi.directIo();
@@ -1052,6 +1092,9 @@ public final class OverlayFs implements Filesystem {
             OpenFile file = handles.get(fi.handle());
             if (file instanceof StagedWrite staged && staged.holdsChanges()) {
                 staged.closedBy(req.unique(), killedWriters.closedForKilled(req.tid()));
+                // This close may be the writer's last: what the closer does next looks the name
+                // up again, and so waits for the publish (see PendingReleases).
+                nameChanged(nodes.binding(staged.node()));
             }
             file.flush();
             req.ok();
@@ -1072,6 +1115,9 @@ public final class OverlayFs implements Filesystem {
             } finally {
                 if (file instanceof StagedWrite staged) {
                     pendingReleases.done(staged);
+                }
+                if (file != null) {
+                    nodes.unpin(file.node());
                 }
             }
             req.ok();
@@ -1266,12 +1312,43 @@ public final class OverlayFs implements Filesystem {
      * forgets the directory's attributes (its times changed), and those of the writer's node,
      * which it may keep from a create ({@link KernelTimeouts#created}): that node is now the
      * published file, whose change time the rename changed, or the version it replaced, which has
-     * no link left. The name itself is never kept.
+     * no link left; and the name if it may keep it (a lookup that raced with the publish may have
+     * found the version before).
      */
     private void publishedInto(Node written, Binding published) {
         if (published != null) {
             kernel.forgetAttributes(published.parent().id);
             kernel.forgetAttributes(written.id);
+            nameChanged(published);
+        }
+    }
+
+    /** The file at {@code name} changes behind the kernel's back: a name it keeps must be looked up again. */
+    private void nameChanged(Binding name) {
+        if (name != null && kernel.forgetsNames() && keptNames.mayBeKept(name)) {
+            forgetNames(keptNames.keptUntil(name));
+        }
+    }
+
+    /** Whether the kernel may keep a file's name: only if it can be made to forget it at once. */
+    private boolean namesForgettable() {
+        return kernel.forgetsNames() && !mountsInside.getAsBoolean();
+    }
+
+    /**
+     * Makes the kernel forget every name it keeps, or, when that would unmount what is mounted
+     * inside, waits until the names that matter have expired ({@code keptUntil}, as
+     * {@link System#nanoTime}): the change is not answered before the kernel would look them up
+     * again. Lookups keep no names while something is mounted inside, so the wait happens only
+     * for names kept before it was mounted.
+     */
+    private void forgetNames(long keptUntil) {
+        if (!mountsInside.getAsBoolean()) {
+            keptNames.forgetAll(kernel);
+            return;
+        }
+        for (long left = keptUntil - System.nanoTime(); left > 0; left = keptUntil - System.nanoTime()) {
+            LockSupport.parkNanos(left);
         }
     }
 

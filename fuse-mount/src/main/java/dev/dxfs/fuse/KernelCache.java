@@ -1,8 +1,9 @@
 package dev.dxfs.fuse;
 
 /**
- * The kernel's cache of attributes: an answer may let the kernel keep them for a while, and
- * this is how the filesystem takes that back when they change behind the kernel's back.
+ * What the kernel keeps of the daemon's answers (attributes, names): an answer may let the
+ * kernel keep them for a while, and this is how the filesystem takes that back when they change
+ * behind the kernel's back.
  */
 public interface KernelCache {
     /**
@@ -10,4 +11,20 @@ public interface KernelCache {
      * lock of the node's for this, so it may be called while answering any request.
      */
     void forgetAttributes(long node);
+
+    /**
+     * Whether {@link #forgetNames} works on this connection: only then may a name be kept whose
+     * file the daemon replaces behind the kernel's back.
+     */
+    default boolean forgetsNames() {
+        return false;
+    }
+
+    /**
+     * Makes the kernel look up again every name it keeps, at the name's next use. The kernel
+     * takes no lock for this, so it may be called while answering any request.
+     */
+    default void forgetNames() {
+        throw new UnsupportedOperationException("this connection keeps no names that change behind its back");
+    }
 }

@@ -56,7 +56,8 @@ final class Daemon {
         Libc.C.umask(0);
         StagingPolicy policy = new StagingPolicy(options.filter());
         long deviceBefore = device(dir);
-        OverlayFs fs = OverlayFs.over(dir.toString(), policy, options.durable, () -> announceWhenLive(deviceBefore));
+        OverlayFs fs = OverlayFs.over(dir.toString(), policy, options.durable, new MountsInside(dir),
+                () -> announceWhenLive(deviceBefore));
         try (ControlServer control = ControlServer.start(RuntimePaths.socketFor(dir), () -> StatusJson.of(dir, transportName, log, fs))) {
             Runtime.getRuntime().addShutdownHook(new Thread(() -> unmountOnSignal(fs), "dxfs-shutdown"));
             // Before the mount: from then on, a mount at dir whose recorded daemon is gone is stale.

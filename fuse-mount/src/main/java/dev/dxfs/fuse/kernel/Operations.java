@@ -5,6 +5,7 @@ import static dev.dxfs.fuse.kernel.Protocol.IN_HEADER;
 import dev.dxfs.fuse.Filesystem;
 import dev.dxfs.fuse.KernelCache;
 import java.nio.ByteBuffer;
+import java.util.function.IntFunction;
 import jnr.ffi.Pointer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,11 +31,12 @@ final class Operations {
 
     private final Filesystem fs;
     private final int maxWrite;
-    private final KernelCache kernel;
+    private final IntFunction<KernelCache> kernel;
     private final Runnable end;
     private volatile boolean initialized;
 
-    Operations(Filesystem fs, int maxWrite, KernelCache kernel, Runnable end) {
+    /** @param kernel the kernel's cache as the agreed protocol minor lets the daemon reach it */
+    Operations(Filesystem fs, int maxWrite, IntFunction<KernelCache> kernel, Runnable end) {
         this.fs = fs;
         this.maxWrite = maxWrite;
         this.kernel = kernel;
@@ -198,7 +200,7 @@ final class Operations {
                 in.getInt(IN_HEADER + Protocol.INIT_MINOR), Integer.toHexString(agreed.flags()),
                 Integer.toHexString(agreed.flags2()));
         initialized = true;
-        fs.init(kernel);
+        fs.init(kernel.apply(agreed.minor()));
         req.answerInit(agreed.answerSize());
     }
 }

@@ -12,7 +12,7 @@ final class Protocol {
      * The newest minor whose protocol this transport implements; it says which requests and
      * struct sizes the kernel may use, while each feature stays off until its flag is asked for.
      */
-    static final int NEWEST_MINOR = 39;
+    static final int NEWEST_MINOR = 44;
     /** The oldest minor served: umask in create, mknod and mkdir and FUSE_DONT_MASK (Linux 2.6.31). */
     static final int OLDEST_MINOR = 12;
 
@@ -161,6 +161,9 @@ final class Protocol {
     /** enum fuse_notify_code: FUSE_NOTIFY_INVAL_INODE, with struct fuse_notify_inval_inode_out. */
     static final int NOTIFY_INVAL_INODE = 2;
     static final int NOTIFY_INVAL_INODE_SIZE = 24;
+    /** FUSE_NOTIFY_INC_EPOCH (7.44, Linux 6.16): the header alone. */
+    static final int NOTIFY_INC_EPOCH = 8;
+    static final int INC_EPOCH_MINOR = 44;
 
     private Protocol() {}
 }

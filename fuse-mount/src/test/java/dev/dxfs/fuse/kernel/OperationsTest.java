@@ -187,7 +187,7 @@ class OperationsTest {
                     }
                     return null;
                 });
-        return new Operations(recorder, 131072, node -> { }, () -> { });
+        return new Operations(recorder, 131072, minor -> node -> { }, () -> { });
     }
 
     private Operations initialized() throws IOException {

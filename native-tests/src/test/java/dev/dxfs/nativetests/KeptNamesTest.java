@@ -1,0 +1,99 @@
+package dev.dxfs.nativetests;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What the kernel keeps of a file's name. On the kernel transport the name of an unchanged,
+ * non-executable file is kept, so a {@code stat} or a path walk of it does not reach the daemon;
+ * the daemon makes the kernel forget every name (the connection's epoch) when a name it may keep
+ * changes meaning, so another process sees a publish at once. libfuse 2 cannot make the kernel
+ * forget a name without the directory's lock and keeps none.
+ */
+class KeptNamesTest {
+    /** Each try takes a few milliseconds of the one second the name is kept. */
+    private static final int TRIES = 5;
+    private static final int PUBLISHES = 300;
+
+    /**
+     * A file replaced in the backing directory behind the kernel's back: a name the kernel keeps
+     * still shows the old file right after, one it does not keep shows the new one.
+     */
+    @Test
+    void theKernelTransportKeepsTheNameOfAnUnchangedFile() throws IOException {
+        try (MountedDir mounted = MountedDir.create("kept"); BackingView backing = BackingView.of(mounted.dir())) {
+            mounted.mount();
+            List<String> seen = new ArrayList<>();
+            for (int i = 0; i < TRIES; i++) {
+                Path file = mounted.dir().resolve("file" + i);
+                Files.writeString(file, "old");
+                Files.writeString(backing.dir().resolve("other" + i), "replaced");
+                seen.add(shell(mounted.dir(), "stat -c %s file" + i + " >/dev/null && mv " + backing.dir() + "/other" + i
+                        + " " + backing.dir() + "/file" + i + " && stat -c %s file" + i).trim());
+            }
+            if (Dxfs.TRANSPORT.equals("kernel")) {
+                assertThat(seen).as("sizes right after the backing file was replaced (3: the kept name)").contains("3");
+            } else {
+                assertThat(seen).as("sizes right after the backing file was replaced").containsOnly("8");
+            }
+        }
+    }
+
+    /**
+     * Another process looked the name up (so the kernel keeps it) just before a writer rewrote the
+     * file through the mount: once the writer's close has returned, a new process finds the new
+     * version, by its size ({@code stat}) and its bytes.
+     */
+    @Test
+    void aPublishIsSeenAtOnceThroughANameTheKernelKept() throws IOException {
+        try (MountedDir mounted = MountedDir.create("kept-publish").mount()) {
+            Files.writeString(mounted.dir().resolve("f"), "start\n");
+            String stale = shell(mounted.dir(), "i=1; while [ $i -le " + PUBLISHES + " ]; do"
+                    + " stat -c %s f >/dev/null; cat f >/dev/null;"
+                    + " printf \"%0${i}d\" $i > f;"
+                    + " [ \"$(stat -c %s f)\" = $i ] || echo \"round $i: stat shows $(stat -c %s f) bytes\";"
+                    + " [ \"$(cat f)\" = \"$(printf \"%0${i}d\" $i)\" ] || echo \"round $i: cat reads $(cat f)\";"
+                    + " i=$((i + 1)); done");
+            assertThat(stale).as("rounds in which a process saw the version before").isEmpty();
+        }
+    }
+
+    /**
+     * A writer truncates and writes a file through a name the kernel keeps (the kernel zeroes the
+     * node's size at such an open): other processes still see the published version, size and
+     * bytes, until the writer is done; the writer sees its own file.
+     */
+    @Test
+    void aTruncatingWriterThroughAKeptNameStaysUnseenUntilItCloses() throws IOException {
+        try (MountedDir mounted = MountedDir.create("kept-trunc").mount()) {
+            Path file = mounted.dir().resolve("f");
+            String published = "the published version\n";
+            Files.writeString(file, published);
+            assertThat(shell(mounted.dir(), "stat -c %s f; cat f")).isEqualTo(published.length() + "\n" + published);
+            try (FileChannel writer = FileChannel.open(file, StandardOpenOption.WRITE,
+                    StandardOpenOption.TRUNCATE_EXISTING)) {
+                writer.write(ByteBuffer.wrap("partial".getBytes(StandardCharsets.UTF_8)));
+                assertThat(shell(mounted.dir(), "stat -c %s f; cat f")).as("another process, while the file is written")
+                        .isEqualTo(published.length() + "\n" + published);
+                assertThat(Files.size(file)).as("the writer's own view").isEqualTo("partial".length());
+            }
+            assertThat(shell(mounted.dir(), "stat -c %s f; cat f")).as("another process, once the writer closed")
+                    .isEqualTo("7\npartial");
+        }
+    }
+
+    private static String shell(Path cwd, String script) {
+        return Run.of(List.of("sh", "-c", script), cwd, Map.of(), Run.DEFAULT_TIMEOUT).ok().out();
+    }
+}
