@@ -730,7 +730,7 @@ public final class OverlayFs implements Filesystem {
             throw e;
         }
         if (!kind.staged()) {
-            return new Opened(node, new PlainFile(node, tid, platform.processOf(tid), fd, false));
+            return new Opened(node, new PlainFile(node, tid, platform.processOf(tid), fd, false, false));
         }
         C.close(fd);
         return new Opened(node, admitCounted(node, flags, req, retry, true, stat));
@@ -886,7 +886,8 @@ public final class OverlayFs implements Filesystem {
                 // file of the daemon's; the kernel checked the open against what the writer sees).
                 int own = mine.get(mine.size() - 1).duplicate();
                 try (Credentials.Scope daemon = Credentials.asDaemon()) {
-                    return new PlainFile(node, tid, platform.processOf(tid), reopen(platform.pathOf(own), flags), false);
+                    return new PlainFile(node, tid, platform.processOf(tid), reopen(platform.pathOf(own), flags), false,
+                            false);
                 } finally {
                     C.close(own);
                 }
@@ -895,7 +896,8 @@ public final class OverlayFs implements Filesystem {
                 throw sendBack(node, tid);
             }
             int fd = reopen(node.inodePath(), flags);
-            return new PlainFile(node, tid, platform.processOf(tid), fd, executes);
+            return new PlainFile(node, tid, platform.processOf(tid), fd, executes,
+                    node.isRegular() && !OpenFlags.writes(flags));
         }
     }
 
@@ -978,7 +980,9 @@ public final class OverlayFs implements Filesystem {
     /**
      * Gives the handle its number. Direct I/O keeps every handle's data out of the page cache
      * that the kernel shares between all handles of a node; only an exec needs it (the kernel
-     * maps the program from it).
+     * maps the program from it). A handle that only reads the node's version (an exec too) may
+     * instead pass through to that file, where the transport can: the kernel then reads and maps
+     * the version itself.
      */
     private long register(FileInfo fi, OpenFile file) {
         if (file instanceof StagedWrite staged) {
@@ -986,6 +990,9 @@ public final class OverlayFs implements Filesystem {
         }
         long id = handles.add(file);
         fi.handle(id);
+        if (file instanceof PlainFile plain && plain.versionFd() >= 0) {
+            fi.passThrough(plain.versionFd());
+        }
         if (!(file instanceof PlainFile plain && plain.executes())) {
             fi.directIo();
         }

@@ -12,13 +12,27 @@ import jnr.ffi.Pointer;
 final class PlainFile extends OpenFile {
     private final int fd;
     private final boolean executes;
+    private final boolean readsVersion;
     private boolean released;
 
-    /** Takes ownership of {@code fd}. */
-    PlainFile(Node node, int openerTid, int openerTgid, int fd, boolean executes) {
+    /**
+     * Takes ownership of {@code fd}. {@code readsVersion}: the handle only reads, and reads the
+     * node's own version (not a writer's unpublished file).
+     */
+    PlainFile(Node node, int openerTid, int openerTgid, int fd, boolean executes, boolean readsVersion) {
         super(node, openerTid, openerTgid);
         this.fd = fd;
         this.executes = executes;
+        this.readsVersion = readsVersion;
+    }
+
+    /**
+     * The descriptor of the node's version when the handle only reads that (the kernel may then
+     * read it without the daemon: the version never changes but by appends, which land in the
+     * same file), else -1.
+     */
+    int versionFd() {
+        return readsVersion ? fd : -1;
     }
 
     /** Whether a program is being started from (and so runs from) this handle. */

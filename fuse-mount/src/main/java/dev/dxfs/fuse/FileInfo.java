@@ -16,4 +16,12 @@ public interface FileInfo {
      * the node's open files.
      */
     void directIo();
+
+    /**
+     * The handle only reads its node's version, the file {@code versionFd} is open on, and has
+     * nothing to do at a flush: a transport that can hands its reads and mappings to the kernel,
+     * straight from that file (FUSE passthrough), in place of {@link #directIo} and of the page
+     * cache, and spares its closes the FLUSH. One that cannot ignores this.
+     */
+    void passThrough(int versionFd);
 }

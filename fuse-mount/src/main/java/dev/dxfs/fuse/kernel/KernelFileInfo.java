@@ -10,11 +10,13 @@ final class KernelFileInfo implements FileInfo {
     private int flags;
     private long handle;
     private boolean directIo;
+    private int versionFd;
 
     KernelFileInfo reset(long handle, int flags) {
         this.handle = handle;
         this.flags = flags;
         this.directIo = false;
+        this.versionFd = -1;
         return this;
     }
 
@@ -38,8 +40,28 @@ final class KernelFileInfo implements FileInfo {
         directIo = true;
     }
 
-    /** fuse_open_out.open_flags. */
-    int openFlags() {
+    @Override
+    public void passThrough(int versionFd) {
+        this.versionFd = versionFd;
+    }
+
+    /** The file the handle may pass through to, or -1. */
+    int versionFd() {
+        return versionFd;
+    }
+
+    /**
+     * fuse_open_out.open_flags, for an answer naming {@code backingId} (0: none). A handle that
+     * passes through has nothing to flush at a close: the kernel sends none (so a close does not
+     * wait for the daemon either). A handle that names its node's backing file without reading
+     * it keeps its reads and writes with the daemon: direct_io, which the kernel lets override
+     * passthrough.
+     */
+    int openFlags(int backingId) {
+        if (backingId > 0) {
+            return versionFd >= 0 ? Protocol.FOPEN_PASSTHROUGH | Protocol.FOPEN_NOFLUSH
+                    : Protocol.FOPEN_PASSTHROUGH | Protocol.FOPEN_DIRECT_IO;
+        }
         return directIo ? Protocol.FOPEN_DIRECT_IO : 0;
     }
 }

@@ -27,12 +27,24 @@ import java.nio.ByteBuffer;
  * Without it an ACL that grants a user access is ignored in the mount (EACCES where a plain
  * directory lets the user in), and one that denies a user is ignored too.
  *
+ * <p>And one more, from {@code flags2}: PASSTHROUGH (7.40), with which an open's reads and
+ * mappings may go straight to a backing file ({@link BackingFiles}). Whether the daemon may
+ * register backing files (CAP_SYS_ADMIN) shows only at the first try, after INIT.
+ *
  * @param minor the protocol minor agreed on
  * @param flags the features used
+ * @param passthrough whether opens may pass through to backing files
  */
-record Negotiation(int minor, int flags) {
+record Negotiation(int minor, int flags, boolean passthrough) {
     static final int WANTED = ASYNC_READ | ATOMIC_O_TRUNC | BIG_WRITES | DONT_MASK | POSIX_ACL;
     private static final int MAX_BACKGROUND = 4096;
+    /** The minor that brought PASSTHROUGH, backing ids and max_stack_depth. */
+    private static final int PASSTHROUGH_MINOR = 40;
+    /**
+     * How deep the mount stacks on the filesystems of its backing files: they stack on nothing
+     * (ext4, xfs, btrfs, tmpfs), and at 1 the mount can itself lie under an overlayfs.
+     */
+    private static final int MAX_STACK_DEPTH = 1;
 
     /**
      * Agrees on the kernel's offer in {@code in} (a struct fuse_init_in at {@code at}) and writes
@@ -54,14 +66,21 @@ record Negotiation(int minor, int flags) {
                     + Protocol.MAJOR + "." + Protocol.OLDEST_MINOR);
         }
         int minor = Math.min(kernelMinor, Protocol.NEWEST_MINOR);
-        int flags = in.getInt(at + Protocol.INIT_FLAGS) & WANTED;
+        int offered = in.getInt(at + Protocol.INIT_FLAGS);
+        int flags = offered & WANTED;
+        boolean passthrough = minor >= PASSTHROUGH_MINOR && (offered & Protocol.INIT_EXT) != 0
+                && (in.getInt(at + Protocol.INIT_FLAGS2) & Protocol.PASSTHROUGH) != 0;
         out.putInt(4, minor);
         out.putInt(Protocol.INIT_OUT_MAX_READAHEAD, in.getInt(at + Protocol.INIT_MAX_READAHEAD));
-        out.putInt(Protocol.INIT_OUT_FLAGS, flags);
         out.putShort(Protocol.INIT_OUT_MAX_BACKGROUND, (short) MAX_BACKGROUND);
         out.putShort(Protocol.INIT_OUT_CONGESTION_THRESHOLD, (short) (MAX_BACKGROUND * 3 / 4));
         out.putInt(Protocol.INIT_OUT_MAX_WRITE, maxWrite);
-        return new Negotiation(minor, flags);
+        if (passthrough) {
+            out.putInt(Protocol.INIT_OUT_FLAGS2, Protocol.PASSTHROUGH);
+            out.putInt(Protocol.INIT_OUT_MAX_STACK_DEPTH, MAX_STACK_DEPTH);
+        }
+        out.putInt(Protocol.INIT_OUT_FLAGS, passthrough ? flags | Protocol.INIT_EXT : flags);
+        return new Negotiation(minor, flags, passthrough);
     }
 
     /** The size of the struct fuse_init_out the agreed minor has. */

@@ -12,7 +12,7 @@ final class Protocol {
      * The newest minor whose protocol this transport implements; it says which requests and
      * struct sizes the kernel may use, while each feature stays off until its flag is asked for.
      */
-    static final int NEWEST_MINOR = 31;
+    static final int NEWEST_MINOR = 40;
     /** The oldest minor served: umask in create, mknod and mkdir and FUSE_DONT_MASK (Linux 2.6.31). */
     static final int OLDEST_MINOR = 12;
 
@@ -69,18 +69,26 @@ final class Protocol {
     static final int BIG_WRITES = 1 << 5;
     static final int DONT_MASK = 1 << 6;
     static final int POSIX_ACL = 1 << 20;
+    /** fuse_init_in.flags2 and fuse_init_out.flags2 hold the features from bit 32 on (7.36). */
+    static final int INIT_EXT = 1 << 30;
+    // INIT flags2 (the features' bits less 32)
+    /** FUSE_PASSTHROUGH (7.40): opens may hand their I/O to a backing file (bit 37). */
+    static final int PASSTHROUGH = 1 << (37 - 32);
 
     // struct fuse_init_in
     static final int INIT_MAJOR = 0;
     static final int INIT_MINOR = 4;
     static final int INIT_MAX_READAHEAD = 8;
     static final int INIT_FLAGS = 12;
+    static final int INIT_FLAGS2 = 16;
     // struct fuse_init_out
     static final int INIT_OUT_MAX_READAHEAD = 8;
     static final int INIT_OUT_FLAGS = 12;
     static final int INIT_OUT_MAX_BACKGROUND = 16;
     static final int INIT_OUT_CONGESTION_THRESHOLD = 18;
     static final int INIT_OUT_MAX_WRITE = 20;
+    static final int INIT_OUT_FLAGS2 = 32;
+    static final int INIT_OUT_MAX_STACK_DEPTH = 36;
     /** sizeof(struct fuse_init_out) from 7.23 on; 24 bytes before (FUSE_COMPAT_22_INIT_OUT_SIZE). */
     static final int INIT_OUT_SIZE = 64;
     static final int INIT_OUT_SIZE_BEFORE_23 = 24;
@@ -91,9 +99,14 @@ final class Protocol {
     static final int ENTRY_OUT_SIZE = 40 + ATTR_SIZE;
     // struct fuse_attr_out: attr_valid, attr_valid_nsec, dummy, attr
     static final int ATTR_OUT_SIZE = 16 + ATTR_SIZE;
-    // struct fuse_open_out: fh, open_flags, padding
+    // struct fuse_open_out: fh, open_flags, backing_id (padding before 7.40)
     static final int OPEN_OUT_SIZE = 16;
+    static final int OPEN_OUT_FLAGS = 8;
+    static final int OPEN_OUT_BACKING_ID = 12;
     static final int FOPEN_DIRECT_IO = 1;
+    /** A close of the file sends no FLUSH (7.35). */
+    static final int FOPEN_NOFLUSH = 1 << 5;
+    static final int FOPEN_PASSTHROUGH = 1 << 7;
     // struct fuse_kstatfs
     static final int STATFS_OUT_SIZE = 80;
     // struct fuse_dirent: ino, off, namelen, type, name (padded to 8 bytes)
@@ -149,6 +162,15 @@ final class Protocol {
     /** enum fuse_notify_code: FUSE_NOTIFY_INVAL_INODE, with struct fuse_notify_inval_inode_out. */
     static final int NOTIFY_INVAL_INODE = 2;
     static final int NOTIFY_INVAL_INODE_SIZE = 24;
+
+    /**
+     * Device ioctls (magic 229): FUSE_DEV_IOC_BACKING_OPEN, _IOW(229, 1, struct fuse_backing_map),
+     * takes {int32 fd; uint32 flags; uint64 padding} and returns a backing id; FUSE_DEV_IOC_BACKING_CLOSE,
+     * _IOW(229, 2, uint32_t), takes a pointer to the id.
+     */
+    static final long DEV_IOC_BACKING_OPEN = 0x4010e501L;
+    static final long DEV_IOC_BACKING_CLOSE = 0x4004e502L;
+    static final int BACKING_MAP_SIZE = 16;
 
     private Protocol() {}
 }

@@ -25,6 +25,8 @@ final class Worker {
     final Pointer attr = Request.newStat();
     final KernelRequest reply;
     final KernelFileInfo file = new KernelFileInfo();
+    /** The connection's backing files, which opens are answered with and releases give back. */
+    final BackingFiles backingFiles;
     private final byte[] name = new byte[PATH_MAX];
 
     Worker(Device device, int maxIo) {
@@ -32,6 +34,7 @@ final class Worker {
         writeData = in.pointer(Protocol.IN_HEADER + Protocol.WRITE_IN_SIZE);
         request = in.pointer(0);
         reply = new KernelRequest(device, Math.max(maxIo, XATTR_SIZE_MAX));
+        backingFiles = device.backingFiles;
     }
 
     /** The NUL-terminated name at {@code at}, one char per byte. */
