@@ -47,7 +47,7 @@ final class LibfuseFileInfo implements FileInfo {
 
     /** libfuse 2 has no passthrough: the handle is served as the filesystem set it up otherwise. */
     @Override
-    public void passThrough(int versionFd) {
+    public void passThrough(int versionFd, boolean writes) {
         // Nothing to hand over.
     }
 }

@@ -11,12 +11,14 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The kernel takes one backing file per node at a time: while any open file of a node passes
  * through, every other open of the node must name the same backing id (or the open fails with
- * EIO). So the ids are counted per node: the first passthrough open of a node registers its
- * version's file, every open of the node answered while that registration stands names it (one
- * that must not read the version, a staged writer's, names it with direct_io, which sends its
- * reads and writes to the daemon still), and the RELEASE of the last of them ends it. The
- * kernel drops its hold on the backing file before it sends that RELEASE, so a later open may
- * register a new one.
+ * EIO), and the kernel may complete two opens in another order than they were answered. So every
+ * open of a node's version names the node's registration, an appender's too (with direct_io,
+ * which keeps its reads and writes with the daemon), and the ids are counted per node: the first
+ * such open registers the version's file, the others name it, and the RELEASE of the last of
+ * them ends it. The kernel drops its hold on the backing file before it sends that RELEASE, so a
+ * later open may register a new one. An open that is not on the version (a staged writer's)
+ * names the registration only if there is one: only a retry that must share a node (see
+ * OverlayFs) meets one, and direct_io keeps its reads and writes with the daemon.
  *
  * <p>Whether the daemon may register backing files at all (the kernel asks for CAP_SYS_ADMIN)
  * shows at the first try: a refusal turns passthrough off for the mount, once.
@@ -54,8 +56,8 @@ final class BackingFiles {
 
     /**
      * The backing id that the open {@code handle} of {@code node} is answered with, counted
-     * until its release; 0 when it is answered without one. {@code versionFd} is the file the
-     * handle reads, or -1 for a handle that must not pass through (it names the node's
+     * until its release; 0 when it is answered without one. {@code versionFd} is the node's
+     * version the handle is open on, or -1 for a handle that is not (it names the node's
      * registration only when there is one).
      */
     int open(long node, long handle, int versionFd) {
