@@ -58,8 +58,11 @@ final class Node {
         return Platform.current().pathOf(fd);
     }
 
+    /** Adds an open file; one already added (at its admission) stays added once. */
     synchronized void add(OpenFile file) {
-        handles.add(file);
+        if (!handles.contains(file)) {
+            handles.add(file);
+        }
     }
 
     synchronized void remove(OpenFile file) {

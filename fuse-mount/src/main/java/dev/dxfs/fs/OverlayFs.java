@@ -771,7 +771,8 @@ public final class OverlayFs implements Filesystem {
             throw e;
         }
         if (!kind.staged()) {
-            return new Opened(node, new PlainFile(node, tid, platform.processOf(tid), fd, false), true);
+            return new Opened(node, new PlainFile(node, tid, platform.processOf(tid), fd, false, false,
+                    OpenFlags.writes(flags)), true);
         }
         C.close(fd);
         return new Opened(node, admitCounted(node, flags, req, retry, true, stat), true);
@@ -907,37 +908,48 @@ public final class OverlayFs implements Filesystem {
     private OpenFile admit(Node node, int flags, int tid, int uid, boolean retry, boolean created)
             throws FsException {
         synchronized (node) {
-            String path = node.isRegular() ? nodes.path(node) : null;
-            WriteKind kind = path == null
-                    ? (OpenFlags.writes(flags) ? WriteKind.UNSTAGED : WriteKind.READ)
-                    : policy.classify(Names.text(path), flags, true);
-            boolean executes = OpenFlags.executes(flags);
-            if (kind.staged()) {
-                if (!created) {
-                    mayOpen(node, flags);
-                }
-                if (node.hasPlainHandles() && !mustShare(node, tid, retry)) {
-                    throw sendBack(node, tid);
-                }
-                return staged(node, kind, tid, uid, BackingDir.fstat(node.fd));
+            OpenFile file = chosen(node, flags, tid, uid, retry, created);
+            // On the node before its monitor is let go, so that the next open of the node meets it.
+            node.add(file);
+            return file;
+        }
+    }
+
+    /** The handle an open of {@code node} gets, under the node's monitor (see {@link #admit}). */
+    private OpenFile chosen(Node node, int flags, int tid, int uid, boolean retry, boolean created)
+            throws FsException {
+        String path = node.isRegular() ? nodes.path(node) : null;
+        WriteKind kind = path == null
+                ? (OpenFlags.writes(flags) ? WriteKind.UNSTAGED : WriteKind.READ)
+                : policy.classify(Names.text(path), flags, true);
+        boolean executes = OpenFlags.executes(flags);
+        if (kind.staged()) {
+            if (!created) {
+                mayOpen(node, flags);
             }
-            List<StagedWrite> mine = executes ? List.of() : callersStagedOn(node, tid);
-            if (!mine.isEmpty()) {
-                // The writer opens the file it is writing by name: it reads its own data (a temp
-                // file of the daemon's; the kernel checked the open against what the writer sees).
-                int own = mine.get(mine.size() - 1).duplicate();
-                try (Credentials.Scope daemon = Credentials.asDaemon()) {
-                    return new PlainFile(node, tid, platform.processOf(tid), reopen(platform.pathOf(own), flags), false);
-                } finally {
-                    C.close(own);
-                }
-            }
-            if (node.hasStagedWriters() && !mustShare(node, tid, retry)) {
+            if (node.hasPlainHandles() && !mustShare(node, tid, retry)) {
                 throw sendBack(node, tid);
             }
-            int fd = reopen(node.inodePath(), flags);
-            return new PlainFile(node, tid, platform.processOf(tid), fd, executes);
+            return staged(node, kind, tid, uid, BackingDir.fstat(node.fd));
         }
+        List<StagedWrite> mine = executes ? List.of() : callersStagedOn(node, tid);
+        if (!mine.isEmpty()) {
+            // The writer opens the file it is writing by name: it reads its own data (a temp
+            // file of the daemon's; the kernel checked the open against what the writer sees).
+            int own = mine.get(mine.size() - 1).duplicate();
+            try (Credentials.Scope daemon = Credentials.asDaemon()) {
+                return new PlainFile(node, tid, platform.processOf(tid), reopen(platform.pathOf(own), flags), false,
+                        false, OpenFlags.writes(flags));
+            } finally {
+                C.close(own);
+            }
+        }
+        if (node.hasStagedWriters() && !mustShare(node, tid, retry)) {
+            throw sendBack(node, tid);
+        }
+        int fd = reopen(node.inodePath(), flags);
+        return new PlainFile(node, tid, platform.processOf(tid), fd, executes, node.isRegular(),
+                OpenFlags.writes(flags));
     }
 
     private boolean mustShare(Node node, int tid, boolean retry) {
@@ -1019,7 +1031,9 @@ public final class OverlayFs implements Filesystem {
     /**
      * Gives the handle its number. Direct I/O keeps every handle's data out of the page cache
      * that the kernel shares between all handles of a node; only an exec needs it (the kernel
-     * maps the program from it).
+     * maps the program from it). A handle open on the node's version (a reader's, an exec's, an
+     * appender's) names that file to the transport, which may let the kernel read and map it
+     * itself (a handle that writes keeps its writes with the daemon).
      */
     private long register(FileInfo fi, OpenFile file) {
         if (file instanceof StagedWrite staged) {
@@ -1028,6 +1042,9 @@ public final class OverlayFs implements Filesystem {
         long id = handles.add(file);
         nodes.pin(file.node());
         fi.handle(id);
+        if (file instanceof PlainFile plain && plain.versionFd() >= 0) {
+            fi.passThrough(plain.versionFd(), plain.writes());
+        }
         if (!(file instanceof PlainFile plain && plain.executes())) {
             fi.directIo();
         }
@@ -1066,6 +1083,7 @@ public final class OverlayFs implements Filesystem {
         if (file instanceof StagedWrite staged) {
             staged.drop(why);
         }
+        file.node().remove(file);
         try {
             file.release();
         } catch (FsException | RuntimeException e) {

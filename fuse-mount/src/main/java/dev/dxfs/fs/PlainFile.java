@@ -12,13 +12,34 @@ import jnr.ffi.Pointer;
 final class PlainFile extends OpenFile {
     private final int fd;
     private final boolean executes;
+    private final boolean onVersion;
+    private final boolean writes;
     private boolean released;
 
-    /** Takes ownership of {@code fd}. */
-    PlainFile(Node node, int openerTid, int openerTgid, int fd, boolean executes) {
+    /**
+     * Takes ownership of {@code fd}. {@code onVersion}: {@code fd} is open on the node's own
+     * version (not on a writer's unpublished file); {@code writes}: the handle has write access.
+     */
+    PlainFile(Node node, int openerTid, int openerTgid, int fd, boolean executes, boolean onVersion, boolean writes) {
         super(node, openerTid, openerTgid);
         this.fd = fd;
         this.executes = executes;
+        this.onVersion = onVersion;
+        this.writes = writes;
+    }
+
+    /**
+     * The descriptor of the node's version when the handle is open on it (the kernel may then
+     * read it without the daemon: the version never changes but by appends and writes in place,
+     * which land in that same file), else -1.
+     */
+    int versionFd() {
+        return onVersion ? fd : -1;
+    }
+
+    /** Whether the handle writes: in place, into the file it is open on. */
+    boolean writes() {
+        return writes;
     }
 
     /** Whether a program is being started from (and so runs from) this handle. */

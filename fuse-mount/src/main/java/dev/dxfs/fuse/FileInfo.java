@@ -22,4 +22,14 @@ public interface FileInfo {
      * the node's open files.
      */
     void directIo();
+
+    /**
+     * The handle is open on its node's version, the file {@code versionFd} is open on: a
+     * transport that can names that file to the kernel (FUSE passthrough). A handle that only
+     * reads has its reads and mappings served by the kernel straight from that file, in place of
+     * {@link #directIo} and of the page cache, and nothing to do at a flush; one that
+     * {@code writes} (in place: an append) keeps its reads and writes with the filesystem and has
+     * its mappings made of that file. A transport that cannot ignores this.
+     */
+    void passThrough(int versionFd, boolean writes);
 }

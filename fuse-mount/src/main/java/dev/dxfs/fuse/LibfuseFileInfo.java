@@ -50,4 +50,10 @@ final class LibfuseFileInfo implements FileInfo {
     public void directIo() {
         memory.putInt(BITS, memory.getInt(BITS) | DIRECT_IO);
     }
+
+    /** libfuse 2 has no passthrough: the handle is served as the filesystem set it up otherwise. */
+    @Override
+    public void passThrough(int versionFd, boolean writes) {
+        // Nothing to hand over.
+    }
 }

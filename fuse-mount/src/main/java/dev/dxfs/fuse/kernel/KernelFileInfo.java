@@ -11,12 +11,16 @@ final class KernelFileInfo implements FileInfo {
     private long handle;
     private boolean directIo;
     private boolean cachedWrite;
+    private int versionFd;
+    private boolean writes;
 
     KernelFileInfo reset(long handle, int flags) {
         this.handle = handle;
         this.flags = flags;
         this.directIo = false;
         this.cachedWrite = false;
+        this.versionFd = -1;
+        this.writes = false;
         return this;
     }
 
@@ -51,8 +55,29 @@ final class KernelFileInfo implements FileInfo {
         directIo = true;
     }
 
-    /** fuse_open_out.open_flags. */
-    int openFlags() {
+    @Override
+    public void passThrough(int versionFd, boolean writes) {
+        this.versionFd = versionFd;
+        this.writes = writes;
+    }
+
+    /** The file the handle may pass through to, or -1. */
+    int versionFd() {
+        return versionFd;
+    }
+
+    /**
+     * fuse_open_out.open_flags, for an answer naming {@code backingId} (0: none). A reader that
+     * passes through has nothing to flush at a close: the kernel sends none (so a close does not
+     * wait for the daemon either). A handle that writes, or names its node's backing file without
+     * being open on it, keeps its reads and writes with the daemon: direct_io, which the kernel
+     * lets override passthrough.
+     */
+    int openFlags(int backingId) {
+        if (backingId > 0) {
+            return versionFd >= 0 && !writes ? Protocol.FOPEN_PASSTHROUGH | Protocol.FOPEN_NOFLUSH
+                    : Protocol.FOPEN_PASSTHROUGH | Protocol.FOPEN_DIRECT_IO;
+        }
         return directIo ? Protocol.FOPEN_DIRECT_IO : 0;
     }
 }

@@ -51,6 +51,7 @@ final class KernelRequest extends Request {
     private final Pointer data;
     private final Page page = new Page();
     private long unique;
+    private long node;
     private int uid;
     private int gid;
     private int pid;
@@ -71,6 +72,7 @@ final class KernelRequest extends Request {
     /** Takes the next request's header. */
     void begin(ByteBuffer in) {
         unique = in.getLong(Protocol.IN_UNIQUE);
+        node = in.getLong(Protocol.IN_NODEID);
         uid = in.getInt(Protocol.IN_UID);
         gid = in.getInt(Protocol.IN_GID);
         pid = in.getInt(Protocol.IN_PID);
@@ -146,8 +148,7 @@ final class KernelRequest extends Request {
     @Override
     public boolean created(long node, Pointer stat, double attrSeconds, FileInfo fi) {
         putEntry(DATA, node, stat, 0, attrSeconds);
-        putOpen(DATA + ENTRY_OUT_SIZE, fi);
-        return send(0, ENTRY_OUT_SIZE + OPEN_OUT_SIZE);
+        return sendOpen(DATA + ENTRY_OUT_SIZE, node, fi, ENTRY_OUT_SIZE + OPEN_OUT_SIZE);
     }
 
     @Override
@@ -168,8 +169,7 @@ final class KernelRequest extends Request {
 
     @Override
     public void open(FileInfo fi) {
-        putOpen(DATA, fi);
-        send(0, OPEN_OUT_SIZE);
+        sendOpen(DATA, node, fi, OPEN_OUT_SIZE);
     }
 
     @Override
@@ -297,11 +297,24 @@ final class KernelRequest extends Request {
         bytes.putInt(at + 84, 0);
     }
 
-    private void putOpen(int at, FileInfo fi) {
+    /**
+     * Answers an open of {@code node} with a struct fuse_open_out at {@code at}, in an answer of
+     * {@code size} bytes, and the node's backing file where the handle passes through to it or
+     * must name it. A backing id counted for an answer the kernel did not take is given back at
+     * once: no RELEASE will come for it.
+     */
+    private boolean sendOpen(int at, long node, FileInfo fi, int size) {
         KernelFileInfo file = (KernelFileInfo) fi;
+        BackingFiles backingFiles = device.backingFiles;
+        int backingId = backingFiles.open(node, file.handle(), file.versionFd());
         bytes.putLong(at, file.handle());
-        bytes.putInt(at + 8, file.openFlags());
-        bytes.putInt(at + 12, 0);
+        bytes.putInt(at + Protocol.OPEN_OUT_FLAGS, file.openFlags(backingId));
+        bytes.putInt(at + Protocol.OPEN_OUT_BACKING_ID, backingId);
+        boolean taken = send(0, size);
+        if (!taken && backingId > 0) {
+            backingFiles.released(file.handle());
+        }
+        return taken;
     }
 
     /** A timeout's whole seconds, as libfuse rounds them. */

@@ -7,6 +7,7 @@ import static dev.dxfs.fuse.kernel.Protocol.DIRECT_IO_ALLOW_MMAP;
 import static dev.dxfs.fuse.kernel.Protocol.DONT_MASK;
 import static dev.dxfs.fuse.kernel.Protocol.INIT_EXT;
 import static dev.dxfs.fuse.kernel.Protocol.MAX_PAGES;
+import static dev.dxfs.fuse.kernel.Protocol.PASSTHROUGH;
 import static dev.dxfs.fuse.kernel.Protocol.POSIX_ACL;
 
 import java.nio.ByteBuffer;
@@ -24,7 +25,7 @@ import java.nio.ByteBuffer;
  * holds them in a queue of its own, unnumbered, and a RELEASE held there would reach the daemon
  * after what its closer did next.
  *
- * <p>Three features go beyond libfuse 2's. POSIX_ACL (7.26), with which the kernel's own
+ * <p>Four features go beyond libfuse 2's. POSIX_ACL (7.26), with which the kernel's own
  * permission check (default_permissions) honours POSIX ACLs, read from the
  * {@code system.posix_acl_access} attribute and kept with the node's attributes, as natively.
  * Without it an ACL that grants a user access is ignored in the mount (EACCES where a plain
@@ -35,14 +36,25 @@ import java.nio.ByteBuffer;
  * every regular file is opened with, instead of refusing them with ENODEV. A kernel that offers
  * less leaves the feature off: its requests stay at 128 KiB, its shared mappings refused.
  *
+ * <p>The fourth, also in {@code flags2}: PASSTHROUGH (7.40), with which an open's reads and
+ * mappings may go straight to a backing file ({@link BackingFiles}). Whether the daemon may
+ * register backing files (CAP_SYS_ADMIN) shows only at the first try, after INIT.
+ *
  * @param minor the protocol minor agreed on
  * @param flags the features used
  * @param flags2 the features used from bit 32 on (shifted down by 32)
  */
 record Negotiation(int minor, int flags, int flags2) {
     static final int WANTED = ASYNC_READ | ATOMIC_O_TRUNC | BIG_WRITES | DONT_MASK | POSIX_ACL | MAX_PAGES;
-    static final int WANTED2 = DIRECT_IO_ALLOW_MMAP;
+    static final int WANTED2 = DIRECT_IO_ALLOW_MMAP | PASSTHROUGH;
     private static final int MAX_BACKGROUND = 4096;
+    /** The minor that brought PASSTHROUGH, backing ids and max_stack_depth. */
+    private static final int PASSTHROUGH_MINOR = 40;
+    /**
+     * How deep the mount stacks on the filesystems of its backing files: they stack on nothing
+     * (ext4, xfs, btrfs, tmpfs), and at 1 the mount can itself lie under an overlayfs.
+     */
+    private static final int MAX_STACK_DEPTH = 1;
 
     /**
      * Agrees on the kernel's offer in {@code in} (a struct fuse_init_in at {@code at}) and writes
@@ -68,18 +80,29 @@ record Negotiation(int minor, int flags, int flags2) {
         int flags = offered & WANTED;
         // flags2 is there, and meant, only when the kernel says so (7.36, Linux 5.17).
         int flags2 = (offered & INIT_EXT) != 0 ? in.getInt(at + Protocol.INIT_FLAGS2) & WANTED2 : 0;
+        if (minor < PASSTHROUGH_MINOR) {
+            flags2 &= ~PASSTHROUGH;
+        }
         if (flags2 != 0) {
             flags |= INIT_EXT;
         }
         out.putInt(4, minor);
         out.putInt(Protocol.INIT_OUT_MAX_READAHEAD, in.getInt(at + Protocol.INIT_MAX_READAHEAD));
-        out.putInt(Protocol.INIT_OUT_FLAGS, flags);
         out.putShort(Protocol.INIT_OUT_MAX_BACKGROUND, (short) MAX_BACKGROUND);
         out.putShort(Protocol.INIT_OUT_CONGESTION_THRESHOLD, (short) (MAX_BACKGROUND * 3 / 4));
+        out.putInt(Protocol.INIT_OUT_FLAGS, flags);
         out.putInt(Protocol.INIT_OUT_MAX_WRITE, maxWrite);
         out.putShort(Protocol.INIT_OUT_MAX_PAGES, (short) (maxWrite / AlignedBuffer.PAGE));
         out.putInt(Protocol.INIT_OUT_FLAGS2, flags2);
+        if ((flags2 & PASSTHROUGH) != 0) {
+            out.putInt(Protocol.INIT_OUT_MAX_STACK_DEPTH, MAX_STACK_DEPTH);
+        }
         return new Negotiation(minor, flags, flags2);
+    }
+
+    /** Whether opens may pass through to backing files. */
+    boolean passthrough() {
+        return (flags2 & PASSTHROUGH) != 0;
     }
 
     /** The size of the struct fuse_init_out the agreed minor has. */

@@ -112,7 +112,11 @@ final class Operations {
                     Integer.toUnsignedLong(in.getInt(at + Protocol.IO_SIZE)), in.getLong(at + Protocol.IO_OFFSET),
                     io(file, in, at).writeFlags(in.getInt(at + Protocol.WRITE_FLAGS)));
             case Protocol.STATFS -> fs.statfs(req, node);
-            case Protocol.RELEASE -> fs.release(req, node, released(file, in, at));
+            case Protocol.RELEASE -> {
+                // Before the filesystem may hand the handle's number to a new open.
+                worker.backingFiles.released(in.getLong(at));
+                fs.release(req, node, released(file, in, at));
+            }
             case Protocol.FSYNC -> fs.fsync(req, node, dataOnly(in, at), file.reset(in.getLong(at), 0));
             case Protocol.SETXATTR -> {
                 int name = at + Protocol.XATTR_IN_SIZE;
@@ -125,7 +129,7 @@ final class Operations {
             case Protocol.LISTXATTR -> fs.listxattr(req, node, Integer.toUnsignedLong(in.getInt(at)));
             case Protocol.REMOVEXATTR -> fs.removexattr(req, node, worker.name(at));
             case Protocol.FLUSH -> fs.flush(req, node, file.reset(in.getLong(at), 0));
-            case Protocol.INIT -> init(in, req);
+            case Protocol.INIT -> init(worker, in, req);
             case Protocol.OPENDIR -> fs.opendir(req, node, file.reset(0, in.getInt(at)));
             case Protocol.READDIR -> fs.readdir(req, node, Integer.toUnsignedLong(in.getInt(at + Protocol.IO_SIZE)),
                     in.getLong(at + Protocol.IO_OFFSET), io(file, in, at));
@@ -182,7 +186,7 @@ final class Operations {
         fs.setattr(req, node, attr, valid & Protocol.FATTR_HANDED_ON, file);
     }
 
-    private void init(ByteBuffer in, KernelRequest req) {
+    private void init(Worker worker, ByteBuffer in, KernelRequest req) {
         Negotiation agreed;
         try {
             agreed = Negotiation.answer(in, IN_HEADER, req.initAnswer(), maxWrite);
@@ -199,6 +203,9 @@ final class Operations {
         LOG.info("FUSE protocol 7.{} (the kernel offers 7.{}), features {} and {} (flags2)", agreed.minor(),
                 in.getInt(IN_HEADER + Protocol.INIT_MINOR), Integer.toHexString(agreed.flags()),
                 Integer.toHexString(agreed.flags2()));
+        if (agreed.passthrough()) {
+            worker.backingFiles.enable();
+        }
         initialized = true;
         fs.init(kernel.apply(agreed.minor()));
         req.answerInit(agreed.answerSize());

@@ -74,6 +74,8 @@ final class Protocol {
     static final int INIT_EXT = 1 << 30;
     // flags2: the INIT flags from bit 32 on, shifted down by 32
     static final int DIRECT_IO_ALLOW_MMAP = 1 << (36 - 32);
+    /** FUSE_PASSTHROUGH (7.40): opens may hand their I/O to a backing file (bit 37). */
+    static final int PASSTHROUGH = 1 << (37 - 32);
 
     // struct fuse_init_in
     static final int INIT_MAJOR = 0;
@@ -90,6 +92,7 @@ final class Protocol {
     // time_gran (24) stays 0: the kernel's default, as with libfuse 2
     static final int INIT_OUT_MAX_PAGES = 28;
     static final int INIT_OUT_FLAGS2 = 32;
+    static final int INIT_OUT_MAX_STACK_DEPTH = 36;
     /** sizeof(struct fuse_init_out) from 7.23 on; 24 bytes before (FUSE_COMPAT_22_INIT_OUT_SIZE). */
     static final int INIT_OUT_SIZE = 64;
     static final int INIT_OUT_SIZE_BEFORE_23 = 24;
@@ -100,9 +103,14 @@ final class Protocol {
     static final int ENTRY_OUT_SIZE = 40 + ATTR_SIZE;
     // struct fuse_attr_out: attr_valid, attr_valid_nsec, dummy, attr
     static final int ATTR_OUT_SIZE = 16 + ATTR_SIZE;
-    // struct fuse_open_out: fh, open_flags, padding
+    // struct fuse_open_out: fh, open_flags, backing_id (padding before 7.40)
     static final int OPEN_OUT_SIZE = 16;
+    static final int OPEN_OUT_FLAGS = 8;
+    static final int OPEN_OUT_BACKING_ID = 12;
     static final int FOPEN_DIRECT_IO = 1;
+    /** A close of the file sends no FLUSH (7.35). */
+    static final int FOPEN_NOFLUSH = 1 << 5;
+    static final int FOPEN_PASSTHROUGH = 1 << 7;
     // struct fuse_kstatfs
     static final int STATFS_OUT_SIZE = 80;
     // struct fuse_dirent: ino, off, namelen, type, name (padded to 8 bytes)
@@ -164,6 +172,15 @@ final class Protocol {
     /** FUSE_NOTIFY_INC_EPOCH (7.44, Linux 6.16): the header alone. */
     static final int NOTIFY_INC_EPOCH = 8;
     static final int INC_EPOCH_MINOR = 44;
+
+    /**
+     * Device ioctls (magic 229): FUSE_DEV_IOC_BACKING_OPEN, _IOW(229, 1, struct fuse_backing_map),
+     * takes {int32 fd; uint32 flags; uint64 padding} and returns a backing id; FUSE_DEV_IOC_BACKING_CLOSE,
+     * _IOW(229, 2, uint32_t), takes a pointer to the id.
+     */
+    static final long DEV_IOC_BACKING_OPEN = 0x4010e501L;
+    static final long DEV_IOC_BACKING_CLOSE = 0x4004e502L;
+    static final int BACKING_MAP_SIZE = 16;
 
     private Protocol() {}
 }

@@ -28,6 +28,8 @@ public interface Sys {
     int EAGAIN = 11;
     int ENOENT = 2;
     int ENODEV = 19;
+    int EPERM = 1;
+    int ENOTTY = 25;
 
     int open(String path, int flags, int mode);
 
@@ -40,6 +42,9 @@ public interface Sys {
     long pread(int fd, long buf, long count, long offset);
 
     int fcntl(int fd, int cmd, int arg);
+
+    /** ioctl(2) whose argument is a pointer: here an address in the transport's own memory. */
+    int ioctl(int fd, long request, long arg);
 
     int mount(String source, String target, String type, long flags, String data);
 

@@ -43,6 +43,8 @@ final class Worker {
     final Pointer attr = Request.newStat();
     final KernelRequest reply;
     final KernelFileInfo file = new KernelFileInfo();
+    /** The connection's backing files, which opens are answered with and releases give back. */
+    final BackingFiles backingFiles;
     private final byte[] name = new byte[PATH_MAX];
 
     Worker(Device device, int maxIo) {
@@ -53,6 +55,7 @@ final class Worker {
         writeData = buffer.pointer(HEADERS);
         request = buffer.pointer(RECEIVED_AT);
         reply = new KernelRequest(device, buffer);
+        backingFiles = device.backingFiles;
     }
 
     /** The NUL-terminated name at {@code at}, one char per byte. */

@@ -47,6 +47,28 @@ class NegotiationTest {
     }
 
     @Test
+    void passthroughIsAskedForInFlags2WithAStackDepthOfOneWhenTheKernelOffersIt() {
+        ByteBuffer offer = offer(7, 45, EVERYTHING, 131072);
+        offer.putInt(16, Protocol.PASSTHROUGH | 1);
+        ByteBuffer out = answerBuffer();
+        Negotiation agreed = Negotiation.answer(offer, 0, out, 131072);
+
+        assertThat(agreed.passthrough()).isTrue();
+        assertThat(out.getInt(12)).as("flags, with INIT_EXT").isEqualTo(agreed.flags() | Protocol.INIT_EXT);
+        assertThat(out.getInt(32)).as("flags2: passthrough alone").isEqualTo(Protocol.PASSTHROUGH);
+        assertThat(out.getInt(36)).as("max_stack_depth").isEqualTo(1);
+
+        ByteBuffer without = answerBuffer();
+        assertThat(Negotiation.answer(offer(7, 45, EVERYTHING, 131072), 0, without, 131072).passthrough()).isFalse();
+        assertThat(without.getInt(12) & Protocol.INIT_EXT).isZero();
+        assertThat(without.getInt(32)).isZero();
+        ByteBuffer older = offer(7, 39, EVERYTHING, 131072);
+        older.putInt(16, -1);
+        assertThat(Negotiation.answer(older, 0, answerBuffer(), 131072).passthrough())
+                .as("7.39 has no backing ids").isFalse();
+    }
+
+    @Test
     void anOlderKernelKeepsItsMinorItsShorterAnswerAndLeavesOutWhatItDoesNotOffer() {
         // 7.19 (Linux 3.5): no POSIX_ACL yet.
         int offered = Protocol.ASYNC_READ | Protocol.ATOMIC_O_TRUNC | Protocol.BIG_WRITES | Protocol.DONT_MASK;

@@ -174,6 +174,27 @@ class OperationsTest {
         assertThat(header(lastAnswer())).containsExactly(16L, -38L, unique);
     }
 
+    @Test
+    void anOpenThatCouldPassThroughIsAnsweredWithDirectIoWhereTheDeviceRefusesBackingFiles() throws IOException {
+        Operations operations = initialized();
+        worker.backingFiles.enable();
+        answering("open", (req, args) -> {
+            KernelFileInfo file = (KernelFileInfo) args[2];
+            file.handle(9);
+            file.passThrough(device.fd, false);
+            file.directIo();
+            req.open(file);
+        });
+        for (int i = 0; i < 2; i++) {
+            send(operations, Protocol.OPEN, 5, in -> in.putInt(0).putInt(0));
+            ByteBuffer out = lastAnswer();
+            assertThat(header(out)).containsExactly(16L + 16L, 0L, unique);
+            assertThat(out.getLong()).as("fh").isEqualTo(9);
+            assertThat(out.getInt()).as("open_flags: direct_io alone").isEqualTo(Protocol.FOPEN_DIRECT_IO);
+            assertThat(out.getInt()).as("backing_id").isZero();
+        }
+    }
+
     private interface Body {
         void write(ByteBuffer in);
     }
