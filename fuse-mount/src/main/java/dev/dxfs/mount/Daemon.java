@@ -50,6 +50,7 @@ final class Daemon {
 
     void run() throws CliException, IOException {
         Transport transport = options.transport();
+        String transportName = transport.name().toLowerCase(Locale.ROOT);
         if (transport == Transport.LIBFUSE) {
             Preflight.requireLibfuse();
         }
@@ -58,12 +59,12 @@ final class Daemon {
         StagingPolicy policy = new StagingPolicy(options.filter());
         long deviceBefore = device(dir);
         OverlayFs fs = OverlayFs.over(dir.toString(), policy, options.durable, () -> announceWhenLive(deviceBefore));
-        try (ControlServer control = ControlServer.start(RuntimePaths.socketFor(dir), () -> StatusJson.of(dir, log, fs))) {
+        try (ControlServer control = ControlServer.start(RuntimePaths.socketFor(dir), () -> StatusJson.of(dir, transportName, log, fs))) {
             Runtime.getRuntime().addShutdownHook(new Thread(() -> unmountOnSignal(fs), "dxfs-shutdown"));
             // Before the mount: from then on, a mount at dir whose recorded daemon is gone is stale.
             DaemonPid.record(dir);
             MountSettings settings = settings();
-            LOG.info("mounting over {} ({} transport, {})", dir, transport.name().toLowerCase(Locale.ROOT), settings);
+            LOG.info("mounting over {} ({} transport, {})", dir, transportName, settings);
             transport.serve(settings, fs);
             LOG.info("unmounted {}", dir);
         } finally {

@@ -31,10 +31,11 @@ final class StatusJson {
         return "{\"mountpoint\":" + quote(mountPoint.toString()) + ",\"mounted\":" + mounted;
     }
 
-    static String of(Path mountPoint, Path log, OverlayFs fs) {
+    static String of(Path mountPoint, String transport, Path log, OverlayFs fs) {
         MountStats stats = fs.stats();
         return head(mountPoint, true)
                 + ",\"pid\":" + ProcessHandle.current().pid()
+                + ",\"transport\":" + quote(transport)
                 + (log == null ? "" : ",\"log\":" + quote(log.toString()))
                 + ",\"openStagedWriters\":" + fs.openStagedWriters()
                 + ",\"commits\":" + stats.commits()

@@ -297,6 +297,18 @@ class MountLifecycleTest {
         }
     }
 
+    /** A mount that names no transport is on the kernel transport, and the status says which one a mount is on. */
+    @Test
+    void statusNamesTheTransportWhichIsTheKernelsUnlessAskedOtherwise() {
+        try (MountedDir m = MountedDir.create("status-transport")) {
+            Dxfs.run("mount", m.dir().toString()).ok();
+            assertThat(m.status()).contains("\"transport\":\"kernel\"");
+            m.unmount();
+            m.mountWith("libfuse");
+            assertThat(m.status()).contains("\"transport\":\"libfuse\"");
+        }
+    }
+
     private static void killDaemon(MountedDir m, String signal) throws Exception {
         killDaemon(m, m.statusField("pid"), signal);
     }
