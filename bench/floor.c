@@ -178,6 +178,15 @@ static void reply_entry(uint64_t unique, struct node *parent, const char *name) 
     reply(unique, error, &entry, sizeof entry);
 }
 
+/* The answer to a request that made `name` in `parent`: its entry, or the call's errno. */
+static void reply_made(uint64_t unique, int result, struct node *parent, const char *name) {
+    if (result < 0) {
+        reply_errno(unique, result);
+    } else {
+        reply_entry(unique, parent, name);
+    }
+}
+
 static void reply_attr(uint64_t unique, struct node *node) {
     struct stat st;
     if (fstatat(node->fd, "", &st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0) {
@@ -387,41 +396,25 @@ static void dispatch(const struct fuse_in_header *header, const void *arg) {
     }
     case FUSE_SYMLINK: {
         const char *target = name + strlen(name) + 1;
-        if (symlinkat(target, node->fd, name) < 0) {
-            reply_errno(unique, -1);
-        } else {
-            reply_entry(unique, node, name);
-        }
+        reply_made(unique, symlinkat(target, node->fd, name), node, name);
         break;
     }
     case FUSE_MKNOD: {
         const struct fuse_mknod_in *in = arg;
         name = (const char *) (in + 1);
-        if (mknodat(node->fd, name, in->mode, in->rdev) < 0) {
-            reply_errno(unique, -1);
-        } else {
-            reply_entry(unique, node, name);
-        }
+        reply_made(unique, mknodat(node->fd, name, in->mode, in->rdev), node, name);
         break;
     }
     case FUSE_MKDIR: {
         const struct fuse_mkdir_in *in = arg;
         name = (const char *) (in + 1);
-        if (mkdirat(node->fd, name, in->mode) < 0) {
-            reply_errno(unique, -1);
-        } else {
-            reply_entry(unique, node, name);
-        }
+        reply_made(unique, mkdirat(node->fd, name, in->mode), node, name);
         break;
     }
     case FUSE_LINK: {
         const struct fuse_link_in *in = arg;
         name = (const char *) (in + 1);
-        if (linkat(node_of(in->oldnodeid)->fd, "", node->fd, name, AT_EMPTY_PATH) < 0) {
-            reply_errno(unique, -1);
-        } else {
-            reply_entry(unique, node, name);
-        }
+        reply_made(unique, linkat(node_of(in->oldnodeid)->fd, "", node->fd, name, AT_EMPTY_PATH), node, name);
         break;
     }
     case FUSE_UNLINK: reply_errno(unique, unlinkat(node->fd, name, 0)); break;
