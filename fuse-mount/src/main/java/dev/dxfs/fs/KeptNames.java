@@ -4,6 +4,7 @@ import dev.dxfs.fs.NodeTable.Binding;
 import dev.dxfs.fuse.KernelCache;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * The file names the kernel may be keeping, so that a change of what one of them means (a
@@ -19,11 +20,13 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class KeptNames {
     /**
-     * How long after a kept answer was sent the kernel may still use it: its keeping time, and as
-     * long again, as the kernel starts the clock when the task that asked runs again, not when the
-     * answer is written.
+     * How long after its timeout the kernel may still use a kept answer: it starts the clock when
+     * the task that asked runs again, not when the answer is written, and a loaded machine may
+     * keep that task off the CPU for a while.
      */
-    private static final long KEPT_NANOS = (long) (2 * KernelTimeouts.KEEP * 1e9);
+    private static final long LATE_NANOS = 1_000_000_000L;
+    /** How often a wait for a name's keeping time looks again at a lookup of it still in progress. */
+    private static final long RESOLVING_POLL_NANOS = 1_000_000L;
     /** Lookups between two sweeps of the names whose keeping time has run out. */
     private static final long SWEEP_EVERY = 4096;
 
@@ -46,11 +49,12 @@ final class KeptNames {
         names.merge(name, new Mark(1, 0), (mark, one) -> new Mark(mark.resolving + 1, mark.keptUntil));
     }
 
-    /** Once the lookup's answer was sent: {@code kept} if the kernel may keep it. */
-    void answered(Binding name, boolean kept) {
+    /** Once the lookup's answer was sent: {@code keptSeconds} is the timeout it gave the name (0: not kept). */
+    void answered(Binding name, double keptSeconds) {
         long now = System.nanoTime();
+        long until = now + (long) (keptSeconds * 1e9) + LATE_NANOS;
         names.computeIfPresent(name, (key, mark) -> {
-            Mark left = new Mark(mark.resolving - 1, kept ? now + KEPT_NANOS : mark.keptUntil);
+            Mark left = new Mark(mark.resolving - 1, keptSeconds > 0 ? until : mark.keptUntil);
             return left.counts(now) ? left : null;
         });
         if (answers.incrementAndGet() % SWEEP_EVERY == 0) {
@@ -64,29 +68,27 @@ final class KeptNames {
         return mark != null && mark.counts(System.nanoTime());
     }
 
-    /** Until when ({@link System#nanoTime}) the kernel may keep {@code name}; a lookup in progress counts as one kept now. */
+    /**
+     * Until when ({@link System#nanoTime}) the kernel may keep {@code name}, as far as known now:
+     * a lookup still in progress may yet be answered kept, so the answer is looked at again soon.
+     */
     long keptUntil(Binding name) {
         long now = System.nanoTime();
-        return end(names.get(name), now, now);
+        Mark mark = names.get(name);
+        long until = mark != null && mark.kept(now) ? mark.keptUntil : now;
+        long soon = now + RESOLVING_POLL_NANOS;
+        return mark != null && mark.resolving > 0 && until - soon < 0 ? soon : until;
     }
 
-    /** Until when the kernel may keep any of the names. */
-    long keptUntilAny() {
-        long now = System.nanoTime();
-        long until = now;
-        for (Mark mark : names.values()) {
-            until = end(mark, now, until);
+    /**
+     * Waits until the kernel can no longer be keeping {@code name}: what a change does where it
+     * cannot make the kernel forget names. Only the timeout the name's last kept answer actually
+     * gave is waited for, once its lookups in progress are answered.
+     */
+    void awaitExpiry(Binding name) {
+        for (long left = keptUntil(name) - System.nanoTime(); left > 0; left = keptUntil(name) - System.nanoTime()) {
+            LockSupport.parkNanos(left);
         }
-        return until;
-    }
-
-    /** The later of {@code until} and the end of {@code mark}'s keeping. */
-    private static long end(Mark mark, long now, long until) {
-        if (mark == null || !mark.counts(now)) {
-            return until;
-        }
-        long end = mark.resolving > 0 ? now + KEPT_NANOS : mark.keptUntil;
-        return end - until > 0 ? end : until;
     }
 
     /**

@@ -180,6 +180,19 @@ final class NodeTable {
         return others;
     }
 
+    /** The names the nodes of {@code node}'s inode are bound to: every name the kernel may reach the inode by. */
+    synchronized List<Binding> namesOfInode(Node node) {
+        Set<Node> ofInode = fileNodes.getOrDefault(new Inode(node.dev, node.ino), Set.of(node));
+        List<Binding> names = new ArrayList<>();
+        for (Node other : ofInode) {
+            Binding name = binding(other);
+            if (name != null) {
+                names.add(name);
+            }
+        }
+        return names;
+    }
+
     /** Whether {@code node} is the only node of its inode: then only it can change the inode. */
     synchronized boolean soleNodeOfInode(Node node) {
         Set<Node> ofInode = fileNodes.get(new Inode(node.dev, node.ino));

@@ -27,7 +27,6 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import jnr.ffi.Pointer;
 import org.slf4j.Logger;
@@ -203,7 +202,7 @@ public final class OverlayFs implements Filesystem {
     private void answerEntry(Request req, Node dir, String name) throws FsException {
         Binding binding = new Binding(dir, name);
         keptNames.resolving(binding);
-        boolean kept = false;
+        double kept = 0;
         try {
             Pointer stat = Request.newStat();
             Node node = resolve(dir, name, req.tid(), stat);
@@ -216,7 +215,7 @@ public final class OverlayFs implements Filesystem {
             if (!sent) {
                 nodes.forget(node.id, 1);
             }
-            kept = sent && nameSeconds > 0;
+            kept = sent ? nameSeconds : 0;
         } finally {
             keptNames.answered(binding, kept);
         }
@@ -605,8 +604,8 @@ public final class OverlayFs implements Filesystem {
      * another link, is looked up again, and gets a fresh node from now on.
      */
     private void madeExecutable(Node node, int mode) {
-        if (node.isRegular() && KernelTimeouts.executable(mode) && kernel.forgetsNames()) {
-            forgetNames(keptNames.keptUntilAny());
+        if (node.isRegular() && KernelTimeouts.executable(mode)) {
+            nodes.namesOfInode(node).forEach(this::nameChanged);
         }
     }
 
@@ -1344,7 +1343,7 @@ public final class OverlayFs implements Filesystem {
     /** The file at {@code name} changes behind the kernel's back: a name it keeps must be looked up again. */
     private void nameChanged(Binding name) {
         if (name != null && kernel.forgetsNames() && keptNames.mayBeKept(name)) {
-            forgetNames(keptNames.keptUntil(name));
+            forgetNames(name);
         }
     }
 
@@ -1355,18 +1354,15 @@ public final class OverlayFs implements Filesystem {
 
     /**
      * Makes the kernel forget every name it keeps, or, when that would unmount what is mounted
-     * inside, waits until the names that matter have expired ({@code keptUntil}, as
-     * {@link System#nanoTime}): the change is not answered before the kernel would look them up
-     * again. Lookups keep no names while something is mounted inside, so the wait happens only
-     * for names kept before it was mounted.
+     * inside, waits until it can no longer keep {@code changed}: the change is not answered
+     * before the kernel would look it up again. Lookups keep no names while something is mounted
+     * inside, so the wait happens only for names kept before it was mounted.
      */
-    private void forgetNames(long keptUntil) {
-        if (!mountsInside.getAsBoolean()) {
+    private void forgetNames(Binding changed) {
+        if (mountsInside.getAsBoolean()) {
+            keptNames.awaitExpiry(changed);
+        } else {
             keptNames.forgetAll(kernel);
-            return;
-        }
-        for (long left = keptUntil - System.nanoTime(); left > 0; left = keptUntil - System.nanoTime()) {
-            LockSupport.parkNanos(left);
         }
     }
 

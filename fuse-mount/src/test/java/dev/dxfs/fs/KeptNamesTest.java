@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.dxfs.fs.NodeTable.Binding;
 import dev.dxfs.fuse.KernelCache;
+import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
 
 class KeptNamesTest {
@@ -28,13 +29,13 @@ class KeptNamesTest {
     void aNameCountsWhileItIsLookedUpAndStaysCountedOnlyIfKept() {
         names.resolving(NAME);
         assertThat(names.mayBeKept(NAME)).as("looked up now").isTrue();
-        names.answered(NAME, false);
+        names.answered(NAME, 0);
         assertThat(names.mayBeKept(NAME)).as("answered, not kept").isFalse();
         names.resolving(NAME);
-        names.answered(NAME, true);
+        names.answered(NAME, KernelTimeouts.KEEP_FILE);
         assertThat(names.mayBeKept(NAME)).as("answered, kept").isTrue();
-        assertThat(names.keptUntil(NAME) - System.nanoTime()).as("for the kernel's keeping time at least")
-                .isGreaterThan((long) (KernelTimeouts.KEEP * 1e9) / 2);
+        assertThat(names.keptUntil(NAME) - System.nanoTime()).as("for the keeping time it was answered with, and a second")
+                .isBetween((long) (KernelTimeouts.KEEP_FILE * 1e9), (long) ((KernelTimeouts.KEEP_FILE + 1) * 1e9));
         assertThat(names.mayBeKept(new Binding(OTHER_DIR, "f"))).as("the same name in another directory").isFalse();
     }
 
@@ -42,13 +43,13 @@ class KeptNamesTest {
     void theEpochForgetsKeptNamesButNotLookupsInProgress() {
         Binding inProgress = new Binding(DIR, "g");
         names.resolving(NAME);
-        names.answered(NAME, true);
+        names.answered(NAME, KernelTimeouts.KEEP_FILE);
         names.resolving(inProgress);
         names.forgetAll(kernel);
         assertThat(epochs).isEqualTo(1);
         assertThat(names.mayBeKept(NAME)).as("kept before the epoch").isFalse();
         assertThat(names.mayBeKept(inProgress)).as("looked up across the epoch").isTrue();
-        names.answered(inProgress, true);
+        names.answered(inProgress, KernelTimeouts.KEEP_FILE);
         assertThat(names.mayBeKept(inProgress)).as("answered kept after the epoch").isTrue();
     }
 
@@ -56,12 +57,37 @@ class KeptNamesTest {
     void aRenameThroughTheKernelMovesAKeptName() {
         Binding to = new Binding(OTHER_DIR, "renamed");
         names.resolving(NAME);
-        names.answered(NAME, true);
+        names.answered(NAME, KernelTimeouts.KEEP_FILE);
         names.renamed(NAME, to, false);
         assertThat(names.mayBeKept(to)).isTrue();
 
         Binding unkept = new Binding(DIR, "unkept");
         names.renamed(to, unkept, true);
         assertThat(names.mayBeKept(unkept)).as("exchanged with a kept name").isTrue();
+    }
+
+    /**
+     * Where names cannot be forgotten, a change waits for what the kernel was actually given: a
+     * name answered for a second is waited for a second and a little, not for the longest
+     * timeout; a lookup still in progress is waited for, then its answer.
+     */
+    @Test
+    void theWaitForANameEndsWithTheTimeoutItsAnswerGave() throws Exception {
+        names.resolving(NAME);
+        names.answered(NAME, KernelTimeouts.KEEP);
+        long start = System.nanoTime();
+        names.awaitExpiry(NAME);
+        assertThat(System.nanoTime() - start).as("waited")
+                .isBetween((long) (KernelTimeouts.KEEP * 1e9), (long) (KernelTimeouts.KEEP_FILE * 1e9));
+
+        names.resolving(NAME);
+        Thread answer = new Thread(() -> {
+            LockSupport.parkNanos(200_000_000L);
+            names.answered(NAME, 0);
+        });
+        answer.start();
+        names.awaitExpiry(NAME);
+        assertThat(names.mayBeKept(NAME)).as("once waited for: the lookup in progress was answered, not kept").isFalse();
+        answer.join();
     }
 }

@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
  * forget a name without the directory's lock and keeps none.
  */
 class KeptNamesTest {
-    /** Each try takes a few milliseconds of the one second the name is kept. */
+    /** Each try takes a few milliseconds of the time the name is kept. */
     private static final int TRIES = 5;
     private static final int PUBLISHES = 300;
 
@@ -90,6 +90,57 @@ class KeptNamesTest {
             }
             assertThat(shell(mounted.dir(), "stat -c %s f; cat f")).as("another process, once the writer closed")
                     .isEqualTo("7\npartial");
+        }
+    }
+
+    /**
+     * While something is mounted inside, the daemon cannot make the kernel forget names (the
+     * epoch would unmount it): a rewrite through a name kept from before the inner mount waits at
+     * its close until the kernel's name has run out, so the next process finds the new version,
+     * and the inner mount stays.
+     */
+    @Test
+    void aRewriteWhileSomethingIsMountedInsideIsSeenAtOnceAndLeavesTheInnerMount() throws IOException {
+        try (MountedDir mounted = MountedDir.create("kept-inside-publish")) {
+            Path inner = Files.createDirectory(mounted.dir().resolve("inner"));
+            mounted.mount();
+            Files.writeString(mounted.dir().resolve("f"), "old\n");
+            shell(mounted.dir(), "cat f >/dev/null");
+            try (Tmpfs tmpfs = Tmpfs.at(inner, "1m")) {
+                Files.writeString(inner.resolve("x"), "inner\n");
+                assertThat(shell(mounted.dir(), "printf 'the new version\\n' > f && stat -c %s f && cat f inner/x"))
+                        .isEqualTo("16\nthe new version\ninner\n");
+                assertThat(Dxfs.mountType(inner)).as("the inner mount, after the rewrite").isEqualTo("tmpfs");
+            }
+        }
+    }
+
+    /**
+     * While something is mounted inside, making a file executable waits until the kernel's names
+     * of that file have run out (an exec must not reach a node others share), and for no other
+     * name: another file's name, kept from before the inner mount, is still kept right after
+     * (a file replaced in the backing directory behind the kernel's back still shows as before).
+     */
+    @Test
+    void makingAFileExecutableWhileSomethingIsMountedInsideWaitsForNoOtherName() throws IOException {
+        try (MountedDir mounted = MountedDir.create("kept-inside-chmod");
+                BackingView backing = BackingView.of(mounted.dir())) {
+            Path inner = Files.createDirectory(mounted.dir().resolve("inner"));
+            mounted.mount();
+            Files.writeString(mounted.dir().resolve("kept"), "old");
+            Files.writeString(backing.dir().resolve("replacement"), "replaced");
+            shell(mounted.dir(), "stat kept >/dev/null");
+            try (Tmpfs tmpfs = Tmpfs.at(inner, "1m")) {
+                String size = shell(mounted.dir(), "touch tool && chmod +x tool && mv " + backing.dir() + "/replacement "
+                        + backing.dir() + "/kept && stat -c %s kept").trim();
+                assertThat(Files.isExecutable(mounted.dir().resolve("tool"))).isTrue();
+                if (Dxfs.TRANSPORT.equals("kernel")) {
+                    assertThat(size).as("the size of the other file right after the chmod (3: its kept name)")
+                            .isEqualTo("3");
+                } else {
+                    assertThat(size).as("the size of the other file, whose name is never kept").isEqualTo("8");
+                }
+            }
         }
     }
 
