@@ -13,8 +13,12 @@ import java.util.concurrent.TimeUnit;
 /**
  * Several dx-like instances started together on one output directory, half of them with server
  * variant A and half with B, the last one doing static-site generation (running W/server itself).
+ * The seed fixes each instance's start offsets, so that two runs of one scenario differ in the
+ * timing of the directory they run in alone.
  */
-record Scenario(DemoBinaries binaries, int instances, int rounds, Duration serverRunTime) {
+record Scenario(DemoBinaries binaries, int instances, int rounds, Duration serverRunTime, long seed) {
+    /** Spreads the instances' seeds apart (the golden ratio's increment of splitmix64). */
+    private static final long SEED_STEP = 0x9e37_79b9_7f4a_7c15L;
 
     String describe() {
         String each = " x " + rounds + " round" + (rounds == 1 ? "" : "s");
@@ -60,13 +64,17 @@ record Scenario(DemoBinaries binaries, int instances, int rounds, Duration serve
                 (variantA ? binaries.serverA() : binaries.serverB()).toString(),
                 ssg ? "ssg" : "copy",
                 Integer.toString(rounds),
-                Long.toString(serverRunTime.toMillis()))
+                Long.toString(serverRunTime.toMillis()),
+                Long.toUnsignedString(seed + index * SEED_STEP))
                 .redirectOutput(stdout.toFile())
                 .redirectError(stderr.toFile())
                 .start();
         process.getOutputStream().close();
         return new Instance(name, process, stdout, stderr);
     }
+
+    /** How an instance reports a failed write of the web build: the tool's own race. */
+    private static final String OWN_RACE = "own race ";
 
     private final class Instance {
         private final String name;
@@ -88,7 +96,9 @@ record Scenario(DemoBinaries binaries, int instances, int rounds, Duration serve
             }
             int reported = 0;
             for (String line : Files.readAllLines(stdout, StandardCharsets.UTF_8)) {
-                if (line.startsWith("result ")) {
+                if (line.startsWith(OWN_RACE)) {
+                    tally.addOwnRace(line.substring(OWN_RACE.length()));
+                } else if (line.startsWith("result ")) {
                     record(line.substring("result ".length()), tally);
                     reported++;
                 }

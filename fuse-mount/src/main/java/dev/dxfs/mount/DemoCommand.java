@@ -3,6 +3,7 @@ package dev.dxfs.mount;
 import dev.dxfs.demo.Demo;
 import dev.dxfs.demo.DemoMount;
 import java.nio.file.Path;
+import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -17,6 +18,10 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--rounds", defaultValue = "" + Demo.DEFAULT_ROUNDS,
             description = "Rounds per instance (default: ${DEFAULT-VALUE}).")
     int rounds;
+
+    @Option(names = "--seed", paramLabel = "N",
+            description = "Seed of the instances' start offsets, the same for both runs (default: a random one, printed).")
+    long seed = new SplittableRandom().nextLong();
 
     @Option(names = "--work-dir", paramLabel = "DIR",
             description = "Where the demo builds and runs, in a new directory removed at the end "
@@ -38,6 +43,6 @@ final class DemoCommand implements Callable<Integer> {
             public void unmount(Path dir) throws CliException {
                 Mounter.unmount(dir.toString(), false);
             }
-        }, System.out, instances, rounds, workDir.toAbsolutePath());
+        }, System.out, instances, rounds, seed, workDir.toAbsolutePath());
     }
 }
