@@ -9,6 +9,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
@@ -36,14 +37,16 @@ public final class Demo {
     }
 
     /**
-     * Runs the demo in a new directory below {@code workParent}, removed at the end.
+     * Runs the demo in a new directory below {@code workParent}, removed at the end: the
+     * scenario {@code runs} times on each side, the plain directory and the mount taking turns,
+     * run {@code k} with seed {@code seed + k} on both.
      *
      * @return 0 when every round under dxfs succeeded, 1 when some failed, 2 when the demo could
      *     not run (no rustc, a build, mount or unmount failure)
      */
-    public static int run(DemoMount mount, PrintStream out, int instances, int rounds, long seed, Path workParent) {
-        if (instances < 1 || rounds < 1) {
-            throw new IllegalArgumentException("instances and rounds must be at least 1");
+    public static int run(DemoMount mount, PrintStream out, int instances, int rounds, int runs, long seed, Path workParent) {
+        if (instances < 1 || rounds < 1 || runs < 1) {
+            throw new IllegalArgumentException("instances, rounds and runs must be at least 1");
         }
         Optional<Rustc> rustc = Rustc.locate();
         if (rustc.isEmpty()) {
@@ -62,24 +65,27 @@ public final class Demo {
             out.println("Building the demo server (variants a and b) and a dx-like instance with rustc...");
             DemoBinaries binaries = DemoBinaries.build(rustc.get(), work.resolve("bin"));
             Scenario scenario = new Scenario(binaries, instances, rounds, SERVER_RUN_TIME, seed);
-            out.println("Each run: " + scenario.describe() + ", seed " + seed + ".");
+            out.println("Each run: " + scenario.describe() + ", seed " + seed + (runs == 1 ? "" : " and up") + ".");
 
             Path plainWeb = work.resolve("plain/target/dx/app/debug/web");
-            out.println("Running on a plain directory: " + plainWeb);
-            Tally plain = scenario.run(plainWeb, work.resolve("logs/plain"));
-
             Path dx = work.resolve("mounted/target/dx");
             Files.createDirectories(dx);
-            out.println("Running under a dxfs mount of " + dx);
+            out.println("Running on a plain directory: " + plainWeb);
+            out.println("and under a dxfs mount of " + dx + (runs == 1 ? "" : ", taking turns " + runs + " times"));
             try {
                 mount.mount(dx);
             } catch (Exception e) {
                 out.println("could not mount dxfs on " + dx + ": " + e);
                 return 2;
             }
-            Tally mounted;
+            Tally plain = new Tally();
+            Tally mounted = new Tally();
             try {
-                mounted = scenario.run(dx.resolve("app/debug/web"), work.resolve("logs/mounted"));
+                // Turns, so that a change in what else the machine runs weighs on both sides alike.
+                for (int run = 0; run < runs; run++) {
+                    scenario.run(run, plainWeb, work.resolve("logs/plain/run-" + (run + 1)), plain);
+                    scenario.run(run, dx.resolve("app/debug/web"), work.resolve("logs/mounted/run-" + (run + 1)), mounted);
+                }
             } finally {
                 try {
                     mount.unmount(dx);
@@ -134,6 +140,15 @@ public final class Demo {
         out.printf(row, OWN_RACES_LABEL, plain.ownRaces(), mounted.ownRaces());
         printOwnRaces(out, "plain directory", plain.ownRaceDetails());
         printOwnRaces(out, "dxfs mount", mounted.ownRaceDetails());
+        if (plain.ownRacesByRun().size() > 1) {
+            printByRun(out, "plain directory", plain.ownRacesByRun());
+            printByRun(out, "dxfs mount", mounted.ownRacesByRun());
+        }
+    }
+
+    private static void printByRun(PrintStream out, String column, List<Integer> counts) {
+        out.println("  own races by run, " + column + ": "
+                + counts.stream().map(String::valueOf).collect(Collectors.joining(" ")));
     }
 
     private static void printOwnRaces(PrintStream out, String column, Map<String, Integer> details) {

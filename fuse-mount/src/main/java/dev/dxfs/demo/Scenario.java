@@ -27,19 +27,19 @@ record Scenario(DemoBinaries binaries, int instances, int rounds, Duration serve
                 : instances + " dx-like instances" + each + ", one of them running W/server itself (static-site generation)";
     }
 
-    Tally run(Path outputDir, Path logDir) throws IOException, InterruptedException {
+    /** One run, whose outcomes are added to {@code tally}; run {@code k} takes the seed plus k. */
+    void run(int k, Path outputDir, Path logDir, Tally tally) throws IOException, InterruptedException {
         Files.createDirectories(logDir);
         List<Instance> started = new ArrayList<>();
         try {
             for (int i = 0; i < instances; i++) {
-                started.add(start(i, outputDir, logDir));
+                started.add(start(i, seed + k, outputDir, logDir));
             }
-            Tally tally = new Tally();
             long deadline = System.nanoTime() + timeout().toNanos();
             for (Instance instance : started) {
                 instance.finish(deadline, tally);
             }
-            return tally;
+            tally.endRun();
         } finally {
             for (Instance instance : started) {
                 instance.kill();
@@ -52,7 +52,7 @@ record Scenario(DemoBinaries binaries, int instances, int rounds, Duration serve
         return Duration.ofSeconds(30).plus(serverRunTime.multipliedBy(4).plusSeconds(1).multipliedBy(rounds));
     }
 
-    private Instance start(int index, Path outputDir, Path logDir) throws IOException {
+    private Instance start(int index, long runSeed, Path outputDir, Path logDir) throws IOException {
         boolean ssg = index == instances - 1;
         boolean variantA = index % 2 == 0;
         String name = "instance " + (index + 1) + " (" + (ssg ? "ssg" : "copy") + ", variant " + (variantA ? "a" : "b") + ")";
@@ -65,7 +65,7 @@ record Scenario(DemoBinaries binaries, int instances, int rounds, Duration serve
                 ssg ? "ssg" : "copy",
                 Integer.toString(rounds),
                 Long.toString(serverRunTime.toMillis()),
-                Long.toUnsignedString(seed + index * SEED_STEP))
+                Long.toUnsignedString(runSeed + index * SEED_STEP))
                 .redirectOutput(stdout.toFile())
                 .redirectError(stderr.toFile())
                 .start();

@@ -20,6 +20,7 @@ public final class Tally {
     private final Map<Outcome, Integer> counts = new EnumMap<>(Outcome.class);
     private final Set<String> otherDetails = new LinkedHashSet<>();
     private final Map<String, Integer> ownRaces = new LinkedHashMap<>();
+    private final List<Integer> ownRacesByRun = new ArrayList<>();
 
     void add(Outcome outcome, String detail) {
         counts.merge(outcome, 1, Integer::sum);
@@ -34,6 +35,16 @@ public final class Tally {
 
     public int ownRaces() {
         return ownRaces.values().stream().mapToInt(Integer::intValue).sum();
+    }
+
+    /** Closes a run of the scenario: its own races are counted apart too. */
+    void endRun() {
+        ownRacesByRun.add(ownRaces() - ownRacesByRun.stream().mapToInt(Integer::intValue).sum());
+    }
+
+    /** The own races of each run, in order, which tell how much the count varies between runs. */
+    public List<Integer> ownRacesByRun() {
+        return Collections.unmodifiableList(ownRacesByRun);
     }
 
     /** Each distinct failed step with how often it failed, in the order first seen. */

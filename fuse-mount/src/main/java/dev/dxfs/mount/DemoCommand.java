@@ -8,7 +8,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-@Command(name = "demo", mixinStandardHelpOptions = true, description = "The dx serve race of Dioxus issue 5275, twice: several dx-like instances copy a server binary into one shared directory and run it, first on a plain directory, then inside a dxfs mount. Prints the failures (ETXTBSY, EPERM, ENOEXEC, torn binaries) of each side by side. Needs rustc.",
+@Command(name = "demo", mixinStandardHelpOptions = true, description = "The dx serve race of Dioxus issue 5275, twice: several dx-like instances copy a server binary into one shared directory and run it, first on a plain directory, then inside a dxfs mount. Prints the failures (ETXTBSY, EPERM, ENOEXEC, torn binaries) of each side by side, and apart from them the tool's own races (each round also writes a web build into W/public as dx does: instances remove a directory another is filling, or rename a temp file another already renamed), which dxfs does not fix. Needs rustc.",
         footer = {"", "Examples:", "  dxfs demo", "  dxfs demo --instances 8 --rounds 50 --work-dir /var/tmp"})
 final class DemoCommand implements Callable<Integer> {
     @Option(names = "--instances", defaultValue = "" + Demo.DEFAULT_INSTANCES,
@@ -19,8 +19,12 @@ final class DemoCommand implements Callable<Integer> {
             description = "Rounds per instance (default: ${DEFAULT-VALUE}).")
     int rounds;
 
+    @Option(names = "--runs", defaultValue = "1",
+            description = "Runs on each side, the plain directory and the mount taking turns (default: ${DEFAULT-VALUE}).")
+    int runs;
+
     @Option(names = "--seed", paramLabel = "N",
-            description = "Seed of the instances' start offsets, the same for both runs (default: a random one, printed).")
+            description = "Seed of the instances' start offsets and copy names, the same on both sides (default: a random one, printed).")
     long seed = new SplittableRandom().nextLong();
 
     @Option(names = "--work-dir", paramLabel = "DIR",
@@ -30,8 +34,8 @@ final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws CliException {
-        if (instances < 2 || rounds < 1) {
-            throw new CliException("the race needs --instances of at least 2 and --rounds of at least 1");
+        if (instances < 2 || rounds < 1 || runs < 1) {
+            throw new CliException("the race needs --instances of at least 2, --rounds and --runs of at least 1");
         }
         return Demo.run(new DemoMount() {
             @Override
@@ -43,6 +47,6 @@ final class DemoCommand implements Callable<Integer> {
             public void unmount(Path dir) throws CliException {
                 Mounter.unmount(dir.toString(), false);
             }
-        }, System.out, instances, rounds, seed, workDir.toAbsolutePath());
+        }, System.out, instances, rounds, runs, seed, workDir.toAbsolutePath());
     }
 }
