@@ -18,7 +18,8 @@ import java.util.stream.Stream;
  * copies that again and runs the copy, or runs {@code W/server} itself), first in a plain
  * directory and then under a dxfs mount of {@code target/dx}, and prints both tallies side by side.
  * Each round also writes the web build into {@code W/public} the way dx does; its failures are
- * the tool's own races, counted apart, and shown so that a mount is seen not to make them worse.
+ * the tool's own races, which dxfs does not fix, counted apart so that what a mount does to them
+ * shows.
  */
 public final class Demo {
     public static final int DEFAULT_INSTANCES = 6;

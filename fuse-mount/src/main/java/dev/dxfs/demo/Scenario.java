@@ -19,6 +19,8 @@ import java.util.concurrent.TimeUnit;
 record Scenario(DemoBinaries binaries, int instances, int rounds, Duration serverRunTime, long seed) {
     /** Spreads the instances' seeds apart (the golden ratio's increment of splitmix64). */
     private static final long SEED_STEP = 0x9e37_79b9_7f4a_7c15L;
+    /** How an instance reports a failed write of the web build: the tool's own race. */
+    private static final String OWN_RACE = "own race ";
 
     String describe() {
         String each = " x " + rounds + " round" + (rounds == 1 ? "" : "s");
@@ -72,9 +74,6 @@ record Scenario(DemoBinaries binaries, int instances, int rounds, Duration serve
         process.getOutputStream().close();
         return new Instance(name, process, stdout, stderr);
     }
-
-    /** How an instance reports a failed write of the web build: the tool's own race. */
-    private static final String OWN_RACE = "own race ";
 
     private final class Instance {
         private final String name;
