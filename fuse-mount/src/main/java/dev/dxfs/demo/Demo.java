@@ -5,6 +5,7 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -19,7 +20,8 @@ import java.util.stream.Stream;
  * directory and then under a dxfs mount of {@code target/dx}, and prints both tallies side by side.
  * Each round also writes the web build into {@code W/public} the way dx does; its failures are
  * the tool's own races, which dxfs does not fix, counted apart so that what a mount does to them
- * shows.
+ * shows. Other directories, such as another filesystem's mount, can take their turns too, as
+ * further columns between the two.
  */
 public final class Demo {
     public static final int DEFAULT_INSTANCES = 6;
@@ -33,6 +35,8 @@ public final class Demo {
 
     /** The label of the own races' row, which tests read. */
     private static final String OWN_RACES_LABEL = "own races";
+    /** Where dx writes its web build below the directory it runs in, here as in each side's. */
+    private static final String WEB = "target/dx/app/debug/web";
 
     private Demo() {
     }
@@ -40,12 +44,14 @@ public final class Demo {
     /**
      * Runs the demo in a new directory below {@code workParent}, removed at the end: the
      * scenario {@code runs} times on each side, the plain directory and the mount taking turns,
-     * run {@code k} with seed {@code seed + k} on both.
+     * run {@code k} with seed {@code seed + k} on both, and in a new directory inside each
+     * directory of {@code alsoIn} (its column's name to it), removed at the end too.
      *
      * @return 0 when every round under dxfs succeeded, 1 when some failed, 2 when the demo could
      *     not run (no rustc, a build, mount or unmount failure)
      */
-    public static int run(DemoMount mount, PrintStream out, int instances, int rounds, int runs, long seed, Path workParent) {
+    public static int run(DemoMount mount, PrintStream out, int instances, int rounds, int runs, long seed,
+            Map<String, Path> alsoIn, Path workParent) {
         if (instances < 1 || rounds < 1 || runs < 1) {
             throw new IllegalArgumentException("instances, rounds and runs must be at least 1");
         }
@@ -62,16 +68,25 @@ public final class Demo {
             return 2;
         }
         boolean stillMounted = false;
+        List<Path> alsoInWork = new ArrayList<>();
         try {
             out.println("Building the demo server (variants a and b) and a dx-like instance with rustc...");
             DemoBinaries binaries = DemoBinaries.build(rustc.get(), work.resolve("bin"));
             Scenario scenario = new Scenario(binaries, instances, rounds, SERVER_RUN_TIME, seed);
             out.println("Each run: " + scenario.describe() + ", seed " + seed + (runs == 1 ? "" : " and up") + ".");
 
-            Path plainWeb = work.resolve("plain/target/dx/app/debug/web");
+            List<Side> sides = new ArrayList<>();
+            sides.add(new Side("plain directory", work.resolve("plain").resolve(WEB)));
+            for (Map.Entry<String, Path> other : alsoIn.entrySet()) {
+                alsoInWork.add(Files.createTempDirectory(other.getValue(), "dxfs-demo-"));
+                sides.add(new Side(other.getKey(), alsoInWork.get(alsoInWork.size() - 1).resolve(WEB)));
+            }
             Path dx = work.resolve("mounted/target/dx");
             Files.createDirectories(dx);
-            out.println("Running on a plain directory: " + plainWeb);
+            Side mounted = new Side("dxfs mount", dx.resolve("app/debug/web"));
+            sides.add(mounted);
+            out.println("Running on a plain directory: " + sides.get(0).web());
+            sides.subList(1, sides.size() - 1).forEach(other -> out.println("in " + other.label() + ": " + other.web()));
             out.println("and under a dxfs mount of " + dx + (runs == 1 ? "" : ", taking turns " + runs + " times"));
             try {
                 mount.mount(dx);
@@ -79,13 +94,13 @@ public final class Demo {
                 out.println("could not mount dxfs on " + dx + ": " + e);
                 return 2;
             }
-            Tally plain = new Tally();
-            Tally mounted = new Tally();
             try {
-                // Turns, so that a change in what else the machine runs weighs on both sides alike.
+                // Turns, so that a change in what else the machine runs weighs on every side alike.
                 for (int run = 0; run < runs; run++) {
-                    scenario.run(run, plainWeb, work.resolve("logs/plain/run-" + (run + 1)), plain);
-                    scenario.run(run, dx.resolve("app/debug/web"), work.resolve("logs/mounted/run-" + (run + 1)), mounted);
+                    for (int side = 0; side < sides.size(); side++) {
+                        Path logs = work.resolve("logs/side-" + (side + 1) + "/run-" + (run + 1));
+                        scenario.run(run, sides.get(side).web(), logs, sides.get(side).tally());
+                    }
                 }
             } finally {
                 try {
@@ -97,20 +112,21 @@ public final class Demo {
             }
 
             out.println();
-            printTable(out, plain, mounted);
+            printTable(out, sides);
             out.println();
-            if (plain.failures() == 0) {
+            if (sides.get(0).tally().failures() == 0) {
                 out.println("The plain directory showed no failure this time: the race did not show; run the demo again.");
             }
-            if (mounted.failures() == 0) {
-                out.println("dxfs mount: all " + mounted.total() + " rounds ok.");
+            Tally inMount = mounted.tally();
+            if (inMount.failures() == 0) {
+                out.println("dxfs mount: all " + inMount.total() + " rounds ok.");
             } else {
-                out.println("dxfs mount: " + mounted.failures() + " of " + mounted.total() + " rounds failed.");
+                out.println("dxfs mount: " + inMount.failures() + " of " + inMount.total() + " rounds failed.");
             }
             if (stillMounted) {
                 return 2;
             }
-            return mounted.failures() == 0 ? 0 : 1;
+            return inMount.failures() == 0 ? 0 : 1;
         } catch (IOException e) {
             out.println("the demo failed: " + e.getMessage());
             return 2;
@@ -119,6 +135,7 @@ public final class Demo {
             out.println("the demo was interrupted");
             return 2;
         } finally {
+            alsoInWork.forEach(Demo::deleteTree);
             if (stillMounted) {
                 // Deleting through a mount that failed to come off could hang or reach into it.
                 out.println("left " + work + " in place");
@@ -128,22 +145,28 @@ public final class Demo {
         }
     }
 
-    private static void printTable(PrintStream out, Tally plain, Tally mounted) {
-        String row = "  %-9s %17s %12s%n";
-        out.printf(row, "", "plain directory", "dxfs mount");
-        for (Outcome outcome : Outcome.values()) {
-            out.printf(row, outcome.label(), plain.count(outcome), mounted.count(outcome));
+    /** One place the scenario runs in, a column of the tables. */
+    private record Side(String label, Path web, Tally tally) {
+        Side(String label, Path web) {
+            this(label, web, new Tally());
         }
-        printOtherDetails(out, "plain directory", plain.otherDetails());
-        printOtherDetails(out, "dxfs mount", mounted.otherDetails());
+    }
+
+    private static void printTable(PrintStream out, List<Side> sides) {
+        StringBuilder format = new StringBuilder("  %-9s");
+        sides.forEach(side -> format.append(" %").append(side.label().length() + 2).append('s'));
+        String row = format.append("%n").toString();
+        out.printf(row, Stream.concat(Stream.of(""), sides.stream().map(Side::label)).toArray());
+        for (Outcome outcome : Outcome.values()) {
+            out.printf(row, Stream.concat(Stream.of(outcome.label()), sides.stream().map(side -> side.tally().count(outcome))).toArray());
+        }
+        sides.forEach(side -> printOtherDetails(out, side.label(), side.tally().otherDetails()));
         out.println();
         out.println("  The tool's own races (writes of the web build into W/public; not dxfs's to fix):");
-        out.printf(row, OWN_RACES_LABEL, plain.ownRaces(), mounted.ownRaces());
-        printOwnRaces(out, "plain directory", plain.ownRaceDetails());
-        printOwnRaces(out, "dxfs mount", mounted.ownRaceDetails());
-        if (plain.ownRacesByRun().size() > 1) {
-            printByRun(out, "plain directory", plain.ownRacesByRun());
-            printByRun(out, "dxfs mount", mounted.ownRacesByRun());
+        out.printf(row, Stream.concat(Stream.of(OWN_RACES_LABEL), sides.stream().map(side -> side.tally().ownRaces())).toArray());
+        sides.forEach(side -> printOwnRaces(out, side.label(), side.tally().ownRaceDetails()));
+        if (sides.get(0).tally().ownRacesByRun().size() > 1) {
+            sides.forEach(side -> printByRun(out, side.label(), side.tally().ownRacesByRun()));
         }
     }
 
