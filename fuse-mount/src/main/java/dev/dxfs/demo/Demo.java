@@ -43,9 +43,10 @@ public final class Demo {
 
     /**
      * Runs the demo in a new directory below {@code workParent}, removed at the end: the
-     * scenario {@code runs} times on each side, the plain directory and the mount taking turns,
-     * run {@code k} with seed {@code seed + k} on both, and in a new directory inside each
-     * directory of {@code alsoIn} (its column's name to it), removed at the end too.
+     * scenario {@code runs} times on each side (the plain directory, a new directory inside each
+     * directory of {@code alsoIn}, which maps its column's name to it and is removed at the end
+     * too, and the mount), the sides taking turns, run {@code k} with seed {@code seed + k} on
+     * every side.
      *
      * @return 0 when every round under dxfs succeeded, 1 when some failed, 2 when the demo could
      *     not run (no rustc, a build, mount or unmount failure)
@@ -78,8 +79,9 @@ public final class Demo {
             List<Side> sides = new ArrayList<>();
             sides.add(new Side("plain directory", work.resolve("plain").resolve(WEB)));
             for (Map.Entry<String, Path> other : alsoIn.entrySet()) {
-                alsoInWork.add(Files.createTempDirectory(other.getValue(), "dxfs-demo-"));
-                sides.add(new Side(other.getKey(), alsoInWork.get(alsoInWork.size() - 1).resolve(WEB)));
+                Path inOther = Files.createTempDirectory(other.getValue(), "dxfs-demo-");
+                alsoInWork.add(inOther);
+                sides.add(new Side(other.getKey(), inOther.resolve(WEB)));
             }
             Path dx = work.resolve("mounted/target/dx");
             Files.createDirectories(dx);
