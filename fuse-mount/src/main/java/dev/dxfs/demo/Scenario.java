@@ -13,8 +13,14 @@ import java.util.concurrent.TimeUnit;
 /**
  * Several dx-like instances started together on one output directory, half of them with server
  * variant A and half with B, the last one doing static-site generation (running W/server itself).
+ * The seed fixes each instance's start offsets, so that two runs of one scenario differ in the
+ * timing of the directory they run in alone.
  */
-record Scenario(DemoBinaries binaries, int instances, int rounds, Duration serverRunTime) {
+record Scenario(DemoBinaries binaries, int instances, int rounds, Duration serverRunTime, long seed) {
+    /** Spreads the instances' seeds apart (the golden ratio's increment of splitmix64). */
+    private static final long SEED_STEP = 0x9e37_79b9_7f4a_7c15L;
+    /** How an instance reports a failed write of the web build: the tool's own race. */
+    private static final String OWN_RACE = "own race ";
 
     String describe() {
         String each = " x " + rounds + " round" + (rounds == 1 ? "" : "s");
@@ -23,19 +29,19 @@ record Scenario(DemoBinaries binaries, int instances, int rounds, Duration serve
                 : instances + " dx-like instances" + each + ", one of them running W/server itself (static-site generation)";
     }
 
-    Tally run(Path outputDir, Path logDir) throws IOException, InterruptedException {
+    /** One run, whose outcomes are added to {@code tally}; run {@code k} takes the seed plus k. */
+    void run(int k, Path outputDir, Path logDir, Tally tally) throws IOException, InterruptedException {
         Files.createDirectories(logDir);
         List<Instance> started = new ArrayList<>();
         try {
             for (int i = 0; i < instances; i++) {
-                started.add(start(i, outputDir, logDir));
+                started.add(start(i, seed + k, outputDir, logDir));
             }
-            Tally tally = new Tally();
             long deadline = System.nanoTime() + timeout().toNanos();
             for (Instance instance : started) {
                 instance.finish(deadline, tally);
             }
-            return tally;
+            tally.endRun();
         } finally {
             for (Instance instance : started) {
                 instance.kill();
@@ -48,7 +54,7 @@ record Scenario(DemoBinaries binaries, int instances, int rounds, Duration serve
         return Duration.ofSeconds(30).plus(serverRunTime.multipliedBy(4).plusSeconds(1).multipliedBy(rounds));
     }
 
-    private Instance start(int index, Path outputDir, Path logDir) throws IOException {
+    private Instance start(int index, long runSeed, Path outputDir, Path logDir) throws IOException {
         boolean ssg = index == instances - 1;
         boolean variantA = index % 2 == 0;
         String name = "instance " + (index + 1) + " (" + (ssg ? "ssg" : "copy") + ", variant " + (variantA ? "a" : "b") + ")";
@@ -60,7 +66,8 @@ record Scenario(DemoBinaries binaries, int instances, int rounds, Duration serve
                 (variantA ? binaries.serverA() : binaries.serverB()).toString(),
                 ssg ? "ssg" : "copy",
                 Integer.toString(rounds),
-                Long.toString(serverRunTime.toMillis()))
+                Long.toString(serverRunTime.toMillis()),
+                Long.toUnsignedString(runSeed + index * SEED_STEP))
                 .redirectOutput(stdout.toFile())
                 .redirectError(stderr.toFile())
                 .start();
@@ -88,7 +95,9 @@ record Scenario(DemoBinaries binaries, int instances, int rounds, Duration serve
             }
             int reported = 0;
             for (String line : Files.readAllLines(stdout, StandardCharsets.UTF_8)) {
-                if (line.startsWith("result ")) {
+                if (line.startsWith(OWN_RACE)) {
+                    tally.addOwnRace(line.substring(OWN_RACE.length()));
+                } else if (line.startsWith("result ")) {
                     record(line.substring("result ".length()), tally);
                     reported++;
                 }
