@@ -95,7 +95,8 @@ final class Dxfs {
     }
 
     /**
-     * Lazily unmounts the dxfs mounts under the test work directory that a killed run left: those
+     * Lazily unmounts the dxfs mounts (and the FUSE floor's, {@link FuseFloor}) under the test work
+     * directory that a killed run left: those
      * whose test JVM is gone, and those without an owner whose daemon is gone. Another test JVM may
      * be running in the same module at the same time; its live mounts are left alone.
      */
@@ -103,7 +104,7 @@ final class Dxfs {
         for (String line : mountInfo()) {
             String[] fields = line.split(" ");
             if (fields.length > 4 && (fields[4].startsWith(WORK + "/") || fields[4].startsWith(SHARED_WORK + "/"))
-                    && line.contains(" - fuse.dxfs ")) {
+                    && (line.contains(" - fuse.dxfs ") || line.contains(" - fuse.floor "))) {
                 Path mountPoint = Path.of(fields[4]);
                 if (!abandoned(mountPoint)) {
                     continue;

@@ -28,13 +28,18 @@ final class FuseFloor implements AutoCloseable {
         this.daemon = daemon;
     }
 
-    /** Builds the floor into {@code parent/bin} and mounts it at {@code parent/floor}, over {@code parent/floor-backing}. */
+    /**
+     * Builds the floor into {@code parent/bin} and mounts it at {@code parent/floor/mount}, over
+     * {@code parent/floor/backing}. {@code parent} is claimed by this JVM, as a test root is, so a
+     * run killed midway has the floor's mount cleared by the next ({@link Dxfs#clearStaleMounts}).
+     */
     static FuseFloor in(Path parent) {
         try {
+            Files.writeString(Dxfs.ownerFile(parent), Long.toString(ProcessHandle.current().pid()));
             Path binary = Files.createDirectories(parent.resolve("bin")).resolve("floor");
             Run.of(List.of("gcc", "-O2", "-o", binary.toString(), SOURCE.toString())).ok();
-            Path backing = Files.createDirectories(parent.resolve("floor-backing"));
-            Path dir = Files.createDirectories(parent.resolve("floor"));
+            Path backing = Files.createDirectories(parent.resolve("floor/backing"));
+            Path dir = Files.createDirectories(parent.resolve("floor/mount"));
             // It mounts, then forks: the parent prints the daemon's pid. The daemon keeps stderr,
             // so that goes to a file, which a pipe read to its end would wait on.
             Path log = parent.resolve("floor.log");
