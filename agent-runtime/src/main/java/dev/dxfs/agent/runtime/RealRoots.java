@@ -8,7 +8,8 @@ import java.util.List;
  * The roots by their real paths, which a write's {@link LandingPath} is compared with. A root is
  * resolved once, at the first write after it exists (a root made after the JVM started,
  * {@code target/}, is one from then on), not at every write: realpath(3) costs a system call
- * per component of the path, and was a third of what a write outside the roots paid.
+ * per component of the path, and was two fifths of what the agent added to a write outside
+ * the roots.
  *
  * <p>What this keeps is a path, not a directory: a root removed and made again ({@code mvn
  * clean}) has the same real path, and is still this root. Only a change of what the root's
