@@ -3,8 +3,6 @@ package dev.dxfs.agent;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.instrument.Instrumentation;
-import java.lang.reflect.Method;
-import java.security.ProtectionDomain;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
@@ -54,7 +52,7 @@ public final class Agent {
         }
         try {
             defineInBootstrapLoader(runtimeClasses(), instrumentation);
-        } catch (IOException | ReflectiveOperationException | RuntimeException | LinkageError e) {
+        } catch (IOException | RuntimeException | LinkageError e) {
             System.err.println("dxfs-agent: cannot load its runtime (" + e + "); running without the agent");
             return;
         }
@@ -72,20 +70,16 @@ public final class Agent {
 
     /**
      * Defines {@code classes} in the bootstrap class loader, in order, with the JDK's internal
-     * {@code Unsafe.defineClass}: an agent may export that package to itself.
+     * {@code Unsafe.defineClass}: an agent may export that package to itself. It is called
+     * directly ({@link BootstrapDefiner}, loaded after the export), not by reflection: on JDK 22
+     * and later a reflective call spins method handles, a hundred classes and tens of
+     * milliseconds of every tool's start-up.
      */
-    private static void defineInBootstrapLoader(Map<String, byte[]> classes, Instrumentation instrumentation)
-            throws ReflectiveOperationException {
+    private static void defineInBootstrapLoader(Map<String, byte[]> classes, Instrumentation instrumentation) {
         Module base = Object.class.getModule();
         instrumentation.redefineModule(base, Set.of(), Map.of(INTERNAL, Set.of(Agent.class.getModule())), Map.of(),
                 Set.of(), Map.of());
-        Class<?> unsafeType = Class.forName(INTERNAL + ".Unsafe");
-        Object unsafe = unsafeType.getMethod("getUnsafe").invoke(null);
-        Method define = unsafeType.getMethod("defineClass", String.class, byte[].class, int.class, int.class,
-                ClassLoader.class, ProtectionDomain.class);
-        for (Map.Entry<String, byte[]> type : classes.entrySet()) {
-            define.invoke(unsafe, type.getKey(), type.getValue(), 0, type.getValue().length, null, null);
-        }
+        BootstrapDefiner.define(classes);
     }
 
     /** The classes of the runtime jar inside the agent jar, the policy's first. */

@@ -27,6 +27,7 @@ final class StagedFile {
     private final Path temp;
     /** Whether the target existed at the open: a rewrite or edit, not a new file. */
     private final boolean existed;
+    /** The mode a new file is published with, and the owner and group the temp file has from its open. */
     private final Commit.Attributes created;
     private volatile Commit.Attributes explicit;
     private final boolean durable;
@@ -242,10 +243,15 @@ final class StagedFile {
             Files.setAttribute(temp, "unix:mode", mode);
         }
 
+        /** The temp file is this JVM's, in the group given to it at the open ({@link #created}): only a change is made. */
         @Override
         public void applyOwner(int uid, int gid) throws IOException {
-            Files.setAttribute(temp, "unix:uid", uid);
-            Files.setAttribute(temp, "unix:gid", gid);
+            if (uid != created.uid()) {
+                Files.setAttribute(temp, "unix:uid", uid);
+            }
+            if (gid != created.gid()) {
+                Files.setAttribute(temp, "unix:gid", gid);
+            }
         }
 
         @Override

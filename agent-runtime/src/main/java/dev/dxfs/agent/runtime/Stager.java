@@ -42,6 +42,7 @@ final class Stager {
     private final StagingPolicy policy;
     private final StagingArea area;
     private final ProcessStatus process;
+    private final RealRoots roots;
     private final Map<Object, Registration> open = Collections.synchronizedMap(new WeakHashMap<>());
     /** Channels of staged streams and files ({@code getChannel()}): their writes are the owner's. */
     private final Map<Object, StagedFile> channels = Collections.synchronizedMap(new WeakHashMap<>());
@@ -112,6 +113,7 @@ final class Stager {
         this.policy = new StagingPolicy(settings.filter());
         this.process = ProcessStatus.read();
         this.area = new StagingArea("agent", process.pid());
+        this.roots = new RealRoots(settings.roots());
         for (Path root : settings.roots()) {
             StagingDirectory.sweepAtStart(root.resolve(StagingArea.DIRECTORY), area);
         }
@@ -141,15 +143,16 @@ final class Stager {
         if (target.getFileSystem() != FileSystems.getDefault()) {
             return null;
         }
-        Path absolute;
+        LandingPath landing;
         try {
             // A write through a symlink writes the file it points to; O_EXCL, a copy and a move make the name itself.
-            absolute = LandingPath.of(target, !newFile && !OpenFlags.exclusive(flags));
+            landing = LandingPath.of(target, !newFile && !OpenFlags.exclusive(flags));
         } catch (IOException e) {
             // A missing directory, a symlink loop: the open fails natively, as it would.
             return null;
         }
-        Path root = rootOf(absolute);
+        Path absolute = landing.path();
+        Path root = roots.rootOf(absolute);
         if (root == null) {
             return null;
         }
@@ -172,9 +175,9 @@ final class Stager {
             }
         }
         Path parent = absolute.getParent();
-        boolean exists = Files.exists(absolute, LinkOption.NOFOLLOW_LINKS);
+        boolean exists = landing.exists();
         WriteKind kind = policy.classify(root.relativize(absolute).toString(), flags, exists);
-        if (!kind.staged() || exists && (OpenFlags.exclusive(flags) || !Files.isRegularFile(absolute))
+        if (!kind.staged() || exists && (OpenFlags.exclusive(flags) || !landing.isRegularFile())
                 || !exists && (flags & OpenFlags.O_CREAT) == 0) {
             return null;
         }
@@ -281,17 +284,6 @@ final class Stager {
         return sourceMode & PERMISSION_BITS & ~process.umask();
     }
 
-    /** The real path of the root {@code landing} is below, or null. */
-    private Path rootOf(Path landing) {
-        for (Path root : settings.roots()) {
-            Path real = LandingPath.ofRoot(root);
-            if (real != null && landing.startsWith(real) && !landing.equals(real)) {
-                return real;
-            }
-        }
-        return null;
-    }
-
     /** This JVM's handle on the staging directory in {@code host}. */
     private synchronized StagingDirectory stagingDirectory(Path host) {
         StagingDirectory dir = stagingDirs.get(host);
@@ -385,7 +377,7 @@ final class Stager {
         }
         Path landing;
         try {
-            landing = LandingPath.of(path, followLink);
+            landing = LandingPath.of(path, followLink).path();
         } catch (IOException e) {
             return List.of();
         }
@@ -434,7 +426,6 @@ final class Stager {
         registration.cleanable().clean();
     }
 
-    /** An owner collected without a close still publishes what it wrote, as a close would. */
     /** At exit, a staged write still open is published, as the JVM's exit closes its files. */
     private void publishAtExit(StagedFile staged) {
         try {

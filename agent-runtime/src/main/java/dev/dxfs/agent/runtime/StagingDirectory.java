@@ -46,6 +46,10 @@ final class StagingDirectory {
     private final StagingArea area;
     /** This JVM's staged writes that hold a temp file here; guarded by this. */
     private int users;
+    /** Whether this JVM swept here; guarded by this. */
+    private boolean swept;
+    /** Whether this JVM's last release removed the directory, so the next temp file is made after it; guarded by this. */
+    private boolean removed;
 
     StagingDirectory(Path host, StagingArea area) {
         this.path = host.resolve(StagingArea.DIRECTORY);
@@ -54,15 +58,26 @@ final class StagingDirectory {
 
     /**
      * A new temp file here, mode 0600, for a staged write of this JVM's, which {@link #release}s it
-     * when settled. The first of this JVM's writes here sweeps what killed writers left.
+     * when settled. The first of this JVM's writes here sweeps what killed writers left: once,
+     * not each time this JVM's writes here begin again (a listing per write, for a tool that
+     * writes one file at a time); what a writer killed later leaves is the next JVM's to sweep.
      */
     Path newTemp() throws IOException {
+        boolean makeFirst;
         synchronized (this) {
-            if (users++ == 0) {
+            users++;
+            if (!swept) {
+                swept = true;
                 sweep(path, area);
             }
+            makeFirst = removed;
+            removed = false;
         }
         try {
+            if (makeFirst) {
+                // A tool writing one file at a time: not a create that fails first, each time.
+                make();
+            }
             for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
                 try {
                     return Files.createFile(path.resolve(area.nextTempName()), PRIVATE);
@@ -107,7 +122,7 @@ final class StagingDirectory {
     /** A staged write that held a temp file here is settled: the last one removes the directory, if it may. */
     synchronized void release() {
         if (--users == 0) {
-            removeIfAgentMadeAndEmpty(path);
+            removed = removeIfAgentMadeAndEmpty(path);
         }
     }
 
@@ -122,16 +137,19 @@ final class StagingDirectory {
         }
     }
 
-    private static void removeIfAgentMadeAndEmpty(Path staging) {
+    /** Whether this removed it. */
+    private static boolean removeIfAgentMadeAndEmpty(Path staging) {
         try {
             if (((Integer) Files.getAttribute(staging, "unix:mode", LinkOption.NOFOLLOW_LINKS) & AGENT_MADE) != 0) {
                 Files.delete(staging);
+                return true;
             }
         } catch (DirectoryNotEmptyException | NoSuchFileException e) {
             // Another JVM still writes there, or was done first.
         } catch (IOException e) {
             AgentLog.debug("could not remove " + staging + ": " + e);
         }
+        return false;
     }
 
     /**
