@@ -1,6 +1,5 @@
 package dev.dxfs.mount;
 
-import dev.dxfs.fs.Libc;
 import dev.dxfs.policy.StagingArea;
 import java.io.File;
 import java.io.IOException;
@@ -280,7 +279,7 @@ final class Mounter {
             default -> {}
         }
         int owner = MountTable.ownerOf(dir);
-        int self = Libc.C.geteuid();
+        int self = EffectiveUser.id();
         if (owner >= 0 && owner != self && self != 0) {
             throw new CliException(dir + " is mounted by " + UserName.describe(owner) + ": only that user or root "
                     + "may unmount it (sudo dxfs unmount " + dir + ")");
@@ -307,7 +306,7 @@ final class Mounter {
      * holds something stays, for the next mount's sweep or for the JVM with the agent that uses it.
      */
     private static void removeEmptyStaging(Path dir) {
-        int uid = Libc.C.geteuid();
+        int uid = EffectiveUser.id();
         try (Stream<Path> entries = Files.list(dir)) {
             for (Path entry : entries.toList()) {
                 if (StagingArea.indexOf(entry.getFileName().toString()) < 0) {
