@@ -139,6 +139,8 @@ final class Mounter {
 
     private static void startDaemon(Path dir, MountOptions options) throws CliException {
         Path log = RuntimePaths.logFor(dir);
+        Path jar = ownJar();
+        ClassDataArchive archive = ClassDataArchive.named(jar);
         List<String> command = new ArrayList<>(List.of(
                 // In a session of its own, not our child, answering into a file (see STARTER).
                 "setsid", "--fork", "sh", "-c", STARTER, "sh",
@@ -148,8 +150,11 @@ final class Mounter {
                 // kernel, and C2's compilations cost more CPU and memory than its code saves.
                 "-XX:+UseSerialGC", "-Xms8m", "-Xmx64m", "-Xss512k", "-XX:TieredStopAtLevel=1",
                 // A crash report goes next to the log, not into the caller's directory.
-                "-XX:ErrorFile=" + log.resolveSibling(log.getFileName() + ".crash-%p"),
-                "-cp", ownJar().toString(), Main.class.getName(), "daemon", dir.toString()));
+                "-XX:ErrorFile=" + log.resolveSibling(log.getFileName() + ".crash-%p")));
+        if (archive != null) {
+            command.addAll(archive.jvmOptions());
+        }
+        command.addAll(List.of("-cp", jar.toString(), Main.class.getName(), "daemon", dir.toString()));
         command.addAll(options.asArguments());
         command.add("--log=" + log);
         // What the JVM itself prints (a crash, an error before the log is set up) goes beside the
@@ -199,6 +204,9 @@ final class Mounter {
                     ? answer.substring(Daemon.ERROR.length())
                     : "the daemon exited before the mount was ready (see " + log + " and " + stderr + ")";
             throw new CliException("cannot mount " + dir + ": " + reason);
+        }
+        if (archive != null) {
+            archive.refreshInBackground();
         }
     }
 
