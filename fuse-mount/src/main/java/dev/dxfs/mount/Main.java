@@ -36,6 +36,9 @@ public final class Main implements Runnable {
             StatusCommand.class, AttachCommand.class, DemoCommand.class, DaemonCommand.class);
 
     public static void main(String[] args) {
+        if (args.length > 0 && name(DaemonCommand.class).equals(args[0])) {
+            DaemonCommand.loadBindingsInBackground();
+        }
         System.exit(FuseInvocation.isOne(args, names())
                 ? FuseInvocation.commandLine().execute(args)
                 : commandLine(args.length > 0 ? args[0] : null).execute(args));
@@ -58,6 +61,10 @@ public final class Main implements Runnable {
 
     private static Set<String> names() {
         return COMMANDS.stream().flatMap(command -> names(command).stream()).collect(Collectors.toSet());
+    }
+
+    private static String name(Class<?> command) {
+        return command.getAnnotation(Command.class).name();
     }
 
     /** A command's name and its aliases. */
