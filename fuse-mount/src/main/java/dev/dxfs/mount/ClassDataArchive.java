@@ -23,6 +23,11 @@ final class ClassDataArchive {
     /** The property the launcher names the archive with. */
     static final String PROPERTY = "dxfs.classes";
 
+    /** The class list's suffix, beside the archive's name. */
+    private static final String LIST = ".classlist";
+    /** The class list's first line, a comment to the JVM: the jar it lists. */
+    private static final String JAR = "# jar: ";
+
     private final Path archive;
     private final Path jar;
     private final Path java;
@@ -58,12 +63,13 @@ final class ClassDataArchive {
      * marks the attempt: a JVM that cannot make one is not asked again for the same jar.
      */
     void refreshInBackground() {
-        Path classList = archive.resolveSibling(archive.getFileName() + ".classlist");
+        Path classList = archive.resolveSibling(archive.getFileName() + LIST);
         try {
             if (isFresh(archive) || isFresh(classList)) {
                 return;
             }
             RuntimePaths.createPrivateDirectory(archive.getParent());
+            removeOrphans();
             Files.write(classList, classList());
             new ProcessBuilder("setsid", "--fork", "nice", "sh", "-c",
                     "\"$1\" -Xshare:dump -XX:SharedClassListFile=\"$2\" -XX:SharedArchiveFile=\"$3.$$\" -cp \"$4\""
@@ -79,6 +85,26 @@ final class ClassDataArchive {
         }
     }
 
+    /**
+     * Removes the archives of jars that are gone (an unpacked tarball deleted, a test's copy):
+     * each is tens of megabytes. Their class lists name their jar on their first line.
+     */
+    private void removeOrphans() throws IOException {
+        try (Stream<Path> files = Files.list(archive.getParent())) {
+            for (Path list : files.filter(file -> file.getFileName().toString().endsWith(LIST)).toList()) {
+                String first;
+                try (Stream<String> lines = Files.lines(list)) {
+                    first = lines.findFirst().orElse("");
+                }
+                if (first.startsWith(JAR) && !Files.exists(Path.of(first.substring(JAR.length())))) {
+                    String name = list.getFileName().toString();
+                    Files.deleteIfExists(list.resolveSibling(name.substring(0, name.length() - LIST.length())));
+                    Files.deleteIfExists(list);
+                }
+            }
+        }
+    }
+
     /** Newer than both the jar and the JVM's library (a JDK upgraded in place). */
     private boolean isFresh(Path file) throws IOException {
         if (!Files.isRegularFile(file)) {
@@ -90,9 +116,9 @@ final class ClassDataArchive {
                 && (!Files.exists(jvm) || made.compareTo(Files.getLastModifiedTime(jvm)) > 0);
     }
 
-    /** The JDK's own start-up list and every class of the jar, the daemon's too. */
+    /** The jar's name, then the JDK's own start-up list and every class of the jar, the daemon's too. */
     private List<String> classList() throws IOException {
-        List<String> list = new ArrayList<>();
+        List<String> list = new ArrayList<>(List.of(JAR + jar));
         Path jdkList = Path.of(System.getProperty("java.home"), "lib", "classlist");
         if (Files.isRegularFile(jdkList)) {
             try (Stream<String> lines = Files.lines(jdkList)) {

@@ -14,19 +14,26 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The per-user class-data archive that ./dxfs maps on the system's JDK (docs/design.md,
- * "Start-up"): the first mount makes it, the next daemon maps it, and one the JVM cannot use
- * changes nothing a user sees.
+ * "Start-up"): the first mount makes it and removes those of jars that are gone, the next daemon
+ * maps it, and one the JVM cannot use changes nothing a user sees.
  */
 class ClassDataArchiveTest {
 
     @Test
-    void theFirstMountMakesItTheNextDaemonMapsItAndAnUnusableOneIsIgnored() throws Exception {
+    void theFirstMountMakesItAndClearsOrphansTheNextDaemonMapsItAndAnUnusableOneIsIgnored() throws Exception {
         try (MountedDir m = MountedDir.create("class-data")) {
             Path cache = m.scratch().resolve("cache");
             Map<String, String> env = Map.of("XDG_CACHE_HOME", cache.toString());
+            // The archive of a jar that is gone (a deleted tarball), as a mount made it.
+            Path orphan = Files.createDirectories(cache.resolve("dxfs")).resolve("classes-0123456789abcdef.jsa");
+            Files.writeString(orphan, "an archive");
+            Path orphanList = orphan.resolveSibling(orphan.getFileName() + ".classlist");
+            Files.writeString(orphanList, "# jar: " + m.scratch().resolve("gone/lib/dxfs.jar") + "\njava/lang/Object\n");
             mountAndUnmount(m.dir(), env);
 
             Path archive = awaitArchive(cache.resolve("dxfs"));
+            assertThat(orphan).as("the archive of a jar that is gone").doesNotExist();
+            assertThat(orphanList).doesNotExist();
             run(env, "mount", "--transport", Dxfs.TRANSPORT, m.dir().toString()).ok();
             assertThat(Files.readString(Path.of("/proc", Long.toString(Dxfs.daemonPid(m.dir())), "maps")))
                     .as("the daemon maps the archive").contains(archive.toString());
