@@ -16,8 +16,8 @@ import java.util.stream.Stream;
  * every class of dxfs.jar, parsed and verified ahead of time, per user, in the cache directory.
  * The launcher names it ({@code -Ddxfs.classes=FILE}) and maps it in the command line when it
  * exists; the daemon that {@code dxfs mount} starts maps it too. A missing archive is made in the
- * background once a mount is live; one the JVM cannot use (another JDK, another jar) it ignores,
- * silently, and it is made again. See "Start-up" in docs/design.md.
+ * background once a mount is live; one the JVM cannot use (another JDK) it ignores, silently, and
+ * it is made again. See "Start-up" in docs/design.md.
  */
 final class ClassDataArchive {
     /** The property the launcher names the archive with. */
@@ -57,7 +57,7 @@ final class ClassDataArchive {
     }
 
     /**
-     * Makes the archive in the background when it is missing or older than the jar or the JVM:
+     * Makes the archive in the background when it is missing or older than the JVM:
      * a few seconds of one CPU, once. It is written under a temporary name and renamed when
      * complete, so that a JVM never maps half an archive. The class list stays beside it and
      * marks the attempt: a JVM that cannot make one is not asked again for the same jar.
@@ -69,7 +69,7 @@ final class ClassDataArchive {
                 return;
             }
             RuntimePaths.createPrivateDirectory(archive.getParent());
-            removeOrphans();
+            removeOthers(classList);
             Files.write(classList, classList());
             new ProcessBuilder("setsid", "--fork", "nice", "sh", "-c",
                     "\"$1\" -Xshare:dump -XX:SharedClassListFile=\"$2\" -XX:SharedArchiveFile=\"$3.$$\" -cp \"$4\""
@@ -86,17 +86,19 @@ final class ClassDataArchive {
     }
 
     /**
-     * Removes the archives of jars that are gone (an unpacked tarball deleted, a test's copy):
-     * each is tens of megabytes. Their class lists name their jar on their first line.
+     * Removes the archives of jars that are gone (an unpacked tarball deleted, a test's copy) and
+     * of this jar's earlier versions: each is tens of megabytes. Their class lists name their jar
+     * on their first line.
      */
-    private void removeOrphans() throws IOException {
+    private void removeOthers(Path classList) throws IOException {
         try (Stream<Path> files = Files.list(archive.getParent())) {
             for (Path list : files.filter(file -> file.getFileName().toString().endsWith(LIST)).toList()) {
                 String first;
                 try (Stream<String> lines = Files.lines(list)) {
                     first = lines.findFirst().orElse("");
                 }
-                if (first.startsWith(JAR) && !Files.exists(Path.of(first.substring(JAR.length())))) {
+                Path itsJar = first.startsWith(JAR) ? Path.of(first.substring(JAR.length())) : null;
+                if (itsJar != null && !list.equals(classList) && (itsJar.equals(jar) || !Files.exists(itsJar))) {
                     String name = list.getFileName().toString();
                     Files.deleteIfExists(list.resolveSibling(name.substring(0, name.length() - LIST.length())));
                     Files.deleteIfExists(list);
@@ -105,15 +107,21 @@ final class ClassDataArchive {
         }
     }
 
-    /** Newer than both the jar and the JVM's library (a JDK upgraded in place). */
-    private boolean isFresh(Path file) throws IOException {
+    /**
+     * Made after the JVM's library was last written (a JDK upgraded in place). The change time,
+     * not the modification time, which packages set to their build's. A new jar needs no check:
+     * the launcher names its archive after the jar's inode and change time as well as its path.
+     */
+    private static boolean isFresh(Path file) throws IOException {
         if (!Files.isRegularFile(file)) {
             return false;
         }
-        FileTime made = Files.getLastModifiedTime(file);
         Path jvm = Path.of(System.getProperty("java.home"), "lib", "server", "libjvm.so");
-        return made.compareTo(Files.getLastModifiedTime(jar)) > 0
-                && (!Files.exists(jvm) || made.compareTo(Files.getLastModifiedTime(jvm)) > 0);
+        return !Files.exists(jvm) || changed(file).compareTo(changed(jvm)) > 0;
+    }
+
+    private static FileTime changed(Path file) throws IOException {
+        return (FileTime) Files.getAttribute(file, "unix:ctime");
     }
 
     /** The jar's name, then the JDK's own start-up list and every class of the jar, the daemon's too. */
