@@ -1,8 +1,11 @@
 package dev.dxfs.mount;
 
+import dev.dxfs.fs.Libc;
+import dev.dxfs.fuse.kernel.Sys;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.Objects;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -25,6 +28,26 @@ final class DaemonCommand implements Callable<Integer> {
 
     /** Run once the mount is live: a foreground daemon's command releases its mount lock. */
     Runnable onLive = () -> {};
+
+    /**
+     * Loads the native bindings on a thread of their own while the main thread parses the command
+     * line and sets up the log: jnr-ffi generates their classes at every start, a fifth of the
+     * daemon's start, and on two CPUs the two overlap (see "Start-up" in docs/design.md). The
+     * daemon's first system call waits for it, as any use of a class being initialised does; a
+     * binding that fails to load fails there, with its reason.
+     */
+    static void loadBindingsInBackground() {
+        Thread loader = new Thread(() -> {
+            try {
+                Objects.requireNonNull(Libc.C);
+                Objects.requireNonNull(Sys.C);
+            } catch (LinkageError reportedAtFirstUse) {
+                // The main thread meets it again.
+            }
+        }, "dxfs-bindings");
+        loader.setDaemon(true);
+        loader.start();
+    }
 
     @Override
     public Integer call() {

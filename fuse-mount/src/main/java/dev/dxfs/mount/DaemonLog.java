@@ -16,7 +16,7 @@ import java.nio.file.Path;
 import org.slf4j.LoggerFactory;
 
 /**
- * Where the daemon's log goes: stderr in the foreground (logback.xml), or a file under the
+ * Where the daemon's log goes: stderr in the foreground ({@link StderrLogging}), or a file under the
  * user's state directory that is rolled over at a size cap, so a mount that lives for months
  * with {@code -d} never fills the disk.
  */
@@ -58,16 +58,11 @@ final class DaemonLog {
         Logger root = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
         root.detachAndStopAllAppenders();
 
-        PatternLayoutEncoder encoder = new PatternLayoutEncoder();
-        encoder.setContext(context);
-        encoder.setPattern(PATTERN);
-        encoder.start();
-
         RollingFileAppender<ILoggingEvent> appender = new PrivateRollingFileAppender();
         appender.setContext(context);
         appender.setName("file");
         appender.setFile(file.toString());
-        appender.setEncoder(encoder);
+        appender.setEncoder(encoder(context));
 
         FixedWindowRollingPolicy rolling = new FixedWindowRollingPolicy();
         rolling.setContext(context);
@@ -89,6 +84,15 @@ final class DaemonLog {
         appender.setTriggeringPolicy(trigger);
         appender.start();
         root.addAppender(appender);
+    }
+
+    /** Each line: its time, level and logger, then the message. */
+    static PatternLayoutEncoder encoder(LoggerContext context) {
+        PatternLayoutEncoder encoder = new PatternLayoutEncoder();
+        encoder.setContext(context);
+        encoder.setPattern(PATTERN);
+        encoder.start();
+        return encoder;
     }
 
     /**

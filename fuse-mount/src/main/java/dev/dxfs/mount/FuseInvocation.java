@@ -86,7 +86,7 @@ final class FuseInvocation implements Callable<Integer> {
         try (MountLock lock = Mounter.prepare(dir, mount)) {
             List<String> daemon = new ArrayList<>(List.of("daemon", dir.toString()));
             daemon.addAll(mount.asArguments());
-            CommandLine commandLine = Main.commandLine();
+            CommandLine commandLine = Main.commandLine(daemon.get(0));
             ((DaemonCommand) commandLine.getSubcommands().get("daemon").getCommand()).onLive = lock::close;
             return commandLine.execute(daemon.toArray(String[]::new));
         }

@@ -1,5 +1,9 @@
 package dev.dxfs.mount;
 
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -8,8 +12,6 @@ import picocli.CommandLine.Command;
         customSynopsis = {"dxfs [-hV] COMMAND",
             "       dxfs SOURCE MOUNTPOINT [-f] [-d] [-o OPTION[,OPTION...]]"},
         description = "Mounts a FUSE overlay over a build output directory, in place. Every rewrite of a file is written to a private temp file and published by an atomic rename when the writer closes it: readers see whole versions, running executables keep running, concurrent writers never tear a file, and nobody gets ETXTBSY or EPERM for replacing a busy executable.",
-        subcommands = {MountCommand.class, UnmountCommand.class, RunCommand.class, StatusCommand.class,
-            AttachCommand.class, DemoCommand.class, DaemonCommand.class},
         footer = {"", "Examples:",
             "  dxfs mount target/dx              mount over target/dx, in place",
             "  dxfs run target/dx -- dx serve    mount, run the command, unmount",
@@ -29,15 +31,46 @@ public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    /** In the order the help lists them. */
+    private static final List<Class<?>> COMMANDS = List.of(MountCommand.class, UnmountCommand.class, RunCommand.class,
+            StatusCommand.class, AttachCommand.class, DemoCommand.class, DaemonCommand.class);
+
     public static void main(String[] args) {
-        CommandLine commands = commandLine();
-        System.exit(FuseInvocation.isOne(args, commands.getSubcommands().keySet())
+        if (args.length > 0 && name(DaemonCommand.class).equals(args[0])) {
+            DaemonCommand.loadBindingsInBackground();
+        }
+        System.exit(FuseInvocation.isOne(args, names())
                 ? FuseInvocation.commandLine().execute(args)
-                : commands.execute(args));
+                : commandLine(args.length > 0 ? args[0] : null).execute(args));
     }
 
-    static CommandLine commandLine() {
-        return reportingCliErrors(new CommandLine(new Main()));
+    /**
+     * The command line with the command named {@code first} alone, or with every command when
+     * {@code first} names none (help, a version, a mistyped command): picocli reads every
+     * option of every command it is given, and that was a fifth of the start of each JVM that
+     * {@code dxfs mount} runs (see "Start-up" in docs/design.md).
+     */
+    static CommandLine commandLine(String first) {
+        CommandLine commandLine = new CommandLine(new Main());
+        List<Class<?>> named = COMMANDS.stream().filter(command -> names(command).contains(first)).toList();
+        for (Class<?> command : named.isEmpty() ? COMMANDS : named) {
+            commandLine.addSubcommand(command);
+        }
+        return reportingCliErrors(commandLine);
+    }
+
+    private static Set<String> names() {
+        return COMMANDS.stream().flatMap(command -> names(command).stream()).collect(Collectors.toSet());
+    }
+
+    private static String name(Class<?> command) {
+        return command.getAnnotation(Command.class).name();
+    }
+
+    /** A command's name and its aliases. */
+    private static List<String> names(Class<?> command) {
+        Command annotation = command.getAnnotation(Command.class);
+        return Stream.concat(Stream.of(annotation.name()), Stream.of(annotation.aliases())).toList();
     }
 
     /**

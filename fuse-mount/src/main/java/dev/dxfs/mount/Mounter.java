@@ -1,6 +1,5 @@
 package dev.dxfs.mount;
 
-import dev.dxfs.fs.Libc;
 import dev.dxfs.policy.StagingArea;
 import java.io.File;
 import java.io.IOException;
@@ -140,6 +139,8 @@ final class Mounter {
 
     private static void startDaemon(Path dir, MountOptions options) throws CliException {
         Path log = RuntimePaths.logFor(dir);
+        Path jar = ownJar();
+        ClassDataArchive archive = ClassDataArchive.named(jar);
         List<String> command = new ArrayList<>(List.of(
                 // In a session of its own, not our child, answering into a file (see STARTER).
                 "setsid", "--fork", "sh", "-c", STARTER, "sh",
@@ -149,8 +150,11 @@ final class Mounter {
                 // kernel, and C2's compilations cost more CPU and memory than its code saves.
                 "-XX:+UseSerialGC", "-Xms8m", "-Xmx64m", "-Xss512k", "-XX:TieredStopAtLevel=1",
                 // A crash report goes next to the log, not into the caller's directory.
-                "-XX:ErrorFile=" + log.resolveSibling(log.getFileName() + ".crash-%p"),
-                "-cp", ownJar().toString(), Main.class.getName(), "daemon", dir.toString()));
+                "-XX:ErrorFile=" + log.resolveSibling(log.getFileName() + ".crash-%p")));
+        if (archive != null) {
+            command.addAll(archive.jvmOptions());
+        }
+        command.addAll(List.of("-cp", jar.toString(), Main.class.getName(), "daemon", dir.toString()));
         command.addAll(options.asArguments());
         command.add("--log=" + log);
         // What the JVM itself prints (a crash, an error before the log is set up) goes beside the
@@ -200,6 +204,9 @@ final class Mounter {
                     ? answer.substring(Daemon.ERROR.length())
                     : "the daemon exited before the mount was ready (see " + log + " and " + stderr + ")";
             throw new CliException("cannot mount " + dir + ": " + reason);
+        }
+        if (archive != null) {
+            archive.refreshInBackground();
         }
     }
 
@@ -280,7 +287,7 @@ final class Mounter {
             default -> {}
         }
         int owner = MountTable.ownerOf(dir);
-        int self = Libc.C.geteuid();
+        int self = EffectiveUser.id();
         if (owner >= 0 && owner != self && self != 0) {
             throw new CliException(dir + " is mounted by " + UserName.describe(owner) + ": only that user or root "
                     + "may unmount it (sudo dxfs unmount " + dir + ")");
@@ -307,7 +314,7 @@ final class Mounter {
      * holds something stays, for the next mount's sweep or for the JVM with the agent that uses it.
      */
     private static void removeEmptyStaging(Path dir) {
-        int uid = Libc.C.geteuid();
+        int uid = EffectiveUser.id();
         try (Stream<Path> entries = Files.list(dir)) {
             for (Path entry : entries.toList()) {
                 if (StagingArea.indexOf(entry.getFileName().toString()) < 0) {

@@ -1,6 +1,5 @@
 package dev.dxfs.mount;
 
-import dev.dxfs.fs.Libc;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
@@ -39,7 +38,7 @@ final class RuntimePaths {
         String runtime = System.getenv("XDG_RUNTIME_DIR");
         return runtime != null && !runtime.isEmpty() && Path.of(runtime).toFile().isDirectory()
                 ? Path.of(runtime, "dxfs")
-                : Path.of("/tmp", "dxfs-" + Libc.C.geteuid());
+                : Path.of("/tmp", "dxfs-" + EffectiveUser.id());
     }
 
     static Path logFor(Path mountPoint) {

@@ -1,6 +1,5 @@
 package dev.dxfs.mount;
 
-import dev.dxfs.fs.Libc;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -79,7 +78,7 @@ final class StatusCommand implements Callable<Integer> {
     /** Why the daemon of a live mount does not give this user its figures. */
     private static String unanswered(Path dir) throws CliException {
         int owner = MountTable.ownerOf(dir);
-        return owner == Libc.C.geteuid()
+        return owner == EffectiveUser.id()
                 ? "the daemon of " + dir + " does not answer on " + RuntimePaths.socketFor(dir)
                         + " (was it mounted with another XDG_RUNTIME_DIR?)"
                 : dir + " is mounted by " + UserName.describe(owner) + ": its daemon gives its figures to that user "
