@@ -556,8 +556,8 @@ public final class OverlayFs implements Filesystem {
             // changes what it will publish; anyone else changes the node's version.
             List<StagedWrite> mine = handle instanceof StagedWrite staged ? List.of(staged)
                     : node.isRegular() ? callersStagedOn(node, req.tid()) : List.of();
-            boolean replaced = (toSet & SetAttr.SIZE) != 0
-                    && truncate(req, node, handle, mine, attr.getLong(STAT_SIZE_FIELD));
+            StagedWrite replaced = (toSet & SetAttr.SIZE) != 0
+                    ? truncate(req, node, handle, mine, attr.getLong(STAT_SIZE_FIELD)) : null;
             if ((toSet & SetAttr.MODE) != 0) {
                 int mode = attr.getInt(STAT_MODE) & PERMISSION_BITS;
                 for (StagedWrite staged : mine) {
@@ -592,8 +592,8 @@ public final class OverlayFs implements Filesystem {
             }
             Pointer stat = Request.newStat();
             boolean own = attributes(req, node, handle, stat);
-            if (replaced) {
-                publishedInto(node, nodes.binding(node));
+            if (replaced != null) {
+                publishedInto(node, nodes.binding(node), replaced.addedName());
             }
             answerAttributes(req, node, own, stat);
         });
@@ -635,16 +635,16 @@ public final class OverlayFs implements Filesystem {
     }
 
     /** A truncate is a write: staged like one, unless the caller's own write or the policy says otherwise. */
-    /** Returns whether the truncate published a new version of the name (a staged truncate). */
-    private boolean truncate(Request req, Node node, OpenFile handle, List<StagedWrite> mine, long size)
+    /** Returns the staged write that published a new version of the name (a staged truncate), or null. */
+    private StagedWrite truncate(Request req, Node node, OpenFile handle, List<StagedWrite> mine, long size)
             throws FsException {
         if (handle != null) {
             handle.truncate(size);
-            return false;
+            return null;
         }
         if (!mine.isEmpty()) {
             mine.get(mine.size() - 1).truncate(size);
-            return false;
+            return null;
         }
         String path = nodes.path(node);
         if (path != null && node.isRegular() && policy.stagesTruncate(Names.text(path))) {
@@ -661,7 +661,7 @@ public final class OverlayFs implements Filesystem {
                 }
                 staged.release();
             }
-            return true;
+            return staged;
         }
         int fd = BackingDir.reopen(node, Libc.O_WRONLY);
         try {
@@ -669,7 +669,7 @@ public final class OverlayFs implements Filesystem {
         } finally {
             C.close(fd);
         }
-        return false;
+        return null;
     }
 
     // ---- opening and I/O
@@ -1045,6 +1045,9 @@ public final class OverlayFs implements Filesystem {
         if (file instanceof PlainFile plain && plain.versionFd() >= 0) {
             fi.passThrough(plain.versionFd(), plain.writes());
         }
+        if (file instanceof PlainFile plain && !plain.writes()) {
+            fi.nothingToFlush();
+        }
         if (!(file instanceof PlainFile plain && plain.executes())) {
             fi.directIo();
         }
@@ -1128,7 +1131,8 @@ public final class OverlayFs implements Filesystem {
             }
             try {
                 if (file != null) {
-                    publishedInto(file.node(), file.release());
+                    Binding published = file.release();
+                    publishedInto(file.node(), published, file instanceof StagedWrite staged && staged.addedName());
                 }
             } finally {
                 if (file instanceof StagedWrite staged) {
@@ -1327,15 +1331,20 @@ public final class OverlayFs implements Filesystem {
 
     /**
      * A publish renamed a temp file into the directory behind the kernel's back: the kernel
-     * forgets the directory's attributes (its times changed), and those of the writer's node,
-     * which it may keep from a create ({@link KernelTimeouts#created}): that node is now the
-     * published file, whose change time the rename changed, or the version it replaced, which has
-     * no link left; and the name if it may keep it (a lookup that raced with the publish may have
-     * found the version before).
+     * forgets the directory's attributes when the publish {@code addedName} (a new file shows
+     * now, and natively its create changed the directory), but not when it replaced a file: a
+     * native rewrite leaves its directory alone, and forgetting them would cost the next path
+     * walk through the directory a GETATTR (default_permissions checks its mode). It forgets those
+     * of the writer's node, which it may keep from a create ({@link KernelTimeouts#created}): that
+     * node is now the published file, whose change time the rename changed, or the version it
+     * replaced, which has no link left; and the name if it may keep it (a lookup that raced with
+     * the publish may have found the version before).
      */
-    private void publishedInto(Node written, Binding published) {
+    private void publishedInto(Node written, Binding published, boolean addedName) {
         if (published != null) {
-            kernel.forgetAttributes(published.parent().id);
+            if (addedName) {
+                kernel.forgetAttributes(published.parent().id);
+            }
             kernel.forgetAttributes(written.id);
             nameChanged(published);
         }
