@@ -556,8 +556,8 @@ public final class OverlayFs implements Filesystem {
             // changes what it will publish; anyone else changes the node's version.
             List<StagedWrite> mine = handle instanceof StagedWrite staged ? List.of(staged)
                     : node.isRegular() ? callersStagedOn(node, req.tid()) : List.of();
-            StagedWrite replaced = (toSet & SetAttr.SIZE) != 0
-                    ? truncate(req, node, handle, mine, attr.getLong(STAT_SIZE_FIELD)) : null;
+            boolean replaced = (toSet & SetAttr.SIZE) != 0
+                    && truncate(req, node, handle, mine, attr.getLong(STAT_SIZE_FIELD));
             if ((toSet & SetAttr.MODE) != 0) {
                 int mode = attr.getInt(STAT_MODE) & PERMISSION_BITS;
                 for (StagedWrite staged : mine) {
@@ -592,8 +592,8 @@ public final class OverlayFs implements Filesystem {
             }
             Pointer stat = Request.newStat();
             boolean own = attributes(req, node, handle, stat);
-            if (replaced != null) {
-                publishedInto(node, nodes.binding(node), replaced.addedName());
+            if (replaced) {
+                publishedInto(node, nodes.binding(node));
             }
             answerAttributes(req, node, own, stat);
         });
@@ -635,16 +635,16 @@ public final class OverlayFs implements Filesystem {
     }
 
     /** A truncate is a write: staged like one, unless the caller's own write or the policy says otherwise. */
-    /** Returns the staged write that published a new version of the name (a staged truncate), or null. */
-    private StagedWrite truncate(Request req, Node node, OpenFile handle, List<StagedWrite> mine, long size)
+    /** Returns whether the truncate published a new version of the name (a staged truncate). */
+    private boolean truncate(Request req, Node node, OpenFile handle, List<StagedWrite> mine, long size)
             throws FsException {
         if (handle != null) {
             handle.truncate(size);
-            return null;
+            return false;
         }
         if (!mine.isEmpty()) {
             mine.get(mine.size() - 1).truncate(size);
-            return null;
+            return false;
         }
         String path = nodes.path(node);
         if (path != null && node.isRegular() && policy.stagesTruncate(Names.text(path))) {
@@ -661,7 +661,7 @@ public final class OverlayFs implements Filesystem {
                 }
                 staged.release();
             }
-            return staged;
+            return true;
         }
         int fd = BackingDir.reopen(node, Libc.O_WRONLY);
         try {
@@ -669,7 +669,7 @@ public final class OverlayFs implements Filesystem {
         } finally {
             C.close(fd);
         }
-        return null;
+        return false;
     }
 
     // ---- opening and I/O
@@ -1131,8 +1131,7 @@ public final class OverlayFs implements Filesystem {
             }
             try {
                 if (file != null) {
-                    Binding published = file.release();
-                    publishedInto(file.node(), published, file instanceof StagedWrite staged && staged.addedName());
+                    publishedInto(file.node(), file.release());
                 }
             } finally {
                 if (file instanceof StagedWrite staged) {
@@ -1331,20 +1330,15 @@ public final class OverlayFs implements Filesystem {
 
     /**
      * A publish renamed a temp file into the directory behind the kernel's back: the kernel
-     * forgets the directory's attributes when the publish {@code addedName} (a new file shows
-     * now, and natively its create changed the directory), but not when it replaced a file: a
-     * native rewrite leaves its directory alone, and forgetting them would cost the next path
-     * walk through the directory a GETATTR (default_permissions checks its mode). It forgets those
-     * of the writer's node, which it may keep from a create ({@link KernelTimeouts#created}): that
-     * node is now the published file, whose change time the rename changed, or the version it
-     * replaced, which has no link left; and the name if it may keep it (a lookup that raced with
-     * the publish may have found the version before).
+     * forgets the directory's attributes (its times changed), and those of the writer's node,
+     * which it may keep from a create ({@link KernelTimeouts#created}): that node is now the
+     * published file, whose change time the rename changed, or the version it replaced, which has
+     * no link left; and the name if it may keep it (a lookup that raced with the publish may have
+     * found the version before).
      */
-    private void publishedInto(Node written, Binding published, boolean addedName) {
+    private void publishedInto(Node written, Binding published) {
         if (published != null) {
-            if (addedName) {
-                kernel.forgetAttributes(published.parent().id);
-            }
+            kernel.forgetAttributes(published.parent().id);
             kernel.forgetAttributes(written.id);
             nameChanged(published);
         }

@@ -52,8 +52,6 @@ final class StagedWrite extends OpenFile {
     private int sourceFd;
     private TempFile temp;
     private boolean tempPublished;
-    /** Whether the last publish gave its name a file where it had none. */
-    private boolean addedName;
     private boolean released;
     private int explicitMode = -1;
     private int explicitUid = -1;
@@ -381,7 +379,6 @@ final class StagedWrite extends OpenFile {
             }
         }
         tempPublished = true;
-        addedName = steps.absent;
         long ino = BackingDir.fstat(temp.fd()).st_ino.longValue();
         stats.committed(steps.concurrent);
         if (steps.concurrent) {
@@ -389,16 +386,6 @@ final class StagedWrite extends OpenFile {
         }
         baseIno = ino;
         return target;
-    }
-
-    /**
-     * Whether the last publish gave the name a file where it had none (the first publish of a
-     * new file): its directory changed as a create changes it natively. A publish that replaced a
-     * file moved only the backing directory's times, where natively a rewrite leaves its
-     * directory alone.
-     */
-    synchronized boolean addedName() {
-        return addedName;
     }
 
     private Commit.Request commitRequest() {
