@@ -20,7 +20,7 @@ class CommitTest {
     private static final Attributes EXPLICIT = new Attributes(0640, 2001, 2002);
     private static final Attributes REPLACED = new Attributes(0100755, 1001, 1002);
     private static final Attributes CREATED = new Attributes(0644, 3001, 3002);
-    /** A writer in no group of the files' (only a privileged writer's requests name none at all). */
+    /** A writer in none of the files' groups. */
     private static final IntPredicate NO_GROUP = gid -> false;
 
     /** Records every step so that tests can check both the order and the arguments. */
