@@ -260,7 +260,8 @@ final class BackingDir implements AutoCloseable {
         TempFile temp = createTemp(dirFd, stagingFd);
         try {
             long size = fstat(sourceFd).st_size.longValue();
-            if (keep < size || C.ioctl(temp.fd(), Libc.FICLONE, sourceFd) != 0) {
+            // An empty version (the file a create without O_TRUNC made) has nothing to copy.
+            if (size > 0 && (keep < size || C.ioctl(temp.fd(), Libc.FICLONE, sourceFd) != 0)) {
                 copyRange(sourceFd, temp.fd(), Math.min(keep, size));
             }
             return temp;

@@ -1044,6 +1044,9 @@ public final class OverlayFs implements Filesystem {
         if (file instanceof PlainFile plain && plain.versionFd() >= 0) {
             fi.passThrough(plain.versionFd(), plain.writes());
         }
+        if (file instanceof PlainFile plain && !plain.writes()) {
+            fi.nothingToFlush();
+        }
         if (!(file instanceof PlainFile plain && plain.executes())) {
             fi.directIo();
         }

@@ -390,7 +390,7 @@ final class StagedWrite extends OpenFile {
 
     private Commit.Request commitRequest() {
         return new Commit.Request(new Commit.Attributes(explicitMode, explicitUid, explicitGid), created, durable,
-                keepOwner, writerIsRoot);
+                keepOwner, writerIsRoot, gid -> writer != null && writer.inGroup(gid));
     }
 
     /**

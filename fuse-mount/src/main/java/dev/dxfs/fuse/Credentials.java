@@ -95,6 +95,19 @@ public final class Credentials {
         public String toString() {
             return "uid " + uid + " gid " + gid + " groups " + Arrays.toString(groups);
         }
+
+        /** Whether group {@code gid} is this caller's, as its own group or a supplementary one. */
+        public boolean inGroup(int gid) {
+            if (this.gid == gid) {
+                return true;
+            }
+            for (int group : groups) {
+                if (group == gid) {
+                    return true;
+                }
+            }
+            return false;
+        }
     }
 
     /** Where the thread's previous identity comes back. */
@@ -198,21 +211,10 @@ public final class Credentials {
         if (acting.uid == 0) {
             return true;
         }
-        int bits = acting.uid == uid ? mode >> 6 : inGroup(acting, gid) ? mode >> 3 : mode;
+        int bits = acting.uid == uid ? mode >> 6 : acting.inGroup(gid) ? mode >> 3 : mode;
         return (bits & want) == want;
     }
 
-    private static boolean inGroup(Caller caller, int gid) {
-        if (caller.gid == gid) {
-            return true;
-        }
-        for (int group : caller.groups) {
-            if (group == gid) {
-                return true;
-            }
-        }
-        return false;
-    }
 
     private static int errno() {
         return jnr.ffi.Runtime.getRuntime(SYS).getLastError();

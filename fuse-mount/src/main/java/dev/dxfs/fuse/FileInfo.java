@@ -32,4 +32,12 @@ public interface FileInfo {
      * its mappings made of that file. A transport that cannot ignores this.
      */
     void passThrough(int versionFd, boolean writes);
+
+    /**
+     * A close of the handle has nothing for the filesystem to do (it only reads: no write to
+     * report, no shared mapping it could have dirtied): a transport that can tells the kernel to
+     * send no FLUSH, so that a close does not wait for the daemon. A transport that cannot
+     * ignores this.
+     */
+    void nothingToFlush();
 }

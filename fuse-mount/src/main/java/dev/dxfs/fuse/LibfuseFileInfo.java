@@ -56,4 +56,10 @@ final class LibfuseFileInfo implements FileInfo {
     public void passThrough(int versionFd, boolean writes) {
         // Nothing to hand over.
     }
+
+    /** libfuse 2's protocol (7.19) has no FOPEN_NOFLUSH (7.35): every close sends its FLUSH. */
+    @Override
+    public void nothingToFlush() {
+        // Nothing to tell.
+    }
 }

@@ -176,6 +176,28 @@ class SharedMountTest {
     }
 
     /**
+     * An O_TRUNC rewrite, which the mount stages and publishes as a new file, leaves the bits and
+     * file capabilities a native rewrite leaves: root (CAP_FSETID) keeps another user's setuid
+     * and setgid bits; the owner loses them, but for a setgid bit without group execute, which
+     * marks no program (and the owner is in the file's group); file capabilities go whoever
+     * writes.
+     */
+    @Test
+    void aRewriteClearsSetIdBitsAndFileCapabilitiesAsNatively() throws IOException {
+        String expected = """
+                by-root-setuid OWNER 6755
+                by-root-capable OWNER 755
+                by-owner-setuid OWNER 775
+                by-owner-setgid-unmarked OWNER 2664
+                by-owner-capable OWNER 755
+                capabilities left:
+                kept-capable cap_net_raw=ep
+                exit 0
+                """.replace("OWNER", owner.name());
+        assertAsInAPlainDirectory("shared-rewrite-setid", expected, SharedMountTest::rewriteTranscript);
+    }
+
+    /**
      * What the intruder creates is the intruder's, and takes a setgid directory's group (a
      * directory also its setgid bit): files created with and without O_TRUNC, a directory, a
      * symlink and a fifo, as natively.
@@ -344,6 +366,36 @@ class SharedMountTest {
                 truncate -s 2 truncated-setuid
                 stat -c '%n %U %a' appended-setuid appended-setgid truncated-setuid
                 """);
+    }
+
+    /**
+     * Files of the owner's with setuid, setgid or a file capability, rewritten with the shell's
+     * {@code >} by root and by the owner; one capable file nobody writes.
+     */
+    private static String rewriteTranscript(Path dir) throws IOException {
+        Map<String, String> modes = Map.of("by-root-setuid", "6755", "by-root-capable", "755",
+                "by-owner-setuid", "6775", "by-owner-setgid-unmarked", "2664", "by-owner-capable", "755",
+                "kept-capable", "755");
+        for (Map.Entry<String, String> file : modes.entrySet()) {
+            Path path = Files.writeString(dir.resolve(file.getKey()), "old\n");
+            Run.of(List.of("chown", owner.uid() + ":" + owner.gid(), path.toString())).ok();
+            Run.of(List.of("chmod", file.getValue(), path.toString())).ok();
+            if (file.getKey().endsWith("capable")) {
+                Run.of(List.of("setcap", "cap_net_raw+ep", path.toString())).ok();
+            }
+        }
+        Run.of(List.of("sh", "-c", "printf new > by-root-setuid && printf new > by-root-capable"), dir, Map.of(),
+                Run.DEFAULT_TIMEOUT).ok();
+        Run run = Run.of(owner.sh("""
+                printf new > by-owner-setuid
+                printf new > by-owner-setgid-unmarked
+                printf new > by-owner-capable
+                stat -c '%n %U %a' by-root-setuid by-root-capable by-owner-setuid by-owner-setgid-unmarked \\
+                    by-owner-capable
+                echo capabilities left:
+                getcap by-root-capable by-owner-capable kept-capable
+                """), dir, Map.of(), Run.DEFAULT_TIMEOUT);
+        return run.out() + run.err() + "exit " + run.exit() + "\n";
     }
 
     /** The intruder reads a 0600 file of the owner's whose ACL grants it read, and a 0644 one whose ACL denies it. */

@@ -1,6 +1,7 @@
 package dev.dxfs.policy;
 
 import java.io.IOException;
+import java.util.function.IntPredicate;
 
 /**
  * The commit protocol: how a finished temp file becomes the published file. The order is fixed
@@ -26,7 +27,9 @@ import java.io.IOException;
  */
 public final class Commit {
     private static final int PERMISSION_BITS = 07777;
-    private static final int SET_ID_BITS = 06000;
+    private static final int SET_UID = 04000;
+    private static final int SET_GID = 02000;
+    private static final int GROUP_EXECUTE = 010;
     /** File capabilities: the kernel removes them when a file is written, even by root. */
     private static final String FILE_CAPABILITIES = "security.capability";
 
@@ -67,11 +70,13 @@ public final class Commit {
      * @param created the create mode and creator, used when the target does not exist
      * @param durable whether to fsync the file and its directory
      * @param keepOwner whether ownership is carried over (only a privileged daemon can)
-     * @param keepSetId whether the replaced file's setuid and setgid bits are carried over: only
-     *     for a privileged writer, as the kernel clears them when anyone else writes a file
+     * @param keepSetId whether the replaced file's setuid and setgid bits are all carried over:
+     *     for a privileged writer, as the kernel keeps them when such a writer writes a file
+     * @param inGroup whether the writer is in a group (by gid): a writer without privilege keeps a
+     *     setgid bit without group execute on a file of a group it is in, as natively
      */
     public record Request(Attributes explicit, Attributes created, boolean durable, boolean keepOwner,
-            boolean keepSetId) {}
+            boolean keepSetId, IntPredicate inGroup) {}
 
     private Commit() {}
 
@@ -113,9 +118,21 @@ public final class Commit {
      */
     public static Attributes attributes(Attributes replaced, Request request) {
         if (replaced != null && !request.keepSetId()) {
-            replaced = new Attributes(replaced.mode() & ~SET_ID_BITS, replaced.uid(), replaced.gid());
+            replaced = new Attributes(replaced.mode() & ~clearedByAWrite(replaced, request.inGroup()),
+                    replaced.uid(), replaced.gid());
         }
         return overlay(request.explicit(), replaced != null ? replaced : request.created());
+    }
+
+    /**
+     * The set-id bits the kernel clears when a writer without privilege (CAP_FSETID) writes or
+     * truncates {@code file}: setuid always; setgid where it marks a program (group execute), or
+     * where the writer is not in the file's group (setattr_should_drop_suidgid). A setgid bit
+     * without group execute marks no program (it once meant mandatory locking).
+     */
+    private static int clearedByAWrite(Attributes file, IntPredicate inGroup) {
+        boolean marksProgram = (file.mode() & GROUP_EXECUTE) != 0;
+        return SET_UID | (marksProgram || !inGroup.test(file.gid()) ? SET_GID : 0);
     }
 
     private static Attributes overlay(Attributes explicit, Attributes base) {

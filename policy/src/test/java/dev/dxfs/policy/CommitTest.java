@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.function.IntPredicate;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -19,6 +20,8 @@ class CommitTest {
     private static final Attributes EXPLICIT = new Attributes(0640, 2001, 2002);
     private static final Attributes REPLACED = new Attributes(0100755, 1001, 1002);
     private static final Attributes CREATED = new Attributes(0644, 3001, 3002);
+    /** A writer in none of the files' groups. */
+    private static final IntPredicate NO_GROUP = gid -> false;
 
     /** Records every step so that tests can check both the order and the arguments. */
     private static final class RecordingSteps implements Commit.Steps {
@@ -88,7 +91,7 @@ class CommitTest {
     void nonDurablePublishAppliesAttributesThenRenames() throws IOException {
         RecordingSteps steps = new RecordingSteps(REPLACED);
 
-        Commit.publish(steps, new Request(null, CREATED, false, true, true));
+        Commit.publish(steps, new Request(null, CREATED, false, true, true, NO_GROUP));
 
         assertThat(steps.calls).containsExactly("replaced", "applyOwner 1001:1002", "keepExtendedAttributes", "applyMode 755", "replaceTarget");
     }
@@ -97,7 +100,7 @@ class CommitTest {
     void durablePublishSyncsTempBeforeRenameAndDirectoryAfter() throws IOException {
         RecordingSteps steps = new RecordingSteps(REPLACED);
 
-        Commit.publish(steps, new Request(null, CREATED, true, true, true));
+        Commit.publish(steps, new Request(null, CREATED, true, true, true, NO_GROUP));
 
         assertThat(steps.effects())
                 .containsExactly("applyOwner 1001:1002", "keepExtendedAttributes", "applyMode 755", "syncTemp", "replaceTarget",
@@ -108,7 +111,7 @@ class CommitTest {
     void nonDurablePublishNeverSyncs() throws IOException {
         RecordingSteps steps = new RecordingSteps(null);
 
-        Commit.publish(steps, new Request(EXPLICIT, CREATED, false, false, true));
+        Commit.publish(steps, new Request(EXPLICIT, CREATED, false, false, true, NO_GROUP));
 
         assertThat(steps.calls).doesNotContain("syncTemp", "syncDirectory").contains("replaceTarget");
     }
@@ -117,7 +120,7 @@ class CommitTest {
     void attributesAreAppliedBeforeTheRenameSoThePublishedFileNeverHasTheTempMode() throws IOException {
         RecordingSteps steps = new RecordingSteps(REPLACED);
 
-        Commit.publish(steps, new Request(null, CREATED, true, true, true));
+        Commit.publish(steps, new Request(null, CREATED, true, true, true, NO_GROUP));
 
         int rename = steps.calls.indexOf("replaceTarget");
         assertThat(steps.calls.indexOf("applyMode 755")).isBetween(0, rename - 1);
@@ -128,7 +131,7 @@ class CommitTest {
     void explicitAttributesBeatThoseOfTheReplacedFile() throws IOException {
         RecordingSteps steps = new RecordingSteps(REPLACED);
 
-        Attributes published = Commit.publish(steps, new Request(EXPLICIT, CREATED, false, true, true));
+        Attributes published = Commit.publish(steps, new Request(EXPLICIT, CREATED, false, true, true, NO_GROUP));
 
         assertThat(steps.effects())
                 .containsExactly("applyOwner 2001:2002", "keepExtendedAttributes", "applyMode 640", "replaceTarget");
@@ -139,7 +142,7 @@ class CommitTest {
     void explicitAttributesBeatTheCreatedOnes() throws IOException {
         RecordingSteps steps = new RecordingSteps(null);
 
-        Attributes published = Commit.publish(steps, new Request(EXPLICIT, CREATED, false, true, true));
+        Attributes published = Commit.publish(steps, new Request(EXPLICIT, CREATED, false, true, true, NO_GROUP));
 
         assertThat(steps.effects()).containsExactly("applyOwner 2001:2002", "applyMode 640", "replaceTarget");
         assertThat(published).isEqualTo(EXPLICIT);
@@ -149,7 +152,7 @@ class CommitTest {
     void replacedAttributesBeatTheCreatedOnes() throws IOException {
         RecordingSteps steps = new RecordingSteps(REPLACED);
 
-        Attributes published = Commit.publish(steps, new Request(null, CREATED, false, true, true));
+        Attributes published = Commit.publish(steps, new Request(null, CREATED, false, true, true, NO_GROUP));
 
         assertThat(steps.effects())
                 .containsExactly("applyOwner 1001:1002", "keepExtendedAttributes", "applyMode 755", "replaceTarget");
@@ -166,7 +169,20 @@ class CommitTest {
             throws IOException {
         RecordingSteps steps = new RecordingSteps(new Attributes(0106755, 0, 0));
 
-        Commit.publish(steps, new Request(null, CREATED, false, false, keepSetId));
+        Commit.publish(steps, new Request(null, CREATED, false, false, keepSetId, NO_GROUP));
+
+        assertThat(steps.effects()).containsExactly("keepExtendedAttributes", "applyMode " + appliedMode, "replaceTarget");
+    }
+
+    // As the kernel's setattr_should_drop_suidgid: an unprivileged writer keeps a setgid bit only
+    // where it marks no program (no group execute) and the writer is in the file's group.
+    @ParameterizedTest
+    @CsvSource({"102664, true, 2664", "102664, false, 664", "102775, true, 775", "106644, true, 2644"})
+    void anUnprivilegedWriterKeepsOnlyASetgidBitThatMarksNoProgramOfItsOwnGroup(int mode, boolean inGroup,
+            String appliedMode) throws IOException {
+        RecordingSteps steps = new RecordingSteps(new Attributes(Integer.parseInt(String.valueOf(mode), 8), 0, 1002));
+
+        Commit.publish(steps, new Request(null, CREATED, false, false, false, gid -> inGroup && gid == 1002));
 
         assertThat(steps.effects()).containsExactly("keepExtendedAttributes", "applyMode " + appliedMode, "replaceTarget");
     }
@@ -175,7 +191,7 @@ class CommitTest {
     void anExplicitSetIdModeIsTheWritersOwnChoice() throws IOException {
         RecordingSteps steps = new RecordingSteps(REPLACED);
 
-        Commit.publish(steps, new Request(new Attributes(04711, -1, -1), CREATED, false, false, false));
+        Commit.publish(steps, new Request(new Attributes(04711, -1, -1), CREATED, false, false, false, NO_GROUP));
 
         assertThat(steps.effects()).containsExactly("keepExtendedAttributes", "applyMode 4711", "replaceTarget");
     }
@@ -184,7 +200,7 @@ class CommitTest {
     void createdAttributesAreUsedWhenNothingIsReplaced() throws IOException {
         RecordingSteps steps = new RecordingSteps(null);
 
-        Attributes published = Commit.publish(steps, new Request(null, CREATED, false, true, true));
+        Attributes published = Commit.publish(steps, new Request(null, CREATED, false, true, true, NO_GROUP));
 
         assertThat(steps.effects()).containsExactly("applyOwner 3001:3002", "applyMode 644", "replaceTarget");
         assertThat(published).isEqualTo(CREATED);
@@ -206,7 +222,7 @@ class CommitTest {
         RecordingSteps steps = new RecordingSteps(REPLACED);
         Attributes explicit = new Attributes(Integer.decode(mode), uid, gid);
 
-        Commit.publish(steps, new Request(explicit, CREATED, false, true, true));
+        Commit.publish(steps, new Request(explicit, CREATED, false, true, true, NO_GROUP));
 
         assertThat(steps.effects())
                 .containsExactly("applyOwner " + appliedOwner, "keepExtendedAttributes", "applyMode " + appliedMode, "replaceTarget");
@@ -216,7 +232,7 @@ class CommitTest {
     void partlyExplicitAttributesKeepTheRestFromTheCreatedOnesWhenNothingIsReplaced() throws IOException {
         RecordingSteps steps = new RecordingSteps(null);
 
-        Attributes published = Commit.publish(steps, new Request(new Attributes(-1, 7, -1), CREATED, false, true, true));
+        Attributes published = Commit.publish(steps, new Request(new Attributes(-1, 7, -1), CREATED, false, true, true, NO_GROUP));
 
         assertThat(steps.effects()).containsExactly("applyOwner 7:3002", "applyMode 644", "replaceTarget");
         assertThat(published).isEqualTo(new Attributes(0644, 7, 3002));
@@ -237,11 +253,11 @@ class CommitTest {
         int mode = Integer.parseInt(given, 8);
 
         RecordingSteps fromReplaced = new RecordingSteps(new Attributes(mode, 1, 1));
-        Commit.publish(fromReplaced, new Request(null, CREATED, false, false, true));
+        Commit.publish(fromReplaced, new Request(null, CREATED, false, false, true, NO_GROUP));
         RecordingSteps fromExplicit = new RecordingSteps(REPLACED);
-        Commit.publish(fromExplicit, new Request(new Attributes(mode, 1, 1), CREATED, false, false, true));
+        Commit.publish(fromExplicit, new Request(new Attributes(mode, 1, 1), CREATED, false, false, true, NO_GROUP));
         RecordingSteps fromCreated = new RecordingSteps(null);
-        Commit.publish(fromCreated, new Request(null, new Attributes(mode, 1, 1), false, false, true));
+        Commit.publish(fromCreated, new Request(null, new Attributes(mode, 1, 1), false, false, true, NO_GROUP));
 
         assertThat(fromReplaced.effects()).element(1).isEqualTo("applyMode " + applied);
         assertThat(fromExplicit.effects()).element(1).isEqualTo("applyMode " + applied);
@@ -255,7 +271,7 @@ class CommitTest {
             for (Attributes replaced : new Attributes[] {null, REPLACED}) {
                 RecordingSteps steps = new RecordingSteps(replaced);
 
-                Commit.publish(steps, new Request(explicit, CREATED, durable, false, true));
+                Commit.publish(steps, new Request(explicit, CREATED, durable, false, true, NO_GROUP));
 
                 assertThat(steps.calls)
                         .as("explicit %s, replaced %s", explicit, replaced)
@@ -271,7 +287,7 @@ class CommitTest {
     void theReplacedFilesExtendedAttributesAreKeptAfterTheOwnerAndBeforeTheMode() throws IOException {
         RecordingSteps steps = new RecordingSteps(REPLACED);
 
-        Commit.publish(steps, new Request(EXPLICIT, CREATED, true, true, false));
+        Commit.publish(steps, new Request(EXPLICIT, CREATED, true, true, false, NO_GROUP));
 
         assertThat(steps.effects()).containsExactly("applyOwner 2001:2002", "keepExtendedAttributes", "applyMode 640",
                 "syncTemp", "replaceTarget", "syncDirectory");
@@ -283,7 +299,7 @@ class CommitTest {
     void aNewFileHasNoExtendedAttributesToKeep(boolean keepOwner) throws IOException {
         RecordingSteps steps = new RecordingSteps(null);
 
-        Commit.publish(steps, new Request(null, CREATED, false, keepOwner, false));
+        Commit.publish(steps, new Request(null, CREATED, false, keepOwner, false, NO_GROUP));
 
         assertThat(steps.calls).doesNotContain("keepExtendedAttributes");
     }
@@ -307,7 +323,7 @@ class CommitTest {
     void failedRenamePropagatesAndTheDirectoryIsNotSynced() {
         RecordingSteps steps = new RecordingSteps(REPLACED).failing("replaceTarget");
 
-        assertThatThrownBy(() -> Commit.publish(steps, new Request(null, CREATED, true, true, true)))
+        assertThatThrownBy(() -> Commit.publish(steps, new Request(null, CREATED, true, true, true, NO_GROUP)))
                 .isInstanceOf(IOException.class)
                 .hasMessage("replaceTarget failed");
         assertThat(steps.effects())
@@ -321,7 +337,7 @@ class CommitTest {
     void failedAttributeStepPropagatesAndNothingIsPublished(String failingStep) {
         RecordingSteps steps = new RecordingSteps(REPLACED).failing(failingStep);
 
-        assertThatThrownBy(() -> Commit.publish(steps, new Request(null, CREATED, true, true, true)))
+        assertThatThrownBy(() -> Commit.publish(steps, new Request(null, CREATED, true, true, true, NO_GROUP)))
                 .isInstanceOf(IOException.class)
                 .hasMessage(failingStep + " failed");
         assertThat(steps.calls).doesNotContain("syncTemp", "replaceTarget", "syncDirectory");
@@ -332,7 +348,7 @@ class CommitTest {
     void failedTempSyncPropagatesAndNothingIsPublished() {
         RecordingSteps steps = new RecordingSteps(REPLACED).failing("syncTemp");
 
-        assertThatThrownBy(() -> Commit.publish(steps, new Request(null, CREATED, true, true, true)))
+        assertThatThrownBy(() -> Commit.publish(steps, new Request(null, CREATED, true, true, true, NO_GROUP)))
                 .isInstanceOf(IOException.class)
                 .hasMessage("syncTemp failed");
         assertThat(steps.calls).doesNotContain("replaceTarget", "syncDirectory");
@@ -342,7 +358,7 @@ class CommitTest {
     void failedReadOfTheReplacedFilePropagatesBeforeAnythingIsApplied() {
         RecordingSteps steps = new RecordingSteps(REPLACED).failing("replaced");
 
-        assertThatThrownBy(() -> Commit.publish(steps, new Request(null, CREATED, true, true, true)))
+        assertThatThrownBy(() -> Commit.publish(steps, new Request(null, CREATED, true, true, true, NO_GROUP)))
                 .isInstanceOf(IOException.class)
                 .hasMessage("replaced failed");
         assertThat(steps.effects()).isEmpty();
@@ -352,7 +368,7 @@ class CommitTest {
     void failedDirectorySyncPropagatesAfterTheRename() {
         RecordingSteps steps = new RecordingSteps(REPLACED).failing("syncDirectory");
 
-        assertThatThrownBy(() -> Commit.publish(steps, new Request(null, CREATED, true, true, true)))
+        assertThatThrownBy(() -> Commit.publish(steps, new Request(null, CREATED, true, true, true, NO_GROUP)))
                 .isInstanceOf(IOException.class)
                 .hasMessage("syncDirectory failed");
         assertThat(steps.effects()).endsWith("replaceTarget", "syncDirectory");

@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.Map;
+import java.util.function.IntPredicate;
 
 /**
  * One staged write in a JVM: the temp file the tool writes instead of its target, published
@@ -33,6 +34,8 @@ final class StagedFile {
     private final boolean durable;
     /** Whether this JVM runs as root: it may keep owners, and setuid bits, as the kernel would. */
     private final boolean keepOwner;
+    /** Whether this JVM is in a group: it keeps a setgid bit that marks no program of its own group. */
+    private final IntPredicate inGroup;
     /** Guarded by this. */
     private final WriteState state = WriteState.opened(WriteKind.REWRITE);
     /** The first write that failed; guarded by this. */
@@ -46,7 +49,7 @@ final class StagedFile {
     private int owners = 1;
 
     StagedFile(StagingDirectory dir, Path target, Path temp, boolean existed,
-            Commit.Attributes created, boolean durable, boolean keepOwner) {
+            Commit.Attributes created, boolean durable, boolean keepOwner, IntPredicate inGroup) {
         this.dir = dir;
         this.target = target;
         this.temp = temp;
@@ -54,6 +57,7 @@ final class StagedFile {
         this.created = created;
         this.durable = durable;
         this.keepOwner = keepOwner;
+        this.inGroup = inGroup;
     }
 
     Path target() {
@@ -171,7 +175,7 @@ final class StagedFile {
     }
 
     private void commit() throws IOException {
-        Commit.publish(new Steps(), new Commit.Request(explicit, created, durable, keepOwner, keepOwner));
+        Commit.publish(new Steps(), new Commit.Request(explicit, created, durable, keepOwner, keepOwner, inGroup));
         AgentLog.debug("published " + target);
     }
 

@@ -207,7 +207,8 @@ final class Stager {
                     copyContent(absolute, temp);
                 }
                 AgentLog.debug("staging " + absolute + " in " + temp);
-                return new StagedFile(dir, absolute, temp, exists, created, settings.durable(), process.privileged());
+                return new StagedFile(dir, absolute, temp, exists, created, settings.durable(), process.privileged(),
+                        process);
             }
         } catch (IOException | RuntimeException e) {
             dir.discard(temp);

@@ -13,6 +13,7 @@ final class KernelFileInfo implements FileInfo {
     private boolean cachedWrite;
     private int versionFd;
     private boolean writes;
+    private boolean noFlush;
 
     KernelFileInfo reset(long handle, int flags) {
         this.handle = handle;
@@ -21,6 +22,7 @@ final class KernelFileInfo implements FileInfo {
         this.cachedWrite = false;
         this.versionFd = -1;
         this.writes = false;
+        this.noFlush = false;
         return this;
     }
 
@@ -61,23 +63,28 @@ final class KernelFileInfo implements FileInfo {
         this.writes = writes;
     }
 
+    @Override
+    public void nothingToFlush() {
+        noFlush = true;
+    }
+
     /** The file the handle may pass through to, or -1. */
     int versionFd() {
         return versionFd;
     }
 
     /**
-     * fuse_open_out.open_flags, for an answer naming {@code backingId} (0: none). A reader that
-     * passes through has nothing to flush at a close: the kernel sends none (so a close does not
-     * wait for the daemon either). A handle that writes, or names its node's backing file without
-     * being open on it, keeps its reads and writes with the daemon: direct_io, which the kernel
-     * lets override passthrough.
+     * fuse_open_out.open_flags, for an answer naming {@code backingId} (0: none). A handle with
+     * nothing to flush at a close gets no FLUSH (so a close does not wait for the daemon either).
+     * A handle that writes, or names its node's backing file without being open on it, keeps its
+     * reads and writes with the daemon: direct_io, which the kernel lets override passthrough.
      */
     int openFlags(int backingId) {
+        int flags = noFlush ? Protocol.FOPEN_NOFLUSH : 0;
         if (backingId > 0) {
-            return versionFd >= 0 && !writes ? Protocol.FOPEN_PASSTHROUGH | Protocol.FOPEN_NOFLUSH
-                    : Protocol.FOPEN_PASSTHROUGH | Protocol.FOPEN_DIRECT_IO;
+            return flags | (versionFd >= 0 && !writes ? Protocol.FOPEN_PASSTHROUGH
+                    : Protocol.FOPEN_PASSTHROUGH | Protocol.FOPEN_DIRECT_IO);
         }
-        return directIo ? Protocol.FOPEN_DIRECT_IO : 0;
+        return directIo ? flags | Protocol.FOPEN_DIRECT_IO : flags;
     }
 }
