@@ -27,7 +27,6 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import jnr.ffi.Pointer;
 import org.slf4j.Logger;
@@ -87,21 +86,13 @@ public final class OverlayFs implements Filesystem {
     /** Threads whose open was answered ESTALE, with the name their retry will look up. */
     private final Map<Integer, Binding> retrying = new ConcurrentHashMap<>();
     private final AtomicBoolean closed = new AtomicBoolean();
-    private volatile KernelCache kernel;
     private final KeptNames keptNames = new KeptNames();
-    /**
-     * Whether another filesystem is mounted inside the mount. The epoch that makes the kernel
-     * forget every name it keeps ({@link KeptNames}) would unmount it: the kernel drops a name of
-     * an older epoch without asking, and a dropped directory name takes what is mounted on it or
-     * below it along (lazily, as {@code umount -l}). So while one is, no file name is kept and the
-     * epoch is not raised.
-     */
-    private final BooleanSupplier mountsInside;
+    private final Invalidations invalidations;
 
     private OverlayFs(BackingDir backing, StagingPolicy policy, boolean durable, BooleanSupplier mountsInside,
             Runnable onInit) throws FsException {
         this.backing = backing;
-        this.mountsInside = mountsInside;
+        this.invalidations = new Invalidations(keptNames, mountsInside);
         this.policy = policy;
         this.durable = durable;
         // A root daemon acts with each caller's identity (and loads what that needs now).
@@ -211,7 +202,7 @@ public final class OverlayFs implements Filesystem {
             boolean viewed = node.isRegular() && beingWritten(dir, name);
             double attributes = KernelTimeouts.attributes(node, mode, stat.getLong(STAT_NLINK), viewed,
                     nodes.soleNodeOfInode(node));
-            double nameSeconds = KernelTimeouts.name(mode, namesForgettable(), viewed);
+            double nameSeconds = KernelTimeouts.name(mode, invalidations.namesForgettable(), viewed);
             boolean sent = req.entry(node.id, stat, nameSeconds, attributes);
             if (!sent) {
                 nodes.forget(node.id, 1);
@@ -278,7 +269,7 @@ public final class OverlayFs implements Filesystem {
         Node added = nodes.add(dir, name, fd, stat.getLong(0), stat.getLong(8), mode, fresh(mode, tid, dir, name));
         for (Node other : nodes.otherNodesOfInode(added)) {
             // Changes through the new node will not show in what the kernel keeps of the others.
-            kernel.forgetAttributes(other.id);
+            invalidations.attributesChanged(other.id);
         }
         return added;
     }
@@ -490,7 +481,7 @@ public final class OverlayFs implements Filesystem {
             }
             // The new name gets a node of its own, so the kernel cannot tell that the linked
             // node's link count changed.
-            kernel.forgetAttributes(node.id);
+            invalidations.attributesChanged(node.id);
             answerEntry(req, newDir, newName);
         });
     }
@@ -565,7 +556,7 @@ public final class OverlayFs implements Filesystem {
                 }
                 if (mine.isEmpty()) {
                     check(C.chmod(node.inodePath(), mode), "chmod");
-                    madeExecutable(node, mode);
+                    invalidations.madeExecutable(node, mode);
                 }
             }
             if ((toSet & (SetAttr.UID | SetAttr.GID)) != 0) {
@@ -593,21 +584,10 @@ public final class OverlayFs implements Filesystem {
             Pointer stat = Request.newStat();
             boolean own = attributes(req, node, handle, stat);
             if (replaced) {
-                publishedInto(node, nodes.binding(node));
+                invalidations.publishedInto(node, nodes.binding(node));
             }
             answerAttributes(req, node, own, stat);
         });
-    }
-
-    /**
-     * A file that becomes executable must no longer share a node with its names' next lookups
-     * (an exec bans writes to its node): any of its names the kernel keeps, of this node or of
-     * another link, is looked up again, and gets a fresh node from now on.
-     */
-    private void madeExecutable(Node node, int mode) {
-        if (node.isRegular() && KernelTimeouts.executable(mode) && kernel.forgetsNames()) {
-            forgetNames(keptNames.keptUntilAny());
-        }
     }
 
     /** One struct timespec of utimensat's pair: the given time, now, or left alone. */
@@ -1112,7 +1092,7 @@ public final class OverlayFs implements Filesystem {
                 staged.closedBy(req.unique(), killedWriters.closedForKilled(req.tid()));
                 // This close may be the writer's last: what the closer does next looks the name
                 // up again, and so waits for the publish (see PendingReleases).
-                nameChanged(nodes.binding(staged.node()));
+                invalidations.nameChanged(nodes.binding(staged.node()));
             }
             file.flush();
             req.ok();
@@ -1128,7 +1108,7 @@ public final class OverlayFs implements Filesystem {
             }
             try {
                 if (file != null) {
-                    publishedInto(file.node(), file.release());
+                    invalidations.publishedInto(file.node(), file.release());
                 }
             } finally {
                 if (file instanceof StagedWrite staged) {
@@ -1325,56 +1305,11 @@ public final class OverlayFs implements Filesystem {
         });
     }
 
-    /**
-     * A publish renamed a temp file into the directory behind the kernel's back: the kernel
-     * forgets the directory's attributes (its times changed), and those of the writer's node,
-     * which it may keep from a create ({@link KernelTimeouts#created}): that node is now the
-     * published file, whose change time the rename changed, or the version it replaced, which has
-     * no link left; and the name if it may keep it (a lookup that raced with the publish may have
-     * found the version before).
-     */
-    private void publishedInto(Node written, Binding published) {
-        if (published != null) {
-            kernel.forgetAttributes(published.parent().id);
-            kernel.forgetAttributes(written.id);
-            nameChanged(published);
-        }
-    }
-
-    /** The file at {@code name} changes behind the kernel's back: a name it keeps must be looked up again. */
-    private void nameChanged(Binding name) {
-        if (name != null && kernel.forgetsNames() && keptNames.mayBeKept(name)) {
-            forgetNames(keptNames.keptUntil(name));
-        }
-    }
-
-    /** Whether the kernel may keep a file's name: only if it can be made to forget it at once. */
-    private boolean namesForgettable() {
-        return kernel.forgetsNames() && !mountsInside.getAsBoolean();
-    }
-
-    /**
-     * Makes the kernel forget every name it keeps, or, when that would unmount what is mounted
-     * inside, waits until the names that matter have expired ({@code keptUntil}, as
-     * {@link System#nanoTime}): the change is not answered before the kernel would look them up
-     * again. Lookups keep no names while something is mounted inside, so the wait happens only
-     * for names kept before it was mounted.
-     */
-    private void forgetNames(long keptUntil) {
-        if (!mountsInside.getAsBoolean()) {
-            keptNames.forgetAll(kernel);
-            return;
-        }
-        for (long left = keptUntil - System.nanoTime(); left > 0; left = keptUntil - System.nanoTime()) {
-            LockSupport.parkNanos(left);
-        }
-    }
-
     // ---- lifecycle
 
     @Override
     public void init(KernelCache kernel) {
-        this.kernel = kernel;
+        invalidations.connect(kernel);
         onInit.run();
     }
 
