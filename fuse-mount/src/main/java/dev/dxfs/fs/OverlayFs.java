@@ -62,13 +62,6 @@ public final class OverlayFs implements Filesystem {
      * changing the name was off the CPU, and 1 open in 260,000 failed with ESTALE.
      */
     private static final long CREATE_RETRY_NANOS = 50_000_000;
-    private static final int STAT_NLINK = 16;
-    private static final int STAT_MODE = 24;
-    private static final int STAT_UID = 28;
-    private static final int STAT_GID = 32;
-    private static final int STAT_SIZE_FIELD = 48;
-    private static final int STAT_ATIME = 72;
-    private static final int STAT_MTIME = 88;
 
     private final BackingDir backing;
     private final NodeTable nodes;
@@ -198,9 +191,9 @@ public final class OverlayFs implements Filesystem {
         try {
             Pointer stat = Request.newStat();
             Node node = resolve(dir, name, req.tid(), stat);
-            int mode = stat.getInt(STAT_MODE);
+            int mode = stat.getInt(StatFields.MODE);
             boolean viewed = node.isRegular() && beingWritten(dir, name);
-            double attributes = KernelTimeouts.attributes(node, mode, stat.getLong(STAT_NLINK), viewed,
+            double attributes = KernelTimeouts.attributes(node, mode, stat.getLong(StatFields.NLINK), viewed,
                     nodes.soleNodeOfInode(node));
             double nameSeconds = KernelTimeouts.name(mode, invalidations.namesForgettable(), viewed);
             boolean sent = req.entry(node.id, stat, nameSeconds, attributes);
@@ -240,8 +233,8 @@ public final class OverlayFs implements Filesystem {
             }
         }
         check(C.fstatat(dir.fd, name, stat, Libc.AT_SYMLINK_NOFOLLOW), "lookup");
-        int mode = stat.getInt(STAT_MODE);
-        Node node = nodes.reuse(dir, name, stat.getLong(0), stat.getLong(8), mode, fresh(mode, tid, dir, name));
+        int mode = stat.getInt(StatFields.MODE);
+        Node node = nodes.reuse(dir, name, stat.getLong(StatFields.DEV), stat.getLong(StatFields.INO), mode, fresh(mode, tid, dir, name));
         if (node != null) {
             return node;
         }
@@ -265,8 +258,8 @@ public final class OverlayFs implements Filesystem {
             C.close(fd);
             throw new FsException(errno, "lookup");
         }
-        int mode = stat.getInt(STAT_MODE);
-        Node added = nodes.add(dir, name, fd, stat.getLong(0), stat.getLong(8), mode, fresh(mode, tid, dir, name));
+        int mode = stat.getInt(StatFields.MODE);
+        Node added = nodes.add(dir, name, fd, stat.getLong(StatFields.DEV), stat.getLong(StatFields.INO), mode, fresh(mode, tid, dir, name));
         for (Node other : nodes.otherNodesOfInode(added)) {
             // Changes through the new node will not show in what the kernel keeps of the others.
             invalidations.attributesChanged(other.id);
@@ -531,7 +524,7 @@ public final class OverlayFs implements Filesystem {
     }
 
     private void answerAttributes(Request req, Node node, boolean own, Pointer stat) {
-        req.attr(stat, KernelTimeouts.attributes(node, stat.getInt(STAT_MODE), stat.getLong(STAT_NLINK), own,
+        req.attr(stat, KernelTimeouts.attributes(node, stat.getInt(StatFields.MODE), stat.getLong(StatFields.NLINK), own,
                 nodes.soleNodeOfInode(node)));
     }
 
@@ -548,9 +541,9 @@ public final class OverlayFs implements Filesystem {
             List<StagedWrite> mine = handle instanceof StagedWrite staged ? List.of(staged)
                     : node.isRegular() ? callersStagedOn(node, req.tid()) : List.of();
             boolean replaced = (toSet & SetAttr.SIZE) != 0
-                    && truncate(req, node, handle, mine, attr.getLong(STAT_SIZE_FIELD));
+                    && truncate(req, node, handle, mine, attr.getLong(StatFields.SIZE));
             if ((toSet & SetAttr.MODE) != 0) {
-                int mode = attr.getInt(STAT_MODE) & PERMISSION_BITS;
+                int mode = attr.getInt(StatFields.MODE) & PERMISSION_BITS;
                 for (StagedWrite staged : mine) {
                     staged.setMode(mode);
                 }
@@ -560,8 +553,8 @@ public final class OverlayFs implements Filesystem {
                 }
             }
             if ((toSet & (SetAttr.UID | SetAttr.GID)) != 0) {
-                int uid = (toSet & SetAttr.UID) != 0 ? attr.getInt(STAT_UID) : -1;
-                int gid = (toSet & SetAttr.GID) != 0 ? attr.getInt(STAT_GID) : -1;
+                int uid = (toSet & SetAttr.UID) != 0 ? attr.getInt(StatFields.UID) : -1;
+                int gid = (toSet & SetAttr.GID) != 0 ? attr.getInt(StatFields.GID) : -1;
                 for (StagedWrite staged : mine) {
                     staged.setOwner(uid, gid);
                 }
@@ -571,8 +564,8 @@ public final class OverlayFs implements Filesystem {
             }
             if ((toSet & (SetAttr.ATIME | SetAttr.MTIME | SetAttr.ATIME_NOW | SetAttr.MTIME_NOW)) != 0) {
                 Pointer times = Request.allocate(32);
-                time(times, 0, attr, STAT_ATIME, toSet, SetAttr.ATIME, SetAttr.ATIME_NOW);
-                time(times, 16, attr, STAT_MTIME, toSet, SetAttr.MTIME, SetAttr.MTIME_NOW);
+                time(times, 0, attr, StatFields.ATIME, toSet, SetAttr.ATIME, SetAttr.ATIME_NOW);
+                time(times, 16, attr, StatFields.MTIME, toSet, SetAttr.MTIME, SetAttr.MTIME_NOW);
                 for (StagedWrite staged : mine) {
                     staged.setTimes(times);
                 }
@@ -684,8 +677,8 @@ public final class OverlayFs implements Filesystem {
                 Opened opened = createOrOpen(req, dir, name, mode, fi.flags(), retry, stat);
                 if (opened != null) {
                     long id = register(fi, opened.file());
-                    double attributes = opened.made() ? KernelTimeouts.created(stat.getInt(STAT_MODE),
-                            stat.getLong(STAT_NLINK), nodes.soleNodeOfInode(opened.node())) : 0;
+                    double attributes = opened.made() ? KernelTimeouts.created(stat.getInt(StatFields.MODE),
+                            stat.getLong(StatFields.NLINK), nodes.soleNodeOfInode(opened.node())) : 0;
                     if (!req.created(opened.node().id, stat, attributes, fi)) {
                         nodes.forget(opened.node().id, 1);
                         dropQuietly(handles.remove(id), NOT_DELIVERED);
@@ -723,7 +716,7 @@ public final class OverlayFs implements Filesystem {
             NewFile made = newFileTemp(dir, staging, mode & PERMISSION_BITS, req.umask());
             Node node = nodeOfTemp(dir, name, made.temp(), tid, stat);
             OpenFile file = new StagedWrite(node, tid, platform.processOf(tid), kind, made.temp(),
-                    setup(staging, new Commit.Attributes(made.mode(), stat.getInt(STAT_UID), stat.getInt(STAT_GID)),
+                    setup(staging, new Commit.Attributes(made.mode(), stat.getInt(StatFields.UID), stat.getInt(StatFields.GID)),
                             -1, req.uid()));
             file.stat(stat);
             return new Opened(node, file, true);
@@ -872,7 +865,7 @@ public final class OverlayFs implements Filesystem {
             backing.discardTemp(temp);
             throw new FsException(errno, "fstat temp");
         }
-        return nodes.add(dir, name, fd, stat.getLong(0), stat.getLong(8), stat.getInt(STAT_MODE), true);
+        return nodes.add(dir, name, fd, stat.getLong(StatFields.DEV), stat.getLong(StatFields.INO), stat.getInt(StatFields.MODE), true);
     }
 
     /**
