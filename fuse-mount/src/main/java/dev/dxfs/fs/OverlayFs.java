@@ -71,6 +71,7 @@ public final class OverlayFs implements Filesystem {
     private final Map<Long, Listing> listings = new ConcurrentHashMap<>();
     private final AtomicLong listingIds = new AtomicLong();
     private final Platform platform = Platform.current();
+    private final CallersWrites callersWrites = new CallersWrites(platform);
     private final KilledWriters killedWriters = new KilledWriters(platform);
     private final MountStats stats = new MountStats();
     private final boolean durable;
@@ -225,7 +226,7 @@ public final class OverlayFs implements Filesystem {
      * published version.
      */
     private Node resolve(Node dir, String name, int tid, Pointer stat) throws FsException {
-        StagedWrite own = callersStaged(nodes.boundTo(dir, name), tid);
+        StagedWrite own = callersWrites.staged(nodes.boundTo(dir, name), tid);
         if (own != null) {
             own.stat(stat);
             if (nodes.reference(own.node())) {
@@ -277,33 +278,6 @@ public final class OverlayFs implements Filesystem {
             return false;
         }
         return KernelTimeouts.executable(mode) || new Binding(dir, name).equals(retrying.get(tid));
-    }
-
-    /** The last unpublished staged write of the calling process among the handles of {@code candidates}. */
-    private StagedWrite callersStaged(List<Node> candidates, int tid) {
-        StagedWrite mine = null;
-        for (Node node : candidates) {
-            for (OpenFile file : node.handles()) {
-                if (file instanceof StagedWrite staged && staged.unpublished() && staged.openedBy(tid, platform)) {
-                    mine = staged;
-                }
-            }
-        }
-        return mine;
-    }
-
-    /**
-     * The staged writes of the calling process on {@code node} that hold changes not in the node's
-     * inode: unpublished ones, and orphaned ones (whose node has no name left to be looked up by).
-     */
-    private List<StagedWrite> callersStagedOn(Node node, int tid) {
-        List<StagedWrite> mine = new ArrayList<>();
-        for (OpenFile file : node.handles()) {
-            if (file instanceof StagedWrite staged && staged.holdsChanges() && staged.openedBy(tid, platform)) {
-                mine.add(staged);
-            }
-        }
-        return mine;
     }
 
     @Override
@@ -364,7 +338,7 @@ public final class OverlayFs implements Filesystem {
             refuseStaging(dir, name, Errno.ENOENT);
             if (C.unlinkat(dir.fd, name, 0) < 0) {
                 int errno = Libc.errno();
-                if (errno != Errno.ENOENT || callersStaged(nodes.boundTo(dir, name), req.tid()) == null) {
+                if (errno != Errno.ENOENT || callersWrites.staged(nodes.boundTo(dir, name), req.tid()) == null) {
                     throw new FsException(errno, "unlink");
                 }
                 // The caller removes a file it is still creating: it never gets published.
@@ -447,7 +421,7 @@ public final class OverlayFs implements Filesystem {
         }
         List<StagedWrite> mine = new ArrayList<>();
         for (Node node : candidates) {
-            mine.addAll(callersStagedOn(node, tid));
+            mine.addAll(callersWrites.stagedOn(node, tid));
         }
         if (mine.isEmpty()) {
             throw new FsException(errno, "rename");
@@ -514,7 +488,7 @@ public final class OverlayFs implements Filesystem {
             handle.stat(stat);
             return handle instanceof StagedWrite;
         }
-        List<StagedWrite> mine = node.isRegular() ? callersStagedOn(node, req.tid()) : List.of();
+        List<StagedWrite> mine = node.isRegular() ? callersWrites.stagedOn(node, req.tid()) : List.of();
         if (!mine.isEmpty()) {
             mine.get(mine.size() - 1).stat(stat);
             return true;
@@ -539,7 +513,7 @@ public final class OverlayFs implements Filesystem {
             // A writer changing its own file (fchmod, futimens, ... arrive without the handle)
             // changes what it will publish; anyone else changes the node's version.
             List<StagedWrite> mine = handle instanceof StagedWrite staged ? List.of(staged)
-                    : node.isRegular() ? callersStagedOn(node, req.tid()) : List.of();
+                    : node.isRegular() ? callersWrites.stagedOn(node, req.tid()) : List.of();
             boolean replaced = (toSet & SetAttr.SIZE) != 0
                     && truncate(req, node, handle, mine, attr.getLong(StatFields.SIZE));
             if ((toSet & SetAttr.MODE) != 0) {
@@ -905,7 +879,7 @@ public final class OverlayFs implements Filesystem {
             }
             return staged(node, kind, tid, uid, BackingDir.fstat(node.fd));
         }
-        List<StagedWrite> mine = executes ? List.of() : callersStagedOn(node, tid);
+        List<StagedWrite> mine = executes ? List.of() : callersWrites.stagedOn(node, tid);
         if (!mine.isEmpty()) {
             // The writer opens the file it is writing by name: it reads its own data (a temp
             // file of the daemon's; the kernel checked the open against what the writer sees).
