@@ -19,9 +19,7 @@ import dev.dxfs.policy.StagingPolicy;
 import dev.dxfs.policy.WriteKind;
 import java.io.IOException;
 import java.lang.ref.Reference;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -159,16 +157,6 @@ public final class OverlayFs implements Filesystem {
         }
     }
 
-    /**
-     * A staging directory is no name of the mount's: it cannot be found, made or removed. Only
-     * the name the daemon's staging directory has is; a user's own {@code .dxfs} is the user's.
-     */
-    private void refuseStaging(Node dir, String name, int errno) throws FsException {
-        if (name.equals(backing.stagingIn(dir.dev, dir.ino))) {
-            throw new FsException(errno, "the staging directory");
-        }
-    }
-
     // ---- names and nodes
 
     @Override
@@ -176,7 +164,7 @@ public final class OverlayFs implements Filesystem {
         op(req, "lookup", name, () -> {
             Node dir = nodes.get(parent);
             pendingReleases.awaitName(dir, name);
-            refuseStaging(dir, name, Errno.ENOENT);
+            backing.refuseStaging(dir, name, Errno.ENOENT);
             answerEntry(req, dir, name);
         });
     }
@@ -290,7 +278,7 @@ public final class OverlayFs implements Filesystem {
         op(req, "mknod", name, () -> {
             Node dir = nodes.get(parent);
             pendingReleases.awaitName(dir, name);
-            refuseStaging(dir, name, Errno.EACCES);
+            backing.refuseStaging(dir, name, Errno.EACCES);
             try (CallerUmask umask = CallerUmask.of(req.umask())) {
                 check(C.mknodat(dir.fd, name, umask.mode(mode), rdev), "mknod");
             }
@@ -303,7 +291,7 @@ public final class OverlayFs implements Filesystem {
         op(req, "mkdir", name, () -> {
             Node dir = nodes.get(parent);
             pendingReleases.awaitName(dir, name);
-            refuseStaging(dir, name, Errno.EACCES);
+            backing.refuseStaging(dir, name, Errno.EACCES);
             try (CallerUmask umask = CallerUmask.of(req.umask())) {
                 check(C.mkdirat(dir.fd, name, umask.mode(mode)), "mkdir");
             }
@@ -316,7 +304,7 @@ public final class OverlayFs implements Filesystem {
         op(req, "symlink", name, () -> {
             Node dir = nodes.get(parent);
             pendingReleases.awaitName(dir, name);
-            refuseStaging(dir, name, Errno.EACCES);
+            backing.refuseStaging(dir, name, Errno.EACCES);
             check(C.symlinkat(target, dir.fd, name), "symlink");
             made(req, dir, name);
         });
@@ -335,7 +323,7 @@ public final class OverlayFs implements Filesystem {
         op(req, "unlink", name, () -> {
             Node dir = nodes.get(parent);
             pendingReleases.awaitName(dir, name);
-            refuseStaging(dir, name, Errno.ENOENT);
+            backing.refuseStaging(dir, name, Errno.ENOENT);
             if (C.unlinkat(dir.fd, name, 0) < 0) {
                 int errno = Libc.errno();
                 if (errno != Errno.ENOENT || callersWrites.staged(nodes.boundTo(dir, name), req.tid()) == null) {
@@ -367,7 +355,7 @@ public final class OverlayFs implements Filesystem {
         op(req, "rmdir", name, () -> {
             Node dir = nodes.get(parent);
             pendingReleases.awaitName(dir, name);
-            refuseStaging(dir, name, Errno.ENOENT);
+            backing.refuseStaging(dir, name, Errno.ENOENT);
             check(C.unlinkat(dir.fd, name, Libc.AT_REMOVEDIR), "rmdir");
             nodes.removeName(dir, name);
             req.ok();
@@ -381,8 +369,8 @@ public final class OverlayFs implements Filesystem {
             Node newDir = nodes.get(newParent);
             pendingReleases.awaitName(dir, name);
             pendingReleases.awaitName(newDir, newName);
-            refuseStaging(dir, name, Errno.ENOENT);
-            refuseStaging(newDir, newName, Errno.EACCES);
+            backing.refuseStaging(dir, name, Errno.ENOENT);
+            backing.refuseStaging(newDir, newName, Errno.EACCES);
             // A name renamed onto itself stays as it is (POSIX), even while its writer has not
             // published it yet: the general path would publish it early and orphan its node.
             if (flags == 0 && dir == newDir && name.equals(newName) && !nodes.boundTo(dir, name).isEmpty()) {
@@ -438,7 +426,7 @@ public final class OverlayFs implements Filesystem {
             Node newDir = nodes.get(newParent);
             pendingReleases.awaitNode(node);
             pendingReleases.awaitName(newDir, newName);
-            refuseStaging(newDir, newName, Errno.EACCES);
+            backing.refuseStaging(newDir, newName, Errno.EACCES);
             Binding binding = nodes.binding(node);
             if (binding == null) {
                 check(C.linkat(Libc.AT_FDCWD, node.inodePath(), newDir.fd, newName, Libc.AT_SYMLINK_FOLLOW), "link");
@@ -639,7 +627,7 @@ public final class OverlayFs implements Filesystem {
         op(req, "create", name, () -> {
             Node dir = nodes.get(parent);
             pendingReleases.awaitName(dir, name);
-            refuseStaging(dir, name, Errno.EACCES);
+            backing.refuseStaging(dir, name, Errno.EACCES);
             boolean retry = retrying.remove(req.tid()) != null;
             Pointer stat = Request.newStat();
             long deadline = System.nanoTime() + CREATE_RETRY_NANOS;
@@ -1143,7 +1131,7 @@ public final class OverlayFs implements Filesystem {
             }
             if (offset == 0) {
                 pendingReleases.awaitNode(listing.dir);
-                listing.entries = visibleEntries(listing.dir);
+                listing.entries = backing.visibleEntries(listing.dir);
             }
             List<BackingDir.Entry> entries = listing.entries;
             Request.DirectoryPage page = req.page(size);
@@ -1155,16 +1143,6 @@ public final class OverlayFs implements Filesystem {
             }
             page.reply();
         });
-    }
-
-    private List<BackingDir.Entry> visibleEntries(Node dir) throws FsException {
-        List<BackingDir.Entry> entries = BackingDir.list(dir.fd);
-        String staging = backing.stagingIn(dir.dev, dir.ino);
-        if (staging != null) {
-            byte[] hidden = staging.getBytes(StandardCharsets.ISO_8859_1);
-            entries.removeIf(entry -> Arrays.equals(entry.name(), hidden));
-        }
-        return entries;
     }
 
     @Override
