@@ -75,8 +75,7 @@ public final class OverlayFs implements Filesystem {
     private final boolean durable;
     private final boolean privileged;
     private final Runnable onInit;
-    /** Threads whose open was answered ESTALE, with the name their retry will look up. */
-    private final Map<Integer, Binding> retrying = new ConcurrentHashMap<>();
+    private final Retries retries = new Retries();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final KeptNames keptNames = new KeptNames();
     private final Invalidations invalidations;
@@ -265,7 +264,7 @@ public final class OverlayFs implements Filesystem {
         if (!Node.isRegular(mode)) {
             return false;
         }
-        return KernelTimeouts.executable(mode) || new Binding(dir, name).equals(retrying.get(tid));
+        return KernelTimeouts.executable(mode) || retries.retries(tid, new Binding(dir, name));
     }
 
     @Override
@@ -615,7 +614,7 @@ public final class OverlayFs implements Filesystem {
             Node node = nodes.get(ino);
             pendingReleases.awaitNode(node);
             int tid = req.tid();
-            boolean retry = retrying.remove(tid) != null;
+            boolean retry = retries.take(tid);
             OpenFile file = admit(node, fi.flags(), tid, req.uid(), retry, false);
             register(fi, file);
             req.open(fi);
@@ -628,7 +627,7 @@ public final class OverlayFs implements Filesystem {
             Node dir = nodes.get(parent);
             pendingReleases.awaitName(dir, name);
             backing.refuseStaging(dir, name, Errno.EACCES);
-            boolean retry = retrying.remove(req.tid()) != null;
+            boolean retry = retries.take(req.tid());
             Pointer stat = Request.newStat();
             long deadline = System.nanoTime() + CREATE_RETRY_NANOS;
             for (int attempt = 0; attempt < CREATE_ATTEMPTS || System.nanoTime() < deadline; attempt++) {
@@ -900,7 +899,7 @@ public final class OverlayFs implements Filesystem {
         nodes.retire(node);
         Binding binding = nodes.binding(node);
         if (binding != null) {
-            retrying.put(tid, binding);
+            retries.sentBack(tid, binding);
         }
         stats.retried();
         return new FsException(Errno.ESTALE, "the node serves another version");
