@@ -50,7 +50,6 @@ public final class OverlayFs implements Filesystem {
     private static final long UTIME_NOW = (1L << 30) - 1;
     private static final long UTIME_OMIT = (1L << 30) - 2;
     private static final int STATVFS_SIZE = 112;
-    private static final int PATH_MAX = 4096;
     /** Tries of a create whose name keeps appearing and vanishing before it is sent back. */
     private static final int CREATE_ATTEMPTS = 100;
     /**
@@ -76,6 +75,7 @@ public final class OverlayFs implements Filesystem {
     private final boolean privileged;
     private final Runnable onInit;
     private final Retries retries = new Retries();
+    private final Lookups lookups;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final KeptNames keptNames = new KeptNames();
     private final Invalidations invalidations;
@@ -93,6 +93,8 @@ public final class OverlayFs implements Filesystem {
         this.nodes = new NodeTable(backing.rootFd(), root.st_dev.longValue(), root.st_ino.longValue(),
                 root.st_mode.intValue());
         this.pendingReleases = new PendingReleases(nodes);
+        this.lookups = new Lookups(nodes, pendingReleases, backing, keptNames, invalidations, callersWrites, retries,
+                platform);
     }
 
     /**
@@ -160,111 +162,7 @@ public final class OverlayFs implements Filesystem {
 
     @Override
     public void lookup(Request req, long parent, String name) {
-        op(req, "lookup", name, () -> {
-            Node dir = nodes.get(parent);
-            pendingReleases.awaitName(dir, name);
-            backing.refuseStaging(dir, name, Errno.ENOENT);
-            answerEntry(req, dir, name);
-        });
-    }
-
-    /**
-     * Answers with the node {@link #resolve} finds for {@code name}; its count is undone if the
-     * kernel never got it. The name is counted among the {@link KeptNames} while it is resolved.
-     */
-    private void answerEntry(Request req, Node dir, String name) throws FsException {
-        Binding binding = new Binding(dir, name);
-        keptNames.resolving(binding);
-        boolean kept = false;
-        try {
-            Pointer stat = Request.newStat();
-            Node node = resolve(dir, name, req.tid(), stat);
-            int mode = stat.getInt(StatFields.MODE);
-            boolean viewed = node.isRegular() && beingWritten(dir, name);
-            double attributes = KernelTimeouts.attributes(node, mode, stat.getLong(StatFields.NLINK), viewed,
-                    nodes.soleNodeOfInode(node));
-            double nameSeconds = KernelTimeouts.name(mode, invalidations.namesForgettable(), viewed);
-            boolean sent = req.entry(node.id, stat, nameSeconds, attributes);
-            if (!sent) {
-                nodes.forget(node.id, 1);
-            }
-            kept = sent && nameSeconds > 0;
-        } finally {
-            keptNames.answered(binding, kept);
-        }
-    }
-
-    /**
-     * Whether a staged writer has {@code name} open: then what a lookup of it answers depends on
-     * who asks (its writer sees its own file), now or once the writer has written.
-     */
-    private boolean beingWritten(Node dir, String name) {
-        for (Node bound : nodes.boundTo(dir, name)) {
-            if (bound.hasStagedWriters()) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /**
-     * The node a lookup of {@code name} answers, with one more reference, its attributes in
-     * {@code stat}. A process writing the name sees its own unpublished file; everyone else the
-     * published version.
-     */
-    private Node resolve(Node dir, String name, int tid, Pointer stat) throws FsException {
-        StagedWrite own = callersWrites.staged(nodes.boundTo(dir, name), tid);
-        if (own != null) {
-            own.stat(stat);
-            if (nodes.reference(own.node())) {
-                return own.node();
-            }
-        }
-        check(C.fstatat(dir.fd, name, stat, Libc.AT_SYMLINK_NOFOLLOW), "lookup");
-        int mode = stat.getInt(StatFields.MODE);
-        Node node = nodes.reuse(dir, name, stat.getLong(StatFields.DEV), stat.getLong(StatFields.INO), mode, fresh(mode, tid, dir, name));
-        if (node != null) {
-            return node;
-        }
-        int fd = (int) check(C.openat(dir.fd, name, Libc.O_PATH | Libc.O_NOFOLLOW | Libc.O_CLOEXEC, 0), "lookup");
-        return nodeOfPath(dir, name, fd, tid, stat);
-    }
-
-    /**
-     * The node of the file the caller just created and holds open as {@code fd}, with one
-     * reference: found by the descriptor, not by the name, which someone may have changed since.
-     */
-    private Node nodeOfFile(Node dir, String name, int fd, int tid, Pointer stat) throws FsException {
-        return nodeOfPath(dir, name, (int) check(C.open(platform.pathOf(fd), Libc.O_PATH | Libc.O_CLOEXEC, 0),
-                "open created"), tid, stat);
-    }
-
-    /** The node of O_PATH descriptor {@code fd} (the table's from now on), its attributes in {@code stat}. */
-    private Node nodeOfPath(Node dir, String name, int fd, int tid, Pointer stat) throws FsException {
-        if (C.fstat(fd, stat) < 0) {
-            int errno = Libc.errno();
-            C.close(fd);
-            throw new FsException(errno, "lookup");
-        }
-        int mode = stat.getInt(StatFields.MODE);
-        Node added = nodes.add(dir, name, fd, stat.getLong(StatFields.DEV), stat.getLong(StatFields.INO), mode, fresh(mode, tid, dir, name));
-        for (Node other : nodes.otherNodesOfInode(added)) {
-            // Changes through the new node will not show in what the kernel keeps of the others.
-            invalidations.attributesChanged(other.id);
-        }
-        return added;
-    }
-
-    /**
-     * Whether a lookup gets a node of its own. An executable file: an exec bans writes to its
-     * node before the daemon hears of it, so a writer must never share one with a running program.
-     * A retried open: it was sent back because its node served another version.
-     */
-    private boolean fresh(int mode, int tid, Node dir, String name) {
-        if (!Node.isRegular(mode)) {
-            return false;
-        }
-        return KernelTimeouts.executable(mode) || retries.retries(tid, new Binding(dir, name));
+        op(req, "lookup", name, () -> lookups.lookup(req, parent, name));
     }
 
     @Override
@@ -275,9 +173,7 @@ public final class OverlayFs implements Filesystem {
     @Override
     public void mknod(Request req, long parent, String name, int mode, long rdev) {
         op(req, "mknod", name, () -> {
-            Node dir = nodes.get(parent);
-            pendingReleases.awaitName(dir, name);
-            backing.refuseStaging(dir, name, Errno.EACCES);
+            Node dir = lookups.directoryOf(parent, name, Errno.EACCES);
             try (CallerUmask umask = CallerUmask.of(req.umask())) {
                 check(C.mknodat(dir.fd, name, umask.mode(mode), rdev), "mknod");
             }
@@ -288,9 +184,7 @@ public final class OverlayFs implements Filesystem {
     @Override
     public void mkdir(Request req, long parent, String name, int mode) {
         op(req, "mkdir", name, () -> {
-            Node dir = nodes.get(parent);
-            pendingReleases.awaitName(dir, name);
-            backing.refuseStaging(dir, name, Errno.EACCES);
+            Node dir = lookups.directoryOf(parent, name, Errno.EACCES);
             try (CallerUmask umask = CallerUmask.of(req.umask())) {
                 check(C.mkdirat(dir.fd, name, umask.mode(mode)), "mkdir");
             }
@@ -301,9 +195,7 @@ public final class OverlayFs implements Filesystem {
     @Override
     public void symlink(Request req, String target, long parent, String name) {
         op(req, "symlink", name, () -> {
-            Node dir = nodes.get(parent);
-            pendingReleases.awaitName(dir, name);
-            backing.refuseStaging(dir, name, Errno.EACCES);
+            Node dir = lookups.directoryOf(parent, name, Errno.EACCES);
             check(C.symlinkat(target, dir.fd, name), "symlink");
             made(req, dir, name);
         });
@@ -314,15 +206,13 @@ public final class OverlayFs implements Filesystem {
      * group the kernel gave it (the caller's, or a setgid directory's).
      */
     private void made(Request req, Node dir, String name) throws FsException {
-        answerEntry(req, dir, name);
+        lookups.answerEntry(req, dir, name);
     }
 
     @Override
     public void unlink(Request req, long parent, String name) {
         op(req, "unlink", name, () -> {
-            Node dir = nodes.get(parent);
-            pendingReleases.awaitName(dir, name);
-            backing.refuseStaging(dir, name, Errno.ENOENT);
+            Node dir = lookups.directoryOf(parent, name, Errno.ENOENT);
             if (C.unlinkat(dir.fd, name, 0) < 0) {
                 int errno = Libc.errno();
                 if (errno != Errno.ENOENT || callersWrites.staged(nodes.boundTo(dir, name), req.tid()) == null) {
@@ -352,9 +242,7 @@ public final class OverlayFs implements Filesystem {
     @Override
     public void rmdir(Request req, long parent, String name) {
         op(req, "rmdir", name, () -> {
-            Node dir = nodes.get(parent);
-            pendingReleases.awaitName(dir, name);
-            backing.refuseStaging(dir, name, Errno.ENOENT);
+            Node dir = lookups.directoryOf(parent, name, Errno.ENOENT);
             check(C.unlinkat(dir.fd, name, Libc.AT_REMOVEDIR), "rmdir");
             nodes.removeName(dir, name);
             req.ok();
@@ -436,19 +324,13 @@ public final class OverlayFs implements Filesystem {
             // The new name gets a node of its own, so the kernel cannot tell that the linked
             // node's link count changed.
             invalidations.attributesChanged(node.id);
-            answerEntry(req, newDir, newName);
+            lookups.answerEntry(req, newDir, newName);
         });
     }
 
     @Override
     public void readlink(Request req, long ino) {
-        answer(req, "readlink", ino, () -> {
-            Node node = nodes.get(ino);
-            Pointer target = Request.allocate(PATH_MAX + 1);
-            long length = check(C.readlinkat(node.fd, "", target, PATH_MAX), "readlink");
-            target.putByte(length, (byte) 0);
-            req.readlink(target);
-        });
+        answer(req, "readlink", ino, () -> lookups.readlink(req, ino));
     }
 
     // ---- attributes
@@ -624,9 +506,7 @@ public final class OverlayFs implements Filesystem {
     @Override
     public void create(Request req, long parent, String name, int mode, FileInfo fi) {
         op(req, "create", name, () -> {
-            Node dir = nodes.get(parent);
-            pendingReleases.awaitName(dir, name);
-            backing.refuseStaging(dir, name, Errno.EACCES);
+            Node dir = lookups.directoryOf(parent, name, Errno.EACCES);
             boolean retry = retries.take(req.tid());
             Pointer stat = Request.newStat();
             long deadline = System.nanoTime() + CREATE_RETRY_NANOS;
@@ -699,7 +579,7 @@ public final class OverlayFs implements Filesystem {
         }
         Node node;
         try {
-            node = nodeOfFile(dir, name, fd, tid, stat);
+            node = lookups.nodeOfFile(dir, name, fd, tid, stat);
         } catch (FsException e) {
             C.close(fd);
             throw e;
@@ -726,7 +606,7 @@ public final class OverlayFs implements Filesystem {
         }
         Node node;
         try {
-            node = resolve(dir, name, req.tid(), stat);
+            node = lookups.resolve(dir, name, req.tid(), stat);
         } catch (FsException e) {
             if (e.errno == Errno.ENOENT) {
                 return null;
