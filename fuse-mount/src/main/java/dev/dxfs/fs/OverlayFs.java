@@ -76,6 +76,7 @@ public final class OverlayFs implements Filesystem {
     private final Runnable onInit;
     private final Retries retries = new Retries();
     private final Lookups lookups;
+    private final NodeXattrs xattrs;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final KeptNames keptNames = new KeptNames();
     private final Invalidations invalidations;
@@ -95,6 +96,7 @@ public final class OverlayFs implements Filesystem {
         this.pendingReleases = new PendingReleases(nodes);
         this.lookups = new Lookups(nodes, pendingReleases, backing, keptNames, invalidations, callersWrites, retries,
                 platform);
+        this.xattrs = new NodeXattrs(nodes, pendingReleases);
     }
 
     /**
@@ -1054,79 +1056,24 @@ public final class OverlayFs implements Filesystem {
 
     // ---- extended attributes
 
-    /**
-     * Where the extended attributes of {@code node} are reached: its own inode through its path
-     * (followed), or for a symlink, its name (not followed).
-     */
-    private record XattrTarget(String path, boolean follow) {}
-
-    private XattrTarget xattrTarget(Node node) throws FsException {
-        if (!node.isSymlink()) {
-            return new XattrTarget(node.inodePath(), true);
-        }
-        Binding binding = nodes.binding(node);
-        if (binding == null) {
-            throw new FsException(Errno.ENOENT, "xattr of an unlinked symlink");
-        }
-        return new XattrTarget(binding.parent().inodePath() + "/" + binding.name(), false);
-    }
-
-    /** Node {@code ino}, once the releases of writes to it or in it are done. */
-    private Node awaitedNode(long ino) throws FsException {
-        Node node = nodes.get(ino);
-        pendingReleases.awaitNode(node);
-        return node;
-    }
-
     @Override
     public void getxattr(Request req, long ino, String name, long size) {
-        op(req, "getxattr", name, () -> {
-            XattrTarget target = xattrTarget(awaitedNode(ino));
-            Pointer value = size == 0 ? null : Request.allocate(size);
-            long length = check(target.follow() ? C.getxattr(target.path(), name, value, size)
-                    : C.lgetxattr(target.path(), name, value, size), "getxattr");
-            answerSized(req, value, size, length);
-        });
+        op(req, "getxattr", name, () -> xattrs.getxattr(req, ino, name, size));
     }
 
     @Override
     public void listxattr(Request req, long ino, long size) {
-        op(req, "listxattr", ino, () -> {
-            XattrTarget target = xattrTarget(awaitedNode(ino));
-            Pointer list = size == 0 ? null : Request.allocate(size);
-            long length = check(target.follow() ? C.listxattr(target.path(), list, size)
-                    : C.llistxattr(target.path(), list, size), "listxattr");
-            answerSized(req, list, size, length);
-        });
-    }
-
-    /** A caller that asked with size 0 learns the size; otherwise it gets the bytes. */
-    private static void answerSized(Request req, Pointer buf, long size, long length) {
-        if (size == 0) {
-            req.xattrSize(length);
-        } else {
-            req.buffer(buf, length);
-        }
+        op(req, "listxattr", ino, () -> xattrs.listxattr(req, ino, size));
     }
 
     @Override
     public void setxattr(Request req, long ino, String name, Pointer value, long size, int flags) {
-        op(req, "setxattr", name, () -> {
-            XattrTarget target = xattrTarget(awaitedNode(ino));
-            check(target.follow() ? C.setxattr(target.path(), name, value, size, flags)
-                    : C.lsetxattr(target.path(), name, value, size, flags), "setxattr");
-            req.ok();
-        });
+        op(req, "setxattr", name, () -> xattrs.setxattr(req, ino, name, value, size, flags));
     }
 
     @Override
     public void removexattr(Request req, long ino, String name) {
-        op(req, "removexattr", name, () -> {
-            XattrTarget target = xattrTarget(awaitedNode(ino));
-            check(target.follow() ? C.removexattr(target.path(), name) : C.lremovexattr(target.path(), name),
-                    "removexattr");
-            req.ok();
-        });
+        op(req, "removexattr", name, () -> xattrs.removexattr(req, ino, name));
     }
 
     // ---- lifecycle
