@@ -21,10 +21,7 @@ import java.io.IOException;
 import java.lang.ref.Reference;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 import jnr.ffi.Pointer;
 import org.slf4j.Logger;
@@ -49,7 +46,6 @@ public final class OverlayFs implements Filesystem {
     private static final int S_ISGID = 02000;
     private static final long UTIME_NOW = (1L << 30) - 1;
     private static final long UTIME_OMIT = (1L << 30) - 2;
-    private static final int STATVFS_SIZE = 112;
     /** Tries of a create whose name keeps appearing and vanishing before it is sent back. */
     private static final int CREATE_ATTEMPTS = 100;
     /**
@@ -65,8 +61,6 @@ public final class OverlayFs implements Filesystem {
     private final PendingReleases pendingReleases;
     private final StagingPolicy policy;
     private final HandleTable handles = new HandleTable();
-    private final Map<Long, Listing> listings = new ConcurrentHashMap<>();
-    private final AtomicLong listingIds = new AtomicLong();
     private final Platform platform = Platform.current();
     private final CallersWrites callersWrites = new CallersWrites(platform);
     private final KilledWriters killedWriters = new KilledWriters(platform);
@@ -77,6 +71,7 @@ public final class OverlayFs implements Filesystem {
     private final Retries retries = new Retries();
     private final Lookups lookups;
     private final NodeXattrs xattrs;
+    private final Directories directories;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final KeptNames keptNames = new KeptNames();
     private final Invalidations invalidations;
@@ -97,6 +92,7 @@ public final class OverlayFs implements Filesystem {
         this.lookups = new Lookups(nodes, pendingReleases, backing, keptNames, invalidations, callersWrites, retries,
                 platform);
         this.xattrs = new NodeXattrs(nodes, pendingReleases);
+        this.directories = new Directories(nodes, pendingReleases, backing);
     }
 
     /**
@@ -983,75 +979,29 @@ public final class OverlayFs implements Filesystem {
 
     // ---- directories and the filesystem
 
-    /** An open directory: its entries, read at the first readdir and again after a rewind. */
-    private static final class Listing {
-        final Node dir;
-        List<BackingDir.Entry> entries = List.of();
-
-        Listing(Node dir) {
-            this.dir = dir;
-        }
-    }
-
     @Override
     public void opendir(Request req, long ino, FileInfo fi) {
-        op(req, "opendir", ino, () -> {
-            long id = listingIds.incrementAndGet();
-            listings.put(id, new Listing(nodes.get(ino)));
-            fi.handle(id);
-            req.open(fi);
-        });
+        op(req, "opendir", ino, () -> directories.opendir(req, ino, fi));
     }
 
     @Override
     public void readdir(Request req, long ino, long size, long offset, FileInfo fi) {
-        op(req, "readdir", ino, () -> {
-            Listing listing = listings.get(fi.handle());
-            if (listing == null) {
-                throw new FsException(Errno.EBADF, "unknown directory handle");
-            }
-            if (offset == 0) {
-                pendingReleases.awaitNode(listing.dir);
-                listing.entries = backing.visibleEntries(listing.dir);
-            }
-            List<BackingDir.Entry> entries = listing.entries;
-            Request.DirectoryPage page = req.page(size);
-            for (int i = (int) offset; i < entries.size(); i++) {
-                BackingDir.Entry entry = entries.get(i);
-                if (!page.add(entry.name(), entry.ino(), entry.type(), i + 1)) {
-                    break;
-                }
-            }
-            page.reply();
-        });
+        op(req, "readdir", ino, () -> directories.readdir(req, size, offset, fi));
     }
 
     @Override
     public void releasedir(Request req, long ino, FileInfo fi) {
-        listings.remove(fi.handle());
-        req.ok();
+        directories.releasedir(req, fi);
     }
 
     @Override
     public void fsyncdir(Request req, long ino, boolean dataOnly, FileInfo fi) {
-        op(req, "fsyncdir", ino, () -> {
-            int fd = BackingDir.openDirectory(nodes.get(ino).fd);
-            try {
-                check(dataOnly ? C.fdatasync(fd) : C.fsync(fd), "fsyncdir");
-            } finally {
-                C.close(fd);
-            }
-            req.ok();
-        });
+        op(req, "fsyncdir", ino, () -> directories.fsyncdir(req, ino, dataOnly));
     }
 
     @Override
     public void statfs(Request req, long ino) {
-        answer(req, "statfs", ino, () -> {
-            Pointer statvfs = Request.allocate(STATVFS_SIZE);
-            check(C.fstatvfs(backing.rootFd(), statvfs), "statfs");
-            req.statfs(statvfs);
-        });
+        answer(req, "statfs", ino, () -> directories.statfs(req));
     }
 
     // ---- extended attributes
