@@ -19,7 +19,6 @@ import dev.dxfs.policy.StagingPolicy;
 import dev.dxfs.policy.WriteKind;
 import java.io.IOException;
 import java.lang.ref.Reference;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
@@ -72,6 +71,7 @@ public final class OverlayFs implements Filesystem {
     private final Lookups lookups;
     private final NodeXattrs xattrs;
     private final Directories directories;
+    private final NameChanges names;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final KeptNames keptNames = new KeptNames();
     private final Invalidations invalidations;
@@ -93,6 +93,8 @@ public final class OverlayFs implements Filesystem {
                 platform);
         this.xattrs = new NodeXattrs(nodes, pendingReleases);
         this.directories = new Directories(nodes, pendingReleases, backing);
+        this.names = new NameChanges(nodes, pendingReleases, backing, lookups, callersWrites, keptNames,
+                invalidations);
     }
 
     /**
@@ -170,160 +172,37 @@ public final class OverlayFs implements Filesystem {
 
     @Override
     public void mknod(Request req, long parent, String name, int mode, long rdev) {
-        op(req, "mknod", name, () -> {
-            Node dir = lookups.directoryOf(parent, name, Errno.EACCES);
-            try (CallerUmask umask = CallerUmask.of(req.umask())) {
-                check(C.mknodat(dir.fd, name, umask.mode(mode), rdev), "mknod");
-            }
-            made(req, dir, name);
-        });
+        op(req, "mknod", name, () -> names.mknod(req, parent, name, mode, rdev));
     }
 
     @Override
     public void mkdir(Request req, long parent, String name, int mode) {
-        op(req, "mkdir", name, () -> {
-            Node dir = lookups.directoryOf(parent, name, Errno.EACCES);
-            try (CallerUmask umask = CallerUmask.of(req.umask())) {
-                check(C.mkdirat(dir.fd, name, umask.mode(mode)), "mkdir");
-            }
-            made(req, dir, name);
-        });
+        op(req, "mkdir", name, () -> names.mkdir(req, parent, name, mode));
     }
 
     @Override
     public void symlink(Request req, String target, long parent, String name) {
-        op(req, "symlink", name, () -> {
-            Node dir = lookups.directoryOf(parent, name, Errno.EACCES);
-            check(C.symlinkat(target, dir.fd, name), "symlink");
-            made(req, dir, name);
-        });
-    }
-
-    /**
-     * Answers the creation of {@code name}, which the caller's identity made the caller's, with the
-     * group the kernel gave it (the caller's, or a setgid directory's).
-     */
-    private void made(Request req, Node dir, String name) throws FsException {
-        lookups.answerEntry(req, dir, name);
+        op(req, "symlink", name, () -> names.symlink(req, target, parent, name));
     }
 
     @Override
     public void unlink(Request req, long parent, String name) {
-        op(req, "unlink", name, () -> {
-            Node dir = lookups.directoryOf(parent, name, Errno.ENOENT);
-            if (C.unlinkat(dir.fd, name, 0) < 0) {
-                int errno = Libc.errno();
-                if (errno != Errno.ENOENT || callersWrites.staged(nodes.boundTo(dir, name), req.tid()) == null) {
-                    throw new FsException(errno, "unlink");
-                }
-                // The caller removes a file it is still creating: it never gets published.
-            }
-            orphan(nodes.removeName(dir, name));
-            req.ok();
-        });
-    }
-
-    /**
-     * Staged writes to a name that someone removed or replaced were writing a file that no
-     * longer has a name: they will not publish.
-     */
-    private static void orphan(List<Node> unnamed) {
-        for (Node node : unnamed) {
-            for (OpenFile file : node.handles()) {
-                if (file instanceof StagedWrite staged) {
-                    staged.orphan();
-                }
-            }
-        }
+        op(req, "unlink", name, () -> names.unlink(req, parent, name));
     }
 
     @Override
     public void rmdir(Request req, long parent, String name) {
-        op(req, "rmdir", name, () -> {
-            Node dir = lookups.directoryOf(parent, name, Errno.ENOENT);
-            check(C.unlinkat(dir.fd, name, Libc.AT_REMOVEDIR), "rmdir");
-            nodes.removeName(dir, name);
-            req.ok();
-        });
+        op(req, "rmdir", name, () -> names.rmdir(req, parent, name));
     }
 
     @Override
     public void rename(Request req, long parent, String name, long newParent, String newName, int flags) {
-        op(req, "rename", name, () -> {
-            Node dir = nodes.get(parent);
-            Node newDir = nodes.get(newParent);
-            pendingReleases.awaitName(dir, name);
-            pendingReleases.awaitName(newDir, newName);
-            backing.refuseStaging(dir, name, Errno.ENOENT);
-            backing.refuseStaging(newDir, newName, Errno.EACCES);
-            // A name renamed onto itself stays as it is (POSIX), even while its writer has not
-            // published it yet: the general path would publish it early and orphan its node.
-            if (flags == 0 && dir == newDir && name.equals(newName) && !nodes.boundTo(dir, name).isEmpty()) {
-                req.ok();
-                return;
-            }
-            boolean exchange = (flags & Libc.RENAME_EXCHANGE) != 0;
-            if (C.renameat2(dir.fd, name, newDir.fd, newName, flags) < 0) {
-                List<Node> candidates = new ArrayList<>(nodes.boundTo(dir, name));
-                if (exchange) {
-                    candidates.addAll(nodes.boundTo(newDir, newName));
-                }
-                publishCallersNewFile(Libc.errno(), candidates, req.tid());
-                check(C.renameat2(dir.fd, name, newDir.fd, newName, flags), "rename");
-            }
-            // An exchange removes nothing: the two names' nodes trade places. A whiteout left at
-            // the old name is a new inode, found by the next lookup.
-            keptNames.renamed(new Binding(dir, name), new Binding(newDir, newName), exchange);
-            if (exchange) {
-                nodes.exchange(dir, name, newDir, newName);
-            } else {
-                orphan(nodes.rename(dir, name, newDir, newName));
-            }
-            req.ok();
-        });
-    }
-
-    /**
-     * A writer renames or links a file it created and has not closed yet: the name does not
-     * exist in the backing tree until the first publish, so what it has now is published (its
-     * later writes start a new version, published at its close). Otherwise the failure stands.
-     */
-    private void publishCallersNewFile(int errno, List<Node> candidates, int tid) throws FsException {
-        if (errno != Errno.ENOENT) {
-            throw new FsException(errno, "rename");
-        }
-        List<StagedWrite> mine = new ArrayList<>();
-        for (Node node : candidates) {
-            mine.addAll(callersWrites.stagedOn(node, tid));
-        }
-        if (mine.isEmpty()) {
-            throw new FsException(errno, "rename");
-        }
-        for (StagedWrite staged : mine) {
-            staged.publishNow();
-        }
+        op(req, "rename", name, () -> names.rename(req, parent, name, newParent, newName, flags));
     }
 
     @Override
     public void link(Request req, long ino, long newParent, String newName) {
-        op(req, "link", newName, () -> {
-            Node node = nodes.get(ino);
-            Node newDir = nodes.get(newParent);
-            pendingReleases.awaitNode(node);
-            pendingReleases.awaitName(newDir, newName);
-            backing.refuseStaging(newDir, newName, Errno.EACCES);
-            Binding binding = nodes.binding(node);
-            if (binding == null) {
-                check(C.linkat(Libc.AT_FDCWD, node.inodePath(), newDir.fd, newName, Libc.AT_SYMLINK_FOLLOW), "link");
-            } else if (C.linkat(binding.parent().fd, binding.name(), newDir.fd, newName, 0) < 0) {
-                publishCallersNewFile(Libc.errno(), List.of(node), req.tid());
-                check(C.linkat(binding.parent().fd, binding.name(), newDir.fd, newName, 0), "link");
-            }
-            // The new name gets a node of its own, so the kernel cannot tell that the linked
-            // node's link count changed.
-            invalidations.attributesChanged(node.id);
-            lookups.answerEntry(req, newDir, newName);
-        });
+        op(req, "link", newName, () -> names.link(req, ino, newParent, newName));
     }
 
     @Override
