@@ -39,10 +39,8 @@ import ru.serce.jnrfuse.struct.FileStat;
  */
 public final class OverlayFs implements Filesystem {
     private static final Logger LOG = LoggerFactory.getLogger(OverlayFs.class);
-    private static final int PERMISSION_BITS = 07777;
     /** Why a handle that its open never delivered to the caller is dropped. */
     private static final String NOT_DELIVERED = "its open failed before it reached the caller";
-    private static final int S_ISGID = 02000;
     private static final long UTIME_NOW = (1L << 30) - 1;
     private static final long UTIME_OMIT = (1L << 30) - 2;
     /** Tries of a create whose name keeps appearing and vanishing before it is sent back. */
@@ -72,6 +70,7 @@ public final class OverlayFs implements Filesystem {
     private final NodeXattrs xattrs;
     private final Directories directories;
     private final NameChanges names;
+    private final Staging staging;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final KeptNames keptNames = new KeptNames();
     private final Invalidations invalidations;
@@ -89,6 +88,7 @@ public final class OverlayFs implements Filesystem {
         this.nodes = new NodeTable(backing.rootFd(), root.st_dev.longValue(), root.st_ino.longValue(),
                 root.st_mode.intValue());
         this.pendingReleases = new PendingReleases(nodes);
+        this.staging = new Staging(backing, nodes, stats, platform, durable, privileged);
         this.lookups = new Lookups(nodes, pendingReleases, backing, keptNames, invalidations, callersWrites, retries,
                 platform);
         this.xattrs = new NodeXattrs(nodes, pendingReleases);
@@ -263,7 +263,7 @@ public final class OverlayFs implements Filesystem {
             boolean replaced = (toSet & SetAttr.SIZE) != 0
                     && truncate(req, node, handle, mine, attr.getLong(StatFields.SIZE));
             if ((toSet & SetAttr.MODE) != 0) {
-                int mode = attr.getInt(StatFields.MODE) & PERMISSION_BITS;
+                int mode = attr.getInt(StatFields.MODE) & StatFields.PERMISSION_BITS;
                 for (StagedWrite staged : mine) {
                     staged.setMode(mode);
                 }
@@ -343,7 +343,7 @@ public final class OverlayFs implements Filesystem {
         if (path != null && node.isRegular() && policy.stagesTruncate(Names.text(path))) {
             int tid = req.tid();
             mayOpen(node, Libc.O_WRONLY);
-            StagedWrite staged = staged(node, WriteKind.EDIT, tid, req.uid(), BackingDir.fstat(node.fd));
+            StagedWrite staged = staging.staged(node, WriteKind.EDIT, tid, req.uid(), BackingDir.fstat(node.fd));
             boolean truncated = false;
             try {
                 staged.truncate(size);
@@ -430,11 +430,12 @@ public final class OverlayFs implements Filesystem {
         WriteKind kind = path == null ? WriteKind.UNSTAGED : policy.classify(Names.text(path), flags, false);
         if (kind.staged() && OpenFlags.truncates(flags)) {
             // The new file stays invisible to others until its first publish.
-            int staging = stagingFor(dir);
-            NewFile made = newFileTemp(dir, staging, mode & PERMISSION_BITS, req.umask());
+            int stagingFd = staging.stagingFor(dir);
+            Staging.NewFile made = staging.newFileTemp(dir, stagingFd, mode & StatFields.PERMISSION_BITS, req.umask());
             Node node = nodeOfTemp(dir, name, made.temp(), tid, stat);
             OpenFile file = new StagedWrite(node, tid, platform.processOf(tid), kind, made.temp(),
-                    setup(staging, new Commit.Attributes(made.mode(), stat.getInt(StatFields.UID), stat.getInt(StatFields.GID)),
+                    staging.setup(stagingFd,
+                            new Commit.Attributes(made.mode(), stat.getInt(StatFields.UID), stat.getInt(StatFields.GID)),
                             -1, req.uid()));
             file.stat(stat);
             return new Opened(node, file, true);
@@ -515,65 +516,6 @@ public final class OverlayFs implements Filesystem {
         }
     }
 
-    /** The temp file of a new file, and the mode a native create would have given the file. */
-    private record NewFile(TempFile temp, int mode) {}
-
-    /**
-     * The temp file of a new file in {@code dir}, made with the caller's identity: the kernel
-     * decides whether the caller may create a file there, and gives it the owner and group (the
-     * caller's, or a setgid directory's) it would give the file itself. It is made with the
-     * create {@code mode} and the caller's {@code umask}, so that it gets the mode and the ACL
-     * the file would get natively (a default ACL of the directory in place of the umask), and is
-     * then made private (0600, which keeps the ACL's named entries; the publish's chmod to that
-     * mode gives back the rest). Where the filesystem has no unnamed temp files, the temp file is
-     * named in the staging directory, which only the daemon may enter: then the daemon asks the
-     * kernel whether the caller may create in {@code dir}, and gives the file the owner and group
-     * the kernel would, and the mode under the umask (no default ACL).
-     */
-    private NewFile newFileTemp(Node dir, int staging, int mode, int umask) throws FsException {
-        try {
-            int fd;
-            try (CallerUmask callers = CallerUmask.of(umask)) {
-                fd = platform.openUnnamed(dir.fd, callers.mode(mode));
-            }
-            TempFile temp = new TempFile(staging, null, fd);
-            try {
-                int made = BackingDir.fstat(fd).st_mode.intValue() & PERMISSION_BITS;
-                check(C.fchmod(fd, 0600), "fchmod temp");
-                return new NewFile(temp, made);
-            } catch (FsException e) {
-                backing.discardTemp(temp);
-                throw e;
-            }
-        } catch (FsException e) {
-            if (e.errno != Errno.EOPNOTSUPP) {
-                throw e;
-            }
-        }
-        int masked = mode & ~(umask & 0777);
-        Credentials.Caller caller = Credentials.current();
-        boolean forCaller = Credentials.actingForCaller() && caller != null;
-        if (forCaller) {
-            int errno = Access.mayCreateIn(dir.fd);
-            if (errno != 0) {
-                throw new FsException(errno, "create");
-            }
-        }
-        try (Credentials.Scope daemon = Credentials.asDaemon()) {
-            TempFile temp = backing.createTemp(dir.fd, staging);
-            if (forCaller) {
-                FileStat parent = BackingDir.fstat(dir.fd);
-                int gid = (parent.st_mode.intValue() & S_ISGID) != 0 ? parent.st_gid.intValue() : caller.gid();
-                if (C.fchown(temp.fd(), caller.uid(), gid) < 0) {
-                    int errno = Libc.errno();
-                    backing.discardTemp(temp);
-                    throw new FsException(errno, "chown temp");
-                }
-            }
-            return new NewFile(temp, masked);
-        }
-    }
-
     /** A node of its own for a file being created, standing for the temp file that will be published. */
     private Node nodeOfTemp(Node dir, String name, TempFile temp, int tid, Pointer stat) throws FsException {
         int fd = (int) check(C.open(platform.pathOf(temp.fd()), Libc.O_PATH | Libc.O_CLOEXEC, 0), "open temp");
@@ -621,7 +563,7 @@ public final class OverlayFs implements Filesystem {
             if (node.hasPlainHandles() && !mustShare(node, tid, retry)) {
                 throw sendBack(node, tid);
             }
-            return staged(node, kind, tid, uid, BackingDir.fstat(node.fd));
+            return staging.staged(node, kind, tid, uid, BackingDir.fstat(node.fd));
         }
         List<StagedWrite> mine = executes ? List.of() : callersWrites.stagedOn(node, tid);
         if (!mine.isEmpty()) {
@@ -679,44 +621,6 @@ public final class OverlayFs implements Filesystem {
 
     private static int passthroughFlags(int flags) {
         return flags & ~(Libc.O_CREAT | Libc.O_EXCL | Libc.O_NOCTTY | OpenFlags.FMODE_EXEC);
-    }
-
-    /**
-     * A staged write to the (bound) name of {@code node}, replacing the version {@code current}.
-     * A node whose name was removed or renamed over since it was found (a rename through the
-     * mount, a moment ago) is sent back (ESTALE): the kernel looks the name up again, and opens
-     * what is there now, as an open made just after the rename would. (ENOENT, as before, failed
-     * an open with O_CREAT.)
-     */
-    private StagedWrite staged(Node node, WriteKind kind, int tid, int uid, FileStat current) throws FsException {
-        Binding binding = nodes.binding(node);
-        if (binding == null) {
-            throw new FsException(Errno.ESTALE, "staged write to a file that lost its name");
-        }
-        return new StagedWrite(node, tid, platform.processOf(tid), kind, null,
-                setup(stagingFor(binding.parent()), attributes(current), current.st_ino.longValue(), uid));
-    }
-
-    /** What a staged write needs; its writer is the caller whose identity the thread acts with. */
-    private StagedWrite.Setup setup(int stagingFd, Commit.Attributes created, long baseIno, int writerUid) {
-        return new StagedWrite.Setup(backing, stagingFd, nodes, stats, created, baseIno, durable, privileged,
-                writerUid == 0, Credentials.current());
-    }
-
-    /** The staging directory for files in {@code dir}: the one on {@code dir}'s filesystem. */
-    private int stagingFor(Node dir) throws FsException {
-        try (Credentials.Scope daemon = Credentials.asDaemon()) {
-            return backing.stagingOn(dir.dev, StagingArea.hostOf(dir, this::parentOf, node -> node.dev).fd);
-        }
-    }
-
-    private Node parentOf(Node dir) {
-        Binding binding = nodes.binding(dir);
-        return binding == null ? null : binding.parent();
-    }
-
-    private static Commit.Attributes attributes(FileStat stat) {
-        return new Commit.Attributes(stat.st_mode.intValue(), stat.st_uid.intValue(), stat.st_gid.intValue());
     }
 
     /**

@@ -15,6 +15,8 @@ final class StatFields {
     static final int SIZE = 48;
     static final int ATIME = 72;
     static final int MTIME = 88;
+    /** The bits of {@link #MODE} that chmod sets: permissions, setuid, setgid, sticky. */
+    static final int PERMISSION_BITS = 07777;
 
     private StatFields() {}
 }
