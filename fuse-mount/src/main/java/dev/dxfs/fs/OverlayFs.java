@@ -39,8 +39,6 @@ import ru.serce.jnrfuse.struct.FileStat;
  */
 public final class OverlayFs implements Filesystem {
     private static final Logger LOG = LoggerFactory.getLogger(OverlayFs.class);
-    /** Why a handle that its open never delivered to the caller is dropped. */
-    private static final String NOT_DELIVERED = "its open failed before it reached the caller";
     private static final long UTIME_NOW = (1L << 30) - 1;
     private static final long UTIME_OMIT = (1L << 30) - 2;
     /** Tries of a create whose name keeps appearing and vanishing before it is sent back. */
@@ -71,6 +69,7 @@ public final class OverlayFs implements Filesystem {
     private final Directories directories;
     private final NameChanges names;
     private final Staging staging;
+    private final FileHandles fileHandles;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final KeptNames keptNames = new KeptNames();
     private final Invalidations invalidations;
@@ -88,6 +87,7 @@ public final class OverlayFs implements Filesystem {
         this.nodes = new NodeTable(backing.rootFd(), root.st_dev.longValue(), root.st_ino.longValue(),
                 root.st_mode.intValue());
         this.pendingReleases = new PendingReleases(nodes);
+        this.fileHandles = new FileHandles(handles, nodes, pendingReleases, invalidations, killedWriters, stats);
         this.staging = new Staging(backing, nodes, stats, platform, durable, privileged);
         this.lookups = new Lookups(nodes, pendingReleases, backing, keptNames, invalidations, callersWrites, retries,
                 platform);
@@ -375,7 +375,7 @@ public final class OverlayFs implements Filesystem {
             int tid = req.tid();
             boolean retry = retries.take(tid);
             OpenFile file = admit(node, fi.flags(), tid, req.uid(), retry, false);
-            register(fi, file);
+            fileHandles.register(fi, file);
             req.open(fi);
         });
     }
@@ -394,13 +394,12 @@ public final class OverlayFs implements Filesystem {
                 }
                 Opened opened = createOrOpen(req, dir, name, mode, fi.flags(), retry, stat);
                 if (opened != null) {
-                    long id = register(fi, opened.file());
+                    long id = fileHandles.register(fi, opened.file());
                     double attributes = opened.made() ? KernelTimeouts.created(stat.getInt(StatFields.MODE),
                             stat.getLong(StatFields.NLINK), nodes.soleNodeOfInode(opened.node())) : 0;
                     if (!req.created(opened.node().id, stat, attributes, fi)) {
                         nodes.forget(opened.node().id, 1);
-                        dropQuietly(handles.remove(id), NOT_DELIVERED);
-                        nodes.unpin(opened.node());
+                        fileHandles.undelivered(id, opened.node());
                     }
                     return;
                 }
@@ -510,7 +509,7 @@ public final class OverlayFs implements Filesystem {
             file.stat(stat);
             return file;
         } catch (FsException | RuntimeException e) {
-            dropQuietly(file, NOT_DELIVERED);
+            FileHandles.dropUndelivered(file);
             nodes.forget(node.id, 1);
             throw e;
         }
@@ -623,69 +622,6 @@ public final class OverlayFs implements Filesystem {
         return flags & ~(Libc.O_CREAT | Libc.O_EXCL | Libc.O_NOCTTY | OpenFlags.FMODE_EXEC);
     }
 
-    /**
-     * Gives the handle its number. Direct I/O keeps every handle's data out of the page cache
-     * that the kernel shares between all handles of a node; only an exec needs it (the kernel
-     * maps the program from it). A handle open on the node's version (a reader's, an exec's, an
-     * appender's) names that file to the transport, which may let the kernel read and map it
-     * itself (a handle that writes keeps its writes with the daemon).
-     */
-    private long register(FileInfo fi, OpenFile file) {
-        if (file instanceof StagedWrite staged) {
-            noteRunningVersion(staged);
-        }
-        long id = handles.add(file);
-        nodes.pin(file.node());
-        fi.handle(id);
-        if (file instanceof PlainFile plain && plain.versionFd() >= 0) {
-            fi.passThrough(plain.versionFd(), plain.writes());
-        }
-        if (!(file instanceof PlainFile plain && plain.executes())) {
-            fi.directIo();
-        }
-        if (LOG.isDebugEnabled()) {
-            LOG.debug("open {} flags {} as {} (handle {})", file.node(), Integer.toOctalString(fi.flags()), file, id);
-        }
-        return id;
-    }
-
-    /**
-     * A writer of a name that a program runs from: natively its open fails with ETXTBSY. Here it
-     * got a node of its own at lookup (an executable's name is never shared), which is logged with
-     * the path so that the log shows every such save. Called with no node's monitor held: it
-     * takes those of the name's other nodes, and two writers holding their own would deadlock.
-     */
-    private void noteRunningVersion(StagedWrite write) {
-        Node node = write.node();
-        Binding binding = nodes.binding(node);
-        if (binding == null) {
-            return;
-        }
-        for (Node other : nodes.boundTo(binding.parent(), binding.name())) {
-            if (other != node && other.isExecuting()) {
-                stats.preventedTextBusy();
-                LOG.info("ETXTBSY prevented: {} is replaced while a program runs from it ({}); the writer has {}",
-                        Names.text(String.valueOf(nodes.path(node))), other, node);
-                return;
-            }
-        }
-    }
-
-    private static void dropQuietly(OpenFile file, String why) {
-        if (file == null) {
-            return;
-        }
-        if (file instanceof StagedWrite staged) {
-            staged.drop(why);
-        }
-        file.node().remove(file);
-        try {
-            file.release();
-        } catch (FsException | RuntimeException e) {
-            LOG.debug("release of an unused handle failed: {}", e.toString());
-        }
-    }
-
     @Override
     public void read(Request req, long ino, long size, long offset, FileInfo fi) {
         answer(req, "read", ino, () -> handles.get(fi.handle()).read(fd -> req.data(fd, size, offset)));
@@ -701,47 +637,17 @@ public final class OverlayFs implements Filesystem {
 
     @Override
     public void flush(Request req, long ino, FileInfo fi) {
-        op(req, "flush", ino, () -> {
-            OpenFile file = handles.get(fi.handle());
-            if (file instanceof StagedWrite staged && staged.holdsChanges()) {
-                staged.closedBy(req.unique(), killedWriters.closedForKilled(req.tid()));
-                // This close may be the writer's last: what the closer does next looks the name
-                // up again, and so waits for the publish (see PendingReleases).
-                invalidations.nameChanged(nodes.binding(staged.node()));
-            }
-            file.flush();
-            req.ok();
-        });
+        op(req, "flush", ino, () -> fileHandles.flush(req, fi));
     }
 
     @Override
     public void release(Request req, long ino, FileInfo fi) {
-        op(req, "release", ino, () -> {
-            OpenFile file = handles.remove(fi.handle());
-            if (file instanceof StagedWrite staged) {
-                pendingReleases.awaitEarlier(staged);
-            }
-            try {
-                if (file != null) {
-                    invalidations.publishedInto(file.node(), file.release());
-                }
-            } finally {
-                if (file instanceof StagedWrite staged) {
-                    pendingReleases.done(staged);
-                }
-                if (file != null) {
-                    nodes.unpin(file.node());
-                }
-            }
-            req.ok();
-        });
+        op(req, "release", ino, () -> fileHandles.release(req, fi));
     }
 
     @Override
     public void releaseQueued(long fh) {
-        if (handles.find(fh) instanceof StagedWrite staged) {
-            pendingReleases.queued(staged);
-        }
+        fileHandles.releaseQueued(fh);
     }
 
     @Override
@@ -823,10 +729,7 @@ public final class OverlayFs implements Filesystem {
      */
     public void close() {
         if (closed.compareAndSet(false, true)) {
-            for (OpenFile file : handles.removeAll()) {
-                dropQuietly(file, "it was still open when the mount went away (a forced unmount, or the daemon "
-                        + "was stopped); the file keeps its last published version");
-            }
+            fileHandles.dropAll();
             nodes.clear();
             backing.close();
         }

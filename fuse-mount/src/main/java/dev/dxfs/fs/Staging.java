@@ -53,13 +53,11 @@ final class Staging {
                 setup(stagingFor(binding.parent()), attributes(current), current.st_ino.longValue(), uid));
     }
 
-
     /** What a staged write needs; its writer is the caller whose identity the thread acts with. */
     StagedWrite.Setup setup(int stagingFd, Commit.Attributes created, long baseIno, int writerUid) {
         return new StagedWrite.Setup(backing, stagingFd, nodes, stats, created, baseIno, durable, privileged,
                 writerUid == 0, Credentials.current());
     }
-
 
     /** The staging directory for files in {@code dir}: the one on {@code dir}'s filesystem. */
     int stagingFor(Node dir) throws FsException {
@@ -68,21 +66,17 @@ final class Staging {
         }
     }
 
-
     private Node parentOf(Node dir) {
         Binding binding = nodes.binding(dir);
         return binding == null ? null : binding.parent();
     }
 
-
     private static Commit.Attributes attributes(FileStat stat) {
         return new Commit.Attributes(stat.st_mode.intValue(), stat.st_uid.intValue(), stat.st_gid.intValue());
     }
 
-
     /** The temp file of a new file, and the mode a native create would have given the file. */
     record NewFile(TempFile temp, int mode) {}
-
 
     /**
      * The temp file of a new file in {@code dir}, made with the caller's identity: the kernel
