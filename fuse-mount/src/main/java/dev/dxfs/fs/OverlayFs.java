@@ -70,6 +70,7 @@ public final class OverlayFs implements Filesystem {
     private final NameChanges names;
     private final Staging staging;
     private final FileHandles fileHandles;
+    private final Opens opens;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final KeptNames keptNames = new KeptNames();
     private final Invalidations invalidations;
@@ -89,6 +90,8 @@ public final class OverlayFs implements Filesystem {
         this.pendingReleases = new PendingReleases(nodes);
         this.fileHandles = new FileHandles(handles, nodes, pendingReleases, invalidations, killedWriters, stats);
         this.staging = new Staging(backing, nodes, stats, platform, durable, privileged);
+        this.opens = new Opens(nodes, pendingReleases, policy, callersWrites, retries, staging, fileHandles, stats,
+                platform);
         this.lookups = new Lookups(nodes, pendingReleases, backing, keptNames, invalidations, callersWrites, retries,
                 platform);
         this.xattrs = new NodeXattrs(nodes, pendingReleases);
@@ -342,7 +345,7 @@ public final class OverlayFs implements Filesystem {
         String path = nodes.path(node);
         if (path != null && node.isRegular() && policy.stagesTruncate(Names.text(path))) {
             int tid = req.tid();
-            mayOpen(node, Libc.O_WRONLY);
+            Opens.mayOpen(node, Libc.O_WRONLY);
             StagedWrite staged = staging.staged(node, WriteKind.EDIT, tid, req.uid(), BackingDir.fstat(node.fd));
             boolean truncated = false;
             try {
@@ -369,15 +372,7 @@ public final class OverlayFs implements Filesystem {
 
     @Override
     public void open(Request req, long ino, FileInfo fi) {
-        op(req, "open", ino, () -> {
-            Node node = nodes.get(ino);
-            pendingReleases.awaitNode(node);
-            int tid = req.tid();
-            boolean retry = retries.take(tid);
-            OpenFile file = admit(node, fi.flags(), tid, req.uid(), retry, false);
-            fileHandles.register(fi, file);
-            req.open(fi);
-        });
+        op(req, "open", ino, () -> opens.open(req, ino, fi));
     }
 
     @Override
@@ -441,7 +436,7 @@ public final class OverlayFs implements Filesystem {
         }
         // Lock files and in-place edits must exist for everyone from their creation: the empty
         // file is made now, the content staged. O_EXCL never follows a symlink, even a dangling one.
-        int access = kind.staged() ? Libc.O_WRONLY : passthroughFlags(flags);
+        int access = kind.staged() ? Libc.O_WRONLY : Opens.passthroughFlags(flags);
         int fd;
         try (CallerUmask umask = CallerUmask.of(req.umask())) {
             fd = C.openat(dir.fd, name, access | Libc.O_CREAT | Libc.O_EXCL | Libc.O_NOFOLLOW | Libc.O_CLOEXEC,
@@ -505,7 +500,7 @@ public final class OverlayFs implements Filesystem {
             throws FsException {
         OpenFile file = null;
         try {
-            file = admit(node, flags, req.tid(), req.uid(), retry, created);
+            file = opens.admit(node, flags, req.tid(), req.uid(), retry, created);
             file.stat(stat);
             return file;
         } catch (FsException | RuntimeException e) {
@@ -525,101 +520,6 @@ public final class OverlayFs implements Filesystem {
             throw new FsException(errno, "fstat temp");
         }
         return nodes.add(dir, name, fd, stat.getLong(StatFields.DEV), stat.getLong(StatFields.INO), stat.getInt(StatFields.MODE), true);
-    }
-
-    /**
-     * Opens {@code node} for a caller, keeping the node to one version: a staged writer does not
-     * join readers or an exec, nor they a staged writer. Such an open is answered ESTALE and
-     * its retry gets a node of its own; a retry that still meets others (a node reached through
-     * /proc) goes ahead rather than fail.
-     *
-     * <p>The open is the caller's, with its identity, so the kernel decides whether the caller may
-     * open the file so; a staged write, which does not open the file for writing, opens it so once
-     * to ask, unless the caller has just {@code created} it.
-     */
-    private OpenFile admit(Node node, int flags, int tid, int uid, boolean retry, boolean created)
-            throws FsException {
-        synchronized (node) {
-            OpenFile file = chosen(node, flags, tid, uid, retry, created);
-            // On the node before its monitor is let go, so that the next open of the node meets it.
-            node.add(file);
-            return file;
-        }
-    }
-
-    /** The handle an open of {@code node} gets, under the node's monitor (see {@link #admit}). */
-    private OpenFile chosen(Node node, int flags, int tid, int uid, boolean retry, boolean created)
-            throws FsException {
-        String path = node.isRegular() ? nodes.path(node) : null;
-        WriteKind kind = path == null
-                ? (OpenFlags.writes(flags) ? WriteKind.UNSTAGED : WriteKind.READ)
-                : policy.classify(Names.text(path), flags, true);
-        boolean executes = OpenFlags.executes(flags);
-        if (kind.staged()) {
-            if (!created) {
-                mayOpen(node, flags);
-            }
-            if (node.hasPlainHandles() && !mustShare(node, tid, retry)) {
-                throw sendBack(node, tid);
-            }
-            return staging.staged(node, kind, tid, uid, BackingDir.fstat(node.fd));
-        }
-        List<StagedWrite> mine = executes ? List.of() : callersWrites.stagedOn(node, tid);
-        if (!mine.isEmpty()) {
-            // The writer opens the file it is writing by name: it reads its own data (a temp
-            // file of the daemon's; the kernel checked the open against what the writer sees).
-            int own = mine.get(mine.size() - 1).duplicate();
-            try (Credentials.Scope daemon = Credentials.asDaemon()) {
-                return new PlainFile(node, tid, platform.processOf(tid), reopen(platform.pathOf(own), flags), false,
-                        false, OpenFlags.writes(flags));
-            } finally {
-                C.close(own);
-            }
-        }
-        if (node.hasStagedWriters() && !mustShare(node, tid, retry)) {
-            throw sendBack(node, tid);
-        }
-        int fd = reopen(node.inodePath(), flags);
-        return new PlainFile(node, tid, platform.processOf(tid), fd, executes, node.isRegular(),
-                OpenFlags.writes(flags));
-    }
-
-    private boolean mustShare(Node node, int tid, boolean retry) {
-        if (retry) {
-            stats.sharedNode();
-            LOG.info("{} serves two versions after a retry of thread {}: {}", node, tid, node.handles());
-        }
-        return retry;
-    }
-
-    /** Retires {@code node} from lookups of its name and asks the kernel to look the name up again. */
-    private FsException sendBack(Node node, int tid) {
-        nodes.retire(node);
-        Binding binding = nodes.binding(node);
-        if (binding != null) {
-            retries.sentBack(tid, binding);
-        }
-        stats.retried();
-        return new FsException(Errno.ESTALE, "the node serves another version");
-    }
-
-    /**
-     * Asks the kernel, by opening {@code node} as the caller asked to, whether the caller may.
-     * The daemon acting as itself may (the kernel's default_permissions checked it already).
-     */
-    private static void mayOpen(Node node, int flags) throws FsException {
-        if (Credentials.actingForCaller()) {
-            C.close(reopen(node.inodePath(), flags & OpenFlags.O_ACCMODE));
-        }
-    }
-
-    private static int reopen(String path, int flags) throws FsException {
-        return (int) check(C.open(path, passthroughFlags(flags) & ~Libc.O_NOFOLLOW | Libc.O_CLOEXEC, 0),
-                "open");
-    }
-
-    private static int passthroughFlags(int flags) {
-        return flags & ~(Libc.O_CREAT | Libc.O_EXCL | Libc.O_NOCTTY | OpenFlags.FMODE_EXEC);
     }
 
     @Override
