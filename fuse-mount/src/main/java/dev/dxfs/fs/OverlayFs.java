@@ -1,7 +1,5 @@
 package dev.dxfs.fs;
 
-import static dev.dxfs.fs.Libc.C;
-
 import dev.dxfs.fuse.Credentials;
 import dev.dxfs.fuse.FileInfo;
 import dev.dxfs.fuse.Filesystem;
@@ -18,70 +16,62 @@ import org.slf4j.LoggerFactory;
 import ru.serce.jnrfuse.struct.FileStat;
 
 /**
- * The FUSE requests. Each finds its node or handle, makes its backing calls relative to the
- * node's descriptor and answers; the decisions live in the policy module, the staged-write I/O
- * in {@link StagedWrite}, which nodes the kernel gets in {@link NodeTable}.
- *
- * <p>One version per node: the kernel keeps one page cache, one size and one write ban per node,
- * so a node never serves readers (or an exec) and staged writers together. An open that would
- * mix them is answered ESTALE; the kernel then looks the name up again, once, and that lookup
- * gets a node of its own.
+ * The FUSE requests, each handed to the part that owns its decision: names and nodes to
+ * {@link Lookups} and {@link NameChanges}, opens to {@link Opens} and {@link Creates}, a handle's
+ * life after its open to {@link FileHandles} (where a staged write publishes), attributes to
+ * {@link Attributes} and {@link NodeXattrs}, open directories and the filesystem's figures to
+ * {@link Directories}. What is decided for a path lives in the policy module, the staged-write
+ * I/O in {@link StagedWrite}, which nodes the kernel gets in {@link NodeTable}. Here each request
+ * gets the identity it acts with, and its errors their answer.
  */
 public final class OverlayFs implements Filesystem {
     private static final Logger LOG = LoggerFactory.getLogger(OverlayFs.class);
 
     private final BackingDir backing;
     private final NodeTable nodes;
-    private final PendingReleases pendingReleases;
-    private final StagingPolicy policy;
     private final HandleTable handles = new HandleTable();
-    private final Platform platform = Platform.current();
-    private final CallersWrites callersWrites = new CallersWrites(platform);
-    private final KilledWriters killedWriters = new KilledWriters(platform);
     private final MountStats stats = new MountStats();
-    private final boolean durable;
-    private final boolean privileged;
-    private final Runnable onInit;
-    private final Retries retries = new Retries();
+    private final Invalidations invalidations;
     private final Lookups lookups;
-    private final NodeXattrs xattrs;
-    private final Directories directories;
     private final NameChanges names;
-    private final Staging staging;
-    private final FileHandles fileHandles;
     private final Opens opens;
     private final Creates creates;
+    private final FileHandles fileHandles;
     private final Attributes attributes;
+    private final NodeXattrs xattrs;
+    private final Directories directories;
+    private final Runnable onInit;
     private final AtomicBoolean closed = new AtomicBoolean();
-    private final KeptNames keptNames = new KeptNames();
-    private final Invalidations invalidations;
 
     private OverlayFs(BackingDir backing, StagingPolicy policy, boolean durable, BooleanSupplier mountsInside,
             Runnable onInit) throws FsException {
         this.backing = backing;
-        this.invalidations = new Invalidations(keptNames, mountsInside);
-        this.policy = policy;
-        this.durable = durable;
-        // A root daemon acts with each caller's identity (and loads what that needs now).
-        this.privileged = Credentials.switching();
         this.onInit = onInit;
+        // A root daemon acts with each caller's identity (and loads what that needs now).
+        boolean privileged = Credentials.switching();
         FileStat root = BackingDir.fstat(backing.rootFd());
         this.nodes = new NodeTable(backing.rootFd(), root.st_dev.longValue(), root.st_ino.longValue(),
                 root.st_mode.intValue());
-        this.pendingReleases = new PendingReleases(nodes);
-        this.fileHandles = new FileHandles(handles, nodes, pendingReleases, invalidations, killedWriters, stats);
-        this.staging = new Staging(backing, nodes, stats, platform, durable, privileged);
-        this.opens = new Opens(nodes, pendingReleases, policy, callersWrites, retries, staging, fileHandles, stats,
-                platform);
+        PendingReleases pendingReleases = new PendingReleases(nodes);
+        Platform platform = Platform.current();
+        CallersWrites callersWrites = new CallersWrites(platform);
+        Retries retries = new Retries();
+        KeptNames keptNames = new KeptNames();
+        this.invalidations = new Invalidations(keptNames, mountsInside);
+        Staging staging = new Staging(backing, nodes, stats, platform, durable, privileged);
+        this.fileHandles = new FileHandles(handles, nodes, pendingReleases, invalidations, new KilledWriters(platform),
+                stats);
         this.lookups = new Lookups(nodes, pendingReleases, backing, keptNames, invalidations, callersWrites, retries,
+                platform);
+        this.names = new NameChanges(nodes, pendingReleases, backing, lookups, callersWrites, keptNames,
+                invalidations);
+        this.opens = new Opens(nodes, pendingReleases, policy, callersWrites, retries, staging, fileHandles, stats,
                 platform);
         this.creates = new Creates(nodes, backing, policy, lookups, opens, staging, fileHandles, retries, platform);
         this.attributes = new Attributes(nodes, pendingReleases, handles, policy, callersWrites, staging,
                 invalidations);
         this.xattrs = new NodeXattrs(nodes, pendingReleases);
         this.directories = new Directories(nodes, pendingReleases, backing);
-        this.names = new NameChanges(nodes, pendingReleases, backing, lookups, callersWrites, keptNames,
-                invalidations);
     }
 
     /**
