@@ -102,10 +102,10 @@ final class Creates {
             int stagingFd = staging.stagingFor(dir);
             Staging.NewFile made = staging.newFileTemp(dir, stagingFd, mode & StatFields.PERMISSION_BITS, req.umask());
             Node node = nodeOfTemp(dir, name, made.temp(), tid, stat);
+            Commit.Attributes attributes = new Commit.Attributes(made.mode(), stat.getInt(StatFields.UID),
+                    stat.getInt(StatFields.GID));
             OpenFile file = new StagedWrite(node, tid, platform.processOf(tid), kind, made.temp(),
-                    staging.setup(stagingFd,
-                            new Commit.Attributes(made.mode(), stat.getInt(StatFields.UID), stat.getInt(StatFields.GID)),
-                            -1, req.uid()));
+                    staging.setup(stagingFd, attributes, -1, req.uid()));
             file.stat(stat);
             return new Opened(node, file, true);
         }

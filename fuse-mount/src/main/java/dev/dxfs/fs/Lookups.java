@@ -88,7 +88,6 @@ final class Lookups {
         }
     }
 
-
     /**
      * Whether a staged writer has {@code name} open: then what a lookup of it answers depends on
      * who asks (its writer sees its own file), now or once the writer has written.
@@ -101,7 +100,6 @@ final class Lookups {
         }
         return false;
     }
-
 
     /**
      * The node a lookup of {@code name} answers, with one more reference, its attributes in
@@ -127,7 +125,6 @@ final class Lookups {
         return nodeOfPath(dir, name, fd, tid, stat);
     }
 
-
     /**
      * The node of the file the caller just created and holds open as {@code fd}, with one
      * reference: found by the descriptor, not by the name, which someone may have changed since.
@@ -136,7 +133,6 @@ final class Lookups {
         return nodeOfPath(dir, name, (int) check(C.open(platform.pathOf(fd), Libc.O_PATH | Libc.O_CLOEXEC, 0),
                 "open created"), tid, stat);
     }
-
 
     /** The node of O_PATH descriptor {@code fd} (the table's from now on), its attributes in {@code stat}. */
     private Node nodeOfPath(Node dir, String name, int fd, int tid, Pointer stat) throws FsException {
@@ -154,7 +150,6 @@ final class Lookups {
         }
         return added;
     }
-
 
     /**
      * Whether a lookup gets a node of its own. An executable file: an exec bans writes to its

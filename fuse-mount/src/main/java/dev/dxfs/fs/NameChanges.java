@@ -156,7 +156,6 @@ final class NameChanges {
         }
     }
 
-
     /**
      * A writer renames or links a file it created and has not closed yet: the name does not
      * exist in the backing tree until the first publish, so what it has now is published (its
