@@ -8,6 +8,7 @@ import dev.dxfs.policy.StagingArea;
 import java.lang.ref.Reference;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -194,6 +195,27 @@ final class BackingDir implements AutoCloseable {
     String stagingIn(long dev, long dirIno) {
         Staging known = stagingByDevice.get(dev);
         return known != null && known.hostIno() == dirIno ? known.name() : null;
+    }
+
+    /**
+     * A staging directory is no name of the mount's: it cannot be found, made or removed. Only
+     * the name the daemon's staging directory has is; a user's own {@code .dxfs} is the user's.
+     */
+    void refuseStaging(Node dir, String name, int errno) throws FsException {
+        if (name.equals(stagingIn(dir.dev, dir.ino))) {
+            throw new FsException(errno, "the staging directory");
+        }
+    }
+
+    /** The entries of directory {@code dir} that are the mount's: all but a staging directory. */
+    List<Entry> visibleEntries(Node dir) throws FsException {
+        List<Entry> entries = list(dir.fd);
+        String staging = stagingIn(dir.dev, dir.ino);
+        if (staging != null) {
+            byte[] hidden = staging.getBytes(StandardCharsets.ISO_8859_1);
+            entries.removeIf(entry -> Arrays.equals(entry.name(), hidden));
+        }
+        return entries;
     }
 
     int rootFd() {

@@ -20,7 +20,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * node per version and per name; lookups of the name share it, except where sharing would let
  * the kernel mix two users of the node: an executable file gets a fresh node for every lookup
  * (an exec bans writes to its node, and a writer must never meet that ban), and so does a
- * retried open (see {@link OverlayFs}).
+ * retried open (see {@link Opens} and {@link Retries}).
  */
 final class NodeTable {
     private final Map<Long, Node> byId = new ConcurrentHashMap<>();

@@ -1,0 +1,95 @@
+package dev.dxfs.fs;
+
+import dev.dxfs.fs.NodeTable.Binding;
+import dev.dxfs.fuse.KernelCache;
+import java.util.function.BooleanSupplier;
+
+/**
+ * What the kernel must forget when a file changes behind its back (a publish, a writer's close, a
+ * chmod that makes a file executable, a new link): the attributes it keeps of a node, and the
+ * names it keeps ({@link KeptNames}). Every request that changes a file the kernel may have kept
+ * goes through here, so that the rules for when a name may be kept and how it is dropped live in
+ * one place.
+ */
+final class Invalidations {
+    private final NodeTable nodes;
+    private final KeptNames keptNames;
+    /**
+     * Whether another filesystem is mounted inside the mount. The epoch that makes the kernel
+     * forget every name it keeps ({@link KeptNames}) would unmount it: the kernel drops a name of
+     * an older epoch without asking, and a dropped directory name takes what is mounted on it or
+     * below it along (lazily, as {@code umount -l}). So while one is, no file name is kept and the
+     * epoch is not raised.
+     */
+    private final BooleanSupplier mountsInside;
+    private volatile KernelCache kernel;
+
+    Invalidations(NodeTable nodes, KeptNames keptNames, BooleanSupplier mountsInside) {
+        this.nodes = nodes;
+        this.keptNames = keptNames;
+        this.mountsInside = mountsInside;
+    }
+
+    /** The kernel's connection, known once it first talks to the filesystem. */
+    void connect(KernelCache kernel) {
+        this.kernel = kernel;
+    }
+
+    /** The kernel forgets the attributes it keeps of node {@code node}: they changed behind its back. */
+    void attributesChanged(long node) {
+        kernel.forgetAttributes(node);
+    }
+
+    /**
+     * A publish renamed a temp file into the directory behind the kernel's back: the kernel
+     * forgets the directory's attributes (its times changed), and those of the writer's node,
+     * which it may keep from a create ({@link KernelTimeouts#created}): that node is now the
+     * published file, whose change time the rename changed, or the version it replaced, which has
+     * no link left; and the name if it may keep it (a lookup that raced with the publish may have
+     * found the version before).
+     */
+    void publishedInto(Node written, Binding published) {
+        if (published != null) {
+            kernel.forgetAttributes(published.parent().id);
+            kernel.forgetAttributes(written.id);
+            nameChanged(published);
+        }
+    }
+
+    /** The file at {@code name} changes behind the kernel's back: a name it keeps must be looked up again. */
+    void nameChanged(Binding name) {
+        if (name != null && kernel.forgetsNames() && keptNames.mayBeKept(name)) {
+            forgetNames(name);
+        }
+    }
+
+    /** Whether the kernel may keep a file's name: only if it can be made to forget it at once. */
+    boolean namesForgettable() {
+        return kernel.forgetsNames() && !mountsInside.getAsBoolean();
+    }
+
+    /**
+     * A file that becomes executable must no longer share a node with its names' next lookups
+     * (an exec bans writes to its node): any of its names the kernel keeps, of this node or of
+     * another link, is looked up again, and gets a fresh node from now on.
+     */
+    void madeExecutable(Node node, int mode) {
+        if (node.isRegular() && KernelTimeouts.executable(mode)) {
+            nodes.namesOfInode(node).forEach(this::nameChanged);
+        }
+    }
+
+    /**
+     * Makes the kernel forget every name it keeps, or, when that would unmount what is mounted
+     * inside, waits until it can no longer keep {@code changed}: the change is not answered
+     * before the kernel would look it up again. Lookups keep no names while something is mounted
+     * inside, so the wait happens only for names kept before it was mounted.
+     */
+    private void forgetNames(Binding changed) {
+        if (mountsInside.getAsBoolean()) {
+            keptNames.awaitExpiry(changed);
+        } else {
+            keptNames.forgetAll(kernel);
+        }
+    }
+}

@@ -1,0 +1,166 @@
+package dev.dxfs.fs;
+
+import static dev.dxfs.fs.FsException.check;
+import static dev.dxfs.fs.Libc.C;
+
+import dev.dxfs.fs.NodeTable.Binding;
+import dev.dxfs.fuse.Request;
+import jnr.ffi.Pointer;
+
+/**
+ * Names and nodes: what a name resolves to, and which node the kernel is answered with and for
+ * how long it may keep it. Every request that answers with an entry (lookup, the makes, link)
+ * ends here, and a create finds its node here, so that a node is shared, or not, by one rule: a
+ * process writing a name sees its own unpublished file, an executable or a retried open gets a
+ * node of its own.
+ */
+final class Lookups {
+    private static final int PATH_MAX = 4096;
+
+    private final NodeTable nodes;
+    private final PendingReleases pendingReleases;
+    private final BackingDir backing;
+    private final KeptNames keptNames;
+    private final Invalidations invalidations;
+    private final CallersWrites callersWrites;
+    private final Retries retries;
+    private final Platform platform;
+
+    Lookups(NodeTable nodes, PendingReleases pendingReleases, BackingDir backing, KeptNames keptNames,
+            Invalidations invalidations, CallersWrites callersWrites, Retries retries, Platform platform) {
+        this.nodes = nodes;
+        this.pendingReleases = pendingReleases;
+        this.backing = backing;
+        this.keptNames = keptNames;
+        this.invalidations = invalidations;
+        this.callersWrites = callersWrites;
+        this.retries = retries;
+        this.platform = platform;
+    }
+
+    /**
+     * The directory {@code parent} of {@code name}, which a request is about to find, make or
+     * remove: once the releases of writes to that name are done (the name is what they publish),
+     * and never for the staging directory's name, which is refused with {@code stagingErrno}.
+     */
+    Node directoryOf(long parent, String name, int stagingErrno) throws FsException {
+        Node dir = nodes.get(parent);
+        pendingReleases.awaitName(dir, name);
+        backing.refuseStaging(dir, name, stagingErrno);
+        return dir;
+    }
+
+    void lookup(Request req, long parent, String name) throws FsException {
+        answerEntry(req, directoryOf(parent, name, Errno.ENOENT), name);
+    }
+
+    /** Answers with a symlink's target, read from its node's descriptor. */
+    void readlink(Request req, long ino) throws FsException {
+        Node node = nodes.get(ino);
+        Pointer target = Request.allocate(PATH_MAX + 1);
+        long length = check(C.readlinkat(node.fd, "", target, PATH_MAX), "readlink");
+        target.putByte(length, (byte) 0);
+        req.readlink(target);
+    }
+
+    /**
+     * Answers with the node {@link #resolve} finds for {@code name}; its count is undone if the
+     * kernel never got it. The name is counted among the {@link KeptNames} while it is resolved.
+     */
+    void answerEntry(Request req, Node dir, String name) throws FsException {
+        Binding binding = new Binding(dir, name);
+        keptNames.resolving(binding);
+        double kept = 0;
+        try {
+            Pointer stat = Request.newStat();
+            Node node = resolve(dir, name, req.tid(), stat);
+            int mode = stat.getInt(StatFields.MODE);
+            boolean viewed = node.isRegular() && beingWritten(dir, name);
+            double attributes = KernelTimeouts.attributes(node, mode, stat.getLong(StatFields.NLINK), viewed,
+                    nodes.soleNodeOfInode(node));
+            double nameSeconds = KernelTimeouts.name(mode, invalidations.namesForgettable(), viewed);
+            boolean sent = req.entry(node.id, stat, nameSeconds, attributes);
+            if (!sent) {
+                nodes.forget(node.id, 1);
+            }
+            kept = sent ? nameSeconds : 0;
+        } finally {
+            keptNames.answered(binding, kept);
+        }
+    }
+
+    /**
+     * Whether a staged writer has {@code name} open: then what a lookup of it answers depends on
+     * who asks (its writer sees its own file), now or once the writer has written.
+     */
+    private boolean beingWritten(Node dir, String name) {
+        for (Node bound : nodes.boundTo(dir, name)) {
+            if (bound.hasStagedWriters()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * The node a lookup of {@code name} answers, with one more reference, its attributes in
+     * {@code stat}. A process writing the name sees its own unpublished file; everyone else the
+     * published version.
+     */
+    Node resolve(Node dir, String name, int tid, Pointer stat) throws FsException {
+        StagedWrite own = callersWrites.staged(nodes.boundTo(dir, name), tid);
+        if (own != null) {
+            own.stat(stat);
+            if (nodes.reference(own.node())) {
+                return own.node();
+            }
+        }
+        check(C.fstatat(dir.fd, name, stat, Libc.AT_SYMLINK_NOFOLLOW), "lookup");
+        int mode = stat.getInt(StatFields.MODE);
+        Node node = nodes.reuse(dir, name, stat.getLong(StatFields.DEV), stat.getLong(StatFields.INO), mode,
+                fresh(mode, tid, dir, name));
+        if (node != null) {
+            return node;
+        }
+        int fd = (int) check(C.openat(dir.fd, name, Libc.O_PATH | Libc.O_NOFOLLOW | Libc.O_CLOEXEC, 0), "lookup");
+        return nodeOfPath(dir, name, fd, tid, stat);
+    }
+
+    /**
+     * The node of the file the caller just created and holds open as {@code fd}, with one
+     * reference: found by the descriptor, not by the name, which someone may have changed since.
+     */
+    Node nodeOfFile(Node dir, String name, int fd, int tid, Pointer stat) throws FsException {
+        return nodeOfPath(dir, name, (int) check(C.open(platform.pathOf(fd), Libc.O_PATH | Libc.O_CLOEXEC, 0),
+                "open created"), tid, stat);
+    }
+
+    /** The node of O_PATH descriptor {@code fd} (the table's from now on), its attributes in {@code stat}. */
+    private Node nodeOfPath(Node dir, String name, int fd, int tid, Pointer stat) throws FsException {
+        if (C.fstat(fd, stat) < 0) {
+            int errno = Libc.errno();
+            C.close(fd);
+            throw new FsException(errno, "lookup");
+        }
+        int mode = stat.getInt(StatFields.MODE);
+        Node added = nodes.add(dir, name, fd, stat.getLong(StatFields.DEV), stat.getLong(StatFields.INO), mode,
+                fresh(mode, tid, dir, name));
+        for (Node other : nodes.otherNodesOfInode(added)) {
+            // Changes through the new node will not show in what the kernel keeps of the others.
+            invalidations.attributesChanged(other.id);
+        }
+        return added;
+    }
+
+    /**
+     * Whether a lookup gets a node of its own. An executable file: an exec bans writes to its
+     * node before the daemon hears of it, so a writer must never share one with a running program.
+     * A retried open: it was sent back because its node served another version.
+     */
+    private boolean fresh(int mode, int tid, Node dir, String name) {
+        if (!Node.isRegular(mode)) {
+            return false;
+        }
+        return KernelTimeouts.executable(mode) || retries.retries(tid, new Binding(dir, name));
+    }
+}
