@@ -204,7 +204,13 @@ static void tree(const struct side *side, const char *rel, char *out, size_t cap
         if (S_ISREG(st.st_mode)) {
             ssize_t len = slurp(full, buffer, MAX_IO);
             used = strlen(out);
-            snprintf(out + used, cap - used, " data=%016llx", (unsigned long long)hash(buffer, len < 0 ? 0 : (size_t)len));
+            if (len < 0) {
+                /* A file that cannot be read is told apart from an empty one, with its errno. */
+                const char *name = strerrorname_np(errno);
+                snprintf(out + used, cap - used, " data=err %s", name ? name : "EUNKNOWN");
+            } else {
+                snprintf(out + used, cap - used, " data=%016llx", (unsigned long long)hash(buffer, (size_t)len));
+            }
         }
         used = strlen(out);
         snprintf(out + used, cap - used, "]");

@@ -132,7 +132,8 @@ final class Creates {
             throw e;
         }
         if (!kind.staged()) {
-            return new Opened(node, new PlainFile(node, tid, platform.processOf(tid), fd, false, false,
+            // The file made in place is the node's version: its handle names it like any open of it.
+            return new Opened(node, new PlainFile(node, tid, platform.processOf(tid), fd, false, true,
                     OpenFlags.writes(flags)), true);
         }
         C.close(fd);

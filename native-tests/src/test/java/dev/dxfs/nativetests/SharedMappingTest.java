@@ -154,6 +154,30 @@ class SharedMappingTest {
     }
 
     /**
+     * The appender made the file (a create writes it in place): its mapping and a reader's open of
+     * the file beside it. The kernel refuses (EIO) an open that passes through while a handle that
+     * does not has the node mapped, so the creator's handle must name the file as any open does.
+     */
+    private static final List<String> CREATING_APPENDER = List.of(
+            "open {d}/f rdwr|creat|append",
+            "write 3 " + hex("appended"),
+            "map 3 " + PAGE + " r",
+            "mapread 0 0 8",
+            "open {d}/f rdonly",
+            "readall 4",
+            "unmap 0",
+            "close 4",
+            "close 3");
+
+    @Test
+    void aFileMappedByTheAppenderThatCreatedItOpensForReaders() {
+        try (MountedDir m = MountedDir.create("map-created").mountWith("kernel")) {
+            assertThat(ShellScript.run(m.dir(), CREATING_APPENDER))
+                    .isEqualTo(ShellScript.run(m.scratch(), CREATING_APPENDER));
+        }
+    }
+
+    /**
      * Not as in a plain directory, on purpose: a rewrite publishes a new version, and a reader
      * keeps the version it opened, through its mapping as through read(2). In a plain directory
      * the rewrite changes the one file under the mapping.
