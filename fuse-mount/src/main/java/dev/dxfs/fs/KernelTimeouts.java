@@ -2,9 +2,8 @@ package dev.dxfs.fs;
 
 /**
  * How long the kernel may keep a name or attributes the daemon answered before asking again.
- * The names of directories, symlinks and special files are kept for {@link #KEEP}, which spares a
- * lookup per path component. A regular file's name and attributes are kept for {@link #KEEP_FILE}
- * where they are kept at all. A regular file's name is kept only where the kernel can be made to
+ * The names of directories, symlinks and special files are kept, which spares a lookup per path
+ * component. A regular file's name is kept only where the kernel can be made to
  * forget every name at once without a lock (the kernel transport's epoch, see {@link KeptNames}): a publish
  * replaces the file behind the name. (Making the kernel forget one name after a publish was
  * tried: the kernel takes the directory's lock for it, and a process holding that lock while it
@@ -28,20 +27,16 @@ package dev.dxfs.fs;
 final class KernelTimeouts {
     /**
      * As libfuse's default: long enough to spare repeated requests, short enough to bound a
-     * surprise (a change made behind the mount's back). For directories, symlinks and special
-     * files, and the attributes answered to a create.
+     * surprise. Every change made through the mount either goes through the kernel or makes it
+     * forget what it keeps ({@link KeptNames}, the publish's forgotten attributes), so this bounds
+     * how late a change made behind the mount's back shows (a process that had a descriptor in
+     * the directory before the mount: a build already running, another user's). 10 s, which
+     * spares more lookups in a second pass over a large tree, was tried: such a change, a rename
+     * of another user's private file over a name, then answered opens with that file's
+     * permissions for the whole 10 s of SharedMountTest's race, where a plain directory lets
+     * them create the name most of the time.
      */
     static final double KEEP = 1.0;
-    /**
-     * A regular file's name and attributes, where kept: every change of them made through the
-     * mount either goes through the kernel or makes it forget them ({@link KeptNames}, the
-     * publish's forgotten attributes), so the timeout bounds only changes made behind the
-     * mount's back, and the wait of a change while something is mounted inside
-     * ({@link KeptNames#awaitExpiry}). Long enough that a second pass over a large tree (a
-     * build's, a {@code git status}) still finds the first's names: a pass over 10,000 files
-     * takes about 2 s.
-     */
-    static final double KEEP_FILE = 10.0;
     private static final int EXECUTE_BITS = 0111;
 
     private KernelTimeouts() {}
@@ -54,7 +49,7 @@ final class KernelTimeouts {
         if (!Node.isRegular(mode)) {
             return KEEP;
         }
-        return forgettable && !written && !executable(mode) ? KEEP_FILE : 0;
+        return forgettable && !written && !executable(mode) ? KEEP : 0;
     }
 
     /** {@code sole}: the node is the only one of its inode. */
@@ -62,7 +57,7 @@ final class KernelTimeouts {
         if (!Node.isRegular(mode)) {
             return KEEP;
         }
-        return viewed || executable(mode) || links != 1 || !sole || node.hasStagedWriters() ? 0 : KEEP_FILE;
+        return viewed || executable(mode) || links != 1 || !sole || node.hasStagedWriters() ? 0 : KEEP;
     }
 
     /**

@@ -32,10 +32,10 @@ class KeptNamesTest {
         names.answered(NAME, 0);
         assertThat(names.mayBeKept(NAME)).as("answered, not kept").isFalse();
         names.resolving(NAME);
-        names.answered(NAME, KernelTimeouts.KEEP_FILE);
+        names.answered(NAME, KernelTimeouts.KEEP);
         assertThat(names.mayBeKept(NAME)).as("answered, kept").isTrue();
         assertThat(names.keptUntil(NAME) - System.nanoTime()).as("for the keeping time it was answered with, and a second")
-                .isBetween((long) (KernelTimeouts.KEEP_FILE * 1e9), (long) ((KernelTimeouts.KEEP_FILE + 1) * 1e9));
+                .isBetween((long) (KernelTimeouts.KEEP * 1e9), (long) ((KernelTimeouts.KEEP + 1) * 1e9));
         assertThat(names.mayBeKept(new Binding(OTHER_DIR, "f"))).as("the same name in another directory").isFalse();
     }
 
@@ -43,13 +43,13 @@ class KeptNamesTest {
     void theEpochForgetsKeptNamesButNotLookupsInProgress() {
         Binding inProgress = new Binding(DIR, "g");
         names.resolving(NAME);
-        names.answered(NAME, KernelTimeouts.KEEP_FILE);
+        names.answered(NAME, KernelTimeouts.KEEP);
         names.resolving(inProgress);
         names.forgetAll(kernel);
         assertThat(epochs).isEqualTo(1);
         assertThat(names.mayBeKept(NAME)).as("kept before the epoch").isFalse();
         assertThat(names.mayBeKept(inProgress)).as("looked up across the epoch").isTrue();
-        names.answered(inProgress, KernelTimeouts.KEEP_FILE);
+        names.answered(inProgress, KernelTimeouts.KEEP);
         assertThat(names.mayBeKept(inProgress)).as("answered kept after the epoch").isTrue();
     }
 
@@ -57,7 +57,7 @@ class KeptNamesTest {
     void aRenameThroughTheKernelMovesAKeptName() {
         Binding to = new Binding(OTHER_DIR, "renamed");
         names.resolving(NAME);
-        names.answered(NAME, KernelTimeouts.KEEP_FILE);
+        names.answered(NAME, KernelTimeouts.KEEP);
         names.renamed(NAME, to, false);
         assertThat(names.mayBeKept(to)).isTrue();
 
@@ -78,7 +78,7 @@ class KeptNamesTest {
         long start = System.nanoTime();
         names.awaitExpiry(NAME);
         assertThat(System.nanoTime() - start).as("waited")
-                .isBetween((long) (KernelTimeouts.KEEP * 1e9), (long) (KernelTimeouts.KEEP_FILE * 1e9));
+                .isBetween((long) (KernelTimeouts.KEEP * 1e9), (long) ((KernelTimeouts.KEEP + 1) * 1e9));
 
         names.resolving(NAME);
         Thread answer = new Thread(() -> {
