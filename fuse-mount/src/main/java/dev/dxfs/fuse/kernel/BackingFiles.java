@@ -1,6 +1,8 @@
 package dev.dxfs.fuse.kernel;
 
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.IntConsumer;
+import java.util.function.IntUnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -18,7 +20,13 @@ import org.slf4j.LoggerFactory;
  * them ends it. The kernel drops its hold on the backing file before it sends that RELEASE, so a
  * later open may register a new one. An open that is not on the version (a staged writer's)
  * names the registration only if there is one: only a retry that must share a node (see
- * OverlayFs) meets one, and direct_io keeps its reads and writes with the daemon.
+ * Opens) meets one, and direct_io keeps its reads and writes with the daemon.
+ *
+ * <p>Opens answered without a backing id are counted per node too, and while any of them is
+ * still open no open of the node registers one: the kernel may complete such an open only after
+ * a later one that passes through (the opener of the first still waits for a CPU), and would
+ * then fail it with EIO. A node that a staged writer has open, and that a retried reader must
+ * share, serves that reader through the daemon (direct_io), and an exec from the page cache.
  *
  * <p>Whether the daemon may register backing files at all (the kernel asks for CAP_SYS_ADMIN)
  * shows at the first try: a refusal turns passthrough off for the mount, once.
@@ -26,16 +34,20 @@ import org.slf4j.LoggerFactory;
 final class BackingFiles {
     private static final Logger LOG = LoggerFactory.getLogger(BackingFiles.class);
 
-    private final Device device;
+    private final IntUnaryOperator registry;
+    private final IntConsumer unregistry;
     /** INIT agreed on passthrough and no registration was refused for want of privilege. */
     private volatile boolean usable;
     /** Whether a registration has succeeded or been refused: until then one thread tries at a time. */
     private volatile boolean tried;
     private final ConcurrentHashMap<Long, Backing> byNode = new ConcurrentHashMap<>();
-    /** The node of each open answered with a backing id, by handle. */
+    /** The node of each answered open of a regular file, by handle. */
     private final ConcurrentHashMap<Long, Long> nodeOfHandle = new ConcurrentHashMap<>();
 
-    /** A registration and how many answered opens name it. */
+    /**
+     * A node's answered opens not yet released: all name registration {@code id}, or, where it
+     * is 0, none names one.
+     */
     private static final class Backing {
         final int id;
         int opens;
@@ -45,8 +57,13 @@ final class BackingFiles {
         }
     }
 
-    BackingFiles(Device device) {
-        this.device = device;
+    /**
+     * @param registry registers a descriptor as a backing file: its id (above 0), or -errno
+     * @param unregistry ends a registration
+     */
+    BackingFiles(IntUnaryOperator registry, IntConsumer unregistry) {
+        this.registry = registry;
+        this.unregistry = unregistry;
     }
 
     /** INIT agreed on passthrough. */
@@ -55,25 +72,24 @@ final class BackingFiles {
     }
 
     /**
-     * The backing id that the open {@code handle} of {@code node} is answered with, counted
-     * until its release; 0 when it is answered without one. {@code versionFd} is the node's
-     * version the handle is open on, or -1 for a handle that is not (it names the node's
-     * registration only when there is one).
+     * The backing id that the open {@code handle} of {@code node}, a regular file, is answered
+     * with, counted until its release; 0 when it is answered without one (also counted, see the
+     * class). {@code versionFd} is the node's version the handle is open on, or -1 for a handle
+     * that is not (it names the node's registration only when there is one).
      */
     int open(long node, long handle, int versionFd) {
         if (!usable) {
             return 0;
         }
         Backing backing = byNode.compute(node, (key, current) -> {
-            Backing counted = current != null ? current : versionFd < 0 ? null : register(versionFd);
-            if (counted != null) {
-                counted.opens++;
+            Backing counted = current;
+            if (counted == null) {
+                Backing registered = versionFd < 0 ? null : register(versionFd);
+                counted = registered != null ? registered : new Backing(0);
             }
+            counted.opens++;
             return counted;
         });
-        if (backing == null) {
-            return 0;
-        }
         nodeOfHandle.put(handle, node);
         return backing.id;
     }
@@ -91,7 +107,9 @@ final class BackingFiles {
             if (--backing.opens > 0) {
                 return backing;
             }
-            device.closeBacking(backing.id);
+            if (backing.id > 0) {
+                unregistry.accept(backing.id);
+            }
             return null;
         });
     }
@@ -115,7 +133,7 @@ final class BackingFiles {
      * (a file on a stacked filesystem: ELOOP) leaves this open to the daemon.
      */
     private Backing registerOrNull(int versionFd) {
-        int id = device.openBacking(versionFd);
+        int id = registry.applyAsInt(versionFd);
         if (id > 0) {
             return new Backing(id);
         }

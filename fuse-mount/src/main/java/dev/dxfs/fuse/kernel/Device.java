@@ -10,7 +10,7 @@ final class Device {
 
     final int fd;
     /** The files the connection's passthrough opens read from. */
-    final BackingFiles backingFiles = new BackingFiles(this);
+    final BackingFiles backingFiles = new BackingFiles(this::openBacking, this::closeBacking);
     /** A struct fuse_backing_map or a backing id, one per thread that registers or releases one. */
     private final ThreadLocal<AlignedBuffer> ioctlArguments =
             ThreadLocal.withInitial(() -> new AlignedBuffer(Protocol.BACKING_MAP_SIZE));

@@ -14,6 +14,7 @@ final class KernelFileInfo implements FileInfo {
     private int versionFd;
     private boolean writes;
     private boolean noFlush;
+    private boolean regularFile;
 
     KernelFileInfo reset(long handle, int flags) {
         this.handle = handle;
@@ -23,7 +24,18 @@ final class KernelFileInfo implements FileInfo {
         this.versionFd = -1;
         this.writes = false;
         this.noFlush = false;
+        this.regularFile = false;
         return this;
+    }
+
+    /** An OPEN's or a CREATE's: the handle is a regular file's (an OPENDIR's is not, and is numbered apart). */
+    KernelFileInfo regularFile() {
+        regularFile = true;
+        return this;
+    }
+
+    boolean isRegularFile() {
+        return regularFile;
     }
 
     /** A WRITE's: whether fuse_write_in.write_flags has FUSE_WRITE_CACHE. */

@@ -300,18 +300,19 @@ final class KernelRequest extends Request {
     /**
      * Answers an open of {@code node} with a struct fuse_open_out at {@code at}, in an answer of
      * {@code size} bytes, and the node's backing file where the handle passes through to it or
-     * must name it. A backing id counted for an answer the kernel did not take is given back at
+     * must name it. An open counted for an answer the kernel did not take is given back at
      * once: no RELEASE will come for it.
      */
     private boolean sendOpen(int at, long node, FileInfo fi, int size) {
         KernelFileInfo file = (KernelFileInfo) fi;
         BackingFiles backingFiles = device.backingFiles;
-        int backingId = backingFiles.open(node, file.handle(), file.versionFd());
+        boolean counted = file.isRegularFile();
+        int backingId = counted ? backingFiles.open(node, file.handle(), file.versionFd()) : 0;
         bytes.putLong(at, file.handle());
         bytes.putInt(at + Protocol.OPEN_OUT_FLAGS, file.openFlags(backingId));
         bytes.putInt(at + Protocol.OPEN_OUT_BACKING_ID, backingId);
         boolean taken = send(0, size);
-        if (!taken && backingId > 0) {
+        if (!taken && counted) {
             backingFiles.released(file.handle());
         }
         return taken;

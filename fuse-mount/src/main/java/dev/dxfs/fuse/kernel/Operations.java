@@ -100,11 +100,11 @@ final class Operations {
             case Protocol.RENAME2 -> rename(worker, in, req, node, Protocol.RENAME2_IN_SIZE,
                     in.getInt(at + Protocol.RENAME2_FLAGS));
             case Protocol.LINK -> fs.link(req, in.getLong(at), node, worker.name(at + Protocol.LINK_IN_SIZE));
-            case Protocol.OPEN -> fs.open(req, node, file.reset(0, in.getInt(at)));
+            case Protocol.OPEN -> fs.open(req, node, file.reset(0, in.getInt(at)).regularFile());
             case Protocol.CREATE -> {
                 req.umask(in.getInt(at + 8));
                 fs.create(req, node, worker.name(at + Protocol.CREATE_IN_SIZE), in.getInt(at + 4),
-                        file.reset(0, in.getInt(at)));
+                        file.reset(0, in.getInt(at)).regularFile());
             }
             case Protocol.READ -> fs.read(req, node, Integer.toUnsignedLong(in.getInt(at + Protocol.IO_SIZE)),
                     in.getLong(at + Protocol.IO_OFFSET), io(file, in, at));
