@@ -143,6 +143,13 @@ public interface Libc {
 
     int umask(int mask);
 
+    int RLIMIT_NOFILE = 7;
+
+    /** getrlimit(2): {@code limits} is struct rlimit {rlim_t cur; rlim_t max}. */
+    int getrlimit(int resource, Pointer limits);
+
+    int setrlimit(int resource, Pointer limits);
+
     int unshare(int flags);
 
     /** The errno of the last call on this thread. */

@@ -321,6 +321,23 @@ final class NodeTable {
         return byId.size();
     }
 
+    /**
+     * Up to {@code max} nodes the kernel holds that the daemon has no handle of, leaves first (a
+     * directory stays while its entries do): those the kernel may be asked to let go of.
+     */
+    synchronized int unused(long[] into, int max) {
+        int count = 0;
+        for (Node node : lookups.keySet()) {
+            if (count == max) {
+                break;
+            }
+            if (!pins.containsKey(node) && !children.containsKey(node)) {
+                into[count++] = node.id;
+            }
+        }
+        return count;
+    }
+
     /** Nodes a running program was started from. */
     int executing() {
         int count = 0;

@@ -32,6 +32,7 @@ public final class OverlayFs implements Filesystem {
     private final HandleTable handles = new HandleTable();
     private final MountStats stats = new MountStats();
     private final Invalidations invalidations;
+    private final NodePruning pruning;
     private final Lookups lookups;
     private final NameChanges names;
     private final Opens opens;
@@ -58,6 +59,7 @@ public final class OverlayFs implements Filesystem {
         Retries retries = new Retries();
         KeptNames keptNames = new KeptNames();
         this.invalidations = new Invalidations(nodes, keptNames, mountsInside);
+        this.pruning = new NodePruning(nodes);
         Staging staging = new Staging(backing, nodes, stats, platform, durable, privileged);
         this.fileHandles = new FileHandles(handles, nodes, pendingReleases, invalidations, new KilledWriters(platform),
                 stats);
@@ -140,6 +142,7 @@ public final class OverlayFs implements Filesystem {
     @Override
     public void lookup(Request req, long parent, String name) {
         op(req, "lookup", name, () -> lookups.lookup(req, parent, name));
+        pruning.check();
     }
 
     @Override
@@ -209,6 +212,7 @@ public final class OverlayFs implements Filesystem {
     @Override
     public void create(Request req, long parent, String name, int mode, FileInfo fi) {
         op(req, "create", name, () -> creates.create(req, parent, name, mode, fi));
+        pruning.check();
     }
 
     @Override
@@ -309,6 +313,7 @@ public final class OverlayFs implements Filesystem {
     @Override
     public void init(KernelCache kernel) {
         invalidations.connect(kernel);
+        pruning.connect(kernel);
         onInit.run();
     }
 

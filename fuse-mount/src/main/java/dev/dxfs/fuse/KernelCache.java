@@ -27,4 +27,18 @@ public interface KernelCache {
     default void forgetNames() {
         throw new UnsupportedOperationException("this connection keeps no names that change behind its back");
     }
+
+    /** Whether {@link #prune} works on this connection. */
+    default boolean prunes() {
+        return false;
+    }
+
+    /**
+     * Asks the kernel to let go of the first {@code count} of {@code nodes} where nothing uses
+     * them (no open file, no name in use): it drops their names and inodes, and sends their
+     * FORGETs. Those in use are left as they are.
+     */
+    default void prune(long[] nodes, int count) {
+        throw new UnsupportedOperationException("this connection cannot be asked to forget nodes");
+    }
 }

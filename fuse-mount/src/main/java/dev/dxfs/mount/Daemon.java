@@ -54,6 +54,7 @@ final class Daemon {
         }
         // Modes come from the callers: a request applies its caller's umask to what it creates.
         Libc.C.umask(0);
+        OpenFileLimit.raise();
         StagingPolicy policy = new StagingPolicy(options.filter());
         long deviceBefore = device(dir);
         OverlayFs fs = OverlayFs.over(dir.toString(), policy, options.durable, new MountsInside(dir),

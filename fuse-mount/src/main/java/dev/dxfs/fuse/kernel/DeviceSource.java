@@ -21,7 +21,7 @@ final class DeviceSource implements RequestSource<Worker> {
     DeviceSource(Device device, int maxIo, Filesystem fs) {
         this.device = device;
         this.maxIo = maxIo;
-        this.operations = new Operations(fs, maxIo, minor -> new Notifications(device, minor), this::exit);
+        this.operations = new Operations(fs, maxIo, agreed -> new Notifications(device, agreed), this::exit);
     }
 
     boolean unmounted() {

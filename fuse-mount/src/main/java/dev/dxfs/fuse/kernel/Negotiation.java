@@ -44,7 +44,7 @@ import java.nio.ByteBuffer;
  * @param flags the features used
  * @param flags2 the features used from bit 32 on (shifted down by 32)
  */
-record Negotiation(int minor, int flags, int flags2) {
+record Negotiation(int offered, int minor, int flags, int flags2) {
     static final int WANTED = ASYNC_READ | ATOMIC_O_TRUNC | BIG_WRITES | DONT_MASK | POSIX_ACL | MAX_PAGES;
     static final int WANTED2 = DIRECT_IO_ALLOW_MMAP | PASSTHROUGH;
     private static final int MAX_BACKGROUND = 4096;
@@ -97,7 +97,7 @@ record Negotiation(int minor, int flags, int flags2) {
         if ((flags2 & PASSTHROUGH) != 0) {
             out.putInt(Protocol.INIT_OUT_MAX_STACK_DEPTH, MAX_STACK_DEPTH);
         }
-        return new Negotiation(minor, flags, flags2);
+        return new Negotiation(kernelMinor, minor, flags, flags2);
     }
 
     /** Whether opens may pass through to backing files. */

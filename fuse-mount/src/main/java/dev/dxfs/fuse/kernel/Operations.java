@@ -5,7 +5,7 @@ import static dev.dxfs.fuse.kernel.Protocol.IN_HEADER;
 import dev.dxfs.fuse.Filesystem;
 import dev.dxfs.fuse.KernelCache;
 import java.nio.ByteBuffer;
-import java.util.function.IntFunction;
+import java.util.function.Function;
 import jnr.ffi.Pointer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,12 +31,12 @@ final class Operations {
 
     private final Filesystem fs;
     private final int maxWrite;
-    private final IntFunction<KernelCache> kernel;
+    private final Function<Negotiation, KernelCache> kernel;
     private final Runnable end;
     private volatile boolean initialized;
 
-    /** @param kernel the kernel's cache as the agreed protocol minor lets the daemon reach it */
-    Operations(Filesystem fs, int maxWrite, IntFunction<KernelCache> kernel, Runnable end) {
+    /** @param kernel the kernel's cache as the agreed protocol lets the daemon reach it */
+    Operations(Filesystem fs, int maxWrite, Function<Negotiation, KernelCache> kernel, Runnable end) {
         this.fs = fs;
         this.maxWrite = maxWrite;
         this.kernel = kernel;
@@ -207,7 +207,7 @@ final class Operations {
             worker.backingFiles.enable();
         }
         initialized = true;
-        fs.init(kernel.apply(agreed.minor()));
+        fs.init(kernel.apply(agreed));
         req.answerInit(agreed.answerSize());
     }
 }

@@ -171,6 +171,14 @@ final class Protocol {
     static final int NOTIFY_INVAL_INODE_SIZE = 24;
     /** FUSE_NOTIFY_INC_EPOCH (7.44, Linux 6.16): the header alone. */
     static final int NOTIFY_INC_EPOCH = 8;
+    /**
+     * FUSE_NOTIFY_PRUNE (7.45, Linux 6.18): struct fuse_notify_prune_out {uint32 count; uint32
+     * padding; uint64 spare} and count node ids. Known to a kernel that offers 7.45, whatever
+     * minor was agreed: notifications are not negotiated.
+     */
+    static final int NOTIFY_PRUNE = 9;
+    static final int PRUNE_MINOR = 45;
+    static final int NOTIFY_PRUNE_SIZE = 16;
     static final int INC_EPOCH_MINOR = 44;
 
     /**

@@ -208,7 +208,7 @@ class OperationsTest {
                     }
                     return null;
                 });
-        return new Operations(recorder, 131072, minor -> node -> { }, () -> { });
+        return new Operations(recorder, 131072, agreed -> node -> { }, () -> { });
     }
 
     private Operations initialized() throws IOException {
