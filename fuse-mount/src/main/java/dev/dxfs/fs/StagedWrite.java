@@ -379,7 +379,7 @@ final class StagedWrite extends OpenFile {
             }
         }
         tempPublished = true;
-        long ino = BackingDir.fstat(temp.fd()).st_ino.longValue();
+        long ino = steps.temp().st_ino.longValue();
         stats.committed(steps.concurrent);
         if (steps.concurrent) {
             LOG.info("concurrent commit: {} replaced a version published by another writer", path);
@@ -458,16 +458,27 @@ final class StagedWrite extends OpenFile {
         private boolean absent;
         /** The file being replaced (O_PATH), whose attributes the new version takes; -1 for none. */
         private int replacedFd = -1;
+        /** Whether {@link #replacedFd} was opened for this publish (else it is the node's own). */
+        private boolean ownsReplacedFd;
+        /** The temp file's status, read once: its owner until {@link #applyOwner} changes it, and its inode. */
+        private FileStat tempStat;
 
         Published(NodeTable.Binding target) {
             this.target = target;
         }
 
         void close() {
-            if (replacedFd >= 0) {
+            if (ownsReplacedFd) {
                 C.close(replacedFd);
-                replacedFd = -1;
             }
+            replacedFd = -1;
+        }
+
+        FileStat temp() throws FsException {
+            if (tempStat == null) {
+                tempStat = BackingDir.fstat(temp.fd());
+            }
+            return tempStat;
         }
 
         /**
@@ -478,25 +489,35 @@ final class StagedWrite extends OpenFile {
         public Commit.Attributes replaced() throws IOException {
             return call(() -> {
                 Node dir = target.parent();
-                int fd = C.openat(dir.fd, target.name(), Libc.O_PATH | Libc.O_NOFOLLOW | Libc.O_CLOEXEC, 0);
-                if (fd < 0) {
-                    int errno = Libc.errno();
-                    if (errno != Errno.ENOENT) {
-                        throw new FsException(errno, "open target");
+                FileStat stat = BackingDir.statOrNull(dir.fd, target.name());
+                Node node = node();
+                if (stat != null && stat.st_ino.longValue() == node.ino && stat.st_dev.longValue() == node.dev) {
+                    // The name holds the node's own inode, most often the version the write started
+                    // from: the node's descriptor is that file's, and spares an open by name.
+                    replacedFd = node.fd;
+                } else {
+                    int fd = stat == null ? -1
+                            : C.openat(dir.fd, target.name(), Libc.O_PATH | Libc.O_NOFOLLOW | Libc.O_CLOEXEC, 0);
+                    if (fd < 0) {
+                        int errno = stat == null ? Errno.ENOENT : Libc.errno();
+                        if (errno != Errno.ENOENT) {
+                            throw new FsException(errno, "open target");
+                        }
+                        mayReplace(dir.fd, true);
+                        absent = true;
+                        return null;
                     }
-                    mayReplace(dir.fd, true);
-                    absent = true;
-                    return null;
+                    replacedFd = fd;
+                    ownsReplacedFd = true;
+                    stat = BackingDir.fstat(fd);
                 }
-                replacedFd = fd;
-                FileStat stat = BackingDir.fstat(fd);
                 long ino = stat.st_ino.longValue();
                 concurrent = ino != baseIno;
                 if (concurrent) {
                     if ((stat.st_mode.intValue() & S_IFMT) != S_IFREG) {
                         refuse("the name is no regular file any more");
                     }
-                    mayReplace(fd, false);
+                    mayReplace(replacedFd, false);
                 }
                 return new Commit.Attributes(stat.st_mode.intValue(), stat.st_uid.intValue(),
                         stat.st_gid.intValue());
@@ -554,8 +575,7 @@ final class StagedWrite extends OpenFile {
         @Override
         public void applyMode(int mode) throws IOException {
             call(() -> {
-                boolean writers = Credentials.switching() && writer != null
-                        && BackingDir.fstat(temp.fd()).st_uid.intValue() == writer.uid();
+                boolean writers = Credentials.switching() && writer != null && temp().st_uid.intValue() == writer.uid();
                 try (Credentials.Scope as = Credentials.as(writers ? writer : null)) {
                     return check(C.fchmod(temp.fd(), mode), "fchmod");
                 }
@@ -564,7 +584,17 @@ final class StagedWrite extends OpenFile {
 
         @Override
         public void applyOwner(int uid, int gid) throws IOException {
-            call(() -> check(C.fchown(temp.fd(), uid, gid), "fchown"));
+            call(() -> {
+                FileStat stat = temp();
+                // The temp file is private (0600, no set-id bits, no capabilities): a chown to its
+                // own owner would change nothing but cost a journaled inode update.
+                if (stat.st_uid.intValue() != uid || stat.st_gid.intValue() != gid) {
+                    check(C.fchown(temp.fd(), uid, gid), "fchown");
+                    stat.st_uid.set(uid);
+                    stat.st_gid.set(gid);
+                }
+                return null;
+            });
         }
 
         @Override
