@@ -123,7 +123,8 @@ final class Attributes {
         Pointer stat = Request.newStat();
         boolean own = attributes(req, node, handle, stat);
         if (replaced) {
-            invalidations.publishedInto(node, nodes.binding(node));
+            // Rare enough (a truncate(2) by name) to forget the directory too, whatever the publish found.
+            invalidations.publishedInto(node, nodes.binding(node), true);
         }
         answerAttributes(req, node, own, stat);
     }

@@ -120,7 +120,9 @@ final class FileHandles {
         }
         try {
             if (file != null) {
-                invalidations.publishedInto(file.node(), file.release());
+                NodeTable.Binding published = file.release();
+                invalidations.publishedInto(file.node(), published,
+                        file instanceof StagedWrite staged && staged.publishedNewName());
             }
         } finally {
             if (file instanceof StagedWrite staged) {

@@ -42,15 +42,18 @@ final class Invalidations {
 
     /**
      * A publish renamed a temp file into the directory behind the kernel's back: the kernel
-     * forgets the directory's attributes (its times changed), and those of the writer's node,
-     * which it may keep from a create ({@link KernelTimeouts#created}): that node is now the
-     * published file, whose change time the rename changed, or the version it replaced, which has
-     * no link left; and the name if it may keep it (a lookup that raced with the publish may have
-     * found the version before).
+     * forgets the attributes of the writer's node, which it may keep from a create
+     * ({@link KernelTimeouts#created}): that node is now the published file, whose change time
+     * the rename changed, or the version it replaced, which has no link left; and the name if it
+     * may keep it (a lookup that raced with the publish may have found the version before). The
+     * directory's attributes only when the publish gave it a name ({@code newName}): a rewrite
+     * leaves a native directory as it was, and keeping them spares the next path walk a GETATTR.
      */
-    void publishedInto(Node written, Binding published) {
+    void publishedInto(Node written, Binding published, boolean newName) {
         if (published != null) {
-            kernel.forgetAttributes(published.parent().id);
+            if (newName) {
+                kernel.forgetAttributes(published.parent().id);
+            }
             kernel.forgetAttributes(written.id);
             nameChanged(published);
         }

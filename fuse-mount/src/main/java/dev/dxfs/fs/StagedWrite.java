@@ -52,6 +52,8 @@ final class StagedWrite extends OpenFile {
     private int sourceFd;
     private TempFile temp;
     private boolean tempPublished;
+    /** Whether the last publish put the file at a name that was free (else it replaced a file). */
+    private boolean publishedNewName;
     private boolean released;
     private int explicitMode = -1;
     private int explicitUid = -1;
@@ -310,6 +312,11 @@ final class StagedWrite extends OpenFile {
         }
     }
 
+    /** Whether the last publish gave its directory a name (else it replaced the file at the name). */
+    synchronized boolean publishedNewName() {
+        return publishedNewName;
+    }
+
     /** Returns once this handle's release is done. */
     synchronized void awaitReleased() {
         boolean interrupted = false;
@@ -379,6 +386,7 @@ final class StagedWrite extends OpenFile {
             }
         }
         tempPublished = true;
+        publishedNewName = steps.absent;
         long ino = steps.temp().st_ino.longValue();
         stats.committed(steps.concurrent);
         if (steps.concurrent) {
