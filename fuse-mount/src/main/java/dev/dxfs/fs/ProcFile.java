@@ -28,17 +28,14 @@ final class ProcFile {
         }
         ProcFile file = OWN.get();
         try {
-            int length = 0;
-            while (length < SIZE) {
-                long count = Libc.C.read(fd, file.buffer.slice(length), SIZE - length);
-                if (count <= 0) {
-                    if (count < 0) {
-                        return null;
-                    }
-                    break;
-                }
-                length += (int) count;
+            // One read: the kernel makes a file of a process's in one piece and hands out all of it
+            // that fits (seq_file), so a read that leaves room has reached the end; a second read
+            // only to be told so cost a system call per staged open and close.
+            long count = Libc.C.read(fd, file.buffer, SIZE);
+            if (count < 0) {
+                return null;
             }
+            int length = (int) count;
             file.buffer.get(0, file.bytes, 0, length);
             file.length = length;
             return file;
