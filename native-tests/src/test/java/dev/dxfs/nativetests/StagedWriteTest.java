@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.LongPredicate;
 import java.util.stream.Collectors;
@@ -526,6 +527,42 @@ class StagedWriteTest {
     }
 
     // ---- helpers
+
+    /**
+     * A new file's publish renames it into its directory behind the kernel's back: the kernel must
+     * forget the directory's times it kept from before (a rewrite's publish need not: natively a
+     * rewrite leaves its directory alone). The directory is stat'ed from within, as a process
+     * working there does, so that no lookup of it brings fresh attributes by chance.
+     */
+    @Test
+    void aDirectoryShowsTheTimesOfANewFilesPublishAtOnce() {
+        try (MountedDir mounted = MountedDir.create("staged-dir-times"); BackingView backing = BackingView.of(mounted.dir())) {
+            mounted.mount();
+            Path dir = mounted.dir().resolve("d");
+            Run.of(List.of("mkdir", dir.toString())).ok();
+            try (FsShell shell = FsShell.start()) {
+                int fd = shell.open(dir.resolve("new.txt"), "wronly|creat|trunc");
+                shell.write(fd, "new\n");
+                // The kernel keeps the directory's times as they are before the publish...
+                String before = modified(dir);
+                // ...and the publish comes late enough to change them.
+                Pause.of(50);
+                shell.close(fd);
+                // The publish follows the close: a directory's kept times are not waited for.
+                awaitStatus(mounted, "commits", commits -> commits == 1);
+                String after = modified(dir);
+                assertThat(after).as("the directory's modification time through the mount after the publish")
+                        .isNotEqualTo(before)
+                        .isEqualTo(Run.of(List.of("stat", "-c", "%y", backing.dir().resolve("d").toString())).ok()
+                                .out().trim());
+            }
+        }
+    }
+
+    /** The modification time of {@code dir} as a process working in it sees it. */
+    private static String modified(Path dir) {
+        return Run.of(List.of("stat", "-c", "%y", "."), dir, Map.of(), RELEASE_WAIT).ok().out().trim();
+    }
 
     private static Set<String> names(Path dir) {
         try (Stream<Path> list = Files.list(dir)) {
