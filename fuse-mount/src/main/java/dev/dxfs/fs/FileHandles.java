@@ -120,7 +120,7 @@ final class FileHandles {
         }
         try {
             if (file != null) {
-                NodeTable.Binding published = file.release();
+                Binding published = file.release();
                 invalidations.publishedInto(file.node(), published,
                         file instanceof StagedWrite staged && staged.publishedNewName());
             }
