@@ -367,7 +367,7 @@ final class Stager {
         return writes.isEmpty() ? null : writes.get(0).temp();
     }
 
-    /** Whether this JVM has no staged write open: then no read or attribute of a file is redirected. */
+    /** Whether this JVM has no staged write open: then no read or attribute of a file is redirected, and no close publishes. */
     boolean nothingOpen() {
         return unsettled.isEmpty();
     }
