@@ -201,7 +201,7 @@ final class Stager {
                 Stager::device));
         Path temp = dir.newTemp();
         try {
-            if (keepGroup(temp, gid)) {
+            if (keepGroup(temp, gid, dir)) {
                 if (kind == WriteKind.EDIT) {
                     copyContent(absolute, temp);
                 }
@@ -260,9 +260,14 @@ final class Stager {
         return ((Integer) attributes.get("mode") & SET_GID) != 0 ? (Integer) attributes.get("gid") : process.gid();
     }
 
-    /** Gives the temp file group {@code gid}, as the rewritten or created file has; false when this user cannot. */
-    private boolean keepGroup(Path temp, int gid) throws IOException {
-        if ((Integer) Files.getAttribute(temp, "unix:gid") == gid) {
+    /**
+     * Gives the temp file group {@code gid}, as the rewritten or created file has; false when
+     * this user cannot. Its group is asked of the file only when the staging directory may be
+     * setgid.
+     */
+    private boolean keepGroup(Path temp, int gid, StagingDirectory dir) throws IOException {
+        int group = dir.tempsTakeTheirMakersGroup() ? process.gid() : (Integer) Files.getAttribute(temp, "unix:gid");
+        if (group == gid) {
             return true;
         }
         try {
