@@ -160,7 +160,11 @@ final class StagingDirectory {
             if (((Integer) Files.getAttribute(staging, "unix:mode", LinkOption.NOFOLLOW_LINKS) & AGENT_MADE) == 0) {
                 return false;
             }
+        } catch (NoSuchFileException e) {
+            // Another JVM was done first.
+            return false;
         } catch (IOException e) {
+            AgentLog.debug("could not remove " + staging + ": " + e);
             return false;
         }
         return removeIfEmpty(staging);
