@@ -276,6 +276,10 @@ public final class AgentPromises {
                     System.out.println("i: " + Files.readString(i));
                 });
             }
+            case "setgid directory" -> {
+                step("FileOutputStream f", () -> write(d.resolve("f")));
+                step("FileOutputStream g", () -> write(d.resolve("g")));
+            }
             case "nothing" -> { }
             case "write classes" -> {
                 Files.createDirectories(d.resolve("app"));

@@ -143,6 +143,34 @@ class AgentPromisesTest {
     }
 
     /**
+     * Item 3. In a setgid directory of another group a new file gets the directory's group and a
+     * rewritten one keeps its own, as without the agent: the staging directory the agent makes
+     * there is not setgid, so its temp files have the JVM's group, which the agent counts on.
+     */
+    @ParameterizedTest(name = "on {0}")
+    @MethodSource("javas")
+    void aSetgidDirectorysGroupIsTheNewFilesAndNotTheRewrittenOnes(Path java) throws IOException {
+        Outcome plain = run(java, "setgid directory", setgidFixture(), false, false);
+        Outcome staged = run(java, "setgid directory", setgidFixture(), true, false);
+
+        assertThat(plain.files().get("f")).as("the test's teeth: the rewritten file's group").startsWith("new ")
+                .endsWith(" 0:0");
+        assertThat(plain.files().get("g")).as("the test's teeth: the new file's group").startsWith("new ")
+                .endsWith(" 0:" + NOBODY);
+        assertThat(staged.out()).isEqualTo(plain.out());
+        assertThat(staged.files()).isEqualTo(plain.files());
+        assertThat(staged.leftovers()).isEmpty();
+    }
+
+    /** {@link #fixture}, setgid and of nobody's group. */
+    private static Path setgidFixture() throws IOException {
+        Path dir = fixture();
+        Files.setAttribute(dir, "unix:gid", Integer.parseInt(NOBODY));
+        Files.setAttribute(dir, "unix:mode", 02755);
+        return dir;
+    }
+
+    /**
      * Item 4. A file open for writing, new or not, deleted or renamed by its writer: the name and
      * what it holds end as without the agent (the writes after a delete vanish; after a rename
      * they land in the renamed file), and so does what each call returns.

@@ -53,16 +53,21 @@ public final class StagingArea {
      * The directory that holds the staging directory for files in {@code dir}: the topmost
      * directory of {@code dir}'s filesystem within the tree, found by walking up while the
      * parent is on the same device. A commit is a rename, which works only within one
-     * filesystem, so a tree that spans several has one staging directory on each.
+     * filesystem, so a tree that spans several has one staging directory on each. The root
+     * itself is its own host, and no device is asked for (the agent's is a stat(2), and most
+     * of a tool's writes are at the top of its output directory).
      *
      * @param parentOf the parent of a directory in the tree, null at the root
      * @param deviceOf the device a directory is on
      */
     public static <D> D hostOf(D dir, UnaryOperator<D> parentOf, ToLongFunction<D> deviceOf) {
+        D parent = parentOf.apply(dir);
+        if (parent == null) {
+            return dir;
+        }
         long device = deviceOf.applyAsLong(dir);
         D host = dir;
-        for (D parent = parentOf.apply(host); parent != null && deviceOf.applyAsLong(parent) == device;
-                parent = parentOf.apply(host)) {
+        for (; parent != null && deviceOf.applyAsLong(parent) == device; parent = parentOf.apply(host)) {
             host = parent;
         }
         return host;

@@ -155,6 +155,13 @@ class StagingAreaTest {
     }
 
     @Test
+    void theRootIsItsOwnHostWithoutAskingItsDevice() {
+        assertThat(StagingArea.hostOf("/", d -> null, d -> {
+            throw new AssertionError("asked the device of " + d);
+        })).isEqualTo("/");
+    }
+
+    @Test
     void filesOnAnotherFilesystemAreStagedAtItsTopmostDirectory() {
         assertThat(List.of(hostOf("/a"), hostOf("/a/b"), hostOf("/a/b/c"))).containsOnly("/a");
         assertThat(hostOf("/a/m")).isEqualTo("/a/m");

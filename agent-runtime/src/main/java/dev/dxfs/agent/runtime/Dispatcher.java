@@ -346,10 +346,14 @@ public final class Dispatcher {
         }
     }
 
-    /** A stream, file or channel was closed: a staged write it owns is published now. */
+    /**
+     * A stream, file or channel was closed: a staged write it owns is published now. Every close
+     * of the tool's comes here, reads too: while no staged write is open, none can be this
+     * owner's, and the close costs an empty check.
+     */
     public static void closed(Object owner) throws IOException {
         Stager current = stager;
-        if (current == null) {
+        if (current == null || current.nothingOpen()) {
             return;
         }
         Guard.run(() -> {

@@ -14,7 +14,6 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
@@ -146,13 +145,13 @@ final class Stager {
         LandingPath landing;
         try {
             // A write through a symlink writes the file it points to; O_EXCL, a copy and a move make the name itself.
-            landing = LandingPath.of(target, !newFile && !OpenFlags.exclusive(flags));
+            landing = LandingPath.of(target, !newFile && !OpenFlags.exclusive(flags), roots);
         } catch (IOException e) {
             // A missing directory, a symlink loop: the open fails natively, as it would.
             return null;
         }
         Path absolute = landing.path();
-        Path root = roots.rootOf(absolute);
+        Path root = landing.root();
         if (root == null) {
             return null;
         }
@@ -187,7 +186,7 @@ final class Stager {
             if (!mayWrite(absolute)) {
                 return null;
             }
-            replaced = attributes(absolute);
+            replaced = landing.attributes();
             if (!process.privileged() && replaced.uid() != process.uid()) {
                 return inPlace(absolute, "it belongs to another user, and a file this JVM makes would be its own");
             }
@@ -202,7 +201,7 @@ final class Stager {
                 Stager::device));
         Path temp = dir.newTemp();
         try {
-            if (keepGroup(temp, gid)) {
+            if (keepGroup(temp, gid, dir)) {
                 if (kind == WriteKind.EDIT) {
                     copyContent(absolute, temp);
                 }
@@ -261,9 +260,14 @@ final class Stager {
         return ((Integer) attributes.get("mode") & SET_GID) != 0 ? (Integer) attributes.get("gid") : process.gid();
     }
 
-    /** Gives the temp file group {@code gid}, as the rewritten or created file has; false when this user cannot. */
-    private boolean keepGroup(Path temp, int gid) throws IOException {
-        if ((Integer) Files.getAttribute(temp, "unix:gid") == gid) {
+    /**
+     * Gives the temp file group {@code gid}, as the rewritten or created file has; false when
+     * this user cannot. Its group is asked of the file only when the staging directory may be
+     * setgid.
+     */
+    private boolean keepGroup(Path temp, int gid, StagingDirectory dir) throws IOException {
+        int group = dir.tempsTakeTheirMakersGroup() ? process.gid() : (Integer) Files.getAttribute(temp, "unix:gid");
+        if (group == gid) {
             return true;
         }
         try {
@@ -272,12 +276,6 @@ final class Stager {
         } catch (FileSystemException e) {
             return false;
         }
-    }
-
-    private static Commit.Attributes attributes(Path file) throws IOException {
-        Map<String, Object> attributes = Files.readAttributes(file, "unix:mode,uid,gid", LinkOption.NOFOLLOW_LINKS);
-        return new Commit.Attributes((Integer) attributes.get("mode") & PERMISSION_BITS,
-                (Integer) attributes.get("uid"), (Integer) attributes.get("gid"));
     }
 
     /** The mode a file made by the JDK from {@code sourceMode} gets: the process's umask applies. */
@@ -367,7 +365,7 @@ final class Stager {
         return writes.isEmpty() ? null : writes.get(0).temp();
     }
 
-    /** Whether this JVM has no staged write open: then no read or attribute of a file is redirected. */
+    /** Whether this JVM has no staged write open: then no read or attribute of a file is redirected, and no close publishes. */
     boolean nothingOpen() {
         return unsettled.isEmpty();
     }
@@ -378,7 +376,7 @@ final class Stager {
         }
         Path landing;
         try {
-            landing = LandingPath.of(path, followLink).path();
+            landing = LandingPath.of(path, followLink, roots).path();
         } catch (IOException e) {
             return List.of();
         }

@@ -50,6 +50,15 @@ final class StagingDirectory {
     private boolean swept;
     /** Whether this JVM's last release removed the directory, so the next temp file is made after it; guarded by this. */
     private boolean removed;
+    /**
+     * Whether the directory there is the one this JVM made, since its last release. Then its
+     * mode is known without a stat: it is the agent's (so this JVM's release removes it without
+     * asking first), and not setgid (so a temp file made in it has this process's group). It can
+     * have been replaced only while empty, in the moment between a rename of this JVM's last
+     * temp file and its release, by a JVM that removed it and someone who made another: the
+     * same moment as between a stat of the mode and the removal it allows.
+     */
+    private volatile boolean ours;
 
     StagingDirectory(Path host, StagingArea area) {
         this.path = host.resolve(StagingArea.DIRECTORY);
@@ -95,6 +104,7 @@ final class StagingDirectory {
 
     /** Makes the directory, unless another JVM made it first; a failure other than that is the caller's. */
     private void make() throws IOException {
+        ours = false;
         try {
             Files.createDirectory(path, PRIVATE_DIRECTORY);
         } catch (FileAlreadyExistsException e) {
@@ -102,9 +112,15 @@ final class StagingDirectory {
         }
         try {
             Files.setAttribute(path, "unix:mode", MODE);
+            ours = true;
         } catch (NoSuchFileException e) {
             // Removed again at once, by a JVM that saw an earlier one's mode: the next try makes it again.
         }
+    }
+
+    /** Whether a temp file made here has the group of the process that made it (the directory is not setgid). */
+    boolean tempsTakeTheirMakersGroup() {
+        return ours;
     }
 
     /** Removes {@code temp}, unpublished, and {@link #release}s it. */
@@ -122,7 +138,8 @@ final class StagingDirectory {
     /** A staged write that held a temp file here is settled: the last one removes the directory, if it may. */
     synchronized void release() {
         if (--users == 0) {
-            removed = removeIfAgentMadeAndEmpty(path);
+            removed = ours ? removeIfEmpty(path) : removeIfAgentMadeAndEmpty(path);
+            ours = false;
         }
     }
 
@@ -140,10 +157,24 @@ final class StagingDirectory {
     /** Whether this removed it. */
     private static boolean removeIfAgentMadeAndEmpty(Path staging) {
         try {
-            if (((Integer) Files.getAttribute(staging, "unix:mode", LinkOption.NOFOLLOW_LINKS) & AGENT_MADE) != 0) {
-                Files.delete(staging);
-                return true;
+            if (((Integer) Files.getAttribute(staging, "unix:mode", LinkOption.NOFOLLOW_LINKS) & AGENT_MADE) == 0) {
+                return false;
             }
+        } catch (NoSuchFileException e) {
+            // Another JVM was done first.
+            return false;
+        } catch (IOException e) {
+            AgentLog.debug("could not remove " + staging + ": " + e);
+            return false;
+        }
+        return removeIfEmpty(staging);
+    }
+
+    /** Whether this removed it: a staging directory of the agent's, empty. */
+    private static boolean removeIfEmpty(Path staging) {
+        try {
+            Files.delete(staging);
+            return true;
         } catch (DirectoryNotEmptyException | NoSuchFileException e) {
             // Another JVM still writes there, or was done first.
         } catch (IOException e) {
