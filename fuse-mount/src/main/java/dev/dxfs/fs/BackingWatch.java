@@ -35,7 +35,6 @@ final class BackingWatch implements AutoCloseable {
     private static final int FAN_MARK_FILESYSTEM = 0x100;
     private static final long FAN_MODIFY = 0x2;
     private static final long FAN_ATTRIB = 0x4;
-    private static final long FAN_CLOSE_WRITE = 0x8;
     private static final long FAN_MOVED_FROM = 0x40;
     private static final long FAN_MOVED_TO = 0x80;
     private static final long FAN_CREATE = 0x100;
@@ -44,7 +43,8 @@ final class BackingWatch implements AutoCloseable {
     private static final long FAN_ONDIR = 0x40000000L;
     /** What changes a name's meaning (a chmod may make a file executable, whose name is never kept). */
     private static final long NAME_CHANGES = FAN_ATTRIB | FAN_MOVED_FROM | FAN_MOVED_TO | FAN_CREATE | FAN_DELETE;
-    private static final long EVENTS = NAME_CHANGES | FAN_MODIFY | FAN_CLOSE_WRITE | FAN_ONDIR;
+    /** A write or truncate changes the size and times (a close changes nothing the kernel keeps). */
+    private static final long EVENTS = NAME_CHANGES | FAN_MODIFY | FAN_ONDIR;
     private static final int FAN_EVENT_INFO_TYPE_DFID_NAME = 2;
     /** struct fanotify_event_metadata: event_len, vers, reserved, metadata_len, mask, fd, pid. */
     private static final int EVENT_MASK = 8;

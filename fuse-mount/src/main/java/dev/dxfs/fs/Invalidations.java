@@ -23,8 +23,12 @@ final class Invalidations {
      */
     private final BooleanSupplier mountsInside;
     private volatile KernelCache kernel;
-    /** Whether the backing tree is watched ({@link BackingWatch}): then the kernel may keep files long. */
-    private volatile boolean watched;
+    /**
+     * The device of the filesystem the watch covers ({@link BackingWatch}), -1 when none: the
+     * kernel may keep that filesystem's files long; a filesystem mounted inside the backing tree
+     * is not watched.
+     */
+    private volatile long watchedDevice = -1;
 
     Invalidations(NodeTable nodes, KeptNames keptNames, BooleanSupplier mountsInside) {
         this.nodes = nodes;
@@ -37,18 +41,18 @@ final class Invalidations {
         this.kernel = kernel;
     }
 
-    /** From now on the kernel hears of changes made behind the mount's back at once. */
-    void watching() {
-        watched = true;
+    /** From now on the kernel hears at once of changes made on {@code device} behind the mount's back. */
+    void watching(long device) {
+        watchedDevice = device;
     }
 
     /**
-     * How long the kernel may keep a regular file's name and attributes: long where a change made
-     * behind the mount's back makes it forget them at once (a watched backing tree, names that
-     * the epoch can drop), the short timeout elsewhere.
+     * How long the kernel may keep the name and attributes of {@code file}, a regular file: long
+     * where a change made behind the mount's back makes it forget them at once (a file on the
+     * watched filesystem), the short timeout elsewhere.
      */
-    double fileTimeout() {
-        return watched ? KernelTimeouts.WATCHED : KernelTimeouts.KEEP;
+    double fileTimeout(Node file) {
+        return file.dev == watchedDevice ? KernelTimeouts.WATCHED : KernelTimeouts.KEEP;
     }
 
     /**
@@ -83,7 +87,7 @@ final class Invalidations {
 
     /** The watch stopped: files are kept for the short timeout from now on, and nothing kept long stays. */
     void watchLost() {
-        watched = false;
+        watchedDevice = -1;
         everythingChanged();
     }
 

@@ -76,7 +76,7 @@ final class Lookups {
             Node node = resolve(dir, name, req.tid(), stat);
             int mode = stat.getInt(StatFields.MODE);
             boolean viewed = node.isRegular() && beingWritten(dir, name);
-            double file = invalidations.fileTimeout();
+            double file = invalidations.fileTimeout(node);
             double attributes = KernelTimeouts.attributes(node, mode, stat.getLong(StatFields.NLINK), viewed,
                     nodes.soleNodeOfInode(node), file);
             double nameSeconds = KernelTimeouts.name(mode, invalidations.namesForgettable(), viewed, file);

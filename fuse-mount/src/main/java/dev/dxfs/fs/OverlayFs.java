@@ -319,7 +319,7 @@ public final class OverlayFs implements Filesystem {
         if (kernel.forgetsNames()) {
             watch = BackingWatch.start(backing.rootFd(), nodes, invalidations);
             if (watch != null) {
-                invalidations.watching();
+                invalidations.watching(nodes.root.dev);
             }
         }
         onInit.run();
