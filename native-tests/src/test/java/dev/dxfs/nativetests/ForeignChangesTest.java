@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.MappedByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -89,8 +87,8 @@ class ForeignChangesTest {
     }
 
     /**
-     * A write through a shared mapping changes the file's modification time without telling any
-     * watch: through the mount the time from before still shows past the short timeout, so the
+     * A write through a shared mapping ({@link MappedWrite}) changes the file's modification time
+     * without telling any watch: through the mount the time from before still shows past the short timeout, so the
      * kernel kept the name and the attributes (a lookup or a getattr would have read the new
      * time). Without a watch they are asked for again after the short timeout.
      */
@@ -102,16 +100,9 @@ class ForeignChangesTest {
             Files.writeString(file, "0123456789");
             // A lookup waits for the publish: the file is in the backing directory after it.
             assertThat(Files.readString(file)).isEqualTo("0123456789");
-            Path behind = backing.dir().resolve("f");
-            MappedByteBuffer mapping;
-            try (FileChannel channel = FileChannel.open(behind, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-                mapping = channel.map(FileChannel.MapMode.READ_WRITE, 0, 10);
-            }
             FileTime before = Files.getLastModifiedTime(file);
             long start = System.nanoTime();
-            mapping.put(0, (byte) 'x');
-            mapping.force();
-            FileTime changed = Files.getLastModifiedTime(behind);
+            FileTime changed = MappedWrite.change(backing.dir().resolve("f"));
             assertThat(changed).as("the time the mapped write set").isNotEqualTo(before);
             LockSupport.parkNanos(PAST_SHORT_TIMEOUT_NANOS - (System.nanoTime() - start));
             assertThat(Files.getLastModifiedTime(file)).as("the time through the mount, %d ms later",
