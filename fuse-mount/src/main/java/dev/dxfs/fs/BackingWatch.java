@@ -154,12 +154,15 @@ final class BackingWatch implements AutoCloseable {
         }
     }
 
-    /** A change of the name after the handle at {@code handle} in the directory it is a handle of. */
+    /**
+     * A change of the name after the handle at {@code handle} in the directory it is a handle of
+     * ("." for the directory itself, which no node is bound to by that name).
+     */
     private void changed(int handle, boolean nameChanged) {
-        int nameAt = handle + HANDLE_HEADER + events.getInt(handle);
-        String name = events.getString(nameAt, BUFFER - nameAt, StandardCharsets.ISO_8859_1);
         Node dir = directory(handle);
-        if (dir != null && !name.isEmpty() && !".".equals(name)) {
+        if (dir != null) {
+            int nameAt = handle + HANDLE_HEADER + events.getInt(handle);
+            String name = events.getString(nameAt, BUFFER - nameAt, StandardCharsets.ISO_8859_1);
             invalidations.changedBehind(new NodeTable.Binding(dir, name), nameChanged);
         }
     }
