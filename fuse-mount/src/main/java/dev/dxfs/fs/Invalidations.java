@@ -23,6 +23,12 @@ final class Invalidations {
      */
     private final BooleanSupplier mountsInside;
     private volatile KernelCache kernel;
+    /**
+     * The device of the filesystem the watch covers ({@link BackingWatch}), -1 when none: the
+     * kernel may keep that filesystem's files long; a filesystem mounted inside the backing tree
+     * is not watched.
+     */
+    private volatile long watchedDevice = -1;
 
     Invalidations(NodeTable nodes, KeptNames keptNames, BooleanSupplier mountsInside) {
         this.nodes = nodes;
@@ -33,6 +39,56 @@ final class Invalidations {
     /** The kernel's connection, known once it first talks to the filesystem. */
     void connect(KernelCache kernel) {
         this.kernel = kernel;
+    }
+
+    /** From now on the kernel hears at once of changes made on {@code device} behind the mount's back. */
+    void watching(long device) {
+        watchedDevice = device;
+    }
+
+    /**
+     * How long the kernel may keep the name and attributes of {@code file}, a regular file: long
+     * where a change made behind the mount's back makes it forget them at once (a file on the
+     * watched filesystem), the short timeout elsewhere.
+     */
+    double fileTimeout(Node file) {
+        return file.dev == watchedDevice ? KernelTimeouts.WATCHED : KernelTimeouts.KEEP;
+    }
+
+    /**
+     * Something changed {@code name} in the backing tree behind the mount's back: the kernel
+     * forgets the attributes of the directory and of the name's nodes, and, where the change may
+     * have changed what the name means ({@code nameChanged}: created, removed, moved, chmod), the
+     * name if it may keep it. While something is mounted inside, the epoch would unmount it and
+     * waiting here would hold up every later change: the kernel keeps no file names then, and a
+     * name kept from before shows the change at its timeout.
+     */
+    void changedBehind(Binding name, boolean nameChanged) {
+        KernelCache connected = kernel;
+        connected.forgetAttributes(name.parent().id);
+        for (Node node : nodes.boundTo(name.parent(), name.name())) {
+            connected.forgetAttributes(node.id);
+        }
+        if (nameChanged && keptNames.mayBeKept(name) && !mountsInside.getAsBoolean()) {
+            keptNames.forgetAll(connected);
+        }
+    }
+
+    /** The watch lost changes (its queue overflowed): the kernel forgets everything it keeps. */
+    void everythingChanged() {
+        KernelCache connected = kernel;
+        if (!mountsInside.getAsBoolean()) {
+            keptNames.forgetAll(connected);
+        }
+        for (long node : nodes.ids()) {
+            connected.forgetAttributes(node);
+        }
+    }
+
+    /** The watch stopped: files are kept for the short timeout from now on, and nothing kept long stays. */
+    void watchLost() {
+        watchedDevice = -1;
+        everythingChanged();
     }
 
     /** The kernel forgets the attributes it keeps of node {@code node}: they changed behind its back. */

@@ -86,9 +86,17 @@ final class KeptNames {
      * gave is waited for, once its lookups in progress are answered.
      */
     void awaitExpiry(Binding name) {
-        for (long left = keptUntil(name) - System.nanoTime(); left > 0; left = keptUntil(name) - System.nanoTime()) {
-            LockSupport.parkNanos(left);
+        // A lookup in progress is looked at again until answered: the poll's own deadline may
+        // pass before this thread runs again on a loaded machine, which is no answer.
+        for (long left = keptUntil(name) - System.nanoTime(); left > 0 || inProgress(name);
+                left = keptUntil(name) - System.nanoTime()) {
+            LockSupport.parkNanos(Math.max(left, RESOLVING_POLL_NANOS));
         }
+    }
+
+    private boolean inProgress(Binding name) {
+        Mark mark = names.get(name);
+        return mark != null && mark.resolving > 0;
     }
 
     /**

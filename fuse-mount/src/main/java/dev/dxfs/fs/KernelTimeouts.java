@@ -37,6 +37,13 @@ final class KernelTimeouts {
      * them create the name most of the time.
      */
     static final double KEEP = 1.0;
+    /**
+     * A regular file's name and attributes where the backing tree is watched ({@link
+     * BackingWatch}): a change made behind the mount's back then makes the kernel forget them
+     * within milliseconds, so this bounds nothing a user sees and only spares lookups and
+     * getattrs, as on a second pass over a tree whose first pass took seconds.
+     */
+    static final double WATCHED = 10.0;
     private static final int EXECUTE_BITS = 0111;
 
     private KernelTimeouts() {}
@@ -44,20 +51,24 @@ final class KernelTimeouts {
     /**
      * @param forgettable the kernel can be made to forget names at once ({@code KernelCache.forgetsNames})
      * @param written a staged writer has the name open: what it means depends on who asks
+     * @param file how long a regular file may be kept ({@code Invalidations.fileTimeout})
      */
-    static double name(int mode, boolean forgettable, boolean written) {
+    static double name(int mode, boolean forgettable, boolean written, double file) {
         if (!Node.isRegular(mode)) {
             return KEEP;
         }
-        return forgettable && !written && !executable(mode) ? KEEP : 0;
+        return forgettable && !written && !executable(mode) ? file : 0;
     }
 
-    /** {@code sole}: the node is the only one of its inode. */
-    static double attributes(Node node, int mode, long links, boolean viewed, boolean sole) {
+    /**
+     * {@code sole}: the node is the only one of its inode; {@code file}: how long a regular file
+     * may be kept ({@code Invalidations.fileTimeout}).
+     */
+    static double attributes(Node node, int mode, long links, boolean viewed, boolean sole, double file) {
         if (!Node.isRegular(mode)) {
             return KEEP;
         }
-        return viewed || executable(mode) || links != 1 || !sole || node.hasStagedWriters() ? 0 : KEEP;
+        return viewed || executable(mode) || links != 1 || !sole || node.hasStagedWriters() ? 0 : file;
     }
 
     /**

@@ -152,6 +152,14 @@ public interface Libc {
 
     int unshare(int flags);
 
+    int fanotify_init(int flags, int eventFileFlags);
+
+    /** fanotify_mark(2); {@code path} null marks what {@code dirfd} is on. */
+    int fanotify_mark(int fd, int flags, long mask, int dirfd, String path);
+
+    /** open_by_handle_at(2): {@code handle} is a struct file_handle; needs CAP_DAC_READ_SEARCH. */
+    int open_by_handle_at(int mountFd, Pointer handle, int flags);
+
     /** The errno of the last call on this thread. */
     static int errno() {
         return RUNTIME.getLastError();

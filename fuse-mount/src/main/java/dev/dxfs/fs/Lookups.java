@@ -76,9 +76,10 @@ final class Lookups {
             Node node = resolve(dir, name, req.tid(), stat);
             int mode = stat.getInt(StatFields.MODE);
             boolean viewed = node.isRegular() && beingWritten(dir, name);
+            double file = invalidations.fileTimeout(node);
             double attributes = KernelTimeouts.attributes(node, mode, stat.getLong(StatFields.NLINK), viewed,
-                    nodes.soleNodeOfInode(node));
-            double nameSeconds = KernelTimeouts.name(mode, invalidations.namesForgettable(), viewed);
+                    nodes.soleNodeOfInode(node), file);
+            double nameSeconds = KernelTimeouts.name(mode, invalidations.namesForgettable(), viewed, file);
             boolean sent = req.entry(node.id, stat, nameSeconds, attributes);
             if (!sent) {
                 nodes.forget(node.id, 1);

@@ -193,6 +193,20 @@ final class NodeTable {
         return names;
     }
 
+    /** The node of directory {@code dev}/{@code ino}, or null if the kernel holds none. */
+    synchronized Node directory(long dev, long ino) {
+        if (root.dev == dev && root.ino == ino) {
+            return root;
+        }
+        Node node = byInode.get(new Inode(dev, ino));
+        return node != null && node.isDirectory() ? node : null;
+    }
+
+    /** The ids of every node the kernel holds. */
+    long[] ids() {
+        return byId.keySet().stream().mapToLong(Long::longValue).toArray();
+    }
+
     /** Whether {@code node} is the only node of its inode: then only it can change the inode. */
     synchronized boolean soleNodeOfInode(Node node) {
         Set<Node> ofInode = fileNodes.get(new Inode(node.dev, node.ino));

@@ -42,6 +42,7 @@ public final class OverlayFs implements Filesystem {
     private final NodeXattrs xattrs;
     private final Directories directories;
     private final Runnable onInit;
+    private volatile BackingWatch watch;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private OverlayFs(BackingDir backing, StagingPolicy policy, boolean durable, BooleanSupplier mountsInside,
@@ -314,6 +315,13 @@ public final class OverlayFs implements Filesystem {
     public void init(KernelCache kernel) {
         invalidations.connect(kernel);
         pruning.connect(kernel);
+        // Only where the kernel can be made to forget names: a name kept long needs the epoch.
+        if (kernel.forgetsNames()) {
+            watch = BackingWatch.start(backing.rootFd(), nodes, invalidations);
+            if (watch != null) {
+                invalidations.watching(nodes.root.dev);
+            }
+        }
         onInit.run();
     }
 
@@ -323,6 +331,9 @@ public final class OverlayFs implements Filesystem {
      */
     public void close() {
         if (closed.compareAndSet(false, true)) {
+            if (watch != null) {
+                watch.close();
+            }
             fileHandles.dropAll();
             nodes.clear();
             backing.close();
