@@ -102,16 +102,35 @@ final class KeptNames {
         kernel.forgetNames();
     }
 
-    /** A rename made through the kernel moves its names: the new names count as the old ones did. */
+    /**
+     * A rename made through the kernel moves its names: the new names count as the old ones did.
+     * A name whose lookup is still being answered counts as kept for as long as any lookup keeps
+     * a name: its answer may have reached the kernel, and the kernel may have sent the rename,
+     * before the lookup's thread notes what it answered (a publish to the new name then found it
+     * not kept, and the kernel went on answering it with the replaced version's node).
+     */
     void renamed(Binding from, Binding to, boolean exchange) {
-        Mark moved = names.get(from);
-        Mark other = exchange ? names.get(to) : null;
-        if (moved != null && moved.keptUntil != 0) {
-            keep(to, moved.keptUntil);
+        long now = System.nanoTime();
+        long moved = movedUntil(names.get(from), now);
+        long other = exchange ? movedUntil(names.get(to), now) : 0;
+        if (moved != 0) {
+            keep(to, moved);
         }
-        if (other != null && other.keptUntil != 0) {
-            keep(from, other.keptUntil);
+        if (other != 0) {
+            keep(from, other);
         }
+    }
+
+    /** Until when the kernel may keep a name with {@code mark} (0: not kept), a lookup in progress counted as kept. */
+    private static long movedUntil(Mark mark, long now) {
+        if (mark == null) {
+            return 0;
+        }
+        if (mark.resolving == 0) {
+            return mark.keptUntil;
+        }
+        long longest = now + (long) (KernelTimeouts.KEEP * 1e9) + LATE_NANOS;
+        return mark.keptUntil != 0 && mark.keptUntil - longest > 0 ? mark.keptUntil : longest;
     }
 
     private void keep(Binding name, long until) {

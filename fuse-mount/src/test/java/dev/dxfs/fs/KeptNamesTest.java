@@ -67,6 +67,21 @@ class KeptNamesTest {
     }
 
     /**
+     * The kernel may have a lookup's answer, and send a rename of the name, before the lookup's
+     * thread notes that it answered the name kept: the new name counts as kept all the same.
+     */
+    @Test
+    void aRenameWhileTheNameIsStillBeingAnsweredMovesItAsKept() {
+        Binding to = new Binding(OTHER_DIR, "renamed");
+        names.resolving(NAME);
+        names.renamed(NAME, to, false);
+        names.answered(NAME, KernelTimeouts.KEEP);
+        assertThat(names.mayBeKept(to)).isTrue();
+        assertThat(names.keptUntil(to) - System.nanoTime()).as("for as long as a lookup keeps a name, and a second")
+                .isBetween((long) (KernelTimeouts.KEEP * 1e9), (long) ((KernelTimeouts.KEEP + 1) * 1e9));
+    }
+
+    /**
      * Where names cannot be forgotten, a change waits for what the kernel was actually given: a
      * name answered for a moment is waited for that moment and the second the kernel may start
      * it late (not for twice the usual timeout, 2 s; the half second above it is this test's own
