@@ -30,8 +30,11 @@ final class KeptNames {
     /** Lookups between two sweeps of the names whose keeping time has run out. */
     private static final long SWEEP_EVERY = 4096;
 
-    /** A name's lookups in progress and until when the kernel may keep it (0: not kept). */
-    private record Mark(int resolving, long keptUntil) {
+    /**
+     * A name's lookups in progress, until when the kernel may keep it (0: not kept), and the
+     * generation of epochs in which that was last noted.
+     */
+    private record Mark(int resolving, long keptUntil, long generation) {
         boolean kept(long now) {
             return keptUntil != 0 && keptUntil - now > 0;
         }
@@ -43,18 +46,23 @@ final class KeptNames {
 
     private final ConcurrentHashMap<Binding, Mark> names = new ConcurrentHashMap<>();
     private final AtomicLong answers = new AtomicLong();
+    /** Counts the epochs begun: a mark noted before one began is for an answer the kernel treats as expired after it. */
+    private final AtomicLong generations = new AtomicLong();
 
     /** Before a lookup of {@code name} reads it in the backing directory. */
     void resolving(Binding name) {
-        names.merge(name, new Mark(1, 0), (mark, one) -> new Mark(mark.resolving + 1, mark.keptUntil));
+        names.merge(name, new Mark(1, 0, 0), (mark, one) -> new Mark(mark.resolving + 1, mark.keptUntil,
+                mark.generation));
     }
 
     /** Once the lookup's answer was sent: {@code keptSeconds} is the timeout it gave the name (0: not kept). */
     void answered(Binding name, double keptSeconds) {
         long now = System.nanoTime();
         long until = now + (long) (keptSeconds * 1e9) + LATE_NANOS;
+        long generation = generations.get();
         names.computeIfPresent(name, (key, mark) -> {
-            Mark left = new Mark(mark.resolving - 1, keptSeconds > 0 ? until : mark.keptUntil);
+            Mark left = keptSeconds > 0 ? new Mark(mark.resolving - 1, until, generation)
+                    : new Mark(mark.resolving - 1, mark.keptUntil, mark.generation);
             return left.counts(now) ? left : null;
         });
         if (answers.incrementAndGet() % SWEEP_EVERY == 0) {
@@ -100,30 +108,55 @@ final class KeptNames {
     }
 
     /**
-     * Makes the kernel forget every name. The marks go before the epoch rises: a lookup answered
-     * between the two was sent before the rise (the kernel notes the epoch before it sends a
-     * lookup), so the kernel treats its answer as expired, and one answered later keeps its mark.
+     * Makes the kernel forget every name. The marks noted before the epoch rises go once it has
+     * risen: their answers were sent before the rise (the kernel notes the epoch before it sends
+     * a lookup), so the kernel treats them as expired. Until it has risen they still count, for
+     * a change that asks meanwhile whether a name may be kept (two writers closing at once: the
+     * second must not find the first's epoch done before it is); marks noted since the rise
+     * began stay.
      */
     void forgetAll(KernelCache kernel) {
-        names.replaceAll((key, mark) -> new Mark(mark.resolving, 0));
-        names.values().removeIf(mark -> mark.resolving == 0);
+        long rise = generations.getAndIncrement();
         kernel.forgetNames();
+        names.replaceAll((key, mark) -> mark.generation <= rise ? new Mark(mark.resolving, 0, mark.generation)
+                : mark);
+        names.values().removeIf(mark -> mark.resolving == 0 && mark.keptUntil == 0);
     }
 
-    /** A rename made through the kernel moves its names: the new names count as the old ones did. */
+    /**
+     * A rename made through the kernel moves its names: the new names count as the old ones did.
+     * A name whose lookup is still being answered counts as kept for as long as any lookup keeps
+     * a name: its answer may have reached the kernel, and the kernel may have sent the rename,
+     * before the lookup's thread notes what it answered (a publish to the new name then found it
+     * not kept, and the kernel went on answering it with the replaced version's node).
+     */
     void renamed(Binding from, Binding to, boolean exchange) {
-        Mark moved = names.get(from);
-        Mark other = exchange ? names.get(to) : null;
-        if (moved != null && moved.keptUntil != 0) {
-            keep(to, moved.keptUntil);
+        long now = System.nanoTime();
+        long moved = movedUntil(names.get(from), now);
+        long other = exchange ? movedUntil(names.get(to), now) : 0;
+        if (moved != 0) {
+            keep(to, moved);
         }
-        if (other != null && other.keptUntil != 0) {
-            keep(from, other.keptUntil);
+        if (other != 0) {
+            keep(from, other);
         }
+    }
+
+    /** Until when the kernel may keep a name with {@code mark} (0: not kept), a lookup in progress counted as kept. */
+    private static long movedUntil(Mark mark, long now) {
+        if (mark == null) {
+            return 0;
+        }
+        if (mark.resolving == 0) {
+            return mark.keptUntil;
+        }
+        long longest = now + (long) (KernelTimeouts.KEEP * 1e9) + LATE_NANOS;
+        return mark.keptUntil != 0 && mark.keptUntil - longest > 0 ? mark.keptUntil : longest;
     }
 
     private void keep(Binding name, long until) {
-        names.merge(name, new Mark(0, until), (mark, kept) -> new Mark(mark.resolving,
-                mark.keptUntil == 0 || until - mark.keptUntil > 0 ? until : mark.keptUntil));
+        long generation = generations.get();
+        names.merge(name, new Mark(0, until, generation), (mark, kept) -> new Mark(mark.resolving,
+                mark.keptUntil == 0 || until - mark.keptUntil > 0 ? until : mark.keptUntil, generation));
     }
 }

@@ -84,6 +84,7 @@ final class NameChanges {
 
     void rmdir(Request req, long parent, String name) throws FsException {
         Node dir = lookups.directoryOf(parent, name, Errno.ENOENT);
+        pendingReleases.awaitEntries(dir, name);
         check(C.unlinkat(dir.fd, name, Libc.AT_REMOVEDIR), "rmdir");
         nodes.removeName(dir, name);
         req.ok();
@@ -95,6 +96,7 @@ final class NameChanges {
         Node newDir = nodes.get(newParent);
         pendingReleases.awaitName(dir, name);
         pendingReleases.awaitName(newDir, newName);
+        pendingReleases.awaitEntries(newDir, newName);
         backing.refuseStaging(dir, name, Errno.ENOENT);
         backing.refuseStaging(newDir, newName, Errno.EACCES);
         // A name renamed onto itself stays as it is (POSIX), even while its writer has not

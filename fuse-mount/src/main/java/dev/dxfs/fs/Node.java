@@ -27,6 +27,8 @@ final class Node {
     final boolean shareable;
 
     private final List<OpenFile> handles = new ArrayList<>();
+    /** When a request last named the node ({@link System#nanoTime}): pruning lets go of the longest unused first. */
+    private volatile long used = System.nanoTime();
 
     Node(long id, int fd, long dev, long ino, int mode, boolean shareable) {
         this.id = id;
@@ -35,6 +37,15 @@ final class Node {
         this.ino = ino;
         this.type = mode & S_IFMT;
         this.shareable = shareable;
+    }
+
+    /** A request names the node: it is in use now. */
+    void touch() {
+        used = System.nanoTime();
+    }
+
+    long lastUsed() {
+        return used;
     }
 
     boolean isRegular() {

@@ -12,8 +12,8 @@ import org.slf4j.LoggerFactory;
  * backing file, and the kernel keeps a node until memory is short, not until the daemon's
  * descriptors are: a walk over a tree of more files than the limit of open files would end in
  * EMFILE for every request after it. Past half the limit, the kernel is asked to let go of nodes
- * nothing uses (FUSE_NOTIFY_PRUNE, Linux 6.18), down to a quarter; their FORGETs free the
- * descriptors. The names the kernel drops with them are looked up again at their next use.
+ * nothing uses, those unused longest first (FUSE_NOTIFY_PRUNE, Linux 6.18), down to a quarter;
+ * their FORGETs free the descriptors. The names the kernel drops with them are looked up again at their next use.
  */
 final class NodePruning {
     private static final Logger LOG = LoggerFactory.getLogger(NodePruning.class);

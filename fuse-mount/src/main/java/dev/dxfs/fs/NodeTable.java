@@ -3,6 +3,7 @@ package dev.dxfs.fs;
 import static dev.dxfs.fs.Libc.C;
 
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -55,11 +56,13 @@ final class NodeTable {
         byId.put(root.id, root);
     }
 
+    /** The node the kernel names {@code id}, noted as used now. */
     Node get(long id) throws FsException {
         Node node = byId.get(id);
         if (node == null) {
             throw new FsException(Errno.ESTALE, "unknown node " + id);
         }
+        node.touch();
         return node;
     }
 
@@ -80,6 +83,7 @@ final class NodeTable {
         bind(node, new Binding(parent, name));
         parked.remove(node);
         lookups.merge(node, 1L, Long::sum);
+        node.touch();
         return node;
     }
 
@@ -90,6 +94,7 @@ final class NodeTable {
         }
         parked.remove(node);
         lookups.merge(node, 1L, Long::sum);
+        node.touch();
         return true;
     }
 
@@ -336,21 +341,27 @@ final class NodeTable {
     }
 
     /**
-     * Up to {@code max} nodes the kernel holds that the daemon has no handle of, leaves first (a
-     * directory stays while its entries do): those the kernel may be asked to let go of.
+     * Up to {@code max} nodes the kernel holds that the daemon has no handle of, leaves only (a
+     * directory stays while its entries do), those unused longest first: those the kernel may be
+     * asked to let go of, which a walk has passed and a build's working set has not.
      */
     synchronized int unused(long[] into, int max) {
-        int count = 0;
+        List<Aged> candidates = new ArrayList<>();
         for (Node node : lookups.keySet()) {
-            if (count == max) {
-                break;
-            }
             if (!pins.containsKey(node) && !children.containsKey(node)) {
-                into[count++] = node.id;
+                candidates.add(new Aged(node.lastUsed(), node.id));
             }
+        }
+        candidates.sort(Comparator.comparingLong(Aged::used));
+        int count = Math.min(max, candidates.size());
+        for (int i = 0; i < count; i++) {
+            into[i] = candidates.get(i).id();
         }
         return count;
     }
+
+    /** A node's id with when it was last used, read once: a request may touch the node while they are sorted. */
+    private record Aged(long used, long id) {}
 
     /** Nodes a running program was started from. */
     int executing() {

@@ -62,6 +62,25 @@ final class PendingReleases {
         }
     }
 
+    /**
+     * Waits for the releases of writes to names in the directory at {@code name} in {@code dir}:
+     * a new file exists in the backing directory only from its publish, so until its release is
+     * done its directory would be empty to an rmdir, or to a rename over it, that its writer
+     * makes after its close, where natively it holds the file.
+     */
+    void awaitEntries(Node dir, String name) {
+        if (pending.isEmpty()) {
+            return;
+        }
+        Binding directory = new Binding(dir, name);
+        for (StagedWrite write : pending.keySet()) {
+            Binding target = nodes.binding(write.node());
+            if (target != null && directory.equals(nodes.binding(target.parent()))) {
+                write.awaitReleased();
+            }
+        }
+    }
+
     /** Waits for the releases of writes to {@code node} itself, or to a name in it. */
     void awaitNode(Node node) {
         if (pending.isEmpty()) {

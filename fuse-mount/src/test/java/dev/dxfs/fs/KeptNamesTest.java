@@ -14,6 +14,8 @@ class KeptNamesTest {
 
     private final KeptNames names = new KeptNames();
     private int epochs;
+    /** What happens while the epoch rises: another thread's look at the names. */
+    private Runnable duringTheRise = () -> { };
     private final KernelCache kernel = new KernelCache() {
         @Override
         public void forgetAttributes(long node) {
@@ -21,6 +23,7 @@ class KeptNamesTest {
 
         @Override
         public void forgetNames() {
+            duringTheRise.run();
             epochs++;
         }
     };
@@ -53,6 +56,29 @@ class KeptNamesTest {
         assertThat(names.mayBeKept(inProgress)).as("answered kept after the epoch").isTrue();
     }
 
+    /**
+     * Two writers' closes at once: the second asks whether a name may be kept while the first's
+     * epoch is still being sent. The name counts until the epoch has risen (else the second
+     * close raised none, and the kernel kept the name past the second publish); a name answered
+     * kept meanwhile stays counted.
+     */
+    @Test
+    void aKeptNameCountsUntilTheEpochHasRisen() {
+        Binding answeredMeanwhile = new Binding(DIR, "meanwhile");
+        names.resolving(NAME);
+        names.answered(NAME, KernelTimeouts.KEEP);
+        boolean[] keptDuringTheRise = new boolean[1];
+        duringTheRise = () -> {
+            keptDuringTheRise[0] = names.mayBeKept(NAME);
+            names.resolving(answeredMeanwhile);
+            names.answered(answeredMeanwhile, KernelTimeouts.KEEP);
+        };
+        names.forgetAll(kernel);
+        assertThat(keptDuringTheRise[0]).as("kept while the epoch rises").isTrue();
+        assertThat(names.mayBeKept(NAME)).as("once it has risen").isFalse();
+        assertThat(names.mayBeKept(answeredMeanwhile)).as("answered kept while it rose").isTrue();
+    }
+
     @Test
     void aRenameThroughTheKernelMovesAKeptName() {
         Binding to = new Binding(OTHER_DIR, "renamed");
@@ -64,6 +90,21 @@ class KeptNamesTest {
         Binding unkept = new Binding(DIR, "unkept");
         names.renamed(to, unkept, true);
         assertThat(names.mayBeKept(unkept)).as("exchanged with a kept name").isTrue();
+    }
+
+    /**
+     * The kernel may have a lookup's answer, and send a rename of the name, before the lookup's
+     * thread notes that it answered the name kept: the new name counts as kept all the same.
+     */
+    @Test
+    void aRenameWhileTheNameIsStillBeingAnsweredMovesItAsKept() {
+        Binding to = new Binding(OTHER_DIR, "renamed");
+        names.resolving(NAME);
+        names.renamed(NAME, to, false);
+        names.answered(NAME, KernelTimeouts.KEEP);
+        assertThat(names.mayBeKept(to)).isTrue();
+        assertThat(names.keptUntil(to) - System.nanoTime()).as("for as long as a lookup keeps a name, and a second")
+                .isBetween((long) (KernelTimeouts.KEEP * 1e9), (long) ((KernelTimeouts.KEEP + 1) * 1e9));
     }
 
     /**

@@ -5,14 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.dxfs.testsupport.RandomSequences;
 import dev.dxfs.testsupport.Weighted;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -68,8 +65,7 @@ class FsModelTest {
     private static final int SLOTS = 4;
 
     private static MountedDir mounted;
-    private static Path plain;
-    private static final AtomicInteger SEQUENCE = new AtomicInteger();
+    private static Lockstep lockstep;
     private static final ModelTally TALLY = new ModelTally();
     /** What the test ran, once every sequence has passed. */
     private static RandomSequences.Checked checked;
@@ -77,7 +73,7 @@ class FsModelTest {
     @BeforeAll
     static void mount() {
         mounted = MountedDir.create("model").mount();
-        plain = mounted.scratch().resolve("plain");
+        lockstep = new Lockstep(mounted);
     }
 
     @AfterAll
@@ -107,33 +103,10 @@ class FsModelTest {
     }
 
     private static void runOnBothRoots(List<String> operations) throws IOException {
-        String name = "seq-" + SEQUENCE.incrementAndGet();
-        Path reference = Files.createDirectories(plain.resolve(name));
-        Path other = Files.createDirectories(mounted.dir().resolve(name));
-        Path script = Files.write(mounted.scratch().resolve(name + ".ops"), operations);
-
-        Run run = Run.of(List.of(NativePrograms.c("fsmodel").toString(), reference.toString(), other.toString(),
-                script.toString()));
-        List<String> answers = run.out().lines().toList();
-        TALLY.add(operations, answers);
-
-        assertThat(run.exit()).as("the first disagreement, after:\n%s", transcript(operations, answers)).isZero();
-        assertThat(run.err()).isEmpty();
-        assertThat(answers).as("one answer per operation, then the final comparisons")
-                .hasSizeGreaterThan(operations.size());
-        answers.stream().filter(answer -> answer.startsWith("skip "))
-                .forEach(skip -> assertThat(INTENDED_DIFFERENCES).containsKey(skip.substring(5)));
-    }
-
-    /** The last operations of a failed sequence with their answers: a diff line shows both roots' answers. */
-    private static String transcript(List<String> operations, List<String> answers) {
-        StringBuilder text = new StringBuilder();
-        int from = Math.max(0, answers.size() - 40);
-        for (int i = from; i < answers.size(); i++) {
-            text.append(i < operations.size() ? operations.get(i) : "(end)").append("  ->  ")
-                    .append(answers.get(i).replace("\t", "\n        | mount: ")).append('\n');
-        }
-        return text.toString();
+        Lockstep.Answers answers = lockstep.run(operations);
+        TALLY.add(operations, answers.lines());
+        answers.assertAlike();
+        assertThat(answers.skipped()).allSatisfy(reason -> assertThat(INTENDED_DIFFERENCES).containsKey(reason));
     }
 
     private static final Weighted<Integer> LENGTH_BOUNDS = new Weighted<Integer>().or(3, 64).or(3, 9000).or(1, 300_000);

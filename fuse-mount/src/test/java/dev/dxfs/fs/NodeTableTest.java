@@ -1,0 +1,56 @@
+package dev.dxfs.fs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.Arrays;
+import java.util.concurrent.locks.LockSupport;
+import org.junit.jupiter.api.Test;
+
+class NodeTableTest {
+    private static final int FILE = 0100644;
+    private static final int DIRECTORY = 040755;
+
+    private final NodeTable nodes = new NodeTable(-1, 1, 1, DIRECTORY);
+    private long inodes = 1;
+
+    /**
+     * What pruning asks the kernel to let go of: nodes nothing holds open, leaves only, those
+     * unused longest first, so that the files a build keeps using stay and a walk's pass does not.
+     */
+    @Test
+    void theUnusedNodesComeLongestUnusedFirst() throws FsException {
+        Node first = file(nodes.root, "first");
+        Node second = file(nodes.root, "second");
+        Node third = file(nodes.root, "third");
+        Node directory = add(nodes.root, "dir", DIRECTORY);
+        Node inside = file(directory, "inside");
+        Node open = file(nodes.root, "open");
+        nodes.pin(open);
+        pause();
+        nodes.get(first.id);
+        pause();
+        assertThat(unused(3)).containsExactly(second.id, third.id, inside.id);
+        assertThat(unused(10)).as("all but the open file and the directory holding a name")
+                .containsExactly(second.id, third.id, inside.id, first.id);
+    }
+
+    private long[] unused(int max) {
+        long[] ids = new long[max];
+        return Arrays.copyOf(ids, nodes.unused(ids, max));
+    }
+
+    private Node file(Node parent, String name) {
+        return add(parent, name, FILE);
+    }
+
+    private Node add(Node parent, String name, int mode) {
+        Node node = nodes.add(parent, name, -1, 1, ++inodes, mode, false);
+        pause();
+        return node;
+    }
+
+    /** Apart in time, whatever the clock's resolution. */
+    private static void pause() {
+        LockSupport.parkNanos(2_000_000);
+    }
+}
