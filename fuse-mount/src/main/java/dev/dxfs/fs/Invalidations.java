@@ -47,6 +47,14 @@ final class Invalidations {
     }
 
     /**
+     * A directory could not be watched: nothing more is kept long. What the kernel keeps long
+     * now lies in directories that are, so it may stay.
+     */
+    void watchIncomplete() {
+        watchedDevice = -1;
+    }
+
+    /**
      * How long the kernel may keep the name and attributes of {@code file}, a regular file: long
      * where a change made behind the mount's back makes it forget them at once (a file on the
      * watched filesystem), the short timeout elsewhere.

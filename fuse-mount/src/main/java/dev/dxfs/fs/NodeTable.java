@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 
 /**
  * The nodes handed to the kernel, with the kernel's reference counts, and the name each is bound
@@ -44,6 +45,7 @@ final class NodeTable {
     /** The handles the daemon holds of each node. */
     private final Map<Node, Integer> pins = new HashMap<>();
     private final AtomicLong ids = new AtomicLong(Node.ROOT_ID);
+    private volatile Consumer<Node> directoryAdded = node -> { };
     final Node root;
 
     /** A name in a directory. */
@@ -54,6 +56,11 @@ final class NodeTable {
     NodeTable(int rootFd, long dev, long ino, int mode) {
         root = new Node(Node.ROOT_ID, rootFd, dev, ino, mode, true);
         byId.put(root.id, root);
+    }
+
+    /** Tells {@code listener} of each directory node added from now on, before it is answered to the kernel. */
+    void onDirectoryAdded(Consumer<Node> listener) {
+        directoryAdded = listener;
     }
 
     /** The node the kernel names {@code id}, noted as used now. */
@@ -119,6 +126,9 @@ final class NodeTable {
         }
         bind(node, binding);
         lookups.put(node, 1L);
+        if (node.isDirectory()) {
+            directoryAdded.accept(node);
+        }
         return node;
     }
 
