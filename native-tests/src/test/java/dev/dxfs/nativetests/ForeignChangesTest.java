@@ -47,6 +47,22 @@ class ForeignChangesTest {
         }
     }
 
+    /** Every directory the kernel keeps names in is watched, not only the mount's top. */
+    @Test
+    void aRenameInADirectoryMadeThroughTheMountShows() throws IOException {
+        try (MountedDir mounted = MountedDir.create("foreign-nested"); BackingView backing = BackingView.of(mounted.dir())) {
+            mounted.mount();
+            Path file = mounted.dir().resolve("a/b/f");
+            Files.createDirectories(file.getParent());
+            Files.writeString(file, "old");
+            assertThat(Files.readString(file)).isEqualTo("old");
+            Path behind = backing.dir().resolve("a/b");
+            Files.writeString(behind.resolve("new"), "the new version");
+            Files.move(behind.resolve("new"), behind.resolve("f"), StandardCopyOption.ATOMIC_MOVE);
+            assertShows(() -> read(file), "the new version");
+        }
+    }
+
     @Test
     void anUnlinkedFileIsGone() throws IOException {
         try (MountedDir mounted = MountedDir.create("foreign-unlink"); BackingView backing = BackingView.of(mounted.dir())) {
@@ -102,11 +118,13 @@ class ForeignChangesTest {
             assertThat(Files.readString(file)).isEqualTo("0123456789");
             FileTime before = Files.getLastModifiedTime(file);
             long start = System.nanoTime();
-            FileTime changed = MappedWrite.change(backing.dir().resolve("f"));
-            assertThat(changed).as("the time the mapped write set").isNotEqualTo(before);
-            LockSupport.parkNanos(PAST_SHORT_TIMEOUT_NANOS - (System.nanoTime() - start));
-            assertThat(Files.getLastModifiedTime(file)).as("the time through the mount, %d ms later",
-                    (System.nanoTime() - start) / 1_000_000).isEqualTo(watched() ? before : changed);
+            try (MappedWrite write = MappedWrite.of(backing.dir().resolve("f"))) {
+                FileTime changed = write.change();
+                assertThat(changed).as("the time the mapped write set").isNotEqualTo(before);
+                LockSupport.parkNanos(PAST_SHORT_TIMEOUT_NANOS - (System.nanoTime() - start));
+                assertThat(Files.getLastModifiedTime(file)).as("the time through the mount, %d ms later",
+                        (System.nanoTime() - start) / 1_000_000).isEqualTo(watched() ? before : changed);
+            }
         }
     }
 

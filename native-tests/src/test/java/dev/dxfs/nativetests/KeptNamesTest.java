@@ -39,14 +39,16 @@ class KeptNamesTest {
             // A lookup waits for the publish: the file is in the backing directory after it.
             assertThat(Files.readString(file)).isEqualTo("old");
             FileTime before = Files.getLastModifiedTime(file);
-            FileTime changed = MappedWrite.change(backing.dir().resolve("file"));
-            assertThat(changed).as("the time the mapped write set").isNotEqualTo(before);
-            FileTime seen = Files.getLastModifiedTime(file);
-            if (Dxfs.TRANSPORT.equals("kernel")) {
-                assertThat(seen).as("the time right after the mapped write (the kept name's)").isEqualTo(before);
-            } else {
-                assertThat(seen).as("the time right after the mapped write (the name is never kept)")
-                        .isEqualTo(changed);
+            try (MappedWrite write = MappedWrite.of(backing.dir().resolve("file"))) {
+                FileTime changed = write.change();
+                assertThat(changed).as("the time the mapped write set").isNotEqualTo(before);
+                FileTime seen = Files.getLastModifiedTime(file);
+                if (Dxfs.TRANSPORT.equals("kernel")) {
+                    assertThat(seen).as("the time right after the mapped write (the kept name's)").isEqualTo(before);
+                } else {
+                    assertThat(seen).as("the time right after the mapped write (the name is never kept)")
+                            .isEqualTo(changed);
+                }
             }
         }
     }

@@ -11,20 +11,35 @@ import java.nio.file.attribute.FileTime;
 /**
  * A change of a file that no watch hears of: a write through a shared mapping sets the file's
  * modification time at the page fault, and neither fanotify nor inotify reports it (only
- * write(2) and truncate do). So a test can tell whether the kernel kept a name and attributes it
- * was answered with, with a change the daemon cannot know of.
+ * write(2), truncate and the close of a descriptor open for writing do). The descriptor the
+ * mapping was made with stays open until this is closed, after the test has looked: its close
+ * would be heard. So a test can tell whether the kernel kept a name and attributes it was
+ * answered with, with a change the daemon cannot know of.
  */
-final class MappedWrite {
-    private MappedWrite() {}
+final class MappedWrite implements AutoCloseable {
+    private final FileChannel channel;
+    private final Path file;
 
-    /** Writes the first byte of {@code file} (not through a mount) through a mapping; returns its new modification time. */
-    static FileTime change(Path file) throws IOException {
-        MappedByteBuffer mapping;
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-            mapping = channel.map(FileChannel.MapMode.READ_WRITE, 0, 1);
-        }
+    private MappedWrite(FileChannel channel, Path file) {
+        this.channel = channel;
+        this.file = file;
+    }
+
+    /** {@code file} (not through a mount), open for a write through a mapping. */
+    static MappedWrite of(Path file) throws IOException {
+        return new MappedWrite(FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE), file);
+    }
+
+    /** Writes the first byte through a mapping; returns the file's new modification time. */
+    FileTime change() throws IOException {
+        MappedByteBuffer mapping = channel.map(FileChannel.MapMode.READ_WRITE, 0, 1);
         mapping.put(0, (byte) (mapping.get(0) + 1));
         mapping.force();
         return Files.getLastModifiedTime(file);
+    }
+
+    @Override
+    public void close() throws IOException {
+        channel.close();
     }
 }
