@@ -5,6 +5,7 @@ import static dev.dxfs.fs.Libc.C;
 
 import dev.dxfs.fs.NodeTable.Binding;
 import dev.dxfs.fuse.Request;
+import java.util.List;
 import jnr.ffi.Pointer;
 
 /**
@@ -109,12 +110,20 @@ final class Lookups {
      * published version.
      */
     Node resolve(Node dir, String name, int tid, Pointer stat) throws FsException {
-        StagedWrite own = callersWrites.staged(nodes.boundTo(dir, name), tid);
+        List<Node> bound = nodes.boundTo(dir, name);
+        StagedWrite own = callersWrites.staged(bound, tid);
         if (own != null) {
             own.stat(stat);
             if (nodes.reference(own.node())) {
                 return own.node();
             }
+        }
+        if (bound.isEmpty()) {
+            // No node has the name (the kernel forgot it, or never asked): it gets a new one,
+            // unless it is a directory's or a symlink's that has a node by another name, which
+            // the table finds by the inode. So the name is opened at once, and its attributes
+            // read from the descriptor: one walk of the name, not two.
+            return nodeOfPath(dir, name, openPath(dir, name), tid, stat);
         }
         check(C.fstatat(dir.fd, name, stat, Libc.AT_SYMLINK_NOFOLLOW), "lookup");
         int mode = stat.getInt(StatFields.MODE);
@@ -123,8 +132,12 @@ final class Lookups {
         if (node != null) {
             return node;
         }
-        int fd = (int) check(C.openat(dir.fd, name, Libc.O_PATH | Libc.O_NOFOLLOW | Libc.O_CLOEXEC, 0), "lookup");
-        return nodeOfPath(dir, name, fd, tid, stat);
+        return nodeOfPath(dir, name, openPath(dir, name), tid, stat);
+    }
+
+    /** An O_PATH descriptor of {@code name} itself (a symlink is not followed). */
+    private static int openPath(Node dir, String name) throws FsException {
+        return (int) check(C.openat(dir.fd, name, Libc.O_PATH | Libc.O_NOFOLLOW | Libc.O_CLOEXEC, 0), "lookup");
     }
 
     /**
