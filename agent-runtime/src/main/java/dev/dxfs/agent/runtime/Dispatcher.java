@@ -11,6 +11,7 @@ import java.nio.channels.Channel;
 import java.nio.channels.FileChannel;
 import java.nio.channels.SeekableByteChannel;
 import java.nio.file.AccessMode;
+import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.CopyOption;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
@@ -518,6 +519,20 @@ public final class Dispatcher {
     }
 
     /**
+     * Moves {@code source} over the temp file {@code temp} with one rename where it can: the JDK's
+     * move with REPLACE_EXISTING removes the target before its rename, and in that moment the
+     * staging directory is empty and another JVM done with it may remove it (the rename then
+     * fails with ENOENT). Across filesystems the JDK copies, and that moment stays.
+     */
+    private static void moveOver(Path source, Path temp) throws IOException {
+        try {
+            Files.move(source, temp, StandardCopyOption.ATOMIC_MOVE);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(source, temp, StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+
+    /**
      * The staged write of a copy or move onto {@code target}, which the JDK makes as a new file
      * (deleting the target first); null to let the JDK do it.
      */
@@ -553,7 +568,7 @@ public final class Dispatcher {
                 return false;
             }
             try {
-                Files.move(source, staged.temp(), StandardCopyOption.REPLACE_EXISTING);
+                moveOver(source, staged.temp());
                 Map<String, Object> moved = Files.readAttributes(staged.temp(), "unix:mode,uid,gid");
                 staged.explicit(new Commit.Attributes((Integer) moved.get("mode"), (Integer) moved.get("uid"),
                         (Integer) moved.get("gid")));
