@@ -11,13 +11,14 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 
 /**
  * Changes made in the backing directory behind the mount's back, by a process that had its
  * working directory there before the mount: on the kernel transport as root the daemon watches
- * the backing filesystem, so each shows through the mount within milliseconds although the kernel
+ * the backing directories it serves, so each shows through the mount within milliseconds although the kernel
  * keeps an unchanged file's name and attributes for 10 s; elsewhere the kernel keeps them 1 s,
  * which bounds how late such a change shows.
  */
@@ -33,68 +34,65 @@ class ForeignChangesTest {
 
     @Test
     void aFileRenamedOverANameShows() throws IOException {
-        assertRenameOverShows("foreign-rename", "f");
+        assertChangeBehindShows("foreign-rename", "f", ForeignChangesTest::read, ForeignChangesTest::renameOver,
+                "the new version");
     }
 
     /** Every directory the kernel keeps names in is watched, not only the mount's top. */
     @Test
-    void aRenameInADirectoryMadeThroughTheMountShows() throws IOException {
-        assertRenameOverShows("foreign-nested", "a/b/f");
-    }
-
-    /** A file renamed over {@code name} behind the mount's back, once the kernel was answered the one before. */
-    private static void assertRenameOverShows(String mountName, String name) throws IOException {
-        try (MountedDir mounted = MountedDir.create(mountName); BackingView backing = BackingView.of(mounted.dir())) {
-            mounted.mount();
-            Path file = mounted.dir().resolve(name);
-            Files.createDirectories(file.getParent());
-            Files.writeString(file, "old");
-            assertThat(Files.readString(file)).isEqualTo("old");
-            Path behind = backing.dir().resolve(name);
-            Path made = behind.resolveSibling("new");
-            Files.writeString(made, "the new version");
-            Files.move(made, behind, StandardCopyOption.ATOMIC_MOVE);
-            assertShows(() -> read(file), "the new version");
-        }
+    void aRenameInADirectoryBelowTheTopShows() throws IOException {
+        assertChangeBehindShows("foreign-nested", "a/b/f", ForeignChangesTest::read, ForeignChangesTest::renameOver,
+                "the new version");
     }
 
     @Test
     void anUnlinkedFileIsGone() throws IOException {
-        try (MountedDir mounted = MountedDir.create("foreign-unlink"); BackingView backing = BackingView.of(mounted.dir())) {
-            mounted.mount();
-            Path file = mounted.dir().resolve("f");
-            Files.writeString(file, "here");
-            assertThat(Files.exists(file)).isTrue();
-            Files.delete(backing.dir().resolve("f"));
-            assertShows(() -> read(file), "(no such file)");
-        }
+        assertChangeBehindShows("foreign-unlink", "f", ForeignChangesTest::read, Files::delete, "(no such file)");
     }
 
     @Test
     void aChmodShows() throws IOException {
-        try (MountedDir mounted = MountedDir.create("foreign-chmod"); BackingView backing = BackingView.of(mounted.dir())) {
-            mounted.mount();
-            Path file = mounted.dir().resolve("f");
-            Files.writeString(file, "data");
-            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r--r--"));
-            assertThat(permissions(file)).isEqualTo("rw-r--r--");
-            Files.setPosixFilePermissions(backing.dir().resolve("f"), PosixFilePermissions.fromString("rw-------"));
-            assertShows(() -> permissions(file), "rw-------");
-        }
+        assertChangeBehindShows("foreign-chmod", "f", ForeignChangesTest::permissions,
+                behind -> Files.setPosixFilePermissions(behind, PosixFilePermissions.fromString("rw-------")),
+                "rw-------");
     }
 
     @Test
     void aWriteShows() throws IOException {
-        try (MountedDir mounted = MountedDir.create("foreign-write"); BackingView backing = BackingView.of(mounted.dir())) {
-            // Made before the mount: a file written through it has another node for a while,
-            // and the kernel keeps no attributes of a file with several.
-            Path file = mounted.dir().resolve("f");
+        assertChangeBehindShows("foreign-write", "f", file -> Long.toString(size(file)),
+                behind -> Files.writeString(behind, "5678", StandardOpenOption.APPEND), "8");
+    }
+
+    /** A change made in the backing directory to the file at {@code behind}. */
+    private interface ChangeBehind {
+        void make(Path behind) throws IOException;
+    }
+
+    /**
+     * The file {@code name}, made before the mount (one written through it has another node for
+     * a while, and the kernel keeps no attributes of a file with several) and looked at through
+     * it, so that the kernel keeps its name and attributes; then {@code change}d behind the
+     * mount's back: {@code seen} through the mount shows {@code expected} in time.
+     */
+    private static void assertChangeBehindShows(String mountName, String name, Function<Path, String> seen,
+            ChangeBehind change, String expected) throws IOException {
+        try (MountedDir mounted = MountedDir.create(mountName); BackingView backing = BackingView.of(mounted.dir())) {
+            Path file = mounted.dir().resolve(name);
+            Files.createDirectories(file.getParent());
             Files.writeString(file, "1234");
+            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r--r--"));
             mounted.mount();
-            assertThat(Files.size(file)).isEqualTo(4);
-            Files.writeString(backing.dir().resolve("f"), "5678", StandardOpenOption.APPEND);
-            assertShows(() -> Long.toString(size(file)), "8");
+            assertThat(seen.apply(file)).as("through the mount, before the change").isNotEqualTo(expected);
+            change.make(backing.dir().resolve(name));
+            assertShows(() -> seen.apply(file), expected);
         }
+    }
+
+    /** Another file renamed over {@code behind}. */
+    private static void renameOver(Path behind) throws IOException {
+        Path made = behind.resolveSibling("new");
+        Files.writeString(made, "the new version");
+        Files.move(made, behind, StandardCopyOption.ATOMIC_MOVE);
     }
 
     /** Polls {@code seen} until it shows {@code expected}, for at most how late a change may show here. */
