@@ -72,8 +72,8 @@ final class Attributes {
     }
 
     private void answerAttributes(Request req, Node node, boolean own, Pointer stat) {
-        req.attr(stat, KernelTimeouts.attributes(node, stat.getInt(StatFields.MODE), stat.getLong(StatFields.NLINK),
-                own, nodes.soleNodeOfInode(node), invalidations.fileTimeout(node)));
+        req.attr(stat, invalidations.attributes(node, KernelTimeouts.attributes(node, stat.getInt(StatFields.MODE),
+                stat.getLong(StatFields.NLINK), own, nodes.soleNodeOfInode(node), invalidations.fileTimeout(node))));
     }
 
     void setattr(Request req, long ino, Pointer attr, int toSet, FileInfo fi) throws FsException {

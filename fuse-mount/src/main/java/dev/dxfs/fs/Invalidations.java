@@ -12,6 +12,7 @@ import java.util.function.BooleanSupplier;
  * one place.
  */
 final class Invalidations {
+    private static final long CHANGING_NANOS = (long) (KernelTimeouts.CHANGING * 1e9);
     private final NodeTable nodes;
     private final KeptNames keptNames;
     /**
@@ -64,32 +65,63 @@ final class Invalidations {
     }
 
     /**
+     * How long the kernel may keep the attributes of {@code node}, read after the node last
+     * changed behind the mount's back, where it would otherwise keep them {@code timeout}: only
+     * {@link KernelTimeouts#WHILE_CHANGING} while the node keeps changing, which the daemon then
+     * does not tell the kernel of ({@link #changedBehind}).
+     */
+    double attributes(Node node, double timeout) {
+        return node.changedBehindWithin(System.nanoTime(), CHANGING_NANOS)
+                ? Math.min(timeout, KernelTimeouts.WHILE_CHANGING) : timeout;
+    }
+
+    /**
      * Something changed {@code name} in the backing tree behind the mount's back: the kernel
      * forgets the attributes of the directory and of the name's nodes, and, where the change may
      * have changed what the name means ({@code nameChanged}: created, removed, moved, chmod), the
      * name if it may keep it. While something is mounted inside, the epoch would unmount it and
      * waiting here would hold up every later change: the kernel keeps no file names then, and a
      * name kept from before shows the change at its timeout.
+     *
+     * <p>Only the first change of a run makes the kernel forget a node's attributes; until the
+     * node has been quiet for {@link KernelTimeouts#CHANGING} they are answered with a short
+     * timeout instead ({@link #attributes}). The kernel drops the attributes of an answer read
+     * before such a notice, and a node it is making an inode for at that moment then has none:
+     * mode 0, owned by root. Its next permission check asks again, and a second notice in that
+     * round trip drops that answer too and refuses the caller (EACCES): a name renamed back and
+     * forth thousands of times a second behind the mount's back did that to a create through it.
      */
     void changedBehind(Binding name, boolean nameChanged) {
         KernelCache connected = kernel;
-        connected.forgetAttributes(name.parent().id);
+        long now = System.nanoTime();
+        forgetAttributes(connected, name.parent(), now);
         for (Node node : nodes.boundTo(name.parent(), name.name())) {
-            connected.forgetAttributes(node.id);
+            forgetAttributes(connected, node, now);
         }
         if (nameChanged && keptNames.mayBeKept(name) && !mountsInside.getAsBoolean()) {
             keptNames.forgetAll(connected);
         }
     }
 
-    /** The watch lost changes (its queue overflowed): the kernel forgets everything it keeps. */
+    private static void forgetAttributes(KernelCache kernel, Node node, long now) {
+        if (node.changedBehind(now, CHANGING_NANOS)) {
+            kernel.forgetAttributes(node.id);
+        }
+    }
+
+    /**
+     * The watch lost changes (its queue overflowed): the kernel forgets everything it keeps, and
+     * every node counts as changing.
+     */
     void everythingChanged() {
         KernelCache connected = kernel;
         if (!mountsInside.getAsBoolean()) {
             keptNames.forgetAll(connected);
         }
-        for (long node : nodes.ids()) {
-            connected.forgetAttributes(node);
+        long now = System.nanoTime();
+        for (Node node : nodes.all()) {
+            node.changedBehind(now, CHANGING_NANOS);
+            connected.forgetAttributes(node.id);
         }
     }
 

@@ -44,6 +44,15 @@ final class KernelTimeouts {
      * getattrs, as on a second pass over a tree whose first pass took seconds.
      */
     static final double WATCHED = 10.0;
+    /**
+     * How long the kernel keeps the attributes of a node that changes behind the mount's back
+     * while it keeps changing (a change in the last {@link #CHANGING} seconds), which the daemon
+     * then does not make it forget at each change ({@code Invalidations.changedBehind}): a change
+     * shows within this.
+     */
+    static final double WHILE_CHANGING = 0.01;
+    /** How long after its last change behind the mount's back a node counts as still changing. */
+    static final double CHANGING = 1.0;
     private static final int EXECUTE_BITS = 0111;
 
     private KernelTimeouts() {}

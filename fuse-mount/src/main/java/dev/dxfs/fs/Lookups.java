@@ -78,8 +78,8 @@ final class Lookups {
             int mode = stat.getInt(StatFields.MODE);
             boolean viewed = node.isRegular() && beingWritten(dir, name);
             double file = invalidations.fileTimeout(node);
-            double attributes = KernelTimeouts.attributes(node, mode, stat.getLong(StatFields.NLINK), viewed,
-                    nodes.soleNodeOfInode(node), file);
+            double attributes = invalidations.attributes(node, KernelTimeouts.attributes(node, mode,
+                    stat.getLong(StatFields.NLINK), viewed, nodes.soleNodeOfInode(node), file));
             double nameSeconds = KernelTimeouts.name(mode, invalidations.namesForgettable(), viewed, file);
             boolean sent = req.entry(node.id, stat, nameSeconds, attributes);
             if (!sent) {

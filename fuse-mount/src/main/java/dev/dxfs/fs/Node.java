@@ -29,6 +29,11 @@ final class Node {
     private final List<OpenFile> handles = new ArrayList<>();
     /** When a request last named the node ({@link System#nanoTime}): pruning lets go of the longest unused first. */
     private volatile long used = System.nanoTime();
+    /**
+     * When the watch last heard of a change to the node behind the mount's back
+     * ({@link System#nanoTime}), 0 if never. Written by the watch's thread alone.
+     */
+    private volatile long changedBehind;
 
     Node(long id, int fd, long dev, long ino, int mode, boolean shareable) {
         this.id = id;
@@ -40,6 +45,22 @@ final class Node {
     }
 
     /** A request names the node: it is in use now. */
+    /**
+     * Notes a change behind the mount's back at {@code now}; returns whether it starts a run of
+     * changes: the first in {@code quietNanos}.
+     */
+    boolean changedBehind(long now, long quietNanos) {
+        long before = changedBehind;
+        changedBehind = now;
+        return before == 0 || now - before > quietNanos;
+    }
+
+    /** Whether a change behind the mount's back came within {@code nanos} of {@code now}. */
+    boolean changedBehindWithin(long now, long nanos) {
+        long last = changedBehind;
+        return last != 0 && now - last <= nanos;
+    }
+
     void touch() {
         used = System.nanoTime();
     }

@@ -217,9 +217,9 @@ final class NodeTable {
         return node != null && node.isDirectory() ? node : null;
     }
 
-    /** The ids of every node the kernel holds. */
-    long[] ids() {
-        return byId.keySet().stream().mapToLong(Long::longValue).toArray();
+    /** Every node the kernel holds. */
+    List<Node> all() {
+        return List.copyOf(byId.values());
     }
 
     /** Whether {@code node} is the only node of its inode: then only it can change the inode. */
