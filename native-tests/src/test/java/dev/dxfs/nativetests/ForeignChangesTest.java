@@ -104,7 +104,10 @@ class ForeignChangesTest {
         Files.move(made, behind, StandardCopyOption.ATOMIC_MOVE);
     }
 
-    /** Runs {@code command} as {@code who} until it shows {@code expected}, for at most how late a change may show here. */
+    /**
+     * Runs {@code command} as {@code who} until it shows {@code expected}, for at most how late a
+     * change may show here.
+     */
     private static void assertShows(MountingUser who, List<String> command, String expected) {
         long start = System.nanoTime();
         long bound = watched() ? WATCHED_NANOS : UNWATCHED_NANOS;

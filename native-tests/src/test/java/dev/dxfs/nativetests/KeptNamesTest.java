@@ -13,6 +13,7 @@ import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -84,20 +85,23 @@ class KeptNamesTest {
                 pass.add(file.toString());
             }
             who.mount(mounted);
-            List<String> first = who.output(pass).lines().toList();
+            List<String> first = Objects.requireNonNull(who.output(pass), "the first pass failed").lines().toList();
             long start = System.nanoTime();
             List<MappedWrite> writes = new ArrayList<>();
             try {
                 for (int i = 0; i < PASS_FILES; i++) {
-                    writes.add(MappedWrite.of(backing.dir().resolve("f" + i)));
-                    writes.get(i).change();
+                    Path behind = backing.dir().resolve("f" + i);
+                    FileTime before = Files.getLastModifiedTime(behind);
+                    writes.add(MappedWrite.of(behind));
+                    assertThat(writes.get(i).change()).as("the time the mapped write set").isNotEqualTo(before);
                 }
                 LockSupport.parkNanos(PAST_SHORT_TIMEOUT_NANOS - (System.nanoTime() - start));
-                List<String> second = who.output(pass).lines().toList();
+                List<String> second = Objects.requireNonNull(who.output(pass), "the second pass failed").lines()
+                        .toList();
                 assertThat(first).as("the first pass").hasSize(PASS_FILES);
                 if (Dxfs.TRANSPORT.equals("kernel")) {
-                    assertThat(second).as("the second pass, %d ms after the first", (System.nanoTime() - start) / 1_000_000)
-                            .isEqualTo(first);
+                    assertThat(second).as("the second pass, %d ms after the first",
+                            (System.nanoTime() - start) / 1_000_000).isEqualTo(first);
                 } else {
                     assertThat(second).as("the second pass (no name is kept)").doesNotContainAnyElementsOf(first);
                 }
