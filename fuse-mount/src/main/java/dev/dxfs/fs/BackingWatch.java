@@ -4,8 +4,8 @@ import static dev.dxfs.fs.Libc.C;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import jnr.ffi.Memory;
 import jnr.ffi.Pointer;
 import org.slf4j.Logger;
@@ -17,14 +17,22 @@ import org.slf4j.LoggerFactory;
  * the same directory), so that the kernel forgets what it keeps of the names and files they
  * touch at once instead of at its timeout: fanotify, with a mark on each directory the daemon
  * has a node for (the kernel keeps names only in those), reporting each change by its
- * directory's file handle and the name in it. Needs CAP_SYS_ADMIN (an unlimited queue and
- * marks) and CAP_DAC_READ_SEARCH (opening the handle); without them there is no watch, and the
- * kernel keeps files for the short timeout.
+ * directory's file handle and the name in it. The handle of each directory is taken when it is
+ * marked, so an event's handle names its node without opening it (which would need
+ * CAP_DAC_READ_SEARCH).
+ *
+ * <p>With CAP_SYS_ADMIN the queue and the marks are unlimited. Without it (a user's mount,
+ * Linux 5.13 or later) the queue holds {@code max_queued_events} (16,384), and an overflow
+ * counts as a change of everything, and the user's marks are bounded by {@code
+ * max_user_marks}: a directory that cannot be marked leaves files at the short timeout from then
+ * on. Where the kernel allows no watch at all, the kernel keeps files for the short timeout.
  *
  * <p>The daemon's own changes (every change made through the mount, and its staging) come from
  * its own process, whichever caller's identity its thread has taken, and are left out by the
- * event's pid. A mark on the whole filesystem was tried first: it made every process creating
- * files anywhere on it (a root filesystem) pay for an event the daemon then threw away.
+ * event's pid: an unprivileged listener is told only its own process's pid (other processes'
+ * events carry 0), which is all this needs. A mark on the whole filesystem was tried first: it
+ * made every process creating files anywhere on it (a root filesystem) pay for an event the
+ * daemon then threw away.
  */
 final class BackingWatch implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(BackingWatch.class);
@@ -34,6 +42,15 @@ final class BackingWatch implements AutoCloseable {
     private static final int FAN_UNLIMITED_MARKS = 0x20;
     private static final int FAN_REPORT_DFID_NAME = 0xc00;
     private static final int FAN_MARK_ADD = 0x1;
+    private static final int EPERM = 1;
+    private static final int EINVAL = 22;
+    /**
+     * name_to_handle_at's handle in the form fanotify reports it (Linux 6.5), which differs from
+     * an openable handle only on filesystems that cannot be exported; older kernels refuse the
+     * flag, and report openable handles.
+     */
+    private static final int AT_HANDLE_FID = 0x200;
+    private static final int MAX_HANDLE_SZ = 128;
     /** The mark lives as long as the kernel keeps the directory's inode: the node's descriptor holds it. */
     private static final int FAN_MARK_EVICTABLE = 0x200;
     private static final long FAN_CLOSE_WRITE = 0x8;
@@ -63,57 +80,56 @@ final class BackingWatch implements AutoCloseable {
     private static final int HANDLE_HEADER = 8;
     private static final int BUFFER = 64 * 1024;
     private static final int EINTR = 4;
-    private static final int CACHED = 16384;
 
     private final int fd;
-    private final int rootFd;
     private final long device;
-    private final NodeTable nodes;
     private final Invalidations invalidations;
     private final int ownPid = (int) ProcessHandle.current().pid();
     private final Pointer events = Memory.allocateDirect(Libc.RUNTIME, BUFFER);
-    private final Pointer stat = Memory.allocateDirect(Libc.RUNTIME, 256);
+    /** Where a directory's handle is taken; guarded by itself. */
+    private final Pointer handle = Memory.allocateDirect(Libc.RUNTIME, HANDLE_HEADER + MAX_HANDLE_SZ);
+    private final Pointer mountId = Memory.allocateDirect(Libc.RUNTIME, 8);
     /**
-     * The inodes of the directories whose handles the events named lately: the backing
-     * filesystem's other directories (the rest of a root filesystem, other users' builds) send
-     * events too, and a handle's open for each would cost more than its event.
+     * The directory node of each marked directory's handle. Every mark is on one filesystem (the
+     * root's device), so the handle alone tells them apart. A mark may outlive its node (it
+     * goes when the kernel evicts the inode), but its events then name no node, as before the
+     * node.
      */
-    private final Map<HandleKey, long[]> inodes = new LinkedHashMap<>(CACHED, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<HandleKey, long[]> eldest) {
-            return size() > CACHED;
-        }
-    };
+    private final Map<HandleKey, Node> directories = new ConcurrentHashMap<>();
+    private final Map<Node, HandleKey> handles = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
-    private BackingWatch(int fd, int rootFd, NodeTable nodes, Invalidations invalidations) {
+    private BackingWatch(int fd, long device, Invalidations invalidations) {
         this.fd = fd;
-        this.rootFd = rootFd;
-        this.device = nodes.root.dev;
-        this.nodes = nodes;
+        this.device = device;
         this.invalidations = invalidations;
     }
 
     /**
-     * Watches the directory {@code rootFd} and, from now on, every directory node on its
+     * Watches the root directory and, from now on, every directory node on its
      * filesystem as the table adds it, from a thread of its own; null where it may not.
      */
-    static BackingWatch start(int rootFd, NodeTable nodes, Invalidations invalidations) {
+    static BackingWatch start(NodeTable nodes, Invalidations invalidations) {
         int fd = C.fanotify_init(FAN_CLOEXEC | FAN_UNLIMITED_QUEUE | FAN_UNLIMITED_MARKS | FAN_REPORT_DFID_NAME,
                 Libc.O_RDONLY | Libc.O_CLOEXEC);
+        if (fd < 0 && Libc.errno() == EPERM) {
+            fd = C.fanotify_init(FAN_CLOEXEC | FAN_REPORT_DFID_NAME, Libc.O_RDONLY | Libc.O_CLOEXEC);
+        }
         if (fd < 0) {
             LOG.info("no watch on the backing directory (fanotify: errno {}): the kernel keeps files {} s",
                     Libc.errno(), KernelTimeouts.KEEP);
             return null;
         }
-        if (C.fanotify_mark(fd, FAN_MARK_ADD | FAN_MARK_EVICTABLE, EVENTS, rootFd, null) != 0) {
-            LOG.info("no watch on the backing directory (fanotify_mark: errno {}): the kernel keeps files {} s",
-                    Libc.errno(), KernelTimeouts.KEEP);
+        BackingWatch watch = new BackingWatch(fd, nodes.root.dev, invalidations);
+        int failed = watch.mark(nodes.root);
+        if (failed != 0) {
+            LOG.info("no watch on the backing directory (errno {}): the kernel keeps files {} s",
+                    failed, KernelTimeouts.KEEP);
             C.close(fd);
             return null;
         }
-        BackingWatch watch = new BackingWatch(fd, rootFd, nodes, invalidations);
         nodes.onDirectoryAdded(watch::watch);
+        nodes.onDirectoryDropped(watch::forget);
         Thread reader = new Thread(watch::run, "dxfs-watch");
         reader.setDaemon(true);
         reader.start();
@@ -126,11 +142,53 @@ final class BackingWatch implements AutoCloseable {
      * the backing tree) is not watched, and its files get the short timeout.
      */
     private void watch(Node dir) {
-        if (dir.dev == device && !closed
-                && C.fanotify_mark(fd, FAN_MARK_ADD | FAN_MARK_EVICTABLE, EVENTS, dir.fd, ".") != 0) {
-            LOG.warn("the watch on the backing directory could not mark a directory (errno {}): the kernel keeps files {} s",
-                    Libc.errno(), KernelTimeouts.KEEP);
-            invalidations.watchIncomplete();
+        if (dir.dev == device && !closed) {
+            int failed = mark(dir);
+            if (failed != 0) {
+                LOG.warn("the watch on the backing directory could not mark a directory (errno {}): "
+                        + "the kernel keeps files {} s", failed, KernelTimeouts.KEEP);
+                invalidations.watchIncomplete();
+            }
+        }
+    }
+
+    /**
+     * Notes {@code dir}'s handle, then marks it, so that its first event finds it; 0, or the
+     * errno of what failed (ENOSPC: the user's marks are all taken).
+     */
+    private int mark(Node dir) {
+        HandleKey key = handle(dir);
+        if (key == null) {
+            return Libc.errno();
+        }
+        directories.put(key, dir);
+        handles.put(dir, key);
+        return C.fanotify_mark(fd, FAN_MARK_ADD | FAN_MARK_EVICTABLE, EVENTS, dir.fd, ".") == 0 ? 0 : Libc.errno();
+    }
+
+    /** The handle of directory {@code dir} as the events report it, or null (errno set). */
+    private HandleKey handle(Node dir) {
+        synchronized (handle) {
+            handle.putInt(0, MAX_HANDLE_SZ);
+            int taken = C.name_to_handle_at(dir.fd, "", handle, mountId, Libc.AT_EMPTY_PATH | AT_HANDLE_FID);
+            if (taken != 0 && Libc.errno() == EINVAL) {
+                handle.putInt(0, MAX_HANDLE_SZ);
+                taken = C.name_to_handle_at(dir.fd, "", handle, mountId, Libc.AT_EMPTY_PATH);
+            }
+            if (taken != 0) {
+                return null;
+            }
+            byte[] bytes = new byte[HANDLE_HEADER + handle.getInt(0)];
+            handle.get(0, bytes, 0, bytes.length);
+            return new HandleKey(bytes);
+        }
+    }
+
+    /** {@code dir}'s node is gone: its handle names no node any more. */
+    private void forget(Node dir) {
+        HandleKey key = handles.remove(dir);
+        if (key != null) {
+            directories.remove(key, dir);
         }
     }
 
@@ -195,34 +253,11 @@ final class BackingWatch implements AutoCloseable {
         }
     }
 
-    /** The directory node of the handle at {@code handle}, or null if the daemon has none. */
-    private Node directory(int handle) {
-        byte[] bytes = new byte[HANDLE_HEADER + events.getInt(handle)];
-        events.get(handle, bytes, 0, bytes.length);
-        HandleKey key = new HandleKey(bytes);
-        long[] inode = inodes.get(key);
-        if (inode == null) {
-            inode = inode(handle);
-            if (inode == null) {
-                return null;
-            }
-            inodes.put(key, inode);
-        }
-        return nodes.directory(inode[0], inode[1]);
-    }
-
-    /** The device and inode number of the directory of the handle at {@code handle}, or null if it is gone. */
-    private long[] inode(int handle) {
-        int dir = C.open_by_handle_at(rootFd, events.slice(handle), Libc.O_PATH | Libc.O_CLOEXEC);
-        if (dir < 0) {
-            return null;
-        }
-        try {
-            return C.fstat(dir, stat) == 0
-                    ? new long[] {stat.getLong(StatFields.DEV), stat.getLong(StatFields.INO)} : null;
-        } finally {
-            C.close(dir);
-        }
+    /** The directory node of the event's handle at {@code at}, or null if the daemon has none. */
+    private Node directory(int at) {
+        byte[] bytes = new byte[HANDLE_HEADER + events.getInt(at)];
+        events.get(at, bytes, 0, bytes.length);
+        return directories.get(new HandleKey(bytes));
     }
 
     /** A file handle's bytes, compared by content. */

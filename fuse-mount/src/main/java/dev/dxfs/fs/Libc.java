@@ -157,8 +157,8 @@ public interface Libc {
     /** fanotify_mark(2); {@code path} null marks what {@code dirfd} is on. */
     int fanotify_mark(int fd, int flags, long mask, int dirfd, String path);
 
-    /** open_by_handle_at(2): {@code handle} is a struct file_handle; needs CAP_DAC_READ_SEARCH. */
-    int open_by_handle_at(int mountFd, Pointer handle, int flags);
+    /** name_to_handle_at(2): {@code handle} is a struct file_handle, {@code mountId} room for a long. */
+    int name_to_handle_at(int dirfd, String path, Pointer handle, Pointer mountId, int flags);
 
     /** The errno of the last call on this thread. */
     static int errno() {

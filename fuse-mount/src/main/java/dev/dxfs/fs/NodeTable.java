@@ -46,6 +46,7 @@ final class NodeTable {
     private final Map<Node, Integer> pins = new HashMap<>();
     private final AtomicLong ids = new AtomicLong(Node.ROOT_ID);
     private volatile Consumer<Node> directoryAdded = node -> { };
+    private volatile Consumer<Node> directoryDropped = node -> { };
     final Node root;
 
     /** A name in a directory. */
@@ -61,6 +62,11 @@ final class NodeTable {
     /** Tells {@code listener} of each directory node added from now on, before it is answered to the kernel. */
     void onDirectoryAdded(Consumer<Node> listener) {
         directoryAdded = listener;
+    }
+
+    /** Tells {@code listener} of each directory node dropped from now on, while its descriptor is still open. */
+    void onDirectoryDropped(Consumer<Node> listener) {
+        directoryDropped = listener;
     }
 
     /** The node the kernel names {@code id}, noted as used now. */
@@ -181,6 +187,9 @@ final class NodeTable {
         if (ofInode != null && ofInode.remove(node) && ofInode.isEmpty()) {
             fileNodes.remove(inode);
         }
+        if (node.isDirectory()) {
+            directoryDropped.accept(node);
+        }
         C.close(node.fd);
     }
 
@@ -206,15 +215,6 @@ final class NodeTable {
             }
         }
         return names;
-    }
-
-    /** The node of directory {@code dev}/{@code ino}, or null if the kernel holds none. */
-    synchronized Node directory(long dev, long ino) {
-        if (root.dev == dev && root.ino == ino) {
-            return root;
-        }
-        Node node = byInode.get(new Inode(dev, ino));
-        return node != null && node.isDirectory() ? node : null;
     }
 
     /** Every node the kernel holds. */

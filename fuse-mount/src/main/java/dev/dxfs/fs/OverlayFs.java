@@ -317,7 +317,7 @@ public final class OverlayFs implements Filesystem {
         pruning.connect(kernel);
         // Only where the kernel can be made to forget names: a name kept long needs the epoch.
         if (kernel.forgetsNames()) {
-            watch = BackingWatch.start(backing.rootFd(), nodes, invalidations);
+            watch = BackingWatch.start(nodes, invalidations);
             if (watch != null) {
                 invalidations.watching(nodes.root.dev);
             }

@@ -24,7 +24,8 @@ final class AnotherProcess {
         return mode == null ? null : mode.strip().substring(1);
     }
 
-    private static String output(List<String> command) throws IOException, InterruptedException {
+    /** What {@code command} printed, or null when it failed. */
+    static String output(List<String> command) throws IOException, InterruptedException {
         Process process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
         String out = new String(process.getInputStream().readAllBytes(), UTF_8);
         return process.waitFor() == 0 ? out : null;

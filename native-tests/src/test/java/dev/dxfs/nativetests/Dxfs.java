@@ -51,10 +51,15 @@ final class Dxfs {
 
     /** {@code dxfs mount} of {@code dir} with {@code transport} and {@code options}. */
     static Run mount(Path dir, String transport, String... options) {
-        List<String> args = new ArrayList<>(List.of("mount", "--transport", transport));
-        args.addAll(List.of(options));
-        args.add(dir.toString());
-        return run(args.toArray(String[]::new));
+        return Run.of(mountCommand(dir, transport, options));
+    }
+
+    /** The command line of {@code dxfs mount} of {@code dir} with {@code transport} and {@code options}. */
+    static List<String> mountCommand(Path dir, String transport, String... options) {
+        List<String> command = new ArrayList<>(List.of(LAUNCHER.toString(), "mount", "--transport", transport));
+        command.addAll(List.of(options));
+        command.add(dir.toString());
+        return command;
     }
 
     /** The type of the filesystem mounted last at {@code dir}, or null. */

@@ -3,63 +3,69 @@ package dev.dxfs.nativetests;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.locks.LockSupport;
-import java.util.function.Function;
-import java.util.function.Supplier;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ArgumentsSource;
 
 /**
  * Changes made in the backing directory behind the mount's back, by a process that had its
- * working directory there before the mount: on the kernel transport as root the daemon watches
- * the backing directories it serves, so each shows through the mount within milliseconds although the kernel
- * keeps an unchanged file's name and attributes for 10 s; elsewhere the kernel keeps them 1 s,
- * which bounds how late such a change shows.
+ * working directory there before the mount: on the kernel transport the daemon watches the
+ * backing directories it serves, as root and in a user's mount alike, so each shows through the
+ * mount within milliseconds although the kernel keeps an unchanged file's name and attributes
+ * for 10 s; elsewhere the kernel keeps them 1 s, which bounds how late such a change shows.
  */
 class ForeignChangesTest {
     /** How late a change may show where the backing filesystem is watched: far below the 10 s kept, far above the watch's latency. */
     private static final long WATCHED_NANOS = 300_000_000L;
     /** Elsewhere: the short timeout, and the second the kernel may start it late. */
     private static final long UNWATCHED_NANOS = 2_000_000_000L;
+    private static final String ABSENT = "(no such file)";
 
     private static boolean watched() {
         return Dxfs.TRANSPORT.equals("kernel");
     }
 
-    @Test
-    void aFileRenamedOverANameShows() throws IOException {
-        assertChangeBehindShows("foreign-rename", "f", ForeignChangesTest::read, ForeignChangesTest::renameOver,
+    @ParameterizedTest(name = "mounted by {0}")
+    @ArgumentsSource(MountingUsers.class)
+    void aFileRenamedOverANameShows(MountingUser who) throws IOException {
+        assertChangeBehindShows(who, "foreign-rename", "f", List.of("cat"), ForeignChangesTest::renameOver,
                 "the new version");
     }
 
     /** Every directory the kernel keeps names in is watched, not only the mount's top. */
-    @Test
-    void aRenameInADirectoryBelowTheTopShows() throws IOException {
-        assertChangeBehindShows("foreign-nested", "a/b/f", ForeignChangesTest::read, ForeignChangesTest::renameOver,
+    @ParameterizedTest(name = "mounted by {0}")
+    @ArgumentsSource(MountingUsers.class)
+    void aRenameInADirectoryBelowTheTopShows(MountingUser who) throws IOException {
+        assertChangeBehindShows(who, "foreign-nested", "a/b/f", List.of("cat"), ForeignChangesTest::renameOver,
                 "the new version");
     }
 
-    @Test
-    void anUnlinkedFileIsGone() throws IOException {
-        assertChangeBehindShows("foreign-unlink", "f", ForeignChangesTest::read, Files::delete, "(no such file)");
+    @ParameterizedTest(name = "mounted by {0}")
+    @ArgumentsSource(MountingUsers.class)
+    void anUnlinkedFileIsGone(MountingUser who) throws IOException {
+        assertChangeBehindShows(who, "foreign-unlink", "f", List.of("cat"), Files::delete, ABSENT);
     }
 
-    @Test
-    void aChmodShows() throws IOException {
-        assertChangeBehindShows("foreign-chmod", "f", ForeignChangesTest::permissions,
+    @ParameterizedTest(name = "mounted by {0}")
+    @ArgumentsSource(MountingUsers.class)
+    void aChmodShows(MountingUser who) throws IOException {
+        assertChangeBehindShows(who, "foreign-chmod", "f", List.of("stat", "-c", "%A"),
                 behind -> Files.setPosixFilePermissions(behind, PosixFilePermissions.fromString("rw-------")),
-                "rw-------");
+                "-rw-------");
     }
 
-    @Test
-    void aWriteShows() throws IOException {
-        assertChangeBehindShows("foreign-write", "f", file -> Long.toString(size(file)),
+    @ParameterizedTest(name = "mounted by {0}")
+    @ArgumentsSource(MountingUsers.class)
+    void aWriteShows(MountingUser who) throws IOException {
+        assertChangeBehindShows(who, "foreign-write", "f", List.of("stat", "-c", "%s"),
                 behind -> Files.writeString(behind, "5678", StandardOpenOption.APPEND), "8");
     }
 
@@ -68,9 +74,10 @@ class ForeignChangesTest {
      * its attributes at the first change of a run only, and has it ask again soon while the file
      * keeps changing, so each change shows.
      */
-    @Test
-    void eachOfManyChangesInARowShows() throws IOException {
-        assertChangeBehindShows("foreign-writes", "f", file -> Long.toString(size(file)),
+    @ParameterizedTest(name = "mounted by {0}")
+    @ArgumentsSource(MountingUsers.class)
+    void eachOfManyChangesInARowShows(MountingUser who) throws IOException {
+        assertChangeBehindShows(who, "foreign-writes", "f", List.of("stat", "-c", "%s"),
                 behind -> Files.writeString(behind, "5678", StandardOpenOption.APPEND), "8", "12", "16", "20", "24");
     }
 
@@ -82,22 +89,24 @@ class ForeignChangesTest {
     /**
      * The file {@code name}, made before the mount (one written through it has another node for
      * a while, and the kernel keeps no attributes of a file with several) and looked at through
-     * it, so that the kernel keeps its name and attributes; then {@code change}d behind the
-     * mount's back once for each of {@code expected}: after each, {@code seen} through the mount
-     * shows that one in time.
+     * it by {@code look}, a command run as {@code who} with the file's path, so that the kernel
+     * keeps its name and attributes; then {@code change}d behind the mount's back once for each
+     * of {@code expected}: after each, {@code look} shows that one in time.
      */
-    private static void assertChangeBehindShows(String mountName, String name, Function<Path, String> seen,
+    private static void assertChangeBehindShows(MountingUser who, String mountName, String name, List<String> look,
             ChangeBehind change, String... expected) throws IOException {
-        try (MountedDir mounted = MountedDir.create(mountName); BackingView backing = BackingView.of(mounted.dir())) {
+        try (MountedDir mounted = who.directory(mountName); BackingView backing = BackingView.of(mounted.dir())) {
             Path file = mounted.dir().resolve(name);
             Files.createDirectories(file.getParent());
             Files.writeString(file, "1234");
             Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r--r--"));
-            mounted.mount();
-            assertThat(seen.apply(file)).as("through the mount, before the change").isNotEqualTo(expected[0]);
+            who.mount(mounted);
+            List<String> command = new ArrayList<>(look);
+            command.add(file.toString());
+            assertThat(seen(who, command)).as("through the mount, before the change").isNotEqualTo(expected[0]);
             for (String next : expected) {
                 change.make(backing.dir().resolve(name));
-                assertShows(() -> seen.apply(file), next);
+                assertShows(who, command, next);
             }
         }
     }
@@ -109,42 +118,24 @@ class ForeignChangesTest {
         Files.move(made, behind, StandardCopyOption.ATOMIC_MOVE);
     }
 
-    /** Polls {@code seen} until it shows {@code expected}, for at most how late a change may show here. */
-    private static void assertShows(Supplier<String> seen, String expected) {
+    /**
+     * Runs {@code command} as {@code who} until it shows {@code expected}, for at most how late a
+     * change may show here.
+     */
+    private static void assertShows(MountingUser who, List<String> command, String expected) {
         long start = System.nanoTime();
         long bound = watched() ? WATCHED_NANOS : UNWATCHED_NANOS;
-        String last = seen.get();
+        String last = seen(who, command);
         while (!last.equals(expected) && System.nanoTime() - start < bound) {
             LockSupport.parkNanos(1_000_000L);
-            last = seen.get();
+            last = seen(who, command);
         }
         assertThat(last).as("through the mount, %d ms after the change", (System.nanoTime() - start) / 1_000_000)
                 .isEqualTo(expected);
     }
 
-    private static String read(Path file) {
-        try {
-            return Files.readString(file);
-        } catch (NoSuchFileException e) {
-            return "(no such file)";
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private static String permissions(Path file) {
-        try {
-            return PosixFilePermissions.toString(Files.getPosixFilePermissions(file));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private static long size(Path file) {
-        try {
-            return Files.size(file);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+    /** What {@code command} printed, without its line's end, or {@link #ABSENT} when it failed (the file is gone). */
+    private static String seen(MountingUser who, List<String> command) {
+        return Objects.requireNonNullElse(who.output(command), ABSENT).strip();
     }
 }

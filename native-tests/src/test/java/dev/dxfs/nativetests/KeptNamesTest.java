@@ -10,10 +10,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ArgumentsSource;
 
 /**
  * What the kernel keeps of a file's name. On the kernel transport the name of an unchanged,
@@ -26,6 +30,7 @@ class KeptNamesTest {
     private static final int PUBLISHES = 300;
     /** Past the short timeout and its late start: an answer still kept then was given the long one. */
     private static final long PAST_SHORT_TIMEOUT_NANOS = 1_500_000_000L;
+    private static final int PASS_FILES = 50;
 
     /**
      * A file changed in the backing directory behind the kernel's back by a write through a
@@ -57,6 +62,52 @@ class KeptNamesTest {
                 } else {
                     assertThat(seen).as("the time right after the mapped write (the name is never kept)")
                             .isEqualTo(changed);
+                }
+            }
+        }
+    }
+
+    /**
+     * A second {@code stat} pass over an unchanged tree, past the short timeout, as after a
+     * build's first pass: on the kernel transport, whoever mounted, the kernel answers every file
+     * from what it kept (each was changed behind the mount's back by a write through a mapping,
+     * which only a request to the daemon would have found); libfuse 2 keeps no file names, and
+     * each is looked up again.
+     */
+    @ParameterizedTest(name = "mounted by {0}")
+    @ArgumentsSource(MountingUsers.class)
+    void aSecondStatPassPastTheShortTimeoutIsAnsweredFromWhatTheKernelKept(MountingUser who) throws IOException {
+        try (MountedDir mounted = who.directory("kept-pass"); BackingView backing = BackingView.of(mounted.dir())) {
+            List<String> pass = new ArrayList<>(List.of("stat", "-c", "%n %.9Y"));
+            for (int i = 0; i < PASS_FILES; i++) {
+                Path file = mounted.dir().resolve("f" + i);
+                Files.writeString(file, "old");
+                pass.add(file.toString());
+            }
+            who.mount(mounted);
+            List<String> first = Objects.requireNonNull(who.output(pass), "the first pass failed").lines().toList();
+            long start = System.nanoTime();
+            List<MappedWrite> writes = new ArrayList<>();
+            try {
+                for (int i = 0; i < PASS_FILES; i++) {
+                    Path behind = backing.dir().resolve("f" + i);
+                    FileTime before = Files.getLastModifiedTime(behind);
+                    writes.add(MappedWrite.of(behind));
+                    assertThat(writes.get(i).change()).as("the time the mapped write set").isNotEqualTo(before);
+                }
+                LockSupport.parkNanos(PAST_SHORT_TIMEOUT_NANOS - (System.nanoTime() - start));
+                List<String> second = Objects.requireNonNull(who.output(pass), "the second pass failed").lines()
+                        .toList();
+                assertThat(first).as("the first pass").hasSize(PASS_FILES);
+                if (Dxfs.TRANSPORT.equals("kernel")) {
+                    assertThat(second).as("the second pass, %d ms after the first",
+                            (System.nanoTime() - start) / 1_000_000).isEqualTo(first);
+                } else {
+                    assertThat(second).as("the second pass (no name is kept)").doesNotContainAnyElementsOf(first);
+                }
+            } finally {
+                for (MappedWrite write : writes) {
+                    write.close();
                 }
             }
         }
