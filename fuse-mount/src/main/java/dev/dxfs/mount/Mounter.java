@@ -34,6 +34,8 @@ final class Mounter {
      */
     private static final String STARTER = "echo \"" + PID + "$$\"; exec \"$@\"";
     private static final long EXIT_SECONDS = 15;
+    /** The first JDK that knows {@code -XX:TrimNativeHeapInterval}; an older one would refuse to start. */
+    private static final Runtime.Version TRIMS_NATIVE_HEAP = Runtime.Version.parse("17.0.9");
     /** What the JDK decodes a byte that is not valid UTF-8 in an argument to. */
     private static final char UNDECODABLE = '\uFFFD';
 
@@ -151,6 +153,11 @@ final class Mounter {
                 "-XX:+UseSerialGC", "-Xms8m", "-Xmx64m", "-Xss512k", "-XX:TieredStopAtLevel=1",
                 // A crash report goes next to the log, not into the caller's directory.
                 "-XX:ErrorFile=" + log.resolveSibling(log.getFileName() + ".crash-%p")));
+        if (Runtime.version().compareTo(TRIMS_NATIVE_HEAP) >= 0) {
+            // The C library keeps what the JVM frees (the compiler's arenas of each burst of
+            // compilations) resident unless asked to give it back.
+            command.add("-XX:TrimNativeHeapInterval=2000");
+        }
         if (archive != null) {
             command.addAll(archive.jvmOptions());
         }

@@ -7,8 +7,9 @@ import java.io.IOException;
 /** Requests read from the device by the request threads, each into its own {@link Worker}. */
 final class DeviceSource implements RequestSource<Worker> {
     /**
-     * What the threads' buffers may take together: 32 threads of 1 MiB requests, within the
-     * direct memory of the daemon's 64 MiB heap limit, and the daemon within 128 MiB of RSS.
+     * What the threads' buffers may take together, were each to carry a 1 MiB read or write: 32
+     * threads, and the daemon within 128 MiB of RSS. A buffer's pages are resident only once
+     * written ({@link AlignedBuffer}), so threads that serve small requests hold far less.
      */
     private static final long BUFFER_MEMORY = 32L << 20;
     private final Device device;

@@ -41,6 +41,11 @@ public interface Sys {
 
     long pread(int fd, long buf, long count, long offset);
 
+    /** mmap(2) where the kernel picks the address ({@code addr} null: a {@code long} 0 there failed with EINVAL). */
+    long mmap(Pointer addr, long length, int prot, int flags, int fd, long offset);
+
+    int munmap(long addr, long length);
+
     int fcntl(int fd, int cmd, int arg);
 
     /** ioctl(2) whose argument is a pointer: here an address in the transport's own memory. */
