@@ -27,4 +27,13 @@ final class Retries {
     boolean take(int tid) {
         return retrying.remove(tid) != null;
     }
+
+    /**
+     * Whether this create of {@code name} by thread {@code tid} is its retry; it gets no second
+     * one. A mark for another name goes too: that retry's lookup found something the create
+     * never saw (a symlink it followed).
+     */
+    boolean take(int tid, Binding name) {
+        return name.equals(retrying.remove(tid));
+    }
 }
