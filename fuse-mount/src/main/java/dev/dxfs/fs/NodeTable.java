@@ -346,6 +346,16 @@ final class NodeTable {
         }
     }
 
+    /**
+     * Whether the directory {@code node} is bound in has another node bound in it (a name the
+     * kernel likely keeps, which holds the directory's name), or is the root, which the kernel
+     * always keeps.
+     */
+    synchronized boolean hasSiblings(Node node) {
+        Binding binding = bindings.get(node);
+        return binding != null && (binding.parent() == root || children.getOrDefault(binding.parent(), 0) > 1);
+    }
+
     int size() {
         return byId.size();
     }
