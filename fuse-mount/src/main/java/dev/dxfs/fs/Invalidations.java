@@ -135,10 +135,13 @@ final class Invalidations {
      *
      * <p>The kernel drops with the name the names above it that nothing uses any more: a
      * directory whose last kept name this was would cost its next walk a LOOKUP of the directory
-     * instead. So only a name with {@linkplain NodeTable#hasSiblings siblings} is dropped.
+     * instead. So only a name with {@linkplain NodeTable#hasSiblings siblings} is dropped. Nor a
+     * node the kernel was given again since the handle's open ({@code givenAgain}): the RELEASE
+     * comes after the close returned, and the name a lookup kept since then would be dropped
+     * with it (a stat right after the close then asked again at the next stat).
      */
-    void released(Node node, boolean published) {
-        if ((published || !node.shareable) && kernel.prunes() && nodes.hasSiblings(node)) {
+    void released(Node node, boolean published, boolean givenAgain) {
+        if ((published || !node.shareable) && !givenAgain && kernel.prunes() && nodes.hasSiblings(node)) {
             kernel.prune(new long[] {node.id}, 1);
         }
     }

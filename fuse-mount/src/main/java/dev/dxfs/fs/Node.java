@@ -29,6 +29,8 @@ final class Node {
     private final List<OpenFile> handles = new ArrayList<>();
     /** When a request last named the node ({@link System#nanoTime}): pruning lets go of the longest unused first. */
     private volatile long used = System.nanoTime();
+    /** How many times the kernel has been given the node ({@link #given}). */
+    private volatile long given;
 
     Node(long id, int fd, long dev, long ino, int mode, boolean shareable) {
         this.id = id;
@@ -40,6 +42,16 @@ final class Node {
     }
 
     /** A request names the node: it is in use now. */
+    /** The kernel was given the node once more (a lookup or a create answered with it); under the node table's lock. */
+    void given() {
+        given++;
+    }
+
+    /** How many times the kernel has been given the node. */
+    long timesGiven() {
+        return given;
+    }
+
     void touch() {
         used = System.nanoTime();
     }

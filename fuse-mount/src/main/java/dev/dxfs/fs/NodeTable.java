@@ -90,6 +90,7 @@ final class NodeTable {
         bind(node, new Binding(parent, name));
         parked.remove(node);
         lookups.merge(node, 1L, Long::sum);
+        node.given();
         node.touch();
         return node;
     }
@@ -101,6 +102,7 @@ final class NodeTable {
         }
         parked.remove(node);
         lookups.merge(node, 1L, Long::sum);
+        node.given();
         node.touch();
         return true;
     }
@@ -126,6 +128,7 @@ final class NodeTable {
         }
         bind(node, binding);
         lookups.put(node, 1L);
+        node.given();
         if (node.isDirectory()) {
             directoryAdded.accept(node);
         }
