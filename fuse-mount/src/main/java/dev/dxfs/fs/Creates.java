@@ -75,8 +75,8 @@ final class Creates {
             Opened opened = createOrOpen(req, dir, name, mode, fi.flags(), retry, stat);
             if (opened != null) {
                 long id = fileHandles.register(fi, opened.file());
-                double attributes = opened.made() ? KernelTimeouts.created(stat.getInt(StatFields.MODE),
-                        stat.getLong(StatFields.NLINK), nodes.soleNodeOfInode(opened.node())) : 0;
+                double attributes = opened.made()
+                        ? KernelTimeouts.created(stat.getLong(StatFields.NLINK), nodes.soleNodeOfInode(opened.node())) : 0;
                 if (!req.created(opened.node().id, stat, attributes, fi)) {
                     nodes.forget(opened.node().id, 1);
                     fileHandles.undelivered(id, opened.node());

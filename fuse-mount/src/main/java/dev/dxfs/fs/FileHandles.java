@@ -123,6 +123,7 @@ final class FileHandles {
                 Binding published = file.release();
                 invalidations.publishedInto(file.node(), published,
                         file instanceof StagedWrite staged && staged.publishedNewName());
+                invalidations.released(file.node(), published != null, file.nodeGivenSinceOpen());
             }
         } finally {
             if (file instanceof StagedWrite staged) {

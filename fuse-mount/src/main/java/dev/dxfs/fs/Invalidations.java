@@ -155,6 +155,29 @@ final class Invalidations {
         }
     }
 
+    /**
+     * A handle of {@code node} was released. Where the next lookup of its name answers another
+     * node, the name the kernel keeps of this one is dropped if nothing uses it now (a prune of
+     * the node): after a publish ({@code published}), which put another inode at the name, and for
+     * a node made for one lookup (an executable's, a retry's). Kept, its next use would send a
+     * LOOKUP only to learn that, then drop the name and send another (the kernel asks again at
+     * each use for a name kept with no timeout, a create's or an executable's, and no epoch drops
+     * those). Dropped, the next use sends the second alone. A name in use (a walk on its way, an
+     * open file, a running program) is left as it is and looked up twice as before.
+     *
+     * <p>The kernel drops with the name the names above it that nothing uses any more: a
+     * directory whose last kept name this was would cost its next walk a LOOKUP of the directory
+     * instead. So only a name with {@linkplain NodeTable#hasSiblings siblings} is dropped. Nor a
+     * node the kernel was given again since the handle's open ({@code givenAgain}): the RELEASE
+     * comes after the close returned, and the name a lookup kept since then would be dropped
+     * with it (a stat right after the close then asked again at the next stat).
+     */
+    void released(Node node, boolean published, boolean givenAgain) {
+        if ((published || !node.shareable) && !givenAgain && kernel.prunes() && nodes.hasSiblings(node)) {
+            kernel.prune(new long[] {node.id}, 1);
+        }
+    }
+
     /** The file at {@code name} changes behind the kernel's back: a name it keeps must be looked up again. */
     void nameChanged(Binding name) {
         if (name != null && kernel.forgetsNames() && keptNames.mayBeKept(name)) {

@@ -34,6 +34,8 @@ final class Node {
      * ({@link System#nanoTime}), 0 if never. Written by the watch's thread alone.
      */
     private volatile long changedBehind;
+    /** How many times the kernel has been given the node ({@link #given}). */
+    private volatile long given;
 
     Node(long id, int fd, long dev, long ino, int mode, boolean shareable) {
         this.id = id;
@@ -44,7 +46,6 @@ final class Node {
         this.shareable = shareable;
     }
 
-    /** A request names the node: it is in use now. */
     /**
      * Notes a change behind the mount's back at {@code now}; returns whether it starts a run of
      * changes: the first in {@code quietNanos}.
@@ -59,6 +60,19 @@ final class Node {
     boolean changedBehindWithin(long now, long nanos) {
         long last = changedBehind;
         return last != 0 && now - last <= nanos;
+    }
+
+    /** The kernel was given the node once more (a lookup or a create answered with it); under the node table's lock. */
+    void given() {
+        given++;
+    }
+
+    /** How many times the kernel has been given the node. */
+    long timesGiven() {
+        return given;
+    }
+
+    /** A request names the node: it is in use now. */
     }
 
     void touch() {

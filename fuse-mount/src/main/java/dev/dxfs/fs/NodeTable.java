@@ -96,6 +96,7 @@ final class NodeTable {
         bind(node, new Binding(parent, name));
         parked.remove(node);
         lookups.merge(node, 1L, Long::sum);
+        node.given();
         node.touch();
         return node;
     }
@@ -107,6 +108,7 @@ final class NodeTable {
         }
         parked.remove(node);
         lookups.merge(node, 1L, Long::sum);
+        node.given();
         node.touch();
         return true;
     }
@@ -132,6 +134,7 @@ final class NodeTable {
         }
         bind(node, binding);
         lookups.put(node, 1L);
+        node.given();
         if (node.isDirectory()) {
             directoryAdded.accept(node);
         }
@@ -344,6 +347,16 @@ final class NodeTable {
             children.remove(parent);
             dropIfUnused(parent);
         }
+    }
+
+    /**
+     * Whether the directory {@code node} is bound in has another node bound in it (a name the
+     * kernel likely keeps, which holds the directory's name), or is the root, which the kernel
+     * always keeps.
+     */
+    synchronized boolean hasSiblings(Node node) {
+        Binding binding = bindings.get(node);
+        return binding != null && (binding.parent() == root || children.getOrDefault(binding.parent(), 0) > 1);
     }
 
     int size() {

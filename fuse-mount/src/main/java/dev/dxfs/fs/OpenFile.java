@@ -11,15 +11,27 @@ abstract sealed class OpenFile permits PlainFile, StagedWrite {
     private final Node node;
     private final int openerTid;
     private final int openerTgid;
+    /** How many times the kernel had been given the node when the handle was opened. */
+    private final long givenAtOpen;
 
     OpenFile(Node node, int openerTid, int openerTgid) {
         this.node = node;
+        this.givenAtOpen = node.timesGiven();
         this.openerTid = openerTid;
         this.openerTgid = openerTgid;
     }
 
     Node node() {
         return node;
+    }
+
+    /**
+     * Whether the kernel has been given the handle's node again since the open: the kernel sends
+     * a RELEASE after the close has returned, so a lookup by the closing process's next step
+     * (a stat of what it wrote) may come first.
+     */
+    boolean nodeGivenSinceOpen() {
+        return node.timesGiven() != givenAtOpen;
     }
 
     /** Whether the calling thread belongs to the process that opened this handle. */
