@@ -73,8 +73,6 @@ final class Node {
     }
 
     /** A request names the node: it is in use now. */
-    }
-
     void touch() {
         used = System.nanoTime();
     }
