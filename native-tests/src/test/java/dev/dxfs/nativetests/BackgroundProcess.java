@@ -2,7 +2,6 @@ package dev.dxfs.nativetests;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -43,11 +42,7 @@ final class BackgroundProcess implements AutoCloseable {
             builder.directory(cwd.toFile());
         }
         builder.environment().putAll(env);
-        try {
-            return new BackgroundProcess(command, builder.start());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return new BackgroundProcess(command, Unchecked.call(builder::start));
     }
 
     long pid() {
@@ -78,30 +73,20 @@ final class BackgroundProcess implements AutoCloseable {
         } catch (IOException ignored) {
             // It may have exited already: its result says how.
         }
-        try {
+        Unchecked.run(() -> {
             if (!process.waitFor(WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
                 process.destroyForcibly();
                 throw new AssertionError("did not exit within " + WAIT + ": " + command);
             }
             outReader.join(WAIT.toMillis());
             errReader.join(WAIT.toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError("interrupted: " + command, e);
-        }
+        });
         return new Run(command, process.exitValue(), out.toString(), err.toString());
     }
 
     @Override
     public void close() {
-        if (process.isAlive()) {
-            process.destroyForcibly();
-            try {
-                process.waitFor(WAIT.toMillis(), TimeUnit.MILLISECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        Spawned.destroy(process);
     }
 
     private static Thread drain(InputStream stream, StringBuffer into) {

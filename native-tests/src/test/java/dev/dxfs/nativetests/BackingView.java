@@ -2,13 +2,11 @@ package dev.dxfs.nativetests;
 
 import java.io.File;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
@@ -29,14 +27,10 @@ final class BackingView implements AutoCloseable {
 
     /** Parks a process in {@code dir}, which must not be mounted over yet. */
     static BackingView of(Path dir) {
-        try {
-            return new BackingView(new ProcessBuilder("sleep", "3600").directory(dir.toFile())
-                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                    .start());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return new BackingView(Unchecked.call(() -> new ProcessBuilder("sleep", "3600").directory(dir.toFile())
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .start()));
     }
 
     /** The backing directory. */
@@ -50,11 +44,11 @@ final class BackingView implements AutoCloseable {
         if (!Files.isDirectory(staging)) {
             return List.of();
         }
-        try (Stream<Path> files = Files.list(staging)) {
-            return files.map(file -> file.getFileName().toString()).sorted().toList();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return Unchecked.call(() -> {
+            try (Stream<Path> files = Files.list(staging)) {
+                return files.map(file -> file.getFileName().toString()).sorted().toList();
+            }
+        });
     }
 
     /**
@@ -63,30 +57,26 @@ final class BackingView implements AutoCloseable {
      */
     static List<Path> unnamedTempFiles(long pid) {
         Map<String, Path> byTarget = new TreeMap<>();
-        try (Stream<Path> fds = Files.list(Path.of("/proc", Long.toString(pid), "fd"))) {
-            for (Path fd : fds.toList()) {
-                try {
-                    String target = Files.readSymbolicLink(fd).toString();
-                    if (UNNAMED.matcher(target).matches()) {
-                        byTarget.putIfAbsent(target, fd);
-                    }
-                } catch (IOException closedMeanwhile) {
-                    // Not one of the files looked for: those stay open.
-                }
+        List<Path> fds = Unchecked.call(() -> {
+            try (Stream<Path> list = Files.list(Path.of("/proc", Long.toString(pid), "fd"))) {
+                return list.toList();
             }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        });
+        for (Path fd : fds) {
+            try {
+                String target = Files.readSymbolicLink(fd).toString();
+                if (UNNAMED.matcher(target).matches()) {
+                    byTarget.putIfAbsent(target, fd);
+                }
+            } catch (IOException closedMeanwhile) {
+                // Not one of the files looked for: those stay open.
+            }
         }
         return List.copyOf(byTarget.values());
     }
 
     @Override
     public void close() {
-        parked.destroyForcibly();
-        try {
-            parked.waitFor(10, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        Spawned.destroy(parked);
     }
 }

@@ -2,8 +2,6 @@ package dev.dxfs.nativetests;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -20,21 +18,17 @@ record DaemonProcess(long pid) {
     }
 
     long rssKib() {
-        try {
-            Matcher matcher = VM_RSS.matcher(Files.readString(proc().resolve("status")));
-            assertThat(matcher.find()).as("VmRSS of the daemon %d", pid).isTrue();
-            return Long.parseLong(matcher.group(1));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        Matcher matcher = VM_RSS.matcher(Unchecked.call(() -> Files.readString(proc().resolve("status"))));
+        assertThat(matcher.find()).as("VmRSS of the daemon %d", pid).isTrue();
+        return Long.parseLong(matcher.group(1));
     }
 
     int openDescriptors() {
-        try (Stream<Path> fds = Files.list(proc().resolve("fd"))) {
-            return (int) fds.count();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return Unchecked.call(() -> {
+            try (Stream<Path> fds = Files.list(proc().resolve("fd"))) {
+                return (int) fds.count();
+            }
+        });
     }
 
     /**
@@ -46,12 +40,7 @@ record DaemonProcess(long pid) {
         long deadline = System.nanoTime() + patience.toNanos();
         int count = openDescriptors();
         while (count > limit && System.nanoTime() < deadline) {
-            try {
-                Thread.sleep(200);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError("interrupted", e);
-            }
+            Pause.of(200);
             count = openDescriptors();
         }
         return count;

@@ -6,10 +6,10 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStreamWriter;
-import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
@@ -26,6 +26,7 @@ import java.util.regex.Pattern;
  */
 final class FsShell implements AutoCloseable {
     private static final long REPLY_TIMEOUT_SECONDS = 60;
+    private static final Duration QUIT_WAIT = Duration.ofSeconds(10);
     private static final String EOF = "\0eof";
     private static final Pattern STAT = Pattern.compile("stat size=(\\d+) mode=([0-7]+) ino=(\\d+) nlink=(\\d+)");
 
@@ -55,11 +56,7 @@ final class FsShell implements AutoCloseable {
 
     private static FsShell start(List<String> command) {
         ProcessBuilder builder = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT);
-        try {
-            return new FsShell(builder.start());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return new FsShell(Unchecked.call(builder::start));
     }
 
     long pid() {
@@ -80,24 +77,19 @@ final class FsShell implements AutoCloseable {
 
     /** Sends one request and returns its one-line answer, which may be an "err ..." line. */
     String call(String request) {
-        try {
+        String reply = Unchecked.call(() -> {
             requests.write(request + "\n");
             requests.flush();
-            String reply = replies.poll(REPLY_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-            if (reply == null) {
-                throw new AssertionError("fsops shell gave no answer to '" + abbreviate(request) + "' in "
-                        + REPLY_TIMEOUT_SECONDS + " s");
-            }
-            if (reply.equals(EOF)) {
-                throw new AssertionError("fsops shell exited before answering '" + abbreviate(request) + "'");
-            }
-            return reply;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError("interrupted", e);
+            return replies.poll(REPLY_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        });
+        if (reply == null) {
+            throw new AssertionError("fsops shell gave no answer to '" + abbreviate(request) + "' in "
+                    + REPLY_TIMEOUT_SECONDS + " s");
         }
+        if (reply.equals(EOF)) {
+            throw new AssertionError("fsops shell exited before answering '" + abbreviate(request) + "'");
+        }
+        return reply;
     }
 
     /** Sends one request that must succeed. */
@@ -203,13 +195,6 @@ final class FsShell implements AutoCloseable {
         } catch (IOException e) {
             // Already gone.
         }
-        try {
-            if (!process.waitFor(10, TimeUnit.SECONDS)) {
-                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            process.destroyForcibly();
-        }
+        Spawned.end(process, QUIT_WAIT);
     }
 }

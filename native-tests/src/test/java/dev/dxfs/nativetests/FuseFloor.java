@@ -1,8 +1,6 @@
 package dev.dxfs.nativetests;
 
 import java.io.File;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,7 +32,7 @@ final class FuseFloor implements AutoCloseable {
      * run killed midway has the floor's mount cleared by the next ({@link Dxfs#clearStaleMounts}).
      */
     static FuseFloor in(Path parent) {
-        try {
+        return Unchecked.call(() -> {
             Files.writeString(Dxfs.ownerFile(parent), Long.toString(ProcessHandle.current().pid()));
             Path binary = Files.createDirectories(parent.resolve("bin")).resolve("floor");
             Run.of(List.of("gcc", "-O2", "-o", binary.toString(), SOURCE.toString())).ok();
@@ -61,12 +59,7 @@ final class FuseFloor implements AutoCloseable {
                 throw new AssertionError("the floor is not mounted at " + dir);
             }
             return floor;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError("interrupted while mounting the floor", e);
-        }
+        });
     }
 
     Path dir() {

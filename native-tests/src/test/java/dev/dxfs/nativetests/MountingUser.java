@@ -2,8 +2,6 @@ package dev.dxfs.nativetests;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -56,17 +54,13 @@ final class MountingUser {
             return;
         }
         TestUsers.User user = users.get(0);
-        try {
-            Path state = Files.createDirectories(mounted.scratch().resolve("state"));
-            Run.of(List.of("chown", "-R", user.uid() + ":" + user.gid(), mounted.dir().toString(), state.toString()))
-                    .ok();
-            List<String> command = new ArrayList<>(List.of("env", "-u", "XDG_RUNTIME_DIR", "-u", "XDG_CACHE_HOME",
-                    "HOME=", "XDG_STATE_HOME=" + state));
-            command.addAll(Dxfs.mountCommand(mounted.dir(), Dxfs.TRANSPORT));
-            Run.of(user.run(command)).ok();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        Path state = Unchecked.call(() -> Files.createDirectories(mounted.scratch().resolve("state")));
+        Run.of(List.of("chown", "-R", user.uid() + ":" + user.gid(), mounted.dir().toString(), state.toString()))
+                .ok();
+        List<String> command = new ArrayList<>(List.of("env", "-u", "XDG_RUNTIME_DIR", "-u", "XDG_CACHE_HOME",
+                "HOME=", "XDG_STATE_HOME=" + state));
+        command.addAll(Dxfs.mountCommand(mounted.dir(), Dxfs.TRANSPORT));
+        Run.of(user.run(command)).ok();
         assertThat(Dxfs.isMounted(mounted.dir())).as("dxfs is mounted over %s by %s", mounted.dir(), this).isTrue();
     }
 
@@ -77,14 +71,7 @@ final class MountingUser {
 
     /** The output of {@code command} run as this user, or null when it failed. */
     String output(List<String> command) {
-        try {
-            return AnotherProcess.output(command(command));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError("interrupted", e);
-        }
+        return Unchecked.call(() -> AnotherProcess.output(command(command)));
     }
 
     /** Removes the user made by {@link #unprivileged()}, and its access to /dev/fuse. */

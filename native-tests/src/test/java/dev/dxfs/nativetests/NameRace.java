@@ -1,8 +1,6 @@
 package dev.dxfs.nativetests;
 
-import java.io.IOException;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -46,42 +44,31 @@ final class NameRace implements AutoCloseable {
     NameRace start(String label, TestUsers.User user, Path cwd, String... args) {
         List<String> command = new ArrayList<>(List.of(binary.toString(), args[0], Integer.toString(seconds)));
         command.addAll(List.of(args).subList(1, args.length));
-        try {
-            processes.add(new ProcessBuilder(user.run(command)).directory(cwd.toFile())
-                    .redirectError(ProcessBuilder.Redirect.INHERIT).start());
-            labels.add(label);
-            return this;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        processes.add(Unchecked.call(() -> new ProcessBuilder(user.run(command)).directory(cwd.toFile())
+                .redirectError(ProcessBuilder.Redirect.INHERIT).start()));
+        labels.add(label);
+        return this;
     }
 
     /** Lets every process go, waits for them all and returns their counts, by label. */
     Map<String, Counts> run() {
         for (Process process : processes) {
-            try {
+            Unchecked.run(() -> {
                 OutputStream in = process.getOutputStream();
                 in.write("go\n".getBytes(StandardCharsets.US_ASCII));
                 in.flush();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
+            });
         }
         Map<String, Counts> counts = new HashMap<>();
         for (int i = 0; i < processes.size(); i++) {
             Process process = processes.get(i);
-            try {
-                String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-                if (!process.waitFor(seconds + GRACE_SECONDS, TimeUnit.SECONDS) || process.exitValue() != 0) {
-                    throw new AssertionError(labels.get(i) + ": namerace did not finish well: " + out);
-                }
-                counts.put(labels.get(i), parse(labels.get(i), out));
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError("interrupted", e);
+            String out = Unchecked.call(
+                    () -> new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim());
+            if (!Unchecked.call(() -> process.waitFor(seconds + GRACE_SECONDS, TimeUnit.SECONDS))
+                    || process.exitValue() != 0) {
+                throw new AssertionError(labels.get(i) + ": namerace did not finish well: " + out);
             }
+            counts.put(labels.get(i), parse(labels.get(i), out));
         }
         return counts;
     }

@@ -5,11 +5,6 @@ final class Pause {
     private Pause() {}
 
     static void of(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError("interrupted", e);
-        }
+        Unchecked.run(() -> Thread.sleep(millis));
     }
 }

@@ -1,8 +1,6 @@
 package dev.dxfs.nativetests;
 
-import java.io.IOException;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,11 +34,7 @@ final class PseudoTerminal implements AutoCloseable {
         List<String> command = List.of("script", "-qfec", line, "/dev/null");
         ProcessBuilder builder = new ProcessBuilder(command).redirectOutput(output.toFile()).redirectErrorStream(true);
         builder.environment().put("SHELL", "/bin/sh");
-        try {
-            return new PseudoTerminal(command, builder.start(), output);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return new PseudoTerminal(command, Unchecked.call(builder::start), output);
     }
 
     /** A word of a shell command line, quoted. */
@@ -49,34 +43,23 @@ final class PseudoTerminal implements AutoCloseable {
     }
 
     void type(String text) {
-        try {
+        Unchecked.run(() -> {
             keys.write(text.getBytes(StandardCharsets.UTF_8));
             keys.flush();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        });
     }
 
     /** Waits for the command line to end: its exit status and what the terminal showed. */
     Run await(Duration timeout) {
-        try {
-            if (!script.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-                throw new AssertionError("still running after " + timeout + ": " + command + "\n" + shown());
-            }
-            return new Run(command, script.exitValue(), shown(), "");
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError("interrupted: " + command, e);
+        if (!Unchecked.call(() -> script.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS))) {
+            throw new AssertionError("still running after " + timeout + ": " + command + "\n" + shown());
         }
+        return new Run(command, script.exitValue(), shown(), "");
     }
 
     /** What the terminal has shown so far. */
     String shown() {
-        try {
-            return Files.readString(output, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return Unchecked.call(() -> Files.readString(output, StandardCharsets.UTF_8));
     }
 
     /** Kills what still runs in the terminal, and script itself. */

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -27,7 +26,7 @@ record Run(List<String> command, int exit, String out, String err) {
             builder.directory(cwd.toFile());
         }
         builder.environment().putAll(env);
-        try {
+        return Unchecked.call(() -> {
             Process process = builder.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
             CompletableFuture<String> out = drain(process.getInputStream());
             CompletableFuture<String> err = drain(process.getErrorStream());
@@ -36,12 +35,7 @@ record Run(List<String> command, int exit, String out, String err) {
                 throw new AssertionError("timed out after " + timeout + ": " + command);
             }
             return new Run(command, process.exitValue(), out.join(), err.join());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError("interrupted: " + command, e);
-        }
+        });
     }
 
     private static CompletableFuture<String> drain(InputStream stream) {

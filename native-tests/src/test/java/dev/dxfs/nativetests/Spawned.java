@@ -1,7 +1,5 @@
 package dev.dxfs.nativetests;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,7 +33,7 @@ final class Spawned {
     static Spawned start(Path logs, String name, List<String> command, Path cwd) {
         Path out = logs.resolve(name + ".out");
         Path err = logs.resolve(name + ".err");
-        try {
+        return Unchecked.call(() -> {
             Files.createDirectories(logs);
             Process process = new ProcessBuilder(command)
                     .directory(cwd == null ? null : cwd.toFile())
@@ -44,9 +42,7 @@ final class Spawned {
                     .redirectError(err.toFile())
                     .start();
             return new Spawned(command, process, out, err);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        });
     }
 
     long pid() {
@@ -56,18 +52,17 @@ final class Spawned {
     /** Waits for the process to end; a process still running after {@code timeout} is killed and fails. */
     Run await(Duration timeout) {
         try {
-            if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-                process.destroyForcibly().waitFor();
-                throw new AssertionError("still running after " + timeout + ", killed: " + command);
-            }
-            return new Run(command, process.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
-                    Files.readString(err, StandardCharsets.UTF_8));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            return Unchecked.call(() -> {
+                if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                    process.destroyForcibly().waitFor();
+                    throw new AssertionError("still running after " + timeout + ", killed: " + command);
+                }
+                return new Run(command, process.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
+                        Files.readString(err, StandardCharsets.UTF_8));
+            });
+        } finally {
+            // A wait that was interrupted leaves no process behind either; an ended one is not touched.
             process.destroyForcibly();
-            throw new AssertionError("interrupted: " + command, e);
         }
     }
 
@@ -79,13 +74,22 @@ final class Spawned {
 
     /** Kills {@code process} if it still runs, and waits up to 10 s for it to end. */
     static void destroy(Process process) {
-        if (process.isAlive()) {
-            process.destroyForcibly();
-            try {
-                process.waitFor(10, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+        end(process, Duration.ZERO);
+    }
+
+    /**
+     * Gives {@code process} {@code grace} to end by itself, then kills it and waits up to 10 s.
+     * This is cleanup, which must not hide why a test failed: an interrupt ends the waits, is
+     * kept for the caller, and is not thrown.
+     */
+    static void end(Process process, Duration grace) {
+        try {
+            if (!process.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS)) {
+                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
             }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            process.destroyForcibly();
         }
     }
 }

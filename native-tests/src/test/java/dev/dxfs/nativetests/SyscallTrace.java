@@ -1,7 +1,5 @@
 package dev.dxfs.nativetests;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,7 +29,7 @@ final class SyscallTrace implements AutoCloseable {
      */
     static SyscallTrace attach(long pid, Path mountPoint, Path output, String syscalls) {
         Path messages = output.resolveSibling(output.getFileName() + ".err");
-        try {
+        return Unchecked.call(() -> {
             Process strace = new ProcessBuilder("unshare", "--mount", "--propagation", "private", "sh", "-c",
                     "umount -l \"$0\" && exec strace -f -y -e trace=\"$1\" -o \"$2\" -p \"$3\"",
                     mountPoint.toString(), syscalls, output.toString(), Long.toString(pid))
@@ -48,28 +46,16 @@ final class SyscallTrace implements AutoCloseable {
                 Thread.sleep(20);
             }
             return trace;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError("interrupted", e);
-        }
+        });
     }
 
     /** Detaches (strace flushes its output on SIGTERM) and returns the calls recorded. */
     List<String> stop() {
         strace.destroy();
-        try {
-            if (!strace.waitFor(30, TimeUnit.SECONDS)) {
-                throw new AssertionError("strace did not stop");
-            }
-            return Files.readAllLines(output, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError("interrupted", e);
+        if (!Unchecked.call(() -> strace.waitFor(30, TimeUnit.SECONDS))) {
+            throw new AssertionError("strace did not stop");
         }
+        return Unchecked.call(() -> Files.readAllLines(output, StandardCharsets.UTF_8));
     }
 
     @Override
