@@ -3,7 +3,6 @@ package dev.dxfs.nativetests;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -140,7 +139,7 @@ class BadInputTest {
     }
 
     private static Places places(MountedDir m) {
-        try {
+        return Unchecked.call(() -> {
             Path root = m.dir().getParent().getParent();
             // Another user must reach the unreadable directory to be refused for reading it.
             Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwxr-xr-x"));
@@ -149,9 +148,7 @@ class BadInputTest {
                     PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("---------")));
             Run.of(List.of("sh", "-c", "mkdir \"$(printf 'bad\\377')\""), root, Map.of(), Duration.ofMinutes(1)).ok();
             return new Places(root, m.dir(), file, root.resolve("missing"), unreadable);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        });
     }
 
     /** Every path below {@code root} with its size and modification time, names as raw bytes. */
@@ -161,14 +158,11 @@ class BadInputTest {
 
     /** The dxfs mounts at / or below {@code root}. */
     private static List<String> dxfsMountsAt(Path root) {
-        try {
-            return Files.readAllLines(Path.of("/proc/self/mountinfo"), StandardCharsets.ISO_8859_1).stream()
-                    .filter(line -> line.contains(" - fuse.dxfs "))
-                    .map(line -> line.split(" ")[4])
-                    .filter(point -> point.equals("/") || point.startsWith(root.toString()))
-                    .toList();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return Unchecked.call(() -> Files.readAllLines(Path.of("/proc/self/mountinfo"), StandardCharsets.ISO_8859_1))
+                .stream()
+                .filter(line -> line.contains(" - fuse.dxfs "))
+                .map(line -> line.split(" ")[4])
+                .filter(point -> point.equals("/") || point.startsWith(root.toString()))
+                .toList();
     }
 }

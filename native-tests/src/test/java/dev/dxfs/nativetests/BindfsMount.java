@@ -1,7 +1,5 @@
 package dev.dxfs.nativetests;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -16,7 +14,7 @@ final class BindfsMount implements AutoCloseable {
 
     /** Mounts bindfs at {@code parent/bindfs}, over {@code parent/bindfs-backing}. */
     static BindfsMount in(Path parent) {
-        try {
+        return Unchecked.call(() -> {
             Path backing = Files.createDirectories(parent.resolve("bindfs-backing"));
             Path dir = Files.createDirectories(parent.resolve("bindfs"));
             Run run = Run.of(List.of("bindfs", backing.toString(), dir.toString()));
@@ -24,9 +22,7 @@ final class BindfsMount implements AutoCloseable {
                 throw new AssertionError("bindfs is needed by this test (apt-get install bindfs): " + run);
             }
             return new BindfsMount(dir);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        });
     }
 
     Path dir() {

@@ -2,8 +2,6 @@ package dev.dxfs.nativetests;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -229,11 +227,11 @@ class DaemonCrashTest {
 
     /** The names in {@code dir}; the staging directory only if {@code all}. */
     private static List<String> names(Path dir, boolean all) {
-        try (Stream<Path> files = Files.list(dir)) {
-            return files.map(file -> file.getFileName().toString()).filter(name -> all || !name.equals(".dxfs")).toList();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return Unchecked.call(() -> {
+            try (Stream<Path> files = Files.list(dir)) {
+                return files.map(file -> file.getFileName().toString()).filter(name -> all || !name.equals(".dxfs")).toList();
+            }
+        });
     }
 
     private static void awaitCommits(MountedDir m, long commits) throws InterruptedException {
@@ -245,10 +243,6 @@ class DaemonCrashTest {
     }
 
     private static void touch(Path file) {
-        try {
-            Files.writeString(file, "");
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        Unchecked.run(() -> Files.writeString(file, ""));
     }
 }

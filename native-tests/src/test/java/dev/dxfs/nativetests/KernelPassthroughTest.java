@@ -3,10 +3,8 @@ package dev.dxfs.nativetests;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.BufferedReader;
-import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -155,16 +153,14 @@ class KernelPassthroughTest {
 
     /** {@code length} bytes at {@code position}, read without asking the file's size (a request of its own). */
     private static byte[] readFrom(FileChannel channel, long position, int length) {
-        try {
+        return Unchecked.call(() -> {
             ByteBuffer all = ByteBuffer.allocate(length);
             int read = 0;
             while (all.hasRemaining() && read >= 0) {
                 read = channel.read(all, position + all.position());
             }
             return all.array();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        });
     }
 
     private static byte[] bytes(long seed) {

@@ -1,7 +1,5 @@
 package dev.dxfs.nativetests;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -27,7 +25,7 @@ final class MountNamespace {
      * mount nobody can see.
      */
     static Run run(Path scratch, Path launcher, Path mountPoint, String script) {
-        try {
+        return Unchecked.call(() -> {
             Path bin = Files.createTempDirectory(scratch, "bin-");
             Files.createSymbolicLink(bin.resolve("dxfs"), launcher);
             String full = "set -eu\n"
@@ -35,8 +33,6 @@ final class MountNamespace {
                     + "mount --bind " + bin + " /usr/local/bin\n"
                     + script;
             return Run.of(List.of("unshare", "--mount", "sh", "-c", full), null, Map.of(), Duration.ofMinutes(3));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        });
     }
 }

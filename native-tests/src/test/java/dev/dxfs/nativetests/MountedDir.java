@@ -2,8 +2,6 @@ package dev.dxfs.nativetests;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -40,7 +38,7 @@ final class MountedDir implements AutoCloseable {
 
     private static MountedDir create(Path base, String name, boolean searchable) {
         Dxfs.clearStaleMounts();
-        try {
+        return Unchecked.call(() -> {
             Files.createDirectories(base);
             Path root = Files.createTempDirectory(base, name + "-");
             Files.writeString(Dxfs.ownerFile(root), Long.toString(ProcessHandle.current().pid()));
@@ -51,9 +49,7 @@ final class MountedDir implements AutoCloseable {
                 }
             }
             return new MountedDir(root, dir);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        });
     }
 
     /** The directory that is (or will be) mounted over. */
@@ -64,11 +60,7 @@ final class MountedDir implements AutoCloseable {
     /** A scratch directory beside the mount, on the same filesystem as its backing. */
     Path scratch() {
         Path scratch = root.resolve("scratch");
-        try {
-            return Files.createDirectories(scratch);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return Unchecked.call(() -> Files.createDirectories(scratch));
     }
 
     MountedDir mount(String... options) {
@@ -127,10 +119,10 @@ final class MountedDir implements AutoCloseable {
                 Dxfs.run("unmount", "--force", dir.toString());
             }
         }
-        try (Stream<Path> walk = Files.walk(root)) {
-            walk.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        Unchecked.run(() -> {
+            try (Stream<Path> walk = Files.walk(root)) {
+                walk.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+            }
+        });
     }
 }

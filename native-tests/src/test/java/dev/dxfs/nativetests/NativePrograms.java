@@ -1,8 +1,6 @@
 package dev.dxfs.nativetests;
 
-import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -37,12 +35,11 @@ final class NativePrograms {
 
     /** Extracts the headers of {@code native/} that {@code source} includes, and theirs. */
     private static void extractHeaders(Path source) {
-        List<String> headers;
-        try (Stream<String> lines = Files.lines(source)) {
-            headers = lines.map(LOCAL_INCLUDE::matcher).filter(Matcher::matches).map(match -> match.group(1)).toList();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        List<String> headers = Unchecked.call(() -> {
+            try (Stream<String> lines = Files.lines(source)) {
+                return lines.map(LOCAL_INCLUDE::matcher).filter(Matcher::matches).map(match -> match.group(1)).toList();
+            }
+        });
         for (String header : headers) {
             extractHeaders(extract(header));
         }
@@ -80,16 +77,16 @@ final class NativePrograms {
     }
 
     private static Path extract(String source) {
-        try (InputStream in = NativePrograms.class.getResourceAsStream("/native/" + source)) {
-            if (in == null) {
-                throw new AssertionError("missing test resource native/" + source);
+        return Unchecked.call(() -> {
+            try (InputStream in = NativePrograms.class.getResourceAsStream("/native/" + source)) {
+                if (in == null) {
+                    throw new AssertionError("missing test resource native/" + source);
+                }
+                Files.createDirectories(BIN);
+                Path file = BIN.resolve(source);
+                Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
+                return file;
             }
-            Files.createDirectories(BIN);
-            Path file = BIN.resolve(source);
-            Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
-            return file;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        });
     }
 }

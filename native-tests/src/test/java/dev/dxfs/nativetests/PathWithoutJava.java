@@ -2,7 +2,6 @@ package dev.dxfs.nativetests;
 
 import java.io.File;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.stream.Stream;
@@ -17,7 +16,7 @@ final class PathWithoutJava {
 
     /** Links the programs into a new directory under {@code parent}; returns it, as a PATH. */
     static String in(Path parent) {
-        try {
+        return Unchecked.call(() -> {
             Path bin = Files.createTempDirectory(parent, "path-without-java-");
             for (String dir : System.getenv("PATH").split(File.pathSeparator)) {
                 if (dir.isEmpty() || !Files.isDirectory(Path.of(dir))) {
@@ -35,9 +34,7 @@ final class PathWithoutJava {
                 }
             }
             return bin.toString();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        });
     }
 
     /** Whether {@code program} resolves into the bin directory of a JDK or JRE (beside its release file). */

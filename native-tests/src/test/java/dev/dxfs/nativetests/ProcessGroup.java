@@ -1,7 +1,6 @@
 package dev.dxfs.nativetests;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -44,15 +43,15 @@ final class ProcessGroup {
 
     /** The state letter of each process of the group that is not a zombie, by pid. */
     private static Map<Long, String> states(long group) {
-        try (Stream<Path> processes = Files.list(Path.of("/proc"))) {
-            return processes.filter(process -> process.getFileName().toString().chars().allMatch(Character::isDigit))
-                    .map(process -> Map.entry(Long.parseLong(process.getFileName().toString()), stat(process)))
-                    .filter(process -> process.getValue().length > 2 && Long.parseLong(process.getValue()[2]) == group
-                            && !process.getValue()[0].equals(ZOMBIE))
-                    .collect(Collectors.toMap(Map.Entry::getKey, process -> process.getValue()[0]));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return Unchecked.call(() -> {
+            try (Stream<Path> processes = Files.list(Path.of("/proc"))) {
+                return processes.filter(process -> process.getFileName().toString().chars().allMatch(Character::isDigit))
+                        .map(process -> Map.entry(Long.parseLong(process.getFileName().toString()), stat(process)))
+                        .filter(process -> process.getValue().length > 2 && Long.parseLong(process.getValue()[2]) == group
+                                && !process.getValue()[0].equals(ZOMBIE))
+                        .collect(Collectors.toMap(Map.Entry::getKey, process -> process.getValue()[0]));
+            }
+        });
     }
 
     /** The fields after the name: state, ppid, pgrp, session, tty_nr, tpgid, ...; none for a process that is gone. */

@@ -313,12 +313,10 @@ class RunningExecutableTest {
         assertThat(indexOf(binary, MARKER, at + 1)).as("the version marker is in the binary once").isNegative();
         byte[] patched = ("DXFS-VERSION:" + label(version)).getBytes(StandardCharsets.US_ASCII);
         System.arraycopy(patched, 0, binary, at, patched.length);
-        try {
+        Unchecked.run(() -> {
             Files.write(file, binary);
             Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rwxr-xr-x"));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        });
         return file;
     }
 
@@ -336,11 +334,7 @@ class RunningExecutableTest {
     }
 
     private static byte[] read(Path file) {
-        try {
-            return Files.readAllBytes(file);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return Unchecked.call(() -> Files.readAllBytes(file));
     }
 
     private static String sha256(byte[] data) {

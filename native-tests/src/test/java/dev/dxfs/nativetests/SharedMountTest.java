@@ -3,7 +3,6 @@ package dev.dxfs.nativetests;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -436,11 +435,7 @@ class SharedMountTest {
     }
 
     private static void chmod(Path path, String permissions) {
-        try {
-            Files.setPosixFilePermissions(path, PosixFilePermissions.fromString(permissions));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        Unchecked.run(() -> Files.setPosixFilePermissions(path, PosixFilePermissions.fromString(permissions)));
     }
 
     private static void report(String race, Map<String, NameRace.Counts> counts) {

@@ -3,7 +3,6 @@ package dev.dxfs.nativetests;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -67,12 +66,8 @@ class ShellWriterTest {
         if (mounted == null) {
             mounted = MountedDir.create("shell").mount();
         }
-        try {
-            return new Place(Files.createTempDirectory(mounted.dir(), name + "-"),
-                    Files.createTempDirectory(mounted.scratch(), name + "-"));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return Unchecked.call(() -> new Place(Files.createTempDirectory(mounted.dir(), name + "-"),
+                Files.createTempDirectory(mounted.scratch(), name + "-")));
     }
 
     @AfterAll

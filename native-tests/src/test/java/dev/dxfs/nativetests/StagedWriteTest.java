@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -565,11 +564,11 @@ class StagedWriteTest {
     }
 
     private static Set<String> names(Path dir) {
-        try (Stream<Path> list = Files.list(dir)) {
-            return list.map(path -> path.getFileName().toString()).collect(Collectors.toSet());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return Unchecked.call(() -> {
+            try (Stream<Path> list = Files.list(dir)) {
+                return list.map(path -> path.getFileName().toString()).collect(Collectors.toSet());
+            }
+        });
     }
 
     private static int mode(Path file) throws IOException {

@@ -3,7 +3,6 @@ package dev.dxfs.nativetests;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -152,10 +151,10 @@ class StagingNameTest {
     }
 
     private static List<String> names(Path dir) {
-        try (Stream<Path> list = Files.list(dir)) {
-            return list.map(path -> path.getFileName().toString()).sorted().toList();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return Unchecked.call(() -> {
+            try (Stream<Path> list = Files.list(dir)) {
+                return list.map(path -> path.getFileName().toString()).sorted().toList();
+            }
+        });
     }
 }

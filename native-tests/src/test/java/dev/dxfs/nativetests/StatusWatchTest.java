@@ -2,8 +2,6 @@ package dev.dxfs.nativetests;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -87,10 +85,6 @@ class StatusWatchTest {
     }
 
     private static void write(Path file, byte[] data) {
-        try {
-            Files.write(file, data);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        Unchecked.run(() -> Files.write(file, data));
     }
 }

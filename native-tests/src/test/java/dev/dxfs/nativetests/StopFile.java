@@ -1,7 +1,5 @@
 package dev.dxfs.nativetests;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,12 +9,12 @@ final class StopFile {
     private StopFile() {}
 
     static void create(Path file) {
-        try {
-            Files.createFile(file);
-        } catch (FileAlreadyExistsException e) {
-            // Already told.
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        Unchecked.run(() -> {
+            try {
+                Files.createFile(file);
+            } catch (FileAlreadyExistsException e) {
+                // Already told.
+            }
+        });
     }
 }
