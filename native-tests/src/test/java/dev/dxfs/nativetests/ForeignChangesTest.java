@@ -28,6 +28,8 @@ class ForeignChangesTest {
     /** Elsewhere: the short timeout, and the second the kernel may start it late. */
     private static final long UNWATCHED_NANOS = 2_000_000_000L;
     private static final String ABSENT = "(no such file)";
+    /** Longer than a node counts as changing after a change behind the mount's back (1 s). */
+    private static final long QUIET_NANOS = 1_300_000_000L;
 
     private static boolean watched() {
         return Dxfs.TRANSPORT.equals("kernel");
@@ -81,26 +83,56 @@ class ForeignChangesTest {
                 behind -> Files.writeString(behind, "5678", StandardOpenOption.APPEND), "8", "12", "16", "20", "24");
     }
 
+    /**
+     * A change behind the mount's back while a shell appends to another file through the mount
+     * over and over (each close an event of the daemon's own): the watch, which lets the
+     * daemon's own events gather for a moment before it reads again, still shows it in time.
+     * Appends are written in place and change no name, so nothing but the watch makes the kernel
+     * forget what it keeps of {@code f}; the changes come more than a second apart, so that each
+     * is the first of its run (later ones are answered with a short timeout whether the watch
+     * hears them or not).
+     */
+    @ParameterizedTest(name = "mounted by {0}")
+    @ArgumentsSource(MountingUsers.class)
+    void aChmodShowsWhileTheMountAppends(MountingUser who) throws IOException, InterruptedException {
+        try (MountedDir mounted = who.directory("foreign-busy"); BackingView backing = BackingView.of(mounted.dir())) {
+            Path busy = mounted.dir().resolve("busy");
+            Files.writeString(busy, "");
+            Path file = lookedAtFile(who, mounted, "f");
+            Process appender = new ProcessBuilder(who.command(List.of("sh", "-c",
+                    "while :; do echo x >> '" + busy + "'; done"))).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            try {
+                List<String> mode = List.of("stat", "-c", "%A", file.toString());
+                assertThat(seen(who, mode)).as("through the mount, before the changes").isEqualTo("-rw-r--r--");
+                String[] modes = {"-rw-------", "-rw-r-----", "-rw-------", "-rw-r-----"};
+                for (String next : modes) {
+                    LockSupport.parkNanos(QUIET_NANOS);
+                    assertThat(appender.isAlive()).as("the shell appending through the mount").isTrue();
+                    Files.setPosixFilePermissions(backing.dir().resolve("f"),
+                            PosixFilePermissions.fromString(next.substring(1)));
+                    assertShows(who, mode, next);
+                }
+            } finally {
+                appender.destroyForcibly().waitFor();
+            }
+        }
+    }
+
     /** A change made in the backing directory to the file at {@code behind}. */
     private interface ChangeBehind {
         void make(Path behind) throws IOException;
     }
 
     /**
-     * The file {@code name}, made before the mount (one written through it has another node for
-     * a while, and the kernel keeps no attributes of a file with several) and looked at through
-     * it by {@code look}, a command run as {@code who} with the file's path, so that the kernel
+     * The file {@code name} ({@link #lookedAtFile}) looked at through the mount by {@code look}, a command run as {@code who} with the file's path, so that the kernel
      * keeps its name and attributes; then {@code change}d behind the mount's back once for each
      * of {@code expected}: after each, {@code look} shows that one in time.
      */
     private static void assertChangeBehindShows(MountingUser who, String mountName, String name, List<String> look,
             ChangeBehind change, String... expected) throws IOException {
         try (MountedDir mounted = who.directory(mountName); BackingView backing = BackingView.of(mounted.dir())) {
-            Path file = mounted.dir().resolve(name);
-            Files.createDirectories(file.getParent());
-            Files.writeString(file, "1234");
-            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r--r--"));
-            who.mount(mounted);
+            Path file = lookedAtFile(who, mounted, name);
             List<String> command = new ArrayList<>(look);
             command.add(file.toString());
             assertThat(seen(who, command)).as("through the mount, before the change").isNotEqualTo(expected[0]);
@@ -109,6 +141,20 @@ class ForeignChangesTest {
                 assertShows(who, command, next);
             }
         }
+    }
+
+    /**
+     * The file {@code name} of {@code mounted}, made before the mount (one written through it
+     * has another node for a while, and the kernel keeps no attributes of a file with several),
+     * then {@code mounted} mounted by {@code who}.
+     */
+    private static Path lookedAtFile(MountingUser who, MountedDir mounted, String name) throws IOException {
+        Path file = mounted.dir().resolve(name);
+        Files.createDirectories(file.getParent());
+        Files.writeString(file, "1234");
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r--r--"));
+        who.mount(mounted);
+        return file;
     }
 
     /** Another file renamed over {@code behind}. */
