@@ -2,18 +2,21 @@ package dev.dxfs.mount;
 
 import java.io.File;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
-import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.jar.JarFile;
 import java.util.stream.Stream;
 
 /**
  * The class-data archive of dxfs's classes that a JVM without one of its own (a system JDK, not
- * the runtime the self-contained packages carry) maps at start: the JDK's start-up classes and
- * every class of dxfs.jar, parsed and verified ahead of time, per user, in the cache directory.
+ * the runtime the self-contained packages carry) maps at start: the JDK's start-up classes, every
+ * class of dxfs.jar, and the JDK's classes and lambdas that the first mount's two JVMs loaded until
+ * the mount was live, parsed and verified ahead of time, per user, in the cache directory.
  * The launcher names it ({@code -Ddxfs.classes=FILE}) and maps it in the command line when it
  * exists; the daemon that {@code dxfs mount} starts maps it too. A missing archive is made in the
  * background once a mount is live; one the JVM cannot use (another JDK) it ignores, silently, and
@@ -27,6 +30,13 @@ final class ClassDataArchive {
     private static final String LIST = ".classlist";
     /** The class list's first line, a comment to the JVM: the jar it lists. */
     private static final String JAR = "# jar: ";
+    /**
+     * The suffix of a JVM's record of the classes it loads ({@code -XX:DumpLoadedClassList}),
+     * beside the archive's name with the command line's pid: the launcher has the command line
+     * record its own while no archive has been made, and the command line the daemon's.
+     */
+    private static final String RECORD = ".loaded";
+    private static final String DAEMON = ".daemon";
 
     private final Path archive;
     private final Path jar;
@@ -51,9 +61,37 @@ final class ClassDataArchive {
      * archive would break.
      */
     List<String> jvmOptions() {
-        return Files.isRegularFile(archive)
-                ? List.of("-XX:SharedArchiveFile=" + archive, "-Xlog:cds=off", "-Xlog:cds+dynamic=off")
-                : List.of();
+        if (Files.isRegularFile(archive)) {
+            return List.of("-XX:SharedArchiveFile=" + archive, "-Xlog:cds=off", "-Xlog:cds+dynamic=off");
+        }
+        // This mount makes the archive (unless its class list says that an attempt was made).
+        return Files.exists(classList()) ? List.of() : List.of("-XX:DumpLoadedClassList=" + record(DAEMON));
+    }
+
+    /**
+     * Removes this JVM's records of loaded classes, and its daemon's, unless a mount has taken them
+     * into a class list: a command that makes no archive leaves none behind.
+     */
+    static void forgetRecords() {
+        String file = System.getProperty(PROPERTY);
+        if (file != null && !file.isEmpty()) {
+            ClassDataArchive archive = new ClassDataArchive(Path.of(file), null);
+            try {
+                Files.deleteIfExists(archive.record(""));
+                Files.deleteIfExists(archive.record(DAEMON));
+            } catch (IOException | RuntimeException e) {
+                // A record left in the cache harms nothing; the next archive made removes it.
+            }
+        }
+    }
+
+    /** The record of loaded classes that this JVM (who "") or its daemon writes. */
+    private Path record(String who) {
+        return archive.resolveSibling(archive.getFileName() + "." + ProcessHandle.current().pid() + who + RECORD);
+    }
+
+    private Path classList() {
+        return archive.resolveSibling(archive.getFileName() + LIST);
     }
 
     /**
@@ -63,14 +101,15 @@ final class ClassDataArchive {
      * marks the attempt: a JVM that cannot make one is not asked again for the same jar.
      */
     void refreshInBackground() {
-        Path classList = archive.resolveSibling(archive.getFileName() + LIST);
+        Path classList = classList();
         try {
             if (isFresh(archive) || isFresh(classList)) {
                 return;
             }
             RuntimePaths.createPrivateDirectory(archive.getParent());
             removeOthers(classList);
-            Files.write(classList, classList());
+            Files.write(classList, classes());
+            removeRecords();
             new ProcessBuilder("setsid", "--fork", "nice", "sh", "-c",
                     "\"$1\" -Xshare:dump -XX:SharedClassListFile=\"$2\" -XX:SharedArchiveFile=\"$3.$$\" -cp \"$4\""
                             + " && mv -f \"$3.$$\" \"$3\"; rm -f \"$3.$$\"",
@@ -124,9 +163,32 @@ final class ClassDataArchive {
         return (FileTime) Files.getAttribute(file, "unix:ctime");
     }
 
-    /** The jar's name, then the JDK's own start-up list and every class of the jar, the daemon's too. */
-    private List<String> classList() throws IOException {
-        List<String> list = new ArrayList<>(List.of(JAR + jar));
+    /**
+     * Removes the records of loaded classes made for this archive: this command's and its
+     * daemon's, now in the class list (the daemon writes on into the removed file), and those of
+     * the commands run before the first mount that were stopped before their own removal.
+     */
+    private void removeRecords() throws IOException {
+        String prefix = archive.getFileName() + ".";
+        try (Stream<Path> files = Files.list(archive.getParent())) {
+            for (Path file : files.toList()) {
+                String name = file.getFileName().toString();
+                if (name.startsWith(prefix) && name.endsWith(RECORD)) {
+                    Files.deleteIfExists(file);
+                }
+            }
+        }
+    }
+
+    /**
+     * The jar's name, then the JDK's own start-up list, every class of the jar (the daemon's too),
+     * and what this command line and its daemon loaded until the mount was live: the JDK's classes
+     * beyond its start-up list (reflection, processes, sockets), and the lambdas, which the archive
+     * holds ready-made. Each line once: a lambda listed twice crashes the JVM that makes the
+     * archive (JDK 17).
+     */
+    private Set<String> classes() throws IOException {
+        Set<String> list = new LinkedHashSet<>(List.of(JAR + jar));
         Path jdkList = Path.of(System.getProperty("java.home"), "lib", "classlist");
         if (Files.isRegularFile(jdkList)) {
             try (Stream<String> lines = Files.lines(jdkList)) {
@@ -139,6 +201,18 @@ final class ClassDataArchive {
                     .map(name -> name.substring(0, name.length() - ".class".length()))
                     .forEach(list::add);
         }
+        for (Path record : List.of(record(""), record(DAEMON))) {
+            list.addAll(completeLines(record));
+        }
         return list;
+    }
+
+    /** The lines of a record that its JVM has finished writing (none when it made none). */
+    private static List<String> completeLines(Path record) throws IOException {
+        if (!Files.isRegularFile(record)) {
+            return List.of();
+        }
+        String content = Files.readString(record, StandardCharsets.UTF_8);
+        return content.substring(0, content.lastIndexOf('\n') + 1).lines().toList();
     }
 }

@@ -39,9 +39,11 @@ public final class Main implements Runnable {
         if (args.length > 0 && name(DaemonCommand.class).equals(args[0])) {
             DaemonCommand.loadBindingsInBackground();
         }
-        System.exit(FuseInvocation.isOne(args, names())
+        int status = FuseInvocation.isOne(args, names())
                 ? FuseInvocation.commandLine().execute(args)
-                : commandLine(args.length > 0 ? args[0] : null).execute(args));
+                : commandLine(args.length > 0 ? args[0] : null).execute(args);
+        ClassDataArchive.forgetRecords();
+        System.exit(status);
     }
 
     /**

@@ -14,13 +14,15 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The per-user class-data archive that ./dxfs maps on the system's JDK (docs/design.md,
- * "Start-up"): the first mount makes it and removes those of jars that are gone, the next daemon
- * maps it, and one the JVM cannot use changes nothing a user sees.
+ * "Start-up"): the first mount makes it, with the classes that its two JVMs loaded, and removes
+ * those of jars that are gone, the next daemon maps it, and one the JVM cannot use changes
+ * nothing a user sees.
  */
 class ClassDataArchiveTest {
 
     @Test
-    void theFirstMountMakesItAndClearsOrphansTheNextDaemonMapsItAndAnUnusableOneIsIgnored() throws Exception {
+    void theFirstMountMakesItFromWhatItLoadedAndClearsOrphansTheNextDaemonMapsItAndAnUnusableOneIsIgnored()
+            throws Exception {
         try (MountedDir m = MountedDir.create("class-data")) {
             Path cache = m.scratch().resolve("cache");
             Map<String, String> env = Map.of("XDG_CACHE_HOME", cache.toString());
@@ -29,9 +31,16 @@ class ClassDataArchiveTest {
             Files.writeString(orphan, "an archive");
             Path orphanList = orphan.resolveSibling(orphan.getFileName() + ".classlist");
             Files.writeString(orphanList, "# jar: " + m.scratch().resolve("gone/lib/dxfs.jar") + "\njava/lang/Object\n");
+            // A command before the first mount records the classes it loads, and removes the record.
+            run(env, "--version").ok();
+            assertThat(records(cache.resolve("dxfs"))).as("records of loaded classes left by dxfs --version").isEmpty();
             mountAndUnmount(m.dir(), env);
 
             Path archive = awaitArchive(cache.resolve("dxfs"));
+            assertThat(Files.readString(archive.resolveSibling(archive.getFileName() + ".classlist")))
+                    .as("the lambdas that the command line and the daemon made until the mount was live")
+                    .contains("@lambda-proxy dev/dxfs/mount/Mounter ", "@lambda-proxy dev/dxfs/mount/Daemon ");
+            assertThat(records(cache.resolve("dxfs"))).as("records of loaded classes left by the first mount").isEmpty();
             assertThat(orphan).as("the archive of a jar that is gone").doesNotExist();
             assertThat(orphanList).doesNotExist();
             run(env, "mount", "--transport", Dxfs.TRANSPORT, m.dir().toString()).ok();
@@ -58,6 +67,13 @@ class ClassDataArchiveTest {
         List<String> command = new ArrayList<>(List.of(Dxfs.LAUNCHER.toString()));
         command.addAll(List.of(args));
         return Run.of(command, null, env, Run.DEFAULT_TIMEOUT);
+    }
+
+    /** The records of loaded classes in the cache directory. */
+    private static List<String> records(Path dir) throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.map(file -> file.getFileName().toString()).filter(name -> name.endsWith(".loaded")).toList();
+        }
     }
 
     /** The archive, once it has been made in the background (a few seconds of one CPU). */
