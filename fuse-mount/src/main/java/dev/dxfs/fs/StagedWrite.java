@@ -264,17 +264,8 @@ final class StagedWrite extends OpenFile {
         explicitMode = mode & PERMISSION_BITS;
     }
 
-    /**
-     * A chown by the writer itself: applied when the handle publishes. -1 keeps a field. It
-     * clears the set-id bits of the mode the writer sees, as a chown does: the kernel leaves that
-     * to the daemon (FUSE_HANDLE_KILLPRIV), and the publish's own chown comes before its chmod.
-     */
-    synchronized void setOwner(int uid, int gid) throws FsException {
-        int mode = explicitMode >= 0 ? explicitMode : Commit.attributes(target(), commitRequest()).mode();
-        int cleared = Commit.clearedByAChown(mode);
-        if (cleared != 0) {
-            explicitMode = mode & PERMISSION_BITS & ~cleared;
-        }
+    /** A chown by the writer itself: applied when the handle publishes. -1 keeps a field. */
+    synchronized void setOwner(int uid, int gid) {
         if (uid >= 0) {
             explicitUid = uid;
         }
