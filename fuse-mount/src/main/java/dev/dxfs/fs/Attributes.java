@@ -134,11 +134,11 @@ final class Attributes {
     }
 
     /**
-     * A chown clears the setuid bit, and the setgid bit of a program, of the mode the writer sees
-     * ({@code stat}), even root's. The kernel leaves that to the daemon (HANDLE_KILLPRIV; on
-     * libfuse 2 it sends the cleared mode with the chown, which leaves nothing to clear here); a
-     * chown of the backing file clears them itself, the writer's own chown goes to the mode it
-     * will publish, which its publish applies after its chown.
+     * A writer's own chown clears the setuid bit, and the setgid bit of a program, from the mode
+     * it sees ({@code stat}) and will publish, even root's chown, as natively. The kernel leaves
+     * that to the daemon (HANDLE_KILLPRIV; on libfuse 2 it sends the cleared mode with the chown,
+     * which leaves nothing to clear here). A chown of the backing file clears them itself; the
+     * writer's is applied only by its publish, whose chmod comes after its chown.
      */
     private static void clearSetIdBits(List<StagedWrite> mine, Pointer stat) {
         int mode = stat.getInt(StatFields.MODE);

@@ -29,8 +29,9 @@ import java.nio.ByteBuffer;
  * <p>Four features go beyond libfuse 2's, besides HANDLE_KILLPRIV (below). POSIX_ACL (7.26),
  * with which the kernel's own permission check (default_permissions) honours POSIX ACLs,
  * read from the {@code system.posix_acl_access} attribute and kept with the node's
- * attributes, as natively. Without it an ACL that grants a user access is ignored in the mount (EACCES where a plain
- * directory lets the user in), and one that denies a user is ignored too. MAX_PAGES (7.28),
+ * attributes, as natively. Without it an ACL that grants a user access is ignored in the
+ * mount (EACCES where a plain directory lets the user in), and one that denies a user is
+ * ignored too. MAX_PAGES (7.28),
  * with which a read or write request carries up to {@code max_pages} pages instead of the
  * kernel's default 32 (128 KiB): requests of {@code maxWrite} bytes. And DIRECT_IO_ALLOW_MMAP
  * (7.39, in flags2), with which the kernel accepts shared mappings of the direct_io handles
@@ -45,10 +46,10 @@ import java.nio.ByteBuffer;
  * set-id file by a caller without CAP_FSETID) with a GETATTR, whatever attributes it keeps, to
  * work out which set-id bits to clear, then sends the change with the cleared mode: one request
  * more per {@code fchown}, which tar makes for every file it extracts as root. With it the
- * change comes alone and the daemon clears: a chown or write made on the backing file clears them
- * there, as the caller's natively does, and a staged writer's chown clears them from what it will
- * publish ({@code StagedWrite.setOwner}); a staged write or truncate publishes without them, as
- * the commit protocol says. (HANDLE_KILLPRIV_V2 would ask the daemon to clear them at each write
+ * change comes alone and the daemon clears: a chown or write made on the backing file clears
+ * them there, as the caller's natively does, and a staged writer's chown clears them from what
+ * it will publish ({@code Attributes.setattr}); a staged write or truncate publishes without
+ * them, as the commit protocol says. (HANDLE_KILLPRIV_V2 would ask the daemon to clear them at each write
  * too, and spares nothing more: see the design's cost per request.)
  *
  * @param minor the protocol minor agreed on
