@@ -18,6 +18,8 @@
  *         rename2 OLD NEW FLAGS    -> "ok"  (renameat2; FLAGS: '|'-separated noreplace exchange
  *                                  whiteout, or 0)
  *         umask OCTAL              -> "ok"
+ *         fchmod FD OCTAL / fchown FD UID GID -> "ok"
+ *         futimens FD MTIME        -> "ok"  (MTIME in seconds; the access time is left alone)
  *         lstat PATH               -> "lstat type=T rdev=MAJOR,MINOR"  (T: f d l c b p s)
  *         ftruncate FD LEN / truncate PATH LEN -> "ok"
  *         fallocate FD MODES OFFSET LEN -> "ok"  (MODES: '|'-separated keep punch zero collapse
@@ -287,6 +289,13 @@ static void command(char *line) {
     } else if (strcmp(op, "umask") == 0 && a) {
         umask((mode_t)strtoul(a, NULL, 8));
         printf("ok\n");
+    } else if (strcmp(op, "fchmod") == 0 && a && b) {
+        if (fchmod(atoi(a), (mode_t)strtoul(b, NULL, 8)) != 0) fail(); else printf("ok\n");
+    } else if (strcmp(op, "fchown") == 0 && a && b && c) {
+        if (fchown(atoi(a), (uid_t)atoi(b), (gid_t)atoi(c)) != 0) fail(); else printf("ok\n");
+    } else if (strcmp(op, "futimens") == 0 && a && b) {
+        struct timespec times[2] = {{0, UTIME_OMIT}, {atoll(b), 0}};
+        if (futimens(atoi(a), times) != 0) fail(); else printf("ok\n");
     } else if (space_command(op, a, b, c, d, e)) {
         return;
     } else {

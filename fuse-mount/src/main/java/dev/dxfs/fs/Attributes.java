@@ -8,6 +8,7 @@ import dev.dxfs.fuse.FileInfo;
 import dev.dxfs.fuse.Names;
 import dev.dxfs.fuse.Request;
 import dev.dxfs.fuse.SetAttr;
+import dev.dxfs.policy.Commit;
 import dev.dxfs.policy.StagingPolicy;
 import dev.dxfs.policy.WriteKind;
 import java.lang.ref.Reference;
@@ -122,11 +123,33 @@ final class Attributes {
         }
         Pointer stat = Request.newStat();
         boolean own = attributes(req, node, handle, stat);
+        if ((toSet & (SetAttr.UID | SetAttr.GID)) != 0 && !mine.isEmpty()) {
+            clearSetIdBits(mine, stat);
+        }
         if (replaced) {
             // Rare enough (a truncate(2) by name) to forget the directory too, whatever the publish found.
             invalidations.publishedInto(node, nodes.binding(node), true);
         }
         answerAttributes(req, node, own, stat);
+    }
+
+    /**
+     * A writer's own chown clears the setuid bit, and the setgid bit of a program, from the mode
+     * it sees ({@code stat}) and will publish, even root's chown, as natively. The kernel leaves
+     * that to the daemon (HANDLE_KILLPRIV; on libfuse 2 it sends the cleared mode with the chown,
+     * which leaves nothing to clear here). A chown of the backing file clears them itself; the
+     * writer's is applied only by its publish, whose chmod comes after its chown.
+     */
+    private static void clearSetIdBits(List<StagedWrite> mine, Pointer stat) {
+        int mode = stat.getInt(StatFields.MODE);
+        int cleared = Commit.clearedByAChown(mode);
+        if (cleared == 0) {
+            return;
+        }
+        for (StagedWrite staged : mine) {
+            staged.setMode(mode & ~cleared);
+        }
+        stat.putInt(StatFields.MODE, mode & ~cleared);
     }
 
     /** One struct timespec of utimensat's pair: the given time, now, or left alone. */

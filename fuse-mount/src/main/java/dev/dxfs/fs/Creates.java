@@ -13,6 +13,7 @@ import dev.dxfs.policy.OpenFlags;
 import dev.dxfs.policy.StagingPolicy;
 import dev.dxfs.policy.WriteKind;
 import jnr.ffi.Pointer;
+import ru.serce.jnrfuse.struct.FileStat;
 
 /**
  * open(O_CREAT): the name is made, or opened when it exists, as the kernel's own create would,
@@ -149,7 +150,7 @@ final class Creates {
                     OpenFlags.writes(flags)), true);
         }
         C.close(fd);
-        return new Opened(node, admitCounted(node, flags, req, retry, true, stat), true);
+        return new Opened(node, admitCounted(node, flags, req, retry, FileStat.of(stat), stat), true);
     }
 
     /**
@@ -177,19 +178,25 @@ final class Creates {
             nodes.forget(node.id, 1);
             return null;
         }
-        return new Opened(node, admitCounted(node, flags, req, retry, false, stat), false);
+        return new Opened(node, admitCounted(node, flags, req, retry, null, stat), false);
     }
 
     /**
-     * Opens {@code node}, which has a reference for this open that is undone when the open fails;
-     * {@code created}: the caller has just created the file (natively, such an open is not checked).
+     * Opens {@code node}, which has a reference for this open that is undone when the open fails,
+     * and puts the attributes the caller sees in {@code stat}. {@code created}: the attributes of
+     * the file the caller has just created (natively, such an open is not checked), or null.
      */
-    private OpenFile admitCounted(Node node, int flags, Request req, boolean retry, boolean created, Pointer stat)
+    private OpenFile admitCounted(Node node, int flags, Request req, boolean retry, FileStat created, Pointer stat)
             throws FsException {
         OpenFile file = null;
         try {
             file = opens.admit(node, flags, req.tid(), req.uid(), retry, created);
-            file.stat(stat);
+            if (created != null && file instanceof StagedWrite staged) {
+                // stat holds the created file's attributes: no need to read them again.
+                staged.createdView(stat);
+            } else {
+                file.stat(stat);
+            }
             return file;
         } catch (FsException | RuntimeException e) {
             FileHandles.dropUndelivered(file);

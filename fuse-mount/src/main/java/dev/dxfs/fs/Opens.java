@@ -14,6 +14,7 @@ import dev.dxfs.policy.WriteKind;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import ru.serce.jnrfuse.struct.FileStat;
 
 /**
  * Opening a node: which handle an open gets (a staged write, the writer's own file, or the
@@ -53,7 +54,7 @@ final class Opens {
         pendingReleases.awaitNode(node);
         int tid = req.tid();
         boolean retry = retries.take(tid);
-        OpenFile file = admit(node, fi.flags(), tid, req.uid(), retry, false);
+        OpenFile file = admit(node, fi.flags(), tid, req.uid(), retry, null);
         fileHandles.register(fi, file);
         req.open(fi);
     }
@@ -66,9 +67,10 @@ final class Opens {
      *
      * <p>The open is the caller's, with its identity, so the kernel decides whether the caller may
      * open the file so; a staged write, which does not open the file for writing, opens it so once
-     * to ask, unless the caller has just {@code created} it.
+     * to ask, unless the caller has just created it: {@code created} then holds the attributes the
+     * create read of the file (null for any other open).
      */
-    OpenFile admit(Node node, int flags, int tid, int uid, boolean retry, boolean created)
+    OpenFile admit(Node node, int flags, int tid, int uid, boolean retry, FileStat created)
             throws FsException {
         synchronized (node) {
             OpenFile file = chosen(node, flags, tid, uid, retry, created);
@@ -79,7 +81,7 @@ final class Opens {
     }
 
     /** The handle an open of {@code node} gets, under the node's monitor (see {@link #admit}). */
-    private OpenFile chosen(Node node, int flags, int tid, int uid, boolean retry, boolean created)
+    private OpenFile chosen(Node node, int flags, int tid, int uid, boolean retry, FileStat created)
             throws FsException {
         String path = node.isRegular() ? nodes.path(node) : null;
         WriteKind kind = path == null
@@ -87,13 +89,13 @@ final class Opens {
                 : policy.classify(Names.text(path), flags, true);
         boolean executes = OpenFlags.executes(flags);
         if (kind.staged()) {
-            if (!created) {
+            if (created == null) {
                 mayOpen(node, flags);
             }
             if (node.hasPlainHandles() && !mustShare(node, tid, retry)) {
                 throw sendBack(node, tid);
             }
-            return staging.staged(node, kind, tid, uid, BackingDir.fstat(node.fd));
+            return staging.staged(node, kind, tid, uid, created != null ? created : BackingDir.fstat(node.fd));
         }
         List<StagedWrite> mine = executes ? List.of() : callersWrites.stagedOn(node, tid);
         if (!mine.isEmpty()) {

@@ -222,9 +222,25 @@ final class StagedWrite extends OpenFile {
     synchronized void stat(Pointer statbuf) throws FsException {
         requireOpen(released);
         check(C.fstat(dataFd(), statbuf), "fstat");
-        FileStat stat = FileStat.of(statbuf);
         // What the publish will apply: the file it replaces may have been chmod'ed since the open.
-        Commit.Attributes published = Commit.attributes(target(), commitRequest());
+        writersView(statbuf, target());
+    }
+
+    /**
+     * The writer's view of the file its create has just made in place, from {@code statbuf}, the
+     * attributes the create read of it: nothing has written the handle yet, and the name held
+     * that file then, so they are the attributes of both the data and the file the publish
+     * replaces, which {@link #stat} would read again.
+     */
+    synchronized void createdView(Pointer statbuf) {
+        writersView(statbuf, new Commit.Attributes(statbuf.getInt(StatFields.MODE), statbuf.getInt(StatFields.UID),
+                statbuf.getInt(StatFields.GID)));
+    }
+
+    /** Turns {@code statbuf}, the data's attributes, into the writer's view, {@code target} being replaced. */
+    private void writersView(Pointer statbuf, Commit.Attributes target) {
+        FileStat stat = FileStat.of(statbuf);
+        Commit.Attributes published = Commit.attributes(target, commitRequest());
         stat.st_mode.set((stat.st_mode.intValue() & ~PERMISSION_BITS) | (published.mode() & PERMISSION_BITS));
         stat.st_uid.set(published.uid());
         stat.st_gid.set(published.gid());

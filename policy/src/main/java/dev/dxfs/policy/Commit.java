@@ -135,6 +135,15 @@ public final class Commit {
         return SET_UID | (marksProgram || !inGroup.test(file.gid()) ? SET_GID : 0);
     }
 
+    /**
+     * The set-id bits a chown clears from {@code mode}, whoever makes it: setuid always, setgid
+     * where it marks a program (group execute), as the kernel's FUSE layer clears them for a
+     * filesystem that leaves the clearing to the kernel.
+     */
+    public static int clearedByAChown(int mode) {
+        return mode & (SET_UID | ((mode & GROUP_EXECUTE) != 0 ? SET_GID : 0));
+    }
+
     private static Attributes overlay(Attributes explicit, Attributes base) {
         if (explicit == null) {
             return base;

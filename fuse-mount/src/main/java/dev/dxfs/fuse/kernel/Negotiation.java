@@ -5,6 +5,7 @@ import static dev.dxfs.fuse.kernel.Protocol.ATOMIC_O_TRUNC;
 import static dev.dxfs.fuse.kernel.Protocol.BIG_WRITES;
 import static dev.dxfs.fuse.kernel.Protocol.DIRECT_IO_ALLOW_MMAP;
 import static dev.dxfs.fuse.kernel.Protocol.DONT_MASK;
+import static dev.dxfs.fuse.kernel.Protocol.HANDLE_KILLPRIV;
 import static dev.dxfs.fuse.kernel.Protocol.INIT_EXT;
 import static dev.dxfs.fuse.kernel.Protocol.MAX_PAGES;
 import static dev.dxfs.fuse.kernel.Protocol.PASSTHROUGH;
@@ -25,11 +26,12 @@ import java.nio.ByteBuffer;
  * holds them in a queue of its own, unnumbered, and a RELEASE held there would reach the daemon
  * after what its closer did next.
  *
- * <p>Four features go beyond libfuse 2's. POSIX_ACL (7.26), with which the kernel's own
- * permission check (default_permissions) honours POSIX ACLs, read from the
- * {@code system.posix_acl_access} attribute and kept with the node's attributes, as natively.
- * Without it an ACL that grants a user access is ignored in the mount (EACCES where a plain
- * directory lets the user in), and one that denies a user is ignored too. MAX_PAGES (7.28),
+ * <p>Four features go beyond libfuse 2's, besides HANDLE_KILLPRIV (below). POSIX_ACL (7.26),
+ * with which the kernel's own permission check (default_permissions) honours POSIX ACLs,
+ * read from the {@code system.posix_acl_access} attribute and kept with the node's
+ * attributes, as natively. Without it an ACL that grants a user access is ignored in the
+ * mount (EACCES where a plain directory lets the user in), and one that denies a user is
+ * ignored too. MAX_PAGES (7.28),
  * with which a read or write request carries up to {@code max_pages} pages instead of the
  * kernel's default 32 (128 KiB): requests of {@code maxWrite} bytes. And DIRECT_IO_ALLOW_MMAP
  * (7.39, in flags2), with which the kernel accepts shared mappings of the direct_io handles
@@ -40,12 +42,23 @@ import java.nio.ByteBuffer;
  * mappings may go straight to a backing file ({@link BackingFiles}). Whether the daemon may
  * register backing files (CAP_SYS_ADMIN) shows only at the first try, after INIT.
  *
+ * <p>HANDLE_KILLPRIV (7.26): without it the kernel precedes every chown (and a truncate of a
+ * set-id file by a caller without CAP_FSETID) with a GETATTR, whatever attributes it keeps, to
+ * work out which set-id bits to clear, then sends the change with the cleared mode: one request
+ * more per {@code fchown}, which tar makes for every file it extracts as root. With it the
+ * change comes alone and the daemon clears: a chown or write made on the backing file clears
+ * them there, as the caller's natively does, and a staged writer's chown clears them from what
+ * it will publish ({@code Attributes.setattr}); a staged write or truncate publishes without
+ * them, as the commit protocol says. (HANDLE_KILLPRIV_V2 would ask the daemon to clear them at each write
+ * too, and spares nothing more: see the design's cost per request.)
+ *
  * @param minor the protocol minor agreed on
  * @param flags the features used
  * @param flags2 the features used from bit 32 on (shifted down by 32)
  */
 record Negotiation(int offered, int minor, int flags, int flags2) {
-    static final int WANTED = ASYNC_READ | ATOMIC_O_TRUNC | BIG_WRITES | DONT_MASK | POSIX_ACL | MAX_PAGES;
+    static final int WANTED = ASYNC_READ | ATOMIC_O_TRUNC | BIG_WRITES | DONT_MASK | HANDLE_KILLPRIV | POSIX_ACL
+            | MAX_PAGES;
     static final int WANTED2 = DIRECT_IO_ALLOW_MMAP | PASSTHROUGH;
     private static final int MAX_BACKGROUND = 4096;
     /** The minor that brought PASSTHROUGH, backing ids and max_stack_depth. */

@@ -68,6 +68,8 @@ final class Protocol {
     static final int ATOMIC_O_TRUNC = 1 << 3;
     static final int BIG_WRITES = 1 << 5;
     static final int DONT_MASK = 1 << 6;
+    /** FUSE_HANDLE_KILLPRIV (7.26): the filesystem clears set-id bits at a write, truncate or chown. */
+    static final int HANDLE_KILLPRIV = 1 << 19;
     static final int POSIX_ACL = 1 << 20;
     static final int MAX_PAGES = 1 << 22;
     /** fuse_init_in.flags2 and fuse_init_out.flags2 hold the flags from bit 32 on (7.36). */

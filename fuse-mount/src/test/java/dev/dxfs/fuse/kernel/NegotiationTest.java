@@ -19,7 +19,8 @@ class NegotiationTest {
 
         assertThat(agreed.minor()).isEqualTo(Protocol.NEWEST_MINOR);
         assertThat(agreed.flags()).isEqualTo(Protocol.ASYNC_READ | Protocol.ATOMIC_O_TRUNC | Protocol.BIG_WRITES
-                | Protocol.DONT_MASK | Protocol.POSIX_ACL | Protocol.MAX_PAGES | Protocol.INIT_EXT);
+                | Protocol.DONT_MASK | Protocol.HANDLE_KILLPRIV | Protocol.POSIX_ACL | Protocol.MAX_PAGES
+                | Protocol.INIT_EXT);
         assertThat(agreed.flags2()).isEqualTo(Protocol.DIRECT_IO_ALLOW_MMAP | Protocol.PASSTHROUGH);
         assertThat(agreed.answerSize()).isEqualTo(64);
         assertThat(out.getInt(0)).isEqualTo(7);
