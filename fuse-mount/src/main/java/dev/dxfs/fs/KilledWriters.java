@@ -12,8 +12,8 @@ import org.slf4j.LoggerFactory;
  * read that takes no lock that sleeps, and a closer that has it closed the file itself. Which
  * signal ended a closer in its exit is read from /proc/TID/stat, which takes a sleeping lock of
  * the task's process (exec_update_lock, since the kernel's fix of 2026 and its stable backports),
- * one an exec holds while it waits for others: that question is asked on a side thread, and one
- * not answered in time counts as a normal close.
+ * one an exec holds across waits of its own (on some kernels, the FLUSHes of its O_CLOEXEC files):
+ * that question is asked on a side thread, and one not answered in time counts as a normal close.
  */
 final class KilledWriters {
     private static final Logger LOG = LoggerFactory.getLogger(KilledWriters.class);
