@@ -2,7 +2,7 @@ package dev.dxfs.fs;
 
 /**
  * Linux: descriptors are reached through /proc/self/fd, threads' processes in /proc/TID/status,
- * how a thread is ending in /proc/TID/stat.
+ * whether a thread is in its exit in /proc/TID/statm, how it is ending in /proc/TID/stat.
  */
 final class Linux implements Platform {
     static final Linux INSTANCE = new Linux();
@@ -57,6 +57,17 @@ final class Linux implements Platform {
     public int processOf(int tid) {
         ProcFile status = ProcFile.read("/proc/" + tid + "/status");
         return status == null ? -1 : (int) status.lineValue(TGID);
+    }
+
+    /**
+     * statm reads the task's memory under a spinlock (task_lock) and nothing else, and shows
+     * zeros once the task has none: an exiting task gives its memory up (exit_mm) before its
+     * files are closed (exit_files), and a user task that is alive always has some.
+     */
+    @Override
+    public boolean leftItsMemory(int tid) {
+        ProcFile statm = ProcFile.read("/proc/" + tid + "/statm");
+        return statm != null && statm.leadingNumber() == 0;
     }
 
     /**

@@ -38,6 +38,13 @@ interface Platform {
     int processOf(int tid);
 
     /**
+     * Whether thread {@code tid} has given up its memory: a task in its exit does so before the
+     * kernel closes its files, a task that closes a file itself never has. Never blocks: it is
+     * asked on the request thread, about a task that waits for the answer.
+     */
+    boolean leftItsMemory(int tid);
+
+    /**
      * Whether thread {@code tid} is exiting because a signal killed it, asked while the kernel
      * closes its files: those closes are then the kernel's, made for a program that never got to
      * finish its writes. May block while the task exits (see {@link KilledWriters}).

@@ -10,7 +10,7 @@ import jnr.ffi.Pointer;
  * a staged write reads one at its open and another at its close.
  */
 final class ProcFile {
-    /** Enough for what is read here: the first lines of a status, a whole stat. */
+    /** Enough for what is read here: the first lines of a status, a whole stat or statm. */
     private static final int SIZE = 4096;
     private static final ThreadLocal<ProcFile> OWN = ThreadLocal.withInitial(ProcFile::new);
 
@@ -42,6 +42,11 @@ final class ProcFile {
         } finally {
             Libc.C.close(fd);
         }
+    }
+
+    /** The number the file starts with, or -1. */
+    long leadingNumber() {
+        return number(0);
     }
 
     /** The number that follows {@code key} (with its colon) at the start of a line, or -1. */

@@ -38,6 +38,12 @@ class LinuxTest {
         assertThat(Linux.INSTANCE.killedBySignal((int) ProcessHandle.current().pid())).isFalse();
     }
 
+    @Test
+    void aLiveThreadHasItsMemoryAndAGoneOneIsNotSaidToHaveLeftIt() {
+        assertThat(Linux.INSTANCE.leftItsMemory((int) ProcessHandle.current().pid())).isFalse();
+        assertThat(Linux.INSTANCE.leftItsMemory(Integer.MAX_VALUE)).isFalse();
+    }
+
     /** A command's name may hold spaces and parentheses: fields are counted after its last ')'. */
     @Test
     void statFieldsAreCountedAfterTheCommandsName() throws IOException {

@@ -175,6 +175,59 @@ class StagedWriteTest {
     }
 
     /**
+     * How the writer's process ended decides, whatever it was doing then: a writer stopped
+     * (SIGSTOP) and then killed publishes nothing, and neither does one whose process is killed
+     * while another of its threads dumps core (its last thread's exit closes the file).
+     */
+    @Test
+    void aWriterStoppedThenKilledOrKilledWhileItsProcessDumpsCorePublishesNothing() throws Exception {
+        try (MountedDir mounted = MountedDir.create("staged-killed-stopped")) {
+            Path file = mounted.dir().resolve("out.bin");
+            Files.writeString(file, "whole\n");
+            mounted.mount();
+
+            FsShell stopped = FsShell.start();
+            stopped.write(stopped.open(file, "wronly|trunc"), "half of a ");
+            Run.of(List.of("kill", "-STOP", Long.toString(stopped.pid()))).ok();
+            Run.of(List.of("kill", "-KILL", Long.toString(stopped.pid()))).ok();
+            stopped.close();
+            awaitStatus(mounted, "discardedWrites", count -> count == 1);
+
+            Path cores = Files.createDirectories(mounted.scratch().resolve("cores"));
+            Run dumped = Spawned.start(mounted.scratch(), "dumpingwriter",
+                    List.of(NativePrograms.c("dumpingwriter").toString(), file.toString()), cores)
+                    .await(Duration.ofSeconds(60));
+            assertThat(dumped.exit()).as("SIGABRT: %s", dumped.err()).isEqualTo(128 + 6);
+            awaitStatus(mounted, "discardedWrites", count -> count == 2);
+            assertThat(Files.readString(file)).as("the file after both writers were killed").isEqualTo("whole\n");
+            assertThat(mounted.statusField("openStagedWriters")).isZero();
+            assertThat(mounted.statusField("commits")).isZero();
+        }
+    }
+
+    /**
+     * A writer whose exec closes its file (O_CLOEXEC) publishes, without the exec waiting for the
+     * daemon: the task that closes keeps its memory, so it is not asked whether a signal killed
+     * it, which /proc/PID/stat would answer only after the exec (KilledWriters), 200 ms later.
+     */
+    @Test
+    void aWriterWhoseExecClosesItsFilePublishesWithoutWaitingForTheQuestionOfAKilledWriter() throws Exception {
+        try (MountedDir mounted = MountedDir.create("staged-exec-closed")) {
+            Path file = mounted.dir().resolve("out.txt");
+            Files.writeString(file, "old");
+            mounted.mount();
+            for (int round = 1; round <= 5; round++) {
+                String text = "version " + round;
+                Run.of(List.of(NativePrograms.c("execwriter").toString(), file.toString(), text)).ok();
+                long published = round;
+                awaitStatus(mounted, "commits", commits -> commits == published);
+                assertThat(Files.readString(file)).isEqualTo(text);
+            }
+            assertThat(Files.readString(mounted.log())).as("the daemon's log").doesNotContain("whether thread");
+        }
+    }
+
+    /**
      * A writer whose file is chmod'ed and then unlinked sees through its descriptor what a native
      * one sees: the new mode, no link left, what it wrote.
      */
