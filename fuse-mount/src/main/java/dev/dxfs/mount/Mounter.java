@@ -172,10 +172,13 @@ final class Mounter {
                     archive.refreshInBackground();
                 }
             };
-            new Daemon(dir, options, log, new PrintStream(OutputStream.nullOutputStream()), onLive).run();
-        } catch (IOException | RuntimeException e) {
-            LoggerFactory.getLogger(Mounter.class).error("dxfs daemon: {}", DaemonCommand.describe(e));
-            throw new CliException("cannot mount " + dir + ": " + DaemonCommand.describe(e));
+            try {
+                new Daemon(dir, options, log, new PrintStream(OutputStream.nullOutputStream()), onLive).run();
+            } catch (CliException | IOException | RuntimeException e) {
+                // What the command line says of a daemon that answered with an error.
+                LoggerFactory.getLogger(Mounter.class).error("dxfs daemon: {}", DaemonCommand.describe(e));
+                throw new CliException("cannot mount " + dir + ": " + DaemonCommand.describe(e));
+            }
         } finally {
             lock.close();
         }
@@ -215,8 +218,10 @@ final class Mounter {
                 // user's for as long as the mount lives. C1 only: a request's time goes to the
                 // kernel, and C2's compilations cost more CPU and memory than its code saves.
                 "-XX:+UseSerialGC", "-Xms8m", "-Xmx64m", "-Xss512k", "-XX:TieredStopAtLevel=1",
-                // A crash report goes next to the log, not into the caller's directory.
-                "-XX:ErrorFile=" + log.resolveSibling(log.getFileName() + ".crash-%p")));
+                // A crash report goes beside the logs, named by the pid (which the log's first
+                // line gives), not into the caller's directory: the launcher names it so for the
+                // JVM of dxfs mount, before anyone knows which mount it is for.
+                "-XX:ErrorFile=" + log.resolveSibling("daemon.crash-%p")));
         if (Runtime.version().compareTo(TRIMS_NATIVE_HEAP) >= 0) {
             // The C library keeps what the JVM frees (the compiler's arenas of each burst of
             // compilations) resident unless asked to give it back.
