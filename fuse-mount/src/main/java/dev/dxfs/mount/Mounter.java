@@ -214,13 +214,15 @@ final class Mounter {
                 // In a session of its own, not our child, answering into a file (see STARTER).
                 "setsid", "--fork", "sh", "-c", STARTER, "sh",
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                // The launcher gives the JVM of dxfs mount, which becomes a daemon, the same
+                // options (packaging/src/lib/java-command): a JVM takes them only at its start.
                 // A small heap: the daemon keeps little (nodes and handles), and its memory is the
                 // user's for as long as the mount lives. C1 only: a request's time goes to the
                 // kernel, and C2's compilations cost more CPU and memory than its code saves.
                 "-XX:+UseSerialGC", "-Xms8m", "-Xmx64m", "-Xss512k", "-XX:TieredStopAtLevel=1",
-                // A crash report goes beside the logs, named by the pid (which the log's first
-                // line gives), not into the caller's directory: the launcher names it so for the
-                // JVM of dxfs mount, before anyone knows which mount it is for.
+                // A crash report goes beside the logs, named by the pid (which the log's "mounting
+                // over" line gives), not into the caller's directory: named before anyone knows
+                // which mount the launcher's JVM is for.
                 "-XX:ErrorFile=" + log.resolveSibling("daemon.crash-%p")));
         if (Runtime.version().compareTo(TRIMS_NATIVE_HEAP) >= 0) {
             // The C library keeps what the JVM frees (the compiler's arenas of each burst of
