@@ -15,10 +15,11 @@ import java.util.stream.Stream;
 /**
  * The class-data archive of dxfs's classes that a JVM without one of its own (a system JDK, not
  * the runtime the self-contained packages carry) maps at start: the JDK's start-up classes, every
- * class of dxfs.jar, and the JDK's classes and lambdas that the first mount's two JVMs loaded until
- * the mount was live, parsed and verified ahead of time, per user, in the cache directory.
- * The launcher names it ({@code -Ddxfs.classes=FILE}) and maps it in the command line when it
- * exists; the daemon that {@code dxfs mount} starts maps it too. A missing archive is made in the
+ * class of dxfs.jar, and the JDK's classes and lambdas that the first mount's JVMs (the one of
+ * {@code dxfs mount}, or a command line and the daemon it starts) loaded until the mount was live,
+ * parsed and verified ahead of time, per user, in the cache directory. The launcher names it
+ * ({@code -Ddxfs.classes=FILE}) and maps it in the JVM it starts when it exists; a daemon that a
+ * command line starts maps it too. A missing archive is made in the
  * background once a mount is live; one the JVM cannot use (another JDK) it ignores, silently, and
  * it is made again. See "Start-up" in docs/design.md.
  */
