@@ -58,6 +58,8 @@ public interface Libc {
 
     int dup(int fd);
 
+    int dup2(int oldfd, int newfd);
+
     long read(int fd, Pointer buf, long count);
 
     long pwrite(int fd, Pointer buf, long count, long offset);

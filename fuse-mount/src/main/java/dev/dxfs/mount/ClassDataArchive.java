@@ -15,10 +15,11 @@ import java.util.stream.Stream;
 /**
  * The class-data archive of dxfs's classes that a JVM without one of its own (a system JDK, not
  * the runtime the self-contained packages carry) maps at start: the JDK's start-up classes, every
- * class of dxfs.jar, and the JDK's classes and lambdas that the first mount's two JVMs loaded until
- * the mount was live, parsed and verified ahead of time, per user, in the cache directory.
- * The launcher names it ({@code -Ddxfs.classes=FILE}) and maps it in the command line when it
- * exists; the daemon that {@code dxfs mount} starts maps it too. A missing archive is made in the
+ * class of dxfs.jar, and the JDK's classes and lambdas that the first mount's JVMs (the one of
+ * {@code dxfs mount}, or a command line and the daemon it starts) loaded until the mount was live,
+ * parsed and verified ahead of time, per user, in the cache directory. The launcher names it
+ * ({@code -Ddxfs.classes=FILE}) and maps it in the JVM it starts when it exists; a daemon that a
+ * command line starts maps it too. A missing archive is made in the
  * background once a mount is live; one the JVM cannot use (another JDK) it ignores, silently, and
  * it is made again. See "Start-up" in docs/design.md.
  */
@@ -32,10 +33,13 @@ final class ClassDataArchive {
     private static final String JAR = "# jar: ";
     /**
      * The suffix of a JVM's record of the classes it loads ({@code -XX:DumpLoadedClassList}),
-     * beside the archive's name with the command line's pid: the launcher has the command line
-     * record its own while no archive has been made, and the command line the daemon's.
+     * beside the archive's name with a pid: the launcher has the JVM it starts record its own
+     * while no archive has been made (named with the launcher's pid, which the JVM has only when
+     * the launcher execs it), and the command line its daemon's (named with its own).
      */
     private static final String RECORD = ".loaded";
+    /** The property the launcher names the record of the JVM it starts with. */
+    private static final String OWN_RECORD = "dxfs.classes.loaded";
     private static final String DAEMON = ".daemon";
 
     private final Path archive;
@@ -65,7 +69,7 @@ final class ClassDataArchive {
             return List.of("-XX:SharedArchiveFile=" + archive, "-Xlog:cds=off", "-Xlog:cds+dynamic=off");
         }
         // This mount makes the archive (unless its class list says that an attempt was made).
-        return Files.exists(classList()) ? List.of() : List.of("-XX:DumpLoadedClassList=" + record(DAEMON));
+        return Files.exists(classList()) ? List.of() : List.of("-XX:DumpLoadedClassList=" + daemonRecord());
     }
 
     /**
@@ -77,17 +81,24 @@ final class ClassDataArchive {
         if (file != null && !file.isEmpty()) {
             ClassDataArchive archive = new ClassDataArchive(Path.of(file), null);
             try {
-                Files.deleteIfExists(archive.record(""));
-                Files.deleteIfExists(archive.record(DAEMON));
+                for (Path record : archive.records()) {
+                    Files.deleteIfExists(record);
+                }
             } catch (IOException | RuntimeException e) {
                 // A record left in the cache harms nothing; the next archive made removes it.
             }
         }
     }
 
-    /** The record of loaded classes that this JVM (who "") or its daemon writes. */
-    private Path record(String who) {
-        return archive.resolveSibling(archive.getFileName() + "." + ProcessHandle.current().pid() + who + RECORD);
+    /** The record of loaded classes that this JVM's daemon writes. */
+    private Path daemonRecord() {
+        return archive.resolveSibling(archive.getFileName() + "." + ProcessHandle.current().pid() + DAEMON + RECORD);
+    }
+
+    /** The records of loaded classes that this JVM and its daemon write (or would). */
+    private List<Path> records() {
+        String own = System.getProperty(OWN_RECORD);
+        return own == null || own.isEmpty() ? List.of(daemonRecord()) : List.of(Path.of(own), daemonRecord());
     }
 
     private Path classList() {
@@ -201,7 +212,7 @@ final class ClassDataArchive {
                     .map(name -> name.substring(0, name.length() - ".class".length()))
                     .forEach(list::add);
         }
-        for (Path record : List.of(record(""), record(DAEMON))) {
+        for (Path record : records()) {
             list.addAll(completeLines(record));
         }
         return list;

@@ -64,7 +64,8 @@ final class Daemon {
             // Before the mount: from then on, a mount at dir whose recorded daemon is gone is stale.
             DaemonPid.record(dir);
             MountSettings settings = settings(transport);
-            LOG.info("mounting over {} ({} transport, {})", dir, transportName, settings);
+            LOG.info("mounting over {} (pid {}, {} transport, {})", dir, ProcessHandle.current().pid(), transportName,
+                    settings);
             transport.serve(settings, fs);
             LOG.info("unmounted {}", dir);
         } finally {

@@ -66,7 +66,7 @@ final class DaemonCommand implements Callable<Integer> {
         }
     }
 
-    private static String describe(Exception e) {
+    static String describe(Exception e) {
         Throwable cause = e;
         while (cause.getCause() != null) {
             cause = cause.getCause();

@@ -36,13 +36,14 @@ public final class Main implements Runnable {
             StatusCommand.class, AttachCommand.class, DemoCommand.class, DaemonCommand.class);
 
     public static void main(String[] args) {
-        if (args.length > 0 && name(DaemonCommand.class).equals(args[0])) {
+        if (OwnSession.isOn() || args.length > 0 && name(DaemonCommand.class).equals(args[0])) {
             DaemonCommand.loadBindingsInBackground();
         }
         int status = FuseInvocation.isOne(args, names())
                 ? FuseInvocation.commandLine().execute(args)
                 : commandLine(args.length > 0 ? args[0] : null).execute(args);
         ClassDataArchive.forgetRecords();
+        OwnSession.answer(status);
         System.exit(status);
     }
 

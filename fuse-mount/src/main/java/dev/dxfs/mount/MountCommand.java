@@ -1,6 +1,8 @@
 package dev.dxfs.mount;
 
+import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import java.util.function.Consumer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
@@ -16,7 +18,12 @@ final class MountCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws CliException {
-        System.out.println("dxfs: mounted over " + Mounter.mount(directory, options));
+        Consumer<Path> announce = dir -> System.out.println("dxfs: mounted over " + dir);
+        if (OwnSession.isOn()) {
+            Mounter.serve(directory, options, announce);
+        } else {
+            announce.accept(Mounter.mount(directory, options));
+        }
         return 0;
     }
 }

@@ -3,6 +3,8 @@ package dev.dxfs.mount;
 import dev.dxfs.policy.StagingArea;
 import java.io.File;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -14,7 +16,9 @@ import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
+import org.slf4j.LoggerFactory;
 
 /**
  * Mounts and unmounts: starts the daemon in its own session and returns once the mount answers,
@@ -139,6 +143,69 @@ final class Mounter {
         return "dxfs: recovered a stale mount of " + dir + ": " + cause;
     }
 
+    /**
+     * Mounts over {@code directory} in this JVM, which the launcher started in a session of its
+     * own ({@link OwnSession}), and serves the mount until it is unmounted: the checks, the lock
+     * and the daemon of {@link #mount} and {@link #startDaemon}, without a second JVM.
+     * {@code announce} is told the mount point once the mount is live; then the lock is released,
+     * the caller let go, and the class-data archive made if it is missing.
+     */
+    static void serve(String directory, MountOptions options, Consumer<Path> announce) throws CliException {
+        Path dir = DirectoryArgument.resolve(directory);
+        MountLock lock = prepare(dir, options);
+        try {
+            Path log = RuntimePaths.logFor(dir);
+            Path stderr = logFiles(log);
+            DaemonLog.toFile(log, DaemonLog.cap(options.logMaxSize));
+            DaemonLog.debug(options.debug);
+            ClassDataArchive archive = ClassDataArchive.named(ownJar());
+            Runnable onLive = () -> {
+                announce.accept(dir);
+                lock.close();
+                try {
+                    OwnSession.detach(stderr);
+                } catch (IOException e) {
+                    LoggerFactory.getLogger(Mounter.class).warn("the caller's output stays open: {}", e.getMessage());
+                    OwnSession.answer(0);
+                }
+                if (archive != null) {
+                    archive.refreshInBackground();
+                }
+            };
+            try {
+                new Daemon(dir, options, log, new PrintStream(OutputStream.nullOutputStream()), onLive).run();
+            } catch (CliException | IOException | RuntimeException e) {
+                // What the command line says of a daemon that answered with an error.
+                LoggerFactory.getLogger(Mounter.class).error("dxfs daemon: {}", DaemonCommand.describe(e));
+                throw new CliException("cannot mount " + dir + ": " + DaemonCommand.describe(e));
+            }
+        } finally {
+            lock.close();
+        }
+    }
+
+    /**
+     * Makes the daemon's private log directory and the file beside the log that takes what the
+     * JVM itself prints (a crash, an error before the log is set up): stderr cannot follow the log
+     * file when it is rolled over. Returns that file.
+     */
+    private static Path logFiles(Path log) throws CliException {
+        Path stderr = log.resolveSibling(log.getFileName() + ".stderr");
+        try {
+            // Private, as are the files in it.
+            RuntimePaths.createPrivateDirectory(log.getParent());
+            RuntimePaths.createPrivate(stderr);
+            return stderr;
+        } catch (IOException e) {
+            throw cannotWriteLog(log, e);
+        }
+    }
+
+    private static CliException cannotWriteLog(Path log, IOException e) {
+        return new CliException("cannot write the daemon's log in " + log.getParent() + ": " + IoReason.of(e)
+                + ": " + RuntimePaths.logFix());
+    }
+
     private static void startDaemon(Path dir, MountOptions options) throws CliException {
         Path log = RuntimePaths.logFor(dir);
         Path jar = ownJar();
@@ -147,12 +214,16 @@ final class Mounter {
                 // In a session of its own, not our child, answering into a file (see STARTER).
                 "setsid", "--fork", "sh", "-c", STARTER, "sh",
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                // The launcher gives the JVM of dxfs mount, which becomes a daemon, the same
+                // options (packaging/src/lib/java-command): a JVM takes them only at its start.
                 // A small heap: the daemon keeps little (nodes and handles), and its memory is the
                 // user's for as long as the mount lives. C1 only: a request's time goes to the
                 // kernel, and C2's compilations cost more CPU and memory than its code saves.
                 "-XX:+UseSerialGC", "-Xms8m", "-Xmx64m", "-Xss512k", "-XX:TieredStopAtLevel=1",
-                // A crash report goes next to the log, not into the caller's directory.
-                "-XX:ErrorFile=" + log.resolveSibling(log.getFileName() + ".crash-%p")));
+                // A crash report goes beside the logs, named by the pid (which the log's "mounting
+                // over" line gives), not into the caller's directory: named before anyone knows
+                // which mount the launcher's JVM is for.
+                "-XX:ErrorFile=" + log.resolveSibling("daemon.crash-%p")));
         if (Runtime.version().compareTo(TRIMS_NATIVE_HEAP) >= 0) {
             // The C library keeps what the JVM frees (the compiler's arenas of each burst of
             // compilations) resident unless asked to give it back.
@@ -164,19 +235,13 @@ final class Mounter {
         command.addAll(List.of("-cp", jar.toString(), Main.class.getName(), "daemon", dir.toString()));
         command.addAll(options.asArguments());
         command.add("--log=" + log);
-        // What the JVM itself prints (a crash, an error before the log is set up) goes beside the
-        // log: stderr cannot follow the log file when it is rolled over.
-        Path stderr = log.resolveSibling(log.getFileName() + ".stderr");
+        Path stderr = logFiles(log);
         Path answers;
         try {
             try {
-                // Private, as are the files in it.
-                RuntimePaths.createPrivateDirectory(log.getParent());
-                RuntimePaths.createPrivate(stderr);
                 answers = Files.createTempFile(log.getParent(), log.getFileName() + ".", ".answer");
             } catch (IOException e) {
-                throw new CliException("cannot write the daemon's log in " + log.getParent() + ": " + IoReason.of(e)
-                        + ": " + RuntimePaths.logFix());
+                throw cannotWriteLog(log, e);
             }
             // The daemon works from the root directory, so it keeps no other directory busy.
             Process starter = new ProcessBuilder(command)

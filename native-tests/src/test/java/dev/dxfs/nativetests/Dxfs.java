@@ -75,18 +75,14 @@ final class Dxfs {
     }
 
     /**
-     * The pid of the daemon that serves {@code dir}, found by its command line ("daemon DIR"), or
-     * -1; the newest such process, should a killed one not be quite gone yet.
+     * The pid of the daemon that serves {@code dir}, as its status says, or -1 when no daemon
+     * answers there. Not found by its command line: the JVM of {@code dxfs mount} is the daemon
+     * itself, started as {@code mount DIR} with DIR as the caller wrote it.
      */
     static long daemonPid(Path dir) {
-        return ProcessHandle.allProcesses()
-                .filter(process -> process.info().arguments().map(List::of)
-                        .map(args -> args.indexOf("daemon") >= 0 && args.indexOf("daemon") + 1 < args.size()
-                                && args.get(args.indexOf("daemon") + 1).equals(dir.toString()))
-                        .orElse(false))
-                .max(java.util.Comparator.comparing(process -> process.info().startInstant().orElse(java.time.Instant.MIN)))
-                .map(ProcessHandle::pid)
-                .orElse(-1L);
+        Run status = run("status", dir.toString());
+        java.util.regex.Matcher pid = java.util.regex.Pattern.compile("\"pid\":(\\d+)").matcher(status.out());
+        return status.exit() == 0 && pid.find() ? Long.parseLong(pid.group(1)) : -1;
     }
 
     /** How many filesystems are mounted at {@code dir}, one on top of the other. */

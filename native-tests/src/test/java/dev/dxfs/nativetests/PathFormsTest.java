@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -50,6 +51,27 @@ class PathFormsTest {
             assertThat(dxfs(root, form, form).ok().out()).as("the mount(8) form").isEmpty();
             assertThat(Dxfs.mountCount(m.dir())).as("mounts at %s", m.dir()).isEqualTo(1);
             dxfs(root, "unmount", form).ok();
+        }
+    }
+
+    /**
+     * Mounted from inside the directory, as {@code .}: the JVM that becomes the daemon works from
+     * the root directory, not the caller's, so that it keeps nothing inside busy; once the mount
+     * is live it holds none of the caller's descriptors (the mount's output was read to its end),
+     * its output going to the file beside its log.
+     */
+    @Test
+    void aMountMadeFromInsideTheDirectoryKeepsNothingOfTheCallers() throws IOException {
+        try (MountedDir m = MountedDir.create("from-inside")) {
+            assertThat(dxfs(m.dir(), "mount", ".").ok().out()).isEqualTo("dxfs: mounted over " + m.dir() + "\n");
+            Path daemon = Path.of("/proc", Long.toString(m.statusField("pid")));
+            assertThat(Files.readSymbolicLink(daemon.resolve("cwd"))).as("the daemon's directory").isEqualTo(Path.of("/"));
+            assertThat(Files.readSymbolicLink(daemon.resolve("fd/0"))).isEqualTo(Path.of("/dev/null"));
+            Path stderr = Path.of(m.log() + ".stderr");
+            assertThat(Files.readSymbolicLink(daemon.resolve("fd/1"))).as("its stdout").isEqualTo(stderr);
+            assertThat(Files.readSymbolicLink(daemon.resolve("fd/2"))).as("its stderr").isEqualTo(stderr);
+            Dxfs.run("unmount", m.dir().toString()).ok();
+            assertThat(Dxfs.mountCount(m.dir())).as("mounts left at %s", m.dir()).isZero();
         }
     }
 
