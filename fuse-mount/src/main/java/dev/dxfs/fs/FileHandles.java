@@ -98,6 +98,10 @@ final class FileHandles {
             file.release();
         } catch (FsException | RuntimeException e) {
             LOG.debug("release of an unused handle failed: {}", e.toString());
+        } finally {
+            if (file instanceof StagedWrite staged) {
+                staged.releaseDone();
+            }
         }
     }
 
@@ -128,6 +132,7 @@ final class FileHandles {
         } finally {
             if (file instanceof StagedWrite staged) {
                 pendingReleases.done(staged);
+                staged.releaseDone();
             }
             if (file != null) {
                 nodes.unpin(file.node());

@@ -55,6 +55,12 @@ final class StagedWrite extends OpenFile {
     /** Whether the last publish put the file at a name that was free (else it replaced a file). */
     private boolean publishedNewName;
     private boolean released;
+    /**
+     * Whether the release is done, the kernel told what it has to forget of the publish: a
+     * request that waits for the release, a lookup of the name, must not be answered before, or
+     * the kernel keeps its answer until a late notice drops it, past the next stat or walk.
+     */
+    private boolean done;
     private int explicitMode = -1;
     private int explicitUid = -1;
     private int explicitGid = -1;
@@ -323,7 +329,6 @@ final class StagedWrite extends OpenFile {
                 }
                 closeData();
                 released = true;
-                notifyAll();
             }
         }
     }
@@ -333,10 +338,16 @@ final class StagedWrite extends OpenFile {
         return publishedNewName;
     }
 
-    /** Returns once this handle's release is done. */
+    /** The release and what it told the kernel are done: requests waiting for it go on. */
+    synchronized void releaseDone() {
+        done = true;
+        notifyAll();
+    }
+
+    /** Returns once this handle's release is done ({@link #releaseDone}). */
     synchronized void awaitReleased() {
         boolean interrupted = false;
-        while (!released) {
+        while (!done) {
             try {
                 wait();
             } catch (InterruptedException e) {
