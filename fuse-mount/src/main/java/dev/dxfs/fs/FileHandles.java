@@ -127,7 +127,8 @@ final class FileHandles {
                 Binding published = file.release();
                 invalidations.publishedInto(file.node(), published,
                         file instanceof StagedWrite staged && staged.publishedNewName());
-                invalidations.released(file.node(), published != null, file.nodeGivenSinceOpen());
+                boolean ownNode = published != null && file instanceof StagedWrite staged && staged.publishedOwnNode();
+                invalidations.released(file.node(), published != null && !ownNode, file.nodeGivenSinceOpen());
             }
         } finally {
             if (file instanceof StagedWrite staged) {

@@ -54,6 +54,8 @@ final class StagedWrite extends OpenFile {
     private boolean tempPublished;
     /** Whether the last publish put the file at a name that was free (else it replaced a file). */
     private boolean publishedNewName;
+    /** Whether the last publish put the node's own inode at the name, as a file lookups may share. */
+    private boolean publishedOwnNode;
     private boolean released;
     /**
      * Whether the release is done, the kernel told what it has to forget of the publish: a
@@ -338,6 +340,14 @@ final class StagedWrite extends OpenFile {
         return publishedNewName;
     }
 
+    /**
+     * Whether the last publish put the node's own inode at the name (a new file's first), which
+     * lookups of the name may then share: the node stands for the published version.
+     */
+    synchronized boolean publishedOwnNode() {
+        return publishedOwnNode;
+    }
+
     /** The release and what it told the kernel are done: requests waiting for it go on. */
     synchronized void releaseDone() {
         done = true;
@@ -393,10 +403,11 @@ final class StagedWrite extends OpenFile {
         }
         String path = describe();
         Published steps;
+        Commit.Attributes attributes;
         for (int attempt = 1; ; attempt++) {
             steps = new Published(target);
             try {
-                Commit.publish(steps, commitRequest());
+                attributes = Commit.publish(steps, commitRequest());
                 break;
             } catch (IOException e) {
                 FsException cause = (FsException) e.getCause();
@@ -415,6 +426,11 @@ final class StagedWrite extends OpenFile {
         tempPublished = true;
         publishedNewName = steps.absent;
         long ino = steps.temp().st_ino.longValue();
+        // A new file's temp is its node's inode; an executable's lookups each get a node of their own.
+        publishedOwnNode = ino == node().ino && !KernelTimeouts.executable(attributes.mode());
+        if (publishedOwnNode) {
+            nodes.share(node());
+        }
         stats.committed(steps.concurrent);
         if (steps.concurrent) {
             LOG.info("concurrent commit: {} replaced a version published by another writer", path);
