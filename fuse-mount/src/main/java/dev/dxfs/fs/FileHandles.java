@@ -98,6 +98,10 @@ final class FileHandles {
             file.release();
         } catch (FsException | RuntimeException e) {
             LOG.debug("release of an unused handle failed: {}", e.toString());
+        } finally {
+            if (file instanceof StagedWrite staged) {
+                staged.releaseDone();
+            }
         }
     }
 
@@ -123,11 +127,13 @@ final class FileHandles {
                 Binding published = file.release();
                 invalidations.publishedInto(file.node(), published,
                         file instanceof StagedWrite staged && staged.publishedNewName());
-                invalidations.released(file.node(), published != null, file.nodeGivenSinceOpen());
+                boolean ownNode = published != null && file instanceof StagedWrite staged && staged.publishedOwnNode();
+                invalidations.released(file.node(), published != null && !ownNode, file.nodeGivenSinceOpen());
             }
         } finally {
             if (file instanceof StagedWrite staged) {
                 pendingReleases.done(staged);
+                staged.releaseDone();
             }
             if (file != null) {
                 nodes.unpin(file.node());

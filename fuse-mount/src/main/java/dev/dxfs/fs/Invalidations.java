@@ -159,7 +159,9 @@ final class Invalidations {
      * A handle of {@code node} was released. Where the next lookup of its name answers another
      * node, the name the kernel keeps of this one is dropped if nothing uses it now (a prune of
      * the node): after a publish ({@code published}), which put another inode at the name, and for
-     * a node made for one lookup (an executable's, a retry's). Kept, its next use would send a
+     * a node made for one lookup (an executable's, a retry's, a new file's that was not published
+     * as its own: a new file's node whose inode its publish put at the name is
+     * {@linkplain NodeTable#share shared} instead). Kept, its next use would send a
      * LOOKUP only to learn that, then drop the name and send another (the kernel asks again at
      * each use for a name kept with no timeout, a create's or an executable's, and no epoch drops
      * those). Dropped, the next use sends the second alone. A name in use (a walk on its way, an

@@ -23,8 +23,11 @@ final class Node {
     final long ino;
     /** The type bits of the backing inode. */
     final int type;
-    /** Whether lookups of its name may be answered with this node (see {@link NodeTable}). */
-    final boolean shareable;
+    /**
+     * Whether lookups of its name may be answered with this node (see {@link NodeTable}): a
+     * new file's node becomes so at its publish ({@link NodeTable#share}).
+     */
+    volatile boolean shareable;
 
     private final List<OpenFile> handles = new ArrayList<>();
     /** When a request last named the node ({@link System#nanoTime}): pruning lets go of the longest unused first. */

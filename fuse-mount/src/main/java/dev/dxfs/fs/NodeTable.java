@@ -261,6 +261,20 @@ final class NodeTable {
         return nodes == null ? List.of() : List.copyOf(nodes);
     }
 
+    /**
+     * Lookups of the node's name reach it from now on: a new file's node, made for its creator
+     * alone, once its publish has put the node's own inode at the name. Another node of the
+     * inode would keep the kernel from keeping the file's attributes until the kernel forgot
+     * this one, which it does whenever it gets to it.
+     */
+    synchronized void share(Node node) {
+        Binding binding = bindings.get(node);
+        if (binding != null) {
+            node.shareable = true;
+            sharedFiles.put(binding, node);
+        }
+    }
+
     /** Lookups of the node's name stop reaching it: it stays with the handles it has. */
     synchronized void retire(Node node) {
         Binding binding = bindings.get(node);

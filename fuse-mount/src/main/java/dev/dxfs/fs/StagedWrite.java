@@ -54,7 +54,15 @@ final class StagedWrite extends OpenFile {
     private boolean tempPublished;
     /** Whether the last publish put the file at a name that was free (else it replaced a file). */
     private boolean publishedNewName;
+    /** Whether the last publish put the node's own inode at the name, as a file lookups may share. */
+    private boolean publishedOwnNode;
     private boolean released;
+    /**
+     * Whether the release is done, the kernel told what it has to forget of the publish: a
+     * request that waits for the release, a lookup of the name, must not be answered before, or
+     * the kernel keeps its answer until a late notice drops it, past the next stat or walk.
+     */
+    private boolean done;
     private int explicitMode = -1;
     private int explicitUid = -1;
     private int explicitGid = -1;
@@ -323,7 +331,6 @@ final class StagedWrite extends OpenFile {
                 }
                 closeData();
                 released = true;
-                notifyAll();
             }
         }
     }
@@ -333,10 +340,24 @@ final class StagedWrite extends OpenFile {
         return publishedNewName;
     }
 
-    /** Returns once this handle's release is done. */
+    /**
+     * Whether the last publish put the node's own inode at the name (a new file's first), which
+     * lookups of the name may then share: the node stands for the published version.
+     */
+    synchronized boolean publishedOwnNode() {
+        return publishedOwnNode;
+    }
+
+    /** The release and what it told the kernel are done: requests waiting for it go on. */
+    synchronized void releaseDone() {
+        done = true;
+        notifyAll();
+    }
+
+    /** Returns once this handle's release is done ({@link #releaseDone}). */
     synchronized void awaitReleased() {
         boolean interrupted = false;
-        while (!released) {
+        while (!done) {
             try {
                 wait();
             } catch (InterruptedException e) {
@@ -382,10 +403,11 @@ final class StagedWrite extends OpenFile {
         }
         String path = describe();
         Published steps;
+        Commit.Attributes attributes;
         for (int attempt = 1; ; attempt++) {
             steps = new Published(target);
             try {
-                Commit.publish(steps, commitRequest());
+                attributes = Commit.publish(steps, commitRequest());
                 break;
             } catch (IOException e) {
                 FsException cause = (FsException) e.getCause();
@@ -404,6 +426,11 @@ final class StagedWrite extends OpenFile {
         tempPublished = true;
         publishedNewName = steps.absent;
         long ino = steps.temp().st_ino.longValue();
+        // A new file's temp is its node's inode; an executable's lookups each get a node of their own.
+        publishedOwnNode = ino == node().ino && !KernelTimeouts.executable(attributes.mode());
+        if (publishedOwnNode) {
+            nodes.share(node());
+        }
         stats.committed(steps.concurrent);
         if (steps.concurrent) {
             LOG.info("concurrent commit: {} replaced a version published by another writer", path);

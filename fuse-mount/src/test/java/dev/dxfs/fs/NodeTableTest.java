@@ -34,6 +34,23 @@ class NodeTableTest {
                 .containsExactly(second.id, third.id, inside.id, first.id);
     }
 
+    /**
+     * A new file's node is its creator's until the publish puts its inode at the name; from then
+     * on lookups of the name answer it, and make no second node of the inode.
+     */
+    @Test
+    void aNewFilesNodeAnswersLookupsOnceItsPublishSharesIt() {
+        long ino = ++inodes;
+        Node created = nodes.add(nodes.root, "new", -1, 1, ino, FILE, true);
+        assertThat(nodes.reuse(nodes.root, "new", 1, ino, FILE, false)).as("before its publish").isNull();
+        nodes.share(created);
+        assertThat(created.shareable).isTrue();
+        assertThat(nodes.reuse(nodes.root, "new", 1, ino, FILE, false)).as("after its publish").isSameAs(created);
+        assertThat(nodes.soleNodeOfInode(created)).isTrue();
+        assertThat(nodes.reuse(nodes.root, "new", 1, ino + 1, FILE, false)).as("once another inode is at the name")
+                .isNull();
+    }
+
     private long[] unused(int max) {
         long[] ids = new long[max];
         return Arrays.copyOf(ids, nodes.unused(ids, max));
