@@ -155,10 +155,7 @@ class StagedWriteTest {
             Files.writeString(file, "whole\n");
             mounted.mount();
 
-            FsShell killed = FsShell.start();
-            killed.write(killed.open(file, "wronly|trunc"), "half of a ");
-            Run.of(List.of("kill", "-KILL", Long.toString(killed.pid()))).ok();
-            killed.close();
+            signalMidWrite(file, "-KILL");
             awaitStatus(mounted, "openStagedWriters", open -> open == 0);
             assertThat(Files.readString(file)).as("the file after its writer was killed").isEqualTo("whole\n");
             assertThat(mounted.statusField("discardedWrites")).isEqualTo(1);
@@ -186,11 +183,7 @@ class StagedWriteTest {
             Files.writeString(file, "whole\n");
             mounted.mount();
 
-            FsShell stopped = FsShell.start();
-            stopped.write(stopped.open(file, "wronly|trunc"), "half of a ");
-            Run.of(List.of("kill", "-STOP", Long.toString(stopped.pid()))).ok();
-            Run.of(List.of("kill", "-KILL", Long.toString(stopped.pid()))).ok();
-            stopped.close();
+            signalMidWrite(file, "-STOP", "-KILL");
             awaitStatus(mounted, "discardedWrites", count -> count == 1);
 
             Path cores = Files.createDirectories(mounted.scratch().resolve("cores"));
@@ -203,6 +196,16 @@ class StagedWriteTest {
             assertThat(mounted.statusField("openStagedWriters")).isZero();
             assertThat(mounted.statusField("commits")).isZero();
         }
+    }
+
+    /** Has a writer write half of a version of {@code file}, then sends it the signals in turn. */
+    private static void signalMidWrite(Path file, String... signals) {
+        FsShell writer = FsShell.start();
+        writer.write(writer.open(file, "wronly|trunc"), "half of a ");
+        for (String signal : signals) {
+            Run.of(List.of("kill", signal, Long.toString(writer.pid()))).ok();
+        }
+        writer.close();
     }
 
     /**
