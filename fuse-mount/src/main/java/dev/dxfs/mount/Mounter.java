@@ -148,7 +148,9 @@ final class Mounter {
      * own ({@link OwnSession}), and serves the mount until it is unmounted: the checks, the lock
      * and the daemon of {@link #mount} and {@link #startDaemon}, without a second JVM.
      * {@code announce} is told the mount point once the mount is live; then the lock is released,
-     * the caller let go, and the class-data archive made if it is missing.
+     * the caller let go, and the class-data archive made if it is missing. A caller that is gone
+     * by then was interrupted (Ctrl-C reaches the launcher, not this JVM in its own session): the
+     * mount it no longer waits for is undone, as it would not have been made had it stopped first.
      */
     static void serve(String directory, MountOptions options, Consumer<Path> announce) throws CliException {
         Path dir = DirectoryArgument.resolve(directory);
@@ -162,11 +164,17 @@ final class Mounter {
             Runnable onLive = () -> {
                 announce.accept(dir);
                 lock.close();
+                boolean heard;
                 try {
-                    OwnSession.detach(stderr);
+                    heard = OwnSession.detach(stderr);
                 } catch (IOException e) {
                     LoggerFactory.getLogger(Mounter.class).warn("the caller's output stays open: {}", e.getMessage());
-                    OwnSession.answer(0);
+                    heard = OwnSession.answer(0);
+                }
+                if (!heard) {
+                    LoggerFactory.getLogger(Mounter.class).info("dxfs mount was interrupted before {} was live: unmounting", dir);
+                    // The shutdown hook unmounts, as for SIGTERM.
+                    System.exit(1);
                 }
                 if (archive != null) {
                     archive.refreshInBackground();

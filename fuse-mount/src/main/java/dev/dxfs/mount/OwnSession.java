@@ -28,22 +28,26 @@ final class OwnSession {
         return Boolean.getBoolean(PROPERTY);
     }
 
-    /** Tells the launcher the exit status, once: the first answer is the command's. */
-    static synchronized void answer(int status) {
+    /**
+     * Tells the launcher the exit status, once: the first answer is the command's. Returns false
+     * when the launcher is gone (the pipe to it broke, at this answer or at a line before it).
+     */
+    static synchronized boolean answer(int status) {
         if (isOn() && !answered) {
             answered = true;
             System.out.println(EXIT + status);
-            System.out.flush();
+            return !System.out.checkError();
         }
+        return true;
     }
 
     /**
      * Answers 0 and lets go of the caller's standard error and of the launcher's pipe: the
      * caller, and whatever reads its output to the end, is not kept waiting by a process that
      * lives as long as the mount. What the JVM itself prints from then on (a crash's summary)
-     * goes to {@code file}, beside the log.
+     * goes to {@code file}, beside the log. Returns whether the launcher took the answer.
      */
-    static void detach(Path file) throws IOException {
+    static boolean detach(Path file) throws IOException {
         System.out.flush();
         System.err.flush();
         int fd = Libc.C.open(Names.bytes(file.toString()), Libc.O_WRONLY | Libc.O_APPEND | Libc.O_CLOEXEC, 0);
@@ -52,8 +56,9 @@ final class OwnSession {
         }
         try {
             Libc.C.dup2(fd, STDERR);
-            answer(0);
+            boolean heard = answer(0);
             Libc.C.dup2(fd, STDOUT);
+            return heard;
         } finally {
             Libc.C.close(fd);
         }

@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -284,6 +285,48 @@ class MountLifecycleTest {
             assertThat(run.exitValue()).isNotZero();
             assertThat(Dxfs.mountType(m.dir())).isNull();
         }
+    }
+
+    /**
+     * Ctrl-C at a {@code dxfs mount} that has not answered yet leaves no mount. The terminal
+     * signals the launcher's process group; the mount's JVM runs in a session of its own, so it
+     * finds at its answer that nobody waits for it, and unmounts.
+     */
+    @Test
+    void aMountInterruptedBeforeItAnswersLeavesNoMount() throws Exception {
+        try (MountedDir m = MountedDir.create("mount-int")) {
+            // setsid: the launcher leads a process group of its own, as a shell's foreground job does.
+            List<String> command = new ArrayList<>(List.of("setsid"));
+            command.addAll(Dxfs.mountCommand(m.dir(), Dxfs.TRANSPORT));
+            Process launcher = new ProcessBuilder(command).redirectErrorStream(true).start();
+            ProcessHandle jvm = awaitMountJvm(m.dir());
+            try {
+                assertThat(Dxfs.isMounted(m.dir())).as("mounted before the launcher was interrupted").isFalse();
+                Run.of(List.of("kill", "-INT", "--", "-" + launcher.pid())).ok();
+                assertThat(launcher.waitFor(30, TimeUnit.SECONDS)).as("the launcher exits").isTrue();
+                assertThat(launcher.exitValue()).isNotZero();
+                jvm.onExit().get(60, TimeUnit.SECONDS);
+                assertThat(Dxfs.mountType(m.dir())).as("the mount after the interrupted dxfs mount").isNull();
+            } finally {
+                jvm.destroyForcibly();
+            }
+        }
+    }
+
+    /** The JVM of a {@code dxfs mount} of {@code dir}, as soon as it runs. */
+    private static ProcessHandle awaitMountJvm(Path dir) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (System.nanoTime() < deadline) {
+            var found = ProcessHandle.allProcesses()
+                    .filter(process -> process.info().commandLine()
+                            .filter(line -> line.contains("dxfs.own-session") && line.endsWith(" " + dir)).isPresent())
+                    .findFirst();
+            if (found.isPresent()) {
+                return found.get();
+            }
+            Pause.of(5);
+        }
+        throw new AssertionError("no JVM of dxfs mount " + dir + " started");
     }
 
     @Test
