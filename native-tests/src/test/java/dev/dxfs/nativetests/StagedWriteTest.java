@@ -29,6 +29,8 @@ import org.junit.jupiter.api.Test;
 class StagedWriteTest {
     /** RELEASE reaches the daemon after close(2) has returned; counters it updates lag a little. */
     private static final Duration RELEASE_WAIT = Duration.ofSeconds(10);
+    /** The version a killed writer must not replace. */
+    private static final String WHOLE = "whole\n";
 
     @Test
     void filesInTheDirectoryShowThroughAndWrittenFilesStayAfterUnmount() throws IOException {
@@ -151,13 +153,10 @@ class StagedWriteTest {
     @Test
     void aWriterKilledMidWritePublishesNothingAndOneThatExitsPublishes() throws Exception {
         try (MountedDir mounted = MountedDir.create("staged-killed")) {
-            Path file = mounted.dir().resolve("out.bin");
-            Files.writeString(file, "whole\n");
-            mounted.mount();
-
+            Path file = mountOverFile(mounted, "out.bin", WHOLE);
             signalMidWrite(file, "-KILL");
             awaitStatus(mounted, "openStagedWriters", open -> open == 0);
-            assertThat(Files.readString(file)).as("the file after its writer was killed").isEqualTo("whole\n");
+            assertThat(Files.readString(file)).as("the file after its writer was killed").isEqualTo(WHOLE);
             assertThat(mounted.statusField("discardedWrites")).isEqualTo(1);
             assertThat(mounted.statusField("commits")).isZero();
 
@@ -179,10 +178,7 @@ class StagedWriteTest {
     @Test
     void aWriterStoppedThenKilledOrKilledWhileItsProcessDumpsCorePublishesNothing() throws Exception {
         try (MountedDir mounted = MountedDir.create("staged-killed-stopped")) {
-            Path file = mounted.dir().resolve("out.bin");
-            Files.writeString(file, "whole\n");
-            mounted.mount();
-
+            Path file = mountOverFile(mounted, "out.bin", WHOLE);
             signalMidWrite(file, "-STOP", "-KILL");
             awaitStatus(mounted, "discardedWrites", count -> count == 1);
 
@@ -192,10 +188,18 @@ class StagedWriteTest {
                     .await(Duration.ofSeconds(60));
             assertThat(dumped.exit()).as("SIGABRT: %s", dumped.err()).isEqualTo(128 + 6);
             awaitStatus(mounted, "discardedWrites", count -> count == 2);
-            assertThat(Files.readString(file)).as("the file after both writers were killed").isEqualTo("whole\n");
+            assertThat(Files.readString(file)).as("the file after both writers were killed").isEqualTo(WHOLE);
             assertThat(mounted.statusField("openStagedWriters")).isZero();
             assertThat(mounted.statusField("commits")).isZero();
         }
+    }
+
+    /** Writes {@code name} with {@code content} in the directory, then mounts over it; returns the file. */
+    private static Path mountOverFile(MountedDir mounted, String name, String content) throws IOException {
+        Path file = mounted.dir().resolve(name);
+        Files.writeString(file, content);
+        mounted.mount();
+        return file;
     }
 
     /** Has a writer write half of a version of {@code file}, then sends it the signals in turn. */
@@ -216,9 +220,7 @@ class StagedWriteTest {
     @Test
     void aWriterWhoseExecClosesItsFilePublishesWithoutWaitingForTheQuestionOfAKilledWriter() throws Exception {
         try (MountedDir mounted = MountedDir.create("staged-exec-closed")) {
-            Path file = mounted.dir().resolve("out.txt");
-            Files.writeString(file, "old");
-            mounted.mount();
+            Path file = mountOverFile(mounted, "out.txt", "old");
             for (int round = 1; round <= 5; round++) {
                 String text = "version " + round;
                 Run.of(List.of(NativePrograms.c("execwriter").toString(), file.toString(), text)).ok();
@@ -424,9 +426,7 @@ class StagedWriteTest {
     @Test
     void aDupedDescriptorPublishesOnlyAtTheLastClose() throws IOException {
         try (MountedDir mounted = MountedDir.create("staged-dup")) {
-            Path file = mounted.dir().resolve("dup.txt");
-            Files.writeString(file, "previous version\n");
-            mounted.mount();
+            Path file = mountOverFile(mounted, "dup.txt", "previous version\n");
             try (FsShell writer = FsShell.start()) {
                 int fd = writer.open(file, "wronly|creat|trunc");
                 writer.write(fd, "first version\n");
@@ -524,9 +524,7 @@ class StagedWriteTest {
     @Test
     void aFileUnlinkedWhileOpenForWritingIsNeverPublished() throws IOException {
         try (MountedDir mounted = MountedDir.create("staged-unlinked")) {
-            Path file = mounted.dir().resolve("doomed.txt");
-            Files.writeString(file, "published\n");
-            mounted.mount();
+            Path file = mountOverFile(mounted, "doomed.txt", "published\n");
             long discardedBefore = mounted.statusField("discardedWrites");
             try (FsShell writer = FsShell.start()) {
                 int fd = writer.open(file, "wronly|trunc");
