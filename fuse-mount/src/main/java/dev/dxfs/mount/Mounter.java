@@ -38,8 +38,6 @@ final class Mounter {
      */
     private static final String STARTER = "echo \"" + PID + "$$\"; exec \"$@\"";
     private static final long EXIT_SECONDS = 15;
-    /** The first JDK that knows {@code -XX:TrimNativeHeapInterval}; an older one would refuse to start. */
-    private static final Runtime.Version TRIMS_NATIVE_HEAP = Runtime.Version.parse("17.0.9");
     /** What the JDK decodes a byte that is not valid UTF-8 in an argument to. */
     private static final char UNDECODABLE = '\uFFFD';
 
@@ -221,22 +219,12 @@ final class Mounter {
         List<String> command = new ArrayList<>(List.of(
                 // In a session of its own, not our child, answering into a file (see STARTER).
                 "setsid", "--fork", "sh", "-c", STARTER, "sh",
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                // The launcher gives the JVM of dxfs mount, which becomes a daemon, the same
-                // options (packaging/src/lib/java-command): a JVM takes them only at its start.
-                // A small heap: the daemon keeps little (nodes and handles), and its memory is the
-                // user's for as long as the mount lives. C1 only: a request's time goes to the
-                // kernel, and C2's compilations cost more CPU and memory than its code saves.
-                "-XX:+UseSerialGC", "-Xms8m", "-Xmx64m", "-Xss512k", "-XX:TieredStopAtLevel=1",
-                // A crash report goes beside the logs, named by the pid (which the log's "mounting
-                // over" line gives), not into the caller's directory: named before anyone knows
-                // which mount the launcher's JVM is for.
-                "-XX:ErrorFile=" + log.resolveSibling("daemon.crash-%p")));
-        if (Runtime.version().compareTo(TRIMS_NATIVE_HEAP) >= 0) {
-            // The C library keeps what the JVM frees (the compiler's arenas of each burst of
-            // compilations) resident unless asked to give it back.
-            command.add("-XX:TrimNativeHeapInterval=2000");
-        }
+                Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        command.addAll(DaemonJvmOptions.read());
+        // A crash report goes beside the logs, named by the pid (which the log's "mounting over"
+        // line gives), not into the caller's directory: named before anyone knows which mount
+        // the launcher's JVM is for.
+        command.add("-XX:ErrorFile=" + log.resolveSibling("daemon.crash-%p"));
         if (archive != null) {
             command.addAll(archive.jvmOptions());
         }
