@@ -25,6 +25,8 @@
  *         fallocate FD MODES OFFSET LEN -> "ok"  (MODES: '|'-separated keep punch zero collapse
  *                                  insert, or 0)
  *         copyrange FDIN OFFIN FDOUT OFFOUT LEN -> "copied N"  (one copy_file_range(2) call)
+ *         seek FD data|hole OFFSET -> "at N"  (lseek with SEEK_DATA or SEEK_HOLE)
+ *         blocks FD                -> "blocks N"  (st_blocks: 512-byte units allocated)
  *         map FD LEN rw|r          -> "map N"  (mmap MAP_SHARED of [0, LEN), N names the mapping)
  *         mapread N OFFSET COUNT   -> "data N HEX"
  *         mapwrite N OFFSET HEX    -> "ok"
@@ -148,6 +150,12 @@ static int space_command(const char *op, char *a, char *b, char *c, char *d, cha
     } else if (strcmp(op, "fallocate") == 0 && a && b && c && d) {
         if (fallocate(atoi(a), parse_falloc_modes(b), (off_t)atoll(c), (off_t)atoll(d)) != 0) fail();
         else printf("ok\n");
+    } else if (strcmp(op, "seek") == 0 && a && b && c) {
+        off_t at = lseek(atoi(a), (off_t)atoll(c), strcmp(b, "hole") == 0 ? SEEK_HOLE : SEEK_DATA);
+        if (at < 0) fail(); else printf("at %lld\n", (long long)at);
+    } else if (strcmp(op, "blocks") == 0 && a) {
+        struct stat st;
+        if (fstat(atoi(a), &st) != 0) fail(); else printf("blocks %lld\n", (long long)st.st_blocks);
     } else if (strcmp(op, "copyrange") == 0 && a && b && c && d && e) {
         loff_t in = atoll(b), out = atoll(d);
         ssize_t n = copy_file_range(atoi(a), &in, atoi(c), &out, (size_t)atoll(e), 0);

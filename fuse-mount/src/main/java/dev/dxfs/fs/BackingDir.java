@@ -5,7 +5,6 @@ import static dev.dxfs.fs.Libc.C;
 
 import dev.dxfs.fuse.Names;
 import dev.dxfs.policy.StagingArea;
-import java.lang.ref.Reference;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -14,7 +13,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
-import jnr.ffi.Memory;
 import jnr.ffi.Pointer;
 import jnr.ffi.Struct;
 import ru.serce.jnrfuse.struct.FileStat;
@@ -27,7 +25,6 @@ import ru.serce.jnrfuse.struct.FileStat;
 final class BackingDir implements AutoCloseable {
     private static final int DIRENT_NAME_OFFSET = 19;
     private static final int DIRENT_TYPE_OFFSET = 18;
-    private static final long COPY_CHUNK = 1L << 30;
 
     private final int rootFd;
     private final StagingArea staging;
@@ -276,7 +273,8 @@ final class BackingDir implements AutoCloseable {
     /**
      * Fills a fresh temp file with the first {@code keep} bytes of {@code sourceFd} (all of it
      * when {@code keep} is larger): a reflink where the filesystem offers one (constant time),
-     * else an in-kernel copy that never passes through the daemon's memory.
+     * else an in-kernel copy that never passes through the daemon's memory and keeps the file's
+     * holes and preallocated ranges ({@link SparseCopy}).
      */
     TempFile copyToTemp(int dirFd, int stagingFd, int sourceFd, long keep) throws FsException {
         TempFile temp = createTemp(dirFd, stagingFd);
@@ -284,34 +282,13 @@ final class BackingDir implements AutoCloseable {
             long size = fstat(sourceFd).st_size.longValue();
             // An empty version (the file a create without O_TRUNC made) has nothing to copy.
             if (size > 0 && (keep < size || C.ioctl(temp.fd(), Libc.FICLONE, sourceFd) != 0)) {
-                copyRange(sourceFd, temp.fd(), Math.min(keep, size));
+                SparseCopy.copy(sourceFd, temp.fd(), Math.min(keep, size));
             }
             return temp;
         } catch (FsException e) {
             discardTemp(temp);
             throw e;
         }
-    }
-
-    private static void copyRange(int from, int to, long length) throws FsException {
-        Pointer offIn = Memory.allocateDirect(Libc.RUNTIME, 8);
-        Pointer offOut = Memory.allocateDirect(Libc.RUNTIME, 8);
-        offIn.putLong(0, 0);
-        offOut.putLong(0, 0);
-        long copied = 0;
-        while (copied < length) {
-            long n = C.copy_file_range(from, offIn, to, offOut, Math.min(COPY_CHUNK, length - copied), 0);
-            if (n < 0) {
-                throw new FsException(Libc.errno(), "copy_file_range");
-            }
-            if (n == 0) {
-                break;
-            }
-            copied += n;
-        }
-        // The offsets are freed when collected, and the calls alone do not keep them alive.
-        Reference.reachabilityFence(offIn);
-        Reference.reachabilityFence(offOut);
     }
 
     /**

@@ -116,6 +116,10 @@ public interface Libc {
 
     int ioctl(int fd, long request, long arg);
 
+    int ioctl(int fd, long request, Pointer arg);
+
+    long lseek(int fd, long offset, int whence);
+
     long lgetxattr(String path, String name, Pointer value, long size);
 
     int lsetxattr(String path, String name, Pointer value, long size, int flags);

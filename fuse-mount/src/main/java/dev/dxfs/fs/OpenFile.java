@@ -61,6 +61,9 @@ abstract sealed class OpenFile permits PlainFile, StagedWrite {
 
     abstract void allocate(int mode, long offset, long length) throws FsException;
 
+    /** lseek(2) of the handle's file with SEEK_DATA or SEEK_HOLE: the offset found. */
+    abstract long seek(long offset, int whence) throws FsException;
+
     abstract void sync(boolean dataOnly) throws FsException;
 
     /** Fills {@code statbuf} with the attributes this handle's opener should see. */

@@ -260,6 +260,12 @@ public final class OverlayFs implements Filesystem {
         });
     }
 
+    /** Where data or a hole is in the version the handle reads or writes: a seek decides nothing for the caller. */
+    @Override
+    public void lseek(Request req, long ino, long offset, int whence, FileInfo fi) {
+        answer(req, "lseek", ino, () -> req.sought(handles.get(fi.handle()).seek(offset, whence)));
+    }
+
     // ---- directories and the filesystem
 
     @Override

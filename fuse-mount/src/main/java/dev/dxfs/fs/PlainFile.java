@@ -98,6 +98,11 @@ final class PlainFile extends OpenFile {
     }
 
     @Override
+    long seek(long offset, int whence) throws FsException {
+        return check(C.lseek(fd, offset, whence), "lseek");
+    }
+
+    @Override
     void sync(boolean dataOnly) throws FsException {
         check(dataOnly ? C.fdatasync(fd) : C.fsync(fd), "fsync");
     }

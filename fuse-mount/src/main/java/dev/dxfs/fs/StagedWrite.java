@@ -222,6 +222,11 @@ final class StagedWrite extends OpenFile {
     }
 
     @Override
+    synchronized long seek(long offset, int whence) throws FsException {
+        return check(C.lseek(dataFd(), offset, whence), "lseek");
+    }
+
+    @Override
     synchronized void sync(boolean dataOnly) throws FsException {
         check(dataOnly ? C.fdatasync(dataFd()) : C.fsync(dataFd()), "fsync");
     }

@@ -65,6 +65,12 @@ public interface Filesystem {
 
     void fallocate(Request req, long ino, int mode, long offset, long length, FileInfo fi);
 
+    /**
+     * lseek(2) with SEEK_DATA or SEEK_HOLE, the only ones the kernel asks of a filesystem (7.24;
+     * libfuse 2's protocol cannot carry it, and the kernel then counts every byte as data).
+     */
+    void lseek(Request req, long ino, long offset, int whence, FileInfo fi);
+
     void opendir(Request req, long ino, FileInfo fi);
 
     void readdir(Request req, long ino, long size, long offset, FileInfo fi);

@@ -119,6 +119,12 @@ final class LibfuseRequest extends Request {
         FuseLib.F.fuse_reply_write(req, count);
     }
 
+    /** Protocol 7.19 has no LSEEK: libfuse 2 never asks. */
+    @Override
+    public void sought(long offset) {
+        throw new UnsupportedOperationException("libfuse 2 has no lseek");
+    }
+
     @Override
     public void buffer(Pointer buf, long size) {
         FuseLib.F.fuse_reply_buf(req, buf, size);

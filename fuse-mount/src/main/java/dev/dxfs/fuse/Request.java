@@ -101,6 +101,9 @@ public abstract class Request {
 
     public abstract void written(long count);
 
+    /** Answers an lseek with the offset it found. */
+    public abstract void sought(long offset);
+
     public abstract void buffer(Pointer buf, long size);
 
     /**

@@ -179,6 +179,12 @@ final class KernelRequest extends Request {
     }
 
     @Override
+    public void sought(long offset) {
+        bytes.putLong(DATA, offset);
+        send(0, 8);
+    }
+
+    @Override
     public void buffer(Pointer buf, long size) {
         if (size > 0) {
             buf.transferTo(0, data, 0, size);

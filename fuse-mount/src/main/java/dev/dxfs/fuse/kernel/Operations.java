@@ -138,6 +138,8 @@ final class Operations {
             case Protocol.FALLOCATE -> fs.fallocate(req, node, in.getInt(at + Protocol.FALLOCATE_MODE),
                     in.getLong(at + Protocol.FALLOCATE_OFFSET), in.getLong(at + Protocol.FALLOCATE_LENGTH),
                     file.reset(in.getLong(at), 0));
+            case Protocol.LSEEK -> fs.lseek(req, node, in.getLong(at + Protocol.LSEEK_OFFSET),
+                    in.getInt(at + Protocol.LSEEK_WHENCE), file.reset(in.getLong(at), 0));
             // The filesystem cannot stop a request midway: the interrupted one is answered in time.
             case Protocol.INTERRUPT -> { }
             case Protocol.DESTROY -> {

@@ -62,6 +62,7 @@ final class Protocol {
     static final int BATCH_FORGET = 42;
     static final int FALLOCATE = 43;
     static final int RENAME2 = 45;
+    static final int LSEEK = 46;
 
     // INIT flags (fuse_init_in.flags / fuse_init_out.flags)
     static final int ASYNC_READ = 1;
@@ -167,6 +168,9 @@ final class Protocol {
     static final int FALLOCATE_OFFSET = 8;
     static final int FALLOCATE_LENGTH = 16;
     static final int FALLOCATE_MODE = 24;
+    // struct fuse_lseek_in: fh, offset, whence, padding
+    static final int LSEEK_OFFSET = 8;
+    static final int LSEEK_WHENCE = 16;
 
     /** enum fuse_notify_code: FUSE_NOTIFY_INVAL_INODE, with struct fuse_notify_inval_inode_out. */
     static final int NOTIFY_INVAL_INODE = 2;

@@ -169,9 +169,23 @@ class OperationsTest {
         assertThat(calls).containsExactly("rename 1 old 2 new 2");
         assertThat(header(lastAnswer())).containsExactly(16L, 0L, unique);
 
-        int lseek = 46;
-        send(operations, lseek, 1, in -> in.putLong(0).putLong(0).putInt(3).putInt(0));
+        int copyFileRange = 47;
+        send(operations, copyFileRange, 1, in -> in.putLong(0).putLong(0).putLong(0).putLong(2).putLong(0)
+                .putLong(4096).putLong(0));
         assertThat(header(lastAnswer())).containsExactly(16L, -38L, unique);
+    }
+
+    @Test
+    void anLseekCarriesItsHandleOffsetAndWhenceAndIsAnsweredTheOffsetFound() throws IOException {
+        Operations operations = initialized();
+        answering("lseek", (req, args) -> req.sought(8192));
+        int seekHole = 4;
+        send(operations, Protocol.LSEEK, 6, in -> in.putLong(11).putLong(100).putInt(seekHole).putInt(0));
+
+        assertThat(calls).containsExactly("lseek 6 100 4 fh 11");
+        ByteBuffer out = lastAnswer();
+        assertThat(header(out)).containsExactly(16L + 8L, 0L, unique);
+        assertThat(out.getLong()).isEqualTo(8192);
     }
 
     @Test
