@@ -61,6 +61,15 @@ abstract sealed class OpenFile permits PlainFile, StagedWrite {
 
     abstract void allocate(int mode, long offset, long length) throws FsException;
 
+    /** A descriptor of the data this handle reads, the caller's to close. */
+    abstract int duplicate() throws FsException;
+
+    /**
+     * copy_file_range(2) of {@code length} bytes of {@code from} at {@code fromOffset} into this
+     * handle's file at {@code offset}, as a write: the bytes copied.
+     */
+    abstract long copyFrom(int from, long fromOffset, long offset, long length) throws FsException;
+
     /** lseek(2) of the handle's file with SEEK_DATA or SEEK_HOLE: the offset found. */
     abstract long seek(long offset, int whence) throws FsException;
 

@@ -1,5 +1,7 @@
 package dev.dxfs.fs;
 
+import static dev.dxfs.fs.Libc.C;
+
 import dev.dxfs.fuse.Credentials;
 import dev.dxfs.fuse.FileInfo;
 import dev.dxfs.fuse.Filesystem;
@@ -257,6 +259,25 @@ public final class OverlayFs implements Filesystem {
         op(req, "fallocate", ino, () -> {
             handles.get(fi.handle()).allocate(mode, offset, length);
             req.ok();
+        });
+    }
+
+    /**
+     * A copy between two handles of the mount, made in the backing filesystem (a reflink where
+     * it can): from a descriptor of the data the source handle reads, so that a source that is
+     * a staged writer may make its temp file meanwhile, and no two handles' locks are held at once.
+     */
+    @Override
+    public void copyFileRange(Request req, long ino, long fhIn, long offsetIn, long inoOut, long fhOut, long offsetOut,
+            long length) {
+        op(req, "copy_file_range", inoOut, () -> {
+            OpenFile to = handles.get(fhOut);
+            int from = handles.get(fhIn).duplicate();
+            try {
+                req.written(to.copyFrom(from, offsetIn, offsetOut, length));
+            } finally {
+                C.close(from);
+            }
         });
     }
 

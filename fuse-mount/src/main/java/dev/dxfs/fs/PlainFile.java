@@ -98,6 +98,19 @@ final class PlainFile extends OpenFile {
     }
 
     @Override
+    synchronized int duplicate() throws FsException {
+        requireOpen(released);
+        return (int) check(C.dup(fd), "dup");
+    }
+
+    @Override
+    long copyFrom(int from, long fromOffset, long offset, long length) throws FsException {
+        synchronized (this) {
+            return SparseCopy.copyRange(from, fromOffset, fd, offset, length);
+        }
+    }
+
+    @Override
     long seek(long offset, int whence) throws FsException {
         return check(C.lseek(fd, offset, whence), "lseek");
     }

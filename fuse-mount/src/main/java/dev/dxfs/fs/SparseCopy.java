@@ -108,14 +108,33 @@ final class SparseCopy {
         offsets.putLong(8, start);
         long at = start;
         while (at < end) {
-            long n = C.copy_file_range(from, offsets, to, offsets.slice(8), Math.min(COPY_CHUNK, end - at), 0);
-            if (n < 0) {
-                throw new FsException(Libc.errno(), "copy_file_range");
-            }
+            long n = copyOnce(from, offsets, to, offsets.slice(8), end - at);
             if (n == 0) {
                 return;
             }
             at += n;
         }
+    }
+
+    /**
+     * One copy_file_range(2) of up to {@code length} bytes of {@code from} at {@code fromOffset}
+     * into {@code to} at {@code toOffset}: the bytes copied, fewer at the end of {@code from}.
+     */
+    static long copyRange(int from, long fromOffset, int to, long toOffset, long length) throws FsException {
+        Pointer offsets = Memory.allocateDirect(Libc.RUNTIME, 16);
+        offsets.putLong(0, fromOffset);
+        offsets.putLong(8, toOffset);
+        long copied = copyOnce(from, offsets, to, offsets.slice(8), length);
+        Reference.reachabilityFence(offsets);
+        return copied;
+    }
+
+    private static long copyOnce(int from, Pointer fromOffset, int to, Pointer toOffset, long length)
+            throws FsException {
+        long n = C.copy_file_range(from, fromOffset, to, toOffset, Math.min(COPY_CHUNK, length), 0);
+        if (n < 0) {
+            throw new FsException(Libc.errno(), "copy_file_range");
+        }
+        return n;
     }
 }

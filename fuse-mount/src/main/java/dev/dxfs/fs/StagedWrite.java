@@ -169,16 +169,31 @@ final class StagedWrite extends OpenFile {
      */
     @Override
     synchronized long write(Pointer buf, long size, long offset) throws FsException {
+        return staged("write", () -> check(C.pwrite(temp.fd(), buf, size, offset), "write"));
+    }
+
+    /** As a write: one that fails breaks the version being written. */
+    @Override
+    synchronized long copyFrom(int from, long fromOffset, long offset, long length) throws FsException {
+        return staged("copy", () -> SparseCopy.copyRange(from, fromOffset, temp.fd(), offset, length));
+    }
+
+    /** Bytes put into the temp file, made first if need be. */
+    private interface Change {
+        long bytes() throws FsException;
+    }
+
+    private long staged(String what, Change change) throws FsException {
         requireIntact();
         try {
             prepareChange(Long.MAX_VALUE);
-            long written = check(C.pwrite(temp.fd(), buf, size, offset), "write");
-            stats.staged(written);
-            return written;
+            long bytes = change.bytes();
+            stats.staged(bytes);
+            return bytes;
         } catch (FsException e) {
             failure = e.errno;
             state.changeFailed();
-            LOG.warn("write to {} failed ({}): it will not be published", describe(), OverlayFs.describe(e.errno));
+            LOG.warn("{} to {} failed ({}): it will not be published", what, describe(), OverlayFs.describe(e.errno));
             throw e;
         }
     }
@@ -267,6 +282,7 @@ final class StagedWrite extends OpenFile {
     }
 
     /** A new descriptor of the data written so far, owned by the caller. */
+    @Override
     synchronized int duplicate() throws FsException {
         requireOpen(released);
         return (int) check(C.dup(dataFd()), "dup");

@@ -66,6 +66,14 @@ public interface Filesystem {
     void fallocate(Request req, long ino, int mode, long offset, long length, FileInfo fi);
 
     /**
+     * copy_file_range(2) from handle {@code fhIn} of node {@code ino} to handle {@code fhOut} of
+     * node {@code inoOut}, both of this mount (7.28; libfuse 2's protocol cannot carry it, and the
+     * kernel then copies through READs and WRITEs): answered with the bytes copied, as a write.
+     */
+    void copyFileRange(Request req, long ino, long fhIn, long offsetIn, long inoOut, long fhOut, long offsetOut,
+            long length);
+
+    /**
      * lseek(2) with SEEK_DATA or SEEK_HOLE, the only ones the kernel asks of a filesystem (7.24;
      * libfuse 2's protocol cannot carry it, and the kernel then counts every byte as data).
      */

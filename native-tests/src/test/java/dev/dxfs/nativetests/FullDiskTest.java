@@ -36,6 +36,30 @@ class FullDiskTest {
         });
     }
 
+    @Test
+    void aCopyThatFillsTheDiskFailsAndPublishesNothing() throws Exception {
+        int size = 400 << 10;
+        failOnAFullDisk("full-copy", size, (writer, file) -> {
+            int source = writer.open(file, "rdonly");
+            int fd = writer.open(file, "rdwr");
+            // The edit's copy of the file fits; a second copy of it after it does not, and a
+            // copy_file_range may copy a part before it fails.
+            String error = null;
+            int copied = 0;
+            for (int call = 0; call < 3 && error == null; call++) {
+                String answer = writer.call("copyrange " + source + " " + copied + " " + fd + " " + (size + copied)
+                        + " " + (size - copied));
+                if (answer.startsWith("err ")) {
+                    error = answer.split(" ")[1];
+                } else {
+                    copied += Integer.parseInt(answer.substring("copied ".length()));
+                }
+            }
+            assertThat(error).isEqualTo("ENOSPC");
+            assertThat(writer.error("close " + fd)).isEqualTo("ENOSPC");
+        });
+    }
+
     /** What a writer does to {@code file}, whose writes must fail. */
     private interface FailingWrite {
         void run(FsShell writer, Path file);

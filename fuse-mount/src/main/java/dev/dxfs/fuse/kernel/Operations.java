@@ -138,6 +138,10 @@ final class Operations {
             case Protocol.FALLOCATE -> fs.fallocate(req, node, in.getInt(at + Protocol.FALLOCATE_MODE),
                     in.getLong(at + Protocol.FALLOCATE_OFFSET), in.getLong(at + Protocol.FALLOCATE_LENGTH),
                     file.reset(in.getLong(at), 0));
+            case Protocol.COPY_FILE_RANGE -> fs.copyFileRange(req, node, in.getLong(at),
+                    in.getLong(at + Protocol.COPY_OFFSET_IN), in.getLong(at + Protocol.COPY_NODE_OUT),
+                    in.getLong(at + Protocol.COPY_FH_OUT), in.getLong(at + Protocol.COPY_OFFSET_OUT),
+                    in.getLong(at + Protocol.COPY_LENGTH));
             case Protocol.LSEEK -> fs.lseek(req, node, in.getLong(at + Protocol.LSEEK_OFFSET),
                     in.getInt(at + Protocol.LSEEK_WHENCE), file.reset(in.getLong(at), 0));
             // The filesystem cannot stop a request midway: the interrupted one is answered in time.

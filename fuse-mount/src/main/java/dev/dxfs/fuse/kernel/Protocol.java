@@ -63,6 +63,7 @@ final class Protocol {
     static final int FALLOCATE = 43;
     static final int RENAME2 = 45;
     static final int LSEEK = 46;
+    static final int COPY_FILE_RANGE = 47;
 
     // INIT flags (fuse_init_in.flags / fuse_init_out.flags)
     static final int ASYNC_READ = 1;
@@ -171,6 +172,12 @@ final class Protocol {
     // struct fuse_lseek_in: fh, offset, whence, padding
     static final int LSEEK_OFFSET = 8;
     static final int LSEEK_WHENCE = 16;
+    // struct fuse_copy_file_range_in: fh_in, off_in, nodeid_out, fh_out, off_out, len, flags
+    static final int COPY_OFFSET_IN = 8;
+    static final int COPY_NODE_OUT = 16;
+    static final int COPY_FH_OUT = 24;
+    static final int COPY_OFFSET_OUT = 32;
+    static final int COPY_LENGTH = 40;
 
     /** enum fuse_notify_code: FUSE_NOTIFY_INVAL_INODE, with struct fuse_notify_inval_inode_out. */
     static final int NOTIFY_INVAL_INODE = 2;

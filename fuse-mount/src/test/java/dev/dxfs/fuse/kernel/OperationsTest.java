@@ -169,10 +169,22 @@ class OperationsTest {
         assertThat(calls).containsExactly("rename 1 old 2 new 2");
         assertThat(header(lastAnswer())).containsExactly(16L, 0L, unique);
 
-        int copyFileRange = 47;
-        send(operations, copyFileRange, 1, in -> in.putLong(0).putLong(0).putLong(0).putLong(2).putLong(0)
-                .putLong(4096).putLong(0));
+        int syncfs = 50;
+        send(operations, syncfs, 1, in -> in.putLong(0));
         assertThat(header(lastAnswer())).containsExactly(16L, -38L, unique);
+    }
+
+    @Test
+    void aCopyFileRangeCarriesBothHandlesOffsetsAndLengthAndIsAnsweredAsAWrite() throws IOException {
+        Operations operations = initialized();
+        answering("copyFileRange", (req, args) -> req.written(4000));
+        send(operations, Protocol.COPY_FILE_RANGE, 5, in -> in.putLong(21).putLong(100).putLong(6).putLong(22)
+                .putLong(200).putLong(4096).putLong(0));
+
+        assertThat(calls).containsExactly("copyFileRange 5 21 100 6 22 200 4096");
+        ByteBuffer out = lastAnswer();
+        assertThat(header(out)).containsExactly(16L + 8L, 0L, unique);
+        assertThat(out.getInt()).isEqualTo(4000);
     }
 
     @Test
