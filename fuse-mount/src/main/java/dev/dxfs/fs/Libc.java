@@ -158,6 +158,9 @@ public interface Libc {
 
     int unshare(int flags);
 
+    /** syscall(2), for a call the C library may not have a function for (pidfd_open before glibc 2.36). */
+    long syscall(long number, long first, long second);
+
     int fanotify_init(int flags, int eventFileFlags);
 
     /** fanotify_mark(2); {@code path} null marks what {@code dirfd} is on. */

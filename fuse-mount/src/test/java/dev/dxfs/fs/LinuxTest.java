@@ -28,6 +28,17 @@ class LinuxTest {
     }
 
     @Test
+    void anotherProcessIsItsOwn() throws IOException, InterruptedException {
+        Process child = new ProcessBuilder("sleep", "30").start();
+        try {
+            assertThat(Linux.INSTANCE.processOf((int) child.pid())).isEqualTo(child.pid());
+        } finally {
+            child.destroy();
+            child.waitFor();
+        }
+    }
+
+    @Test
     void aThreadThatIsGoneHasNoProcess() {
         assertThat(Linux.INSTANCE.processOf(Integer.MAX_VALUE)).isEqualTo(-1);
         assertThat(Linux.INSTANCE.killedBySignal(Integer.MAX_VALUE)).isFalse();
