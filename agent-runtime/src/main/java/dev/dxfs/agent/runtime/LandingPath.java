@@ -57,7 +57,7 @@ final class LandingPath {
             if (name == null || name.toString().equals(".") || name.toString().equals("..")) {
                 throw new FileSystemException(path.toString(), null, "Is a directory");
             }
-            Path landing = named.getParent().toRealPath().resolve(name);
+            Path landing = realPath(named.getParent(), roots).resolve(name);
             Path root = roots.rootOf(landing);
             Commit.Attributes found = root != null ? attributes(landing) : type(landing);
             if (!followLink || found == null || !isSymbolicLink(found)) {
@@ -67,6 +67,39 @@ final class LandingPath {
                 throw new FileSystemException(path.toString(), null, "Too many levels of symbolic links");
             }
             named = landing.getParent().resolve(Files.readSymbolicLink(landing));
+        }
+    }
+
+    /**
+     * The real path of {@code dir}. Named by a root's real path, and then through directories
+     * that are not symlinks, it is its own, and only those directories below the root are
+     * looked at (one lstat(2) each, none for a root itself): realpath(3) reads every component
+     * of the path, from {@code /}, and was a third of the system calls a staged write adds at
+     * the top of a root. The rest of the path is the root's, whose real path is kept
+     * ({@link RealRoots}); should a symlink be made on it while the JVM runs, a write named by
+     * it is still staged, and its temp file and its publish are named by the same text, so that
+     * they go where the kernel sends the write.
+     */
+    private static Path realPath(Path dir, RealRoots roots) throws IOException {
+        Path root = roots.rootNamedBy(dir);
+        if (root == null) {
+            return dir.toRealPath();
+        }
+        for (Path below = dir; !below.equals(root); below = below.getParent()) {
+            String name = below.getFileName().toString();
+            if (name.equals(".") || name.equals("..") || !isRealDirectory(below)) {
+                // A symlink, or what only realpath(3) decides: a missing directory, a file, a `..`.
+                return dir.toRealPath();
+            }
+        }
+        return dir;
+    }
+
+    private static boolean isRealDirectory(Path dir) {
+        try {
+            return Files.readAttributes(dir, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).isDirectory();
+        } catch (IOException e) {
+            return false;
         }
     }
 

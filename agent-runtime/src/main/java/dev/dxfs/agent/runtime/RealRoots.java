@@ -34,16 +34,32 @@ final class RealRoots {
     /** The real path of the root {@code landing} is below, or null. */
     Path rootOf(Path landing) {
         for (int i = 0; i < real.length; i++) {
-            Path root = real[i];
-            if (root == null) {
-                root = resolve(roots.get(i));
-                real[i] = root;
-            }
+            Path root = real(i);
             if (root != null && landing.startsWith(root) && !landing.equals(root)) {
                 return root;
             }
         }
         return null;
+    }
+
+    /** The real path of a root that {@code dir}'s text names or starts with, or null. */
+    Path rootNamedBy(Path dir) {
+        for (int i = 0; i < real.length; i++) {
+            Path root = real(i);
+            if (root != null && dir.startsWith(root)) {
+                return root;
+            }
+        }
+        return null;
+    }
+
+    private Path real(int i) {
+        Path root = real[i];
+        if (root == null) {
+            root = resolve(roots.get(i));
+            real[i] = root;
+        }
+        return root;
     }
 
     /** The real path of a root, or null when it does not exist (nothing is written under it then). */
