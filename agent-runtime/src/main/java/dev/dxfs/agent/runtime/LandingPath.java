@@ -57,8 +57,15 @@ final class LandingPath {
             if (name == null || name.toString().equals(".") || name.toString().equals("..")) {
                 throw new FileSystemException(path.toString(), null, "Is a directory");
             }
-            Path landing = realPath(named.getParent(), roots).resolve(name);
-            Path root = roots.rootOf(landing);
+            Path dir = named.getParent();
+            Path root = roots.rootNamedBy(dir);
+            Path landing;
+            if (root != null && isRealBelow(dir, root)) {
+                landing = dir.resolve(name);
+            } else {
+                landing = dir.toRealPath().resolve(name);
+                root = roots.rootOf(landing);
+            }
             Commit.Attributes found = root != null ? attributes(landing) : type(landing);
             if (!followLink || found == null || !isSymbolicLink(found)) {
                 return new LandingPath(landing, root, found);
@@ -71,28 +78,22 @@ final class LandingPath {
     }
 
     /**
-     * The real path of {@code dir}. Named by a root's real path, and then through directories
-     * that are not symlinks, it is its own, and only those directories below the root are
-     * looked at (one lstat(2) each, none for a root itself): realpath(3) reads every component
-     * of the path, from {@code /}, and was a third of the system calls a staged write adds at
-     * the top of a root. The rest of the path is the root's, whose real path is kept
-     * ({@link RealRoots}); should a symlink be made on it while the JVM runs, a write named by
-     * it is still staged, and its temp file and its publish are named by the same text, so that
-     * they go where the kernel sends the write.
+     * Whether {@code dir}, named by the real path of {@code root}, is its own real path: the
+     * directories below the root are not symlinks (one lstat(2) each, none for the root
+     * itself). realpath(3) reads every component of the path, from {@code /}; the root's part is
+     * its kept real path ({@link RealRoots}). Should a symlink be made on that while the JVM
+     * runs, a write named by it is still staged, and its temp file and its publish are named by
+     * the same text, so that they go where the kernel sends the write.
      */
-    private static Path realPath(Path dir, RealRoots roots) throws IOException {
-        Path root = roots.rootNamedBy(dir);
-        if (root == null) {
-            return dir.toRealPath();
-        }
+    private static boolean isRealBelow(Path dir, Path root) {
         for (Path below = dir; !below.equals(root); below = below.getParent()) {
             String name = below.getFileName().toString();
             if (name.equals(".") || name.equals("..") || !isRealDirectory(below)) {
                 // A symlink, or what only realpath(3) decides: a missing directory, a file, a `..`.
-                return dir.toRealPath();
+                return false;
             }
         }
-        return dir;
+        return true;
     }
 
     private static boolean isRealDirectory(Path dir) {

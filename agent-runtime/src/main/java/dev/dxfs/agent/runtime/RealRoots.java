@@ -34,7 +34,11 @@ final class RealRoots {
     /** The real path of the root {@code landing} is below, or null. */
     Path rootOf(Path landing) {
         for (int i = 0; i < real.length; i++) {
-            Path root = real(i);
+            Path root = real[i];
+            if (root == null) {
+                root = resolve(roots.get(i));
+                real[i] = root;
+            }
             if (root != null && landing.startsWith(root) && !landing.equals(root)) {
                 return root;
             }
@@ -42,24 +46,23 @@ final class RealRoots {
         return null;
     }
 
-    /** The real path of a root that {@code dir}'s text names or starts with, or null. */
+    /**
+     * The real path of the root, the one {@link #rootOf} would answer, that {@code dir}'s text
+     * names or starts with; null when there is none, or while a root is not resolved (it may be
+     * the nearer one, and resolving it here would cost a root that does not exist a second
+     * failed realpath(3) per write).
+     */
     Path rootNamedBy(Path dir) {
-        for (int i = 0; i < real.length; i++) {
-            Path root = real(i);
-            if (root != null && dir.startsWith(root)) {
-                return root;
+        Path named = null;
+        for (Path root : real) {
+            if (root == null) {
+                return null;
+            }
+            if (named == null && dir.startsWith(root)) {
+                named = root;
             }
         }
-        return null;
-    }
-
-    private Path real(int i) {
-        Path root = real[i];
-        if (root == null) {
-            root = resolve(roots.get(i));
-            real[i] = root;
-        }
-        return root;
+        return named;
     }
 
     /** The real path of a root, or null when it does not exist (nothing is written under it then). */
