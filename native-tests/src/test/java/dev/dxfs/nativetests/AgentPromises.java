@@ -275,6 +275,23 @@ public final class AgentPromises {
                     }
                     System.out.println("i: " + Files.readString(i));
                 });
+                Path j = d.resolve("j");
+                step("FileOutputStream j, then a truncating channel of j", () -> {
+                    try (FileOutputStream out = new FileOutputStream(j.toFile())) {
+                        out.write("written first".getBytes(UTF_8));
+                        truncateAndWrite(j);
+                    }
+                    System.out.println("j: " + Files.readString(j));
+                });
+                Path k = d.resolve("k");
+                step("a channel of k, then a truncating channel of k", () -> {
+                    try (SeekableByteChannel first = Files.newByteChannel(k, StandardOpenOption.CREATE,
+                            StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+                        first.write(ByteBuffer.wrap("written first".getBytes(UTF_8)));
+                        truncateAndWrite(k);
+                    }
+                    System.out.println("k: " + Files.readString(k));
+                });
             }
             case "setgid directory" -> {
                 step("FileOutputStream f", () -> write(d.resolve("f")));
@@ -377,6 +394,14 @@ public final class AgentPromises {
     private static void write(Path file) throws Exception {
         try (FileOutputStream out = new FileOutputStream(file.toFile())) {
             out.write("new".getBytes(UTF_8));
+        }
+    }
+
+    /** A second writer of {@code file} that truncates it: what the first wrote goes, as with one file's two descriptors. */
+    private static void truncateAndWrite(Path file) throws Exception {
+        try (SeekableByteChannel second = Files.newByteChannel(file, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
+            second.write(ByteBuffer.wrap("then".getBytes(UTF_8)));
         }
     }
 

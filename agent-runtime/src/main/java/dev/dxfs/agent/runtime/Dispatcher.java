@@ -312,6 +312,8 @@ public final class Dispatcher {
         if (staged == null) {
             return name;
         }
+        // The JDK's open truncates the temp file whatever it holds: a later channel of this write must too.
+        staged.firstOpen();
         current.register(owner, staged);
         return staged.temp().toString();
     }
@@ -371,17 +373,20 @@ public final class Dispatcher {
      */
     public static SeekableByteChannel openByteChannel(Path path, Set<? extends OpenOption> options,
             FileAttribute<?>[] attributes) throws IOException {
-        return openChannel(path, options, attributes, temp -> Files.newByteChannel(temp, tempOptions(options), attributes));
+        return openChannel(path, options, attributes,
+                (temp, first) -> Files.newByteChannel(temp, tempOptions(options, first), attributes));
     }
 
     /** {@code newFileChannel} of the default provider: as {@link #openByteChannel}. */
     public static FileChannel openFileChannel(Path path, Set<? extends OpenOption> options,
             FileAttribute<?>[] attributes) throws IOException {
-        return openChannel(path, options, attributes, temp -> FileChannel.open(temp, tempOptions(options), attributes));
+        return openChannel(path, options, attributes,
+                (temp, first) -> FileChannel.open(temp, tempOptions(options, first), attributes));
     }
 
     private interface ChannelOpen<C extends Channel> {
-        C open(Path temp) throws IOException;
+        /** @param first whether this is the first open of the temp file, which then holds nothing */
+        C open(Path temp, boolean first) throws IOException;
     }
 
     private static <C extends Channel> C openChannel(Path path, Set<? extends OpenOption> options,
@@ -405,7 +410,8 @@ public final class Dispatcher {
         }
         C channel;
         try {
-            channel = Guard.run(() -> open.open(staged.temp()));
+            boolean first = staged.firstOpen();
+            channel = Guard.run(() -> open.open(staged.temp(), first));
         } catch (IOException | RuntimeException e) {
             staged.abandon();
             throw e;
@@ -422,7 +428,7 @@ public final class Dispatcher {
         }
         return Guard.run(() -> {
             Path temp = current.tempFor(path, options.contains(LinkOption.NOFOLLOW_LINKS));
-            return temp == null ? null : open.open(temp);
+            return temp == null ? null : open.open(temp, false);
         });
     }
 
@@ -470,11 +476,19 @@ public final class Dispatcher {
         return stage(current, path, flags, createMode, false);
     }
 
-    /** The options a staged channel opens its temp file with: the temp file exists already. */
-    private static Set<OpenOption> tempOptions(Set<? extends OpenOption> options) {
+    /**
+     * The options a staged channel opens its temp file with: the temp file exists already; and
+     * at its first open it holds nothing, so it is not truncated. A truncate of an empty file
+     * is no change, but ext4 then writes the file out at its close (its guard for a file
+     * rewritten by truncate and write), which the JVM's own create of a new file does not.
+     */
+    private static Set<OpenOption> tempOptions(Set<? extends OpenOption> options, boolean first) {
         Set<OpenOption> adjusted = new HashSet<>(options);
         adjusted.remove(StandardOpenOption.CREATE);
         adjusted.remove(StandardOpenOption.CREATE_NEW);
+        if (first) {
+            adjusted.remove(StandardOpenOption.TRUNCATE_EXISTING);
+        }
         return adjusted;
     }
 

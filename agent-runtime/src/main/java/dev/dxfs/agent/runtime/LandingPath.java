@@ -57,8 +57,15 @@ final class LandingPath {
             if (name == null || name.toString().equals(".") || name.toString().equals("..")) {
                 throw new FileSystemException(path.toString(), null, "Is a directory");
             }
-            Path landing = named.getParent().toRealPath().resolve(name);
-            Path root = roots.rootOf(landing);
+            Path dir = named.getParent();
+            Path root = roots.rootNamedBy(dir);
+            Path landing;
+            if (root != null && isRealBelow(dir, root)) {
+                landing = dir.resolve(name);
+            } else {
+                landing = dir.toRealPath().resolve(name);
+                root = roots.rootOf(landing);
+            }
             Commit.Attributes found = root != null ? attributes(landing) : type(landing);
             if (!followLink || found == null || !isSymbolicLink(found)) {
                 return new LandingPath(landing, root, found);
@@ -67,6 +74,33 @@ final class LandingPath {
                 throw new FileSystemException(path.toString(), null, "Too many levels of symbolic links");
             }
             named = landing.getParent().resolve(Files.readSymbolicLink(landing));
+        }
+    }
+
+    /**
+     * Whether {@code dir}, named by the real path of {@code root}, is its own real path: the
+     * directories below the root are not symlinks (one lstat(2) each, none for the root
+     * itself). realpath(3) reads every component of the path, from {@code /}; the root's part is
+     * its kept real path ({@link RealRoots}). Should a symlink be made on that while the JVM
+     * runs, a write named by it is still staged, and its temp file and its publish are named by
+     * the same text, so that they go where the kernel sends the write.
+     */
+    private static boolean isRealBelow(Path dir, Path root) {
+        for (Path below = dir; !below.equals(root); below = below.getParent()) {
+            String name = below.getFileName().toString();
+            if (name.equals(".") || name.equals("..") || !isRealDirectory(below)) {
+                // A symlink, or what only realpath(3) decides: a missing directory, a file, a `..`.
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean isRealDirectory(Path dir) {
+        try {
+            return Files.readAttributes(dir, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).isDirectory();
+        } catch (IOException e) {
+            return false;
         }
     }
 

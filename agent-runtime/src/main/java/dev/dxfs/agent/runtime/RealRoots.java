@@ -46,6 +46,25 @@ final class RealRoots {
         return null;
     }
 
+    /**
+     * The real path of the root, the one {@link #rootOf} would answer, that {@code dir}'s text
+     * names or starts with; null when there is none, or while a root is not resolved (it may be
+     * the nearer one, and resolving it here would cost a root that does not exist a second
+     * failed realpath(3) per write).
+     */
+    Path rootNamedBy(Path dir) {
+        Path named = null;
+        for (Path root : real) {
+            if (root == null) {
+                return null;
+            }
+            if (named == null && dir.startsWith(root)) {
+                named = root;
+            }
+        }
+        return named;
+    }
+
     /** The real path of a root, or null when it does not exist (nothing is written under it then). */
     private static Path resolve(Path root) {
         try {

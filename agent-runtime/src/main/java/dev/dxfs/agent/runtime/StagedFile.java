@@ -47,6 +47,8 @@ final class StagedFile {
      * the target joins the first, as a second descriptor of one file; guarded by this.
      */
     private int owners = 1;
+    /** Whether the temp file was opened by an owner; guarded by this. */
+    private boolean opened;
 
     StagedFile(StagingDirectory dir, Path target, Path temp, boolean existed,
             Commit.Attributes created, boolean durable, boolean keepOwner, IntPredicate inGroup) {
@@ -70,6 +72,17 @@ final class StagedFile {
 
     boolean existed() {
         return existed;
+    }
+
+    /**
+     * Whether this is the first open of the temp file by an owner: then it holds nothing (an
+     * edit's holds its copy, but an edit's open does not truncate), and a truncating open need
+     * not truncate it.
+     */
+    synchronized boolean firstOpen() {
+        boolean first = !opened;
+        opened = true;
+        return first;
     }
 
     /** One more owner writes the temp file, which is published when the last one is done; false when it is too late. */

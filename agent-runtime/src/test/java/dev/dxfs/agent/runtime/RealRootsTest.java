@@ -46,4 +46,20 @@ class RealRootsTest {
 
         assertThat(roots.rootOf(target.resolve("f"))).isEqualTo(target);
     }
+
+    @Test
+    void aDirectoryIsNamedByTheRootThatRootOfAnswers() throws IOException {
+        Path outer = Files.createDirectory(dir.toRealPath().resolve("outer"));
+        Path inner = outer.resolve("inner");
+        RealRoots roots = new RealRoots(List.of(inner, outer));
+        assertThat(roots.rootOf(outer.resolve("f"))).isEqualTo(outer);
+        assertThat(roots.rootNamedBy(outer)).as("while the inner root is not resolved").isNull();
+
+        Files.createDirectory(inner);
+        assertThat(roots.rootOf(inner.resolve("f"))).isEqualTo(inner);
+
+        assertThat(roots.rootNamedBy(inner.resolve("sub"))).isEqualTo(inner);
+        assertThat(roots.rootNamedBy(outer)).isEqualTo(outer);
+        assertThat(roots.rootNamedBy(dir.toRealPath())).isNull();
+    }
 }
