@@ -21,7 +21,8 @@ package dev.dxfs.fs;
  *       (a write, a truncate, a link or unlink) does not show in what the kernel keeps of the
  *       others. When a second node of an inode appears, the daemon makes the kernel forget the
  *       first's; a file with one name gains a second only through a link of that name's node,
- *       whose attributes the daemon makes the kernel forget too.
+ *       whose attributes the daemon makes the kernel forget too. An executable's, whose every
+ *       lookup makes another node, are kept for {@link #ONE_EXEC}: its exec's own checks.
  * </ul>
  */
 final class KernelTimeouts {
@@ -53,6 +54,15 @@ final class KernelTimeouts {
     static final double WHILE_CHANGING = 0.01;
     /** How long after its last change behind the mount's back a node counts as still changing. */
     static final double CHANGING = 1.0;
+    /**
+     * How long the kernel keeps the attributes of an executable's node where another node or name
+     * of the file could change them unseen. Such a node is made for one lookup (see {@link
+     * NodeTable}), and the exec that follows checks its attributes twice within microseconds (the
+     * open's permission, then whether the new program may dump core): kept for none, each check
+     * cost a GETATTR, two of an exec's five requests. A change made through another node shows
+     * within this, as one behind the mount's back does while its node keeps changing.
+     */
+    static final double ONE_EXEC = 0.01;
     private static final int EXECUTE_BITS = 0111;
 
     private KernelTimeouts() {}
@@ -77,7 +87,13 @@ final class KernelTimeouts {
         if (!Node.isRegular(mode)) {
             return KEEP;
         }
-        return viewed || executable(mode) || links != 1 || !sole || node.hasStagedWriters() ? 0 : file;
+        if (viewed || node.hasStagedWriters()) {
+            return 0;
+        }
+        if (links != 1 || !sole) {
+            return executable(mode) ? Math.min(file, ONE_EXEC) : 0;
+        }
+        return file;
     }
 
     /**
