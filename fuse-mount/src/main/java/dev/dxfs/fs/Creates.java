@@ -215,6 +215,6 @@ final class Creates {
             throw new FsException(errno, "fstat temp");
         }
         return nodes.add(dir, name, fd, stat.getLong(StatFields.DEV), stat.getLong(StatFields.INO),
-                stat.getInt(StatFields.MODE), true);
+                stat.getInt(StatFields.MODE), true, 0);
     }
 }

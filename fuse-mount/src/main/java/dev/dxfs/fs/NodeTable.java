@@ -113,8 +113,11 @@ final class NodeTable {
         return true;
     }
 
-    /** A new node for {@code fd} (owned by the table from now on), with one reference. */
-    synchronized Node add(Node parent, String name, int fd, long dev, long ino, int mode, boolean fresh) {
+    /**
+     * A new node for {@code fd} (owned by the table from now on), with one reference; made for
+     * the walk of thread {@code walker} alone ({@link Node#takeFor}), unless 0.
+     */
+    synchronized Node add(Node parent, String name, int fd, long dev, long ino, int mode, boolean fresh, int walker) {
         Node existing = reuse(parent, name, dev, ino, mode, fresh);
         if (existing != null) {
             C.close(fd);
@@ -122,6 +125,9 @@ final class NodeTable {
         }
         boolean shareable = !Node.isRegular(mode) || !fresh;
         Node node = new Node(ids.incrementAndGet(), fd, dev, ino, mode, shareable);
+        if (walker != 0) {
+            node.madeFor(walker);
+        }
         byId.put(node.id, node);
         Binding binding = new Binding(parent, name);
         if (!Node.isRegular(mode)) {

@@ -13,6 +13,8 @@ abstract sealed class OpenFile permits PlainFile, StagedWrite {
     private final int openerTgid;
     /** How many times the kernel had been given the node when the handle was opened. */
     private final long givenAtOpen;
+    /** Whether its RELEASE was received: the kernel holds no file of it any more. */
+    private volatile boolean closedByKernel;
 
     OpenFile(Node node, int openerTid, int openerTgid) {
         this.node = node;
@@ -32,6 +34,15 @@ abstract sealed class OpenFile permits PlainFile, StagedWrite {
      */
     boolean nodeGivenSinceOpen() {
         return node.timesGiven() != givenAtOpen;
+    }
+
+    /** The handle's RELEASE was received: the kernel's last file of it is closed, whenever the daemon handles it. */
+    void closedByKernel() {
+        closedByKernel = true;
+    }
+
+    boolean isClosedByKernel() {
+        return closedByKernel;
     }
 
     /** Whether the calling thread belongs to the process that opened this handle. */

@@ -76,6 +76,7 @@ final class Opens {
             OpenFile file = chosen(node, flags, tid, uid, retry, created);
             // On the node before its monitor is let go, so that the next open of the node meets it.
             node.add(file);
+            node.openedBy(tid);
             return file;
         }
     }
