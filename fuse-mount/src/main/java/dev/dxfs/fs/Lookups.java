@@ -12,8 +12,8 @@ import jnr.ffi.Pointer;
  * Names and nodes: what a name resolves to, and which node the kernel is answered with and for
  * how long it may keep it. Every request that answers with an entry (lookup, the makes, link)
  * ends here, and a create finds its node here, so that a node is shared, or not, by one rule: a
- * process writing a name sees its own unpublished file, an executable or a retried open gets a
- * node of its own.
+ * process writing a name sees its own unpublished file, a walk of an executable or a retried open
+ * gets a node of its own.
  */
 final class Lookups {
     private static final int PATH_MAX = 4096;

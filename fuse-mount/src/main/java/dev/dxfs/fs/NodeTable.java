@@ -20,9 +20,9 @@ import java.util.function.Consumer;
  *
  * <p>A directory, symlink or special file has one node per backing inode. A regular file gets a
  * node per version and per name; lookups of the name share it, except where sharing would let
- * the kernel mix two users of the node: an executable file gets a fresh node for every lookup
- * (an exec bans writes to its node, and a writer must never meet that ban), and so does a
- * retried open (see {@link Opens} and {@link Retries}).
+ * the kernel mix two users of the node: an executable file gets, at every lookup, a node that no
+ * other walk holds (an exec bans writes to its node, and a writer must never meet that ban: see
+ * {@link Node#takeFor}), and a retried open a fresh one (see {@link Opens} and {@link Retries}).
  */
 final class NodeTable {
     private final Map<Long, Node> byId = new ConcurrentHashMap<>();
