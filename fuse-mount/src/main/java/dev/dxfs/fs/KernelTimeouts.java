@@ -104,11 +104,10 @@ final class KernelTimeouts {
      * changes its mode, what everyone sees. Each such change goes through the kernel, which drops
      * or replaces what it keeps (a write drops the size and times; a chmod is answered with the
      * writer's view, not kept), and the publish makes the kernel forget them. As for any file,
-     * not for a file with other names or nodes. An executable's too: what keeps an executable's
-     * attributes from being kept elsewhere is that each lookup makes it another node, and the
-     * create's node is the only one until one is made, which makes the kernel forget the
-     * create's attributes (a second node of an inode, see {@link NodeTable}); a lookup of an
-     * executable never answers the create's node.
+     * not for a file with other names or nodes. An executable's too: the create's node is the
+     * only one until a lookup makes another (a lookup of an executable never answers the
+     * create's node), which makes the kernel forget the create's attributes (a second node of
+     * an inode, see {@link NodeTable}).
      */
     static double created(long links, boolean sole) {
         return links != 1 || !sole ? 0 : KEEP;
