@@ -21,8 +21,8 @@ package dev.dxfs.fs;
  *       (a write, a truncate, a link or unlink) does not show in what the kernel keeps of the
  *       others. When a second node of an inode appears, the daemon makes the kernel forget the
  *       first's; a file with one name gains a second only through a link of that name's node,
- *       whose attributes the daemon makes the kernel forget too. An executable's, whose every
- *       lookup makes another node, are kept for {@link #ONE_EXEC}: its exec's own checks.
+ *       whose attributes the daemon makes the kernel forget too. A walk's node of an executable
+ *       keeps them for {@link #ONE_EXEC}: its exec's own checks.
  * </ul>
  */
 final class KernelTimeouts {
@@ -55,12 +55,16 @@ final class KernelTimeouts {
     /** How long after its last change behind the mount's back a node counts as still changing. */
     static final double CHANGING = 1.0;
     /**
-     * How long the kernel keeps the attributes of an executable's node where another node or name
-     * of the file could change them unseen. Such a node is made for one lookup (see {@link
-     * NodeTable}), and the exec that follows checks its attributes twice within microseconds (the
-     * open's permission, then whether the new program may dump core): kept for none, each check
-     * cost a GETATTR, two of an exec's five requests. A change made through another node shows
-     * within this, as one behind the mount's back does while its node keeps changing.
+     * How long the kernel keeps the attributes of a node made for a walk of an executable ({@link
+     * Node#perWalk}), which other nodes and names of the file can change unseen. The exec that
+     * follows its lookup checks them twice within microseconds (the open's permission, then
+     * whether the new program may dump core): kept for none, each check cost a GETATTR, two of an
+     * exec's five requests. Every lookup that answers a node makes the kernel forget the others'
+     * attributes (a path's change goes through one), so only a change through another node's
+     * descriptor shows late, within this, as one behind the mount's back does while its node
+     * keeps changing. An executable's other nodes (a create's, a retry's) keep them for none:
+     * kept as any file's, a sole node's showed a stale time after a change through its name in
+     * FsModelTest.
      */
     static final double ONE_EXEC = 0.01;
     private static final int EXECUTE_BITS = 0111;
@@ -90,10 +94,10 @@ final class KernelTimeouts {
         if (viewed || node.hasStagedWriters()) {
             return 0;
         }
-        if (links != 1 || !sole) {
-            return executable(mode) ? Math.min(file, ONE_EXEC) : 0;
+        if (executable(mode)) {
+            return node.perWalk ? Math.min(file, ONE_EXEC) : 0;
         }
-        return file;
+        return links != 1 || !sole ? 0 : file;
     }
 
     /**

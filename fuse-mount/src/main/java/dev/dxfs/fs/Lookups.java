@@ -149,6 +149,7 @@ final class Lookups {
     private Node idleWalkNode(List<Node> bound, long dev, long ino, int tid) {
         for (Node node : bound) {
             if (node.perWalk && node.dev == dev && node.ino == ino && node.takeFor(tid) && nodes.reference(node)) {
+                forgetOtherNodes(node);
                 return node;
             }
         }
@@ -183,11 +184,18 @@ final class Lookups {
         int mode = stat.getInt(StatFields.MODE);
         Node added = nodes.add(dir, name, fd, stat.getLong(StatFields.DEV), stat.getLong(StatFields.INO), mode,
                 fresh(mode, tid, dir, name), walker != 0 && perWalk(mode, tid, dir, name) ? walker : 0);
-        for (Node other : nodes.otherNodesOfInode(added)) {
-            // Changes through the new node will not show in what the kernel keeps of the others.
+        forgetOtherNodes(added);
+        return added;
+    }
+
+    /**
+     * The kernel forgets what it keeps of the attributes of the other nodes of {@code node}'s
+     * inode: changes through {@code node}, which a lookup answers now, will not show in them.
+     */
+    private void forgetOtherNodes(Node node) {
+        for (Node other : nodes.otherNodesOfInode(node)) {
             invalidations.attributesChanged(other.id);
         }
-        return added;
     }
 
     /**
