@@ -146,8 +146,7 @@ final class Creates {
         }
         if (!kind.staged()) {
             // The file made in place is the node's version: its handle names it like any open of it.
-            return new Opened(node, new PlainFile(node, tid, platform.processOf(tid), fd, false, true,
-                    OpenFlags.writes(flags)), true);
+            return new Opened(node, new PlainFile(node, fd, false, true, OpenFlags.writes(flags)), true);
         }
         C.close(fd);
         return new Opened(node, admitCounted(node, flags, req, retry, FileStat.of(stat), stat), true);
@@ -215,6 +214,6 @@ final class Creates {
             throw new FsException(errno, "fstat temp");
         }
         return nodes.add(dir, name, fd, stat.getLong(StatFields.DEV), stat.getLong(StatFields.INO),
-                stat.getInt(StatFields.MODE), true);
+                stat.getInt(StatFields.MODE), true, 0);
     }
 }

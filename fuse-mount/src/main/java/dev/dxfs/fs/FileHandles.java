@@ -144,7 +144,11 @@ final class FileHandles {
 
     /** The RELEASE of handle {@code fh} is received: a staged write's publish is now pending. */
     void releaseQueued(long fh) {
-        if (table.find(fh) instanceof StagedWrite staged) {
+        OpenFile file = table.find(fh);
+        if (file != null) {
+            file.closedByKernel();
+        }
+        if (file instanceof StagedWrite staged) {
             pendingReleases.queued(staged);
         }
     }

@@ -159,9 +159,10 @@ final class Invalidations {
      * A handle of {@code node} was released. Where the next lookup of its name answers another
      * node, the name the kernel keeps of this one is dropped if nothing uses it now (a prune of
      * the node): after a publish ({@code published}), which put another inode at the name, and for
-     * a node made for one lookup (an executable's, a retry's, a new file's that was not published
-     * as its own: a new file's node whose inode its publish put at the name is
-     * {@linkplain NodeTable#share shared} instead). Kept, its next use would send a
+     * a node made for one lookup (a retry's, a new file's that was not published as its own: a new
+     * file's node whose inode its publish put at the name is {@linkplain NodeTable#share shared}
+     * instead; an executable's node is answered again to the next walk once nothing uses it, see
+     * {@link Node#takeFor}). Kept, its next use would send a
      * LOOKUP only to learn that, then drop the name and send another (the kernel asks again at
      * each use for a name kept with no timeout, a create's or an executable's, and no epoch drops
      * those). Dropped, the next use sends the second alone. A name in use (a walk on its way, an
@@ -175,7 +176,8 @@ final class Invalidations {
      * with it (a stat right after the close then asked again at the next stat).
      */
     void released(Node node, boolean published, boolean givenAgain) {
-        if ((published || !node.shareable) && !givenAgain && kernel.prunes() && nodes.hasSiblings(node)) {
+        boolean answeredAgain = !published && node.perWalk;
+        if ((published || !node.shareable) && !answeredAgain && !givenAgain && kernel.prunes() && nodes.hasSiblings(node)) {
             kernel.prune(new long[] {node.id}, 1);
         }
     }

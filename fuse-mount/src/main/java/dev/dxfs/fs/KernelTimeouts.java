@@ -21,7 +21,8 @@ package dev.dxfs.fs;
  *       (a write, a truncate, a link or unlink) does not show in what the kernel keeps of the
  *       others. When a second node of an inode appears, the daemon makes the kernel forget the
  *       first's; a file with one name gains a second only through a link of that name's node,
- *       whose attributes the daemon makes the kernel forget too.
+ *       whose attributes the daemon makes the kernel forget too. A walk's node of an executable
+ *       keeps them for {@link #ONE_EXEC}: its exec's own checks.
  * </ul>
  */
 final class KernelTimeouts {
@@ -53,6 +54,19 @@ final class KernelTimeouts {
     static final double WHILE_CHANGING = 0.01;
     /** How long after its last change behind the mount's back a node counts as still changing. */
     static final double CHANGING = 1.0;
+    /**
+     * How long the kernel keeps the attributes of a node made for a walk of an executable ({@link
+     * Node#perWalk}), which other nodes and names of the file can change unseen. The exec that
+     * follows its lookup checks them twice within microseconds (the open's permission, then
+     * whether the new program may dump core): kept for none, each check cost a GETATTR, two of an
+     * exec's five requests. Every lookup that answers a node makes the kernel forget the others'
+     * attributes (a path's change goes through one), so only a change through another node's
+     * descriptor shows late, within this, as one behind the mount's back does while its node
+     * keeps changing. An executable's other nodes (a create's, a retry's) keep them for none:
+     * kept as any file's, a sole node's showed a stale time after a change through its name in
+     * FsModelTest.
+     */
+    static final double ONE_EXEC = 0.01;
     private static final int EXECUTE_BITS = 0111;
 
     private KernelTimeouts() {}
@@ -77,7 +91,13 @@ final class KernelTimeouts {
         if (!Node.isRegular(mode)) {
             return KEEP;
         }
-        return viewed || executable(mode) || links != 1 || !sole || node.hasStagedWriters() ? 0 : file;
+        if (viewed || node.hasStagedWriters()) {
+            return 0;
+        }
+        if (executable(mode)) {
+            return node.perWalk ? Math.min(file, ONE_EXEC) : 0;
+        }
+        return links != 1 || !sole ? 0 : file;
     }
 
     /**
@@ -88,11 +108,10 @@ final class KernelTimeouts {
      * changes its mode, what everyone sees. Each such change goes through the kernel, which drops
      * or replaces what it keeps (a write drops the size and times; a chmod is answered with the
      * writer's view, not kept), and the publish makes the kernel forget them. As for any file,
-     * not for a file with other names or nodes. An executable's too: what keeps an executable's
-     * attributes from being kept elsewhere is that each lookup makes it another node, and the
-     * create's node is the only one until one is made, which makes the kernel forget the
-     * create's attributes (a second node of an inode, see {@link NodeTable}); a lookup of an
-     * executable never answers the create's node.
+     * not for a file with other names or nodes. An executable's too: the create's node is the
+     * only one until a lookup makes another (a lookup of an executable never answers the
+     * create's node), which makes the kernel forget the create's attributes (a second node of
+     * an inode, see {@link NodeTable}).
      */
     static double created(long links, boolean sole) {
         return links != 1 || !sole ? 0 : KEEP;

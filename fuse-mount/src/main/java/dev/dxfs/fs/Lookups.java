@@ -12,8 +12,8 @@ import jnr.ffi.Pointer;
  * Names and nodes: what a name resolves to, and which node the kernel is answered with and for
  * how long it may keep it. Every request that answers with an entry (lookup, the makes, link)
  * ends here, and a create finds its node here, so that a node is shared, or not, by one rule: a
- * process writing a name sees its own unpublished file, an executable or a retried open gets a
- * node of its own.
+ * process writing a name sees its own unpublished file, a walk of an executable or a retried open
+ * gets a node of its own.
  */
 final class Lookups {
     private static final int PATH_MAX = 4096;
@@ -123,16 +123,37 @@ final class Lookups {
             // unless it is a directory's or a symlink's that has a node by another name, which
             // the table finds by the inode. So the name is opened at once, and its attributes
             // read from the descriptor: one walk of the name, not two.
-            return nodeOfPath(dir, name, openPath(dir, name), tid, stat);
+            return nodeOfPath(dir, name, openPath(dir, name), tid, stat, tid);
         }
         check(C.fstatat(dir.fd, name, stat, Libc.AT_SYMLINK_NOFOLLOW), "lookup");
         int mode = stat.getInt(StatFields.MODE);
-        Node node = nodes.reuse(dir, name, stat.getLong(StatFields.DEV), stat.getLong(StatFields.INO), mode,
-                fresh(mode, tid, dir, name));
+        long dev = stat.getLong(StatFields.DEV);
+        long ino = stat.getLong(StatFields.INO);
+        Node node = nodes.reuse(dir, name, dev, ino, mode, fresh(mode, tid, dir, name));
+        if (node == null && perWalk(mode, tid, dir, name)) {
+            node = idleWalkNode(bound, dev, ino, tid);
+        }
         if (node != null) {
             return node;
         }
-        return nodeOfPath(dir, name, openPath(dir, name), tid, stat);
+        return nodeOfPath(dir, name, openPath(dir, name), tid, stat, tid);
+    }
+
+    /**
+     * A node made for an earlier walk of the executable now at the name that nothing uses any
+     * more (see {@link Node#takeFor}), given to thread {@code tid}'s walk with one more
+     * reference; or null. The kernel revalidates the name it keeps of that node at each walk (an
+     * executable's name is kept for no time): answered with the node, it keeps the name, where a
+     * new node made it drop the name and look it up a second time, and forget the old node.
+     */
+    private Node idleWalkNode(List<Node> bound, long dev, long ino, int tid) {
+        for (Node node : bound) {
+            if (node.perWalk && node.dev == dev && node.ino == ino && node.takeFor(tid) && nodes.reference(node)) {
+                forgetOtherNodes(node);
+                return node;
+            }
+        }
+        return null;
     }
 
     /** An O_PATH descriptor of {@code name} itself (a symlink is not followed). */
@@ -146,11 +167,15 @@ final class Lookups {
      */
     Node nodeOfFile(Node dir, String name, int fd, int tid, Pointer stat) throws FsException {
         return nodeOfPath(dir, name, (int) check(C.open(platform.pathOf(fd), Libc.O_PATH | Libc.O_CLOEXEC, 0),
-                "open created"), tid, stat);
+                "open created"), tid, stat, 0);
     }
 
-    /** The node of O_PATH descriptor {@code fd} (the table's from now on), its attributes in {@code stat}. */
-    private Node nodeOfPath(Node dir, String name, int fd, int tid, Pointer stat) throws FsException {
+    /**
+     * The node of O_PATH descriptor {@code fd} (the table's from now on), its attributes in
+     * {@code stat}; one made for an executable's lookup by thread {@code walker} (0 for a create)
+     * is that walk's until it opens the node.
+     */
+    private Node nodeOfPath(Node dir, String name, int fd, int tid, Pointer stat, int walker) throws FsException {
         if (C.fstat(fd, stat) < 0) {
             int errno = Libc.errno();
             C.close(fd);
@@ -158,12 +183,19 @@ final class Lookups {
         }
         int mode = stat.getInt(StatFields.MODE);
         Node added = nodes.add(dir, name, fd, stat.getLong(StatFields.DEV), stat.getLong(StatFields.INO), mode,
-                fresh(mode, tid, dir, name));
-        for (Node other : nodes.otherNodesOfInode(added)) {
-            // Changes through the new node will not show in what the kernel keeps of the others.
+                fresh(mode, tid, dir, name), walker != 0 && perWalk(mode, tid, dir, name) ? walker : 0);
+        forgetOtherNodes(added);
+        return added;
+    }
+
+    /**
+     * The kernel forgets what it keeps of the attributes of the other nodes of {@code node}'s
+     * inode: changes through {@code node}, which a lookup answers now, will not show in them.
+     */
+    private void forgetOtherNodes(Node node) {
+        for (Node other : nodes.otherNodesOfInode(node)) {
             invalidations.attributesChanged(other.id);
         }
-        return added;
     }
 
     /**
@@ -176,5 +208,13 @@ final class Lookups {
             return false;
         }
         return KernelTimeouts.executable(mode) || retries.retries(tid, new Binding(dir, name));
+    }
+
+    /**
+     * Whether a lookup gets a node for its walk alone, which a later walk may get once nothing
+     * uses it: an executable's, not a retry's (a retry meets a node that served another version).
+     */
+    private boolean perWalk(int mode, int tid, Node dir, String name) {
+        return Node.isRegular(mode) && KernelTimeouts.executable(mode) && !retries.retries(tid, new Binding(dir, name));
     }
 }

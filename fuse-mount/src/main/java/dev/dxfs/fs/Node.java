@@ -39,6 +39,13 @@ final class Node {
     private volatile long changedBehind;
     /** How many times the kernel has been given the node ({@link #given}). */
     private volatile long given;
+    /**
+     * Whether the node was made for one lookup of an executable, which later lookups may be
+     * answered with once it is idle ({@link #takeFor}).
+     */
+    volatile boolean perWalk;
+    /** The thread whose lookup was answered with this per-walk node and that has not opened it yet, 0 if none. */
+    private int walker;
 
     Node(long id, int fd, long dev, long ino, int mode, boolean shareable) {
         this.id = id;
@@ -103,6 +110,40 @@ final class Node {
     /** The path through which the backing inode itself is reached (opened, chmod-ed, ...). */
     String inodePath() {
         return Platform.current().pathOf(fd);
+    }
+
+    /**
+     * Gives a per-walk node to thread {@code tid}'s lookup if nothing can be using it: no other
+     * thread's lookup got it without opening it since, and every handle of it is closed in the
+     * kernel (its RELEASE received), so no program runs from it and no writer holds it. A write
+     * ban is an open file's, and goes before that file's RELEASE; a walk that got the node and
+     * has not opened it yet might still exec it, or open it for writing, so it keeps the node
+     * to itself until it opens.
+     */
+    synchronized boolean takeFor(int tid) {
+        if (walker != 0 && walker != tid) {
+            return false;
+        }
+        for (OpenFile file : handles) {
+            if (!file.isClosedByKernel()) {
+                return false;
+            }
+        }
+        walker = tid;
+        return true;
+    }
+
+    /** Thread {@code tid}'s lookup was answered with this new per-walk node. */
+    synchronized void madeFor(int tid) {
+        perWalk = true;
+        walker = tid;
+    }
+
+    /** Thread {@code tid} opens the node: a walk of its that got the node is over. */
+    synchronized void openedBy(int tid) {
+        if (walker == tid) {
+            walker = 0;
+        }
     }
 
     /** Adds an open file; one already added (at its admission) stays added once. */

@@ -20,9 +20,9 @@ import java.util.function.Consumer;
  *
  * <p>A directory, symlink or special file has one node per backing inode. A regular file gets a
  * node per version and per name; lookups of the name share it, except where sharing would let
- * the kernel mix two users of the node: an executable file gets a fresh node for every lookup
- * (an exec bans writes to its node, and a writer must never meet that ban), and so does a
- * retried open (see {@link Opens} and {@link Retries}).
+ * the kernel mix two users of the node: an executable file gets, at every lookup, a node that no
+ * other walk holds (an exec bans writes to its node, and a writer must never meet that ban: see
+ * {@link Node#takeFor}), and a retried open a fresh one (see {@link Opens} and {@link Retries}).
  */
 final class NodeTable {
     private final Map<Long, Node> byId = new ConcurrentHashMap<>();
@@ -113,8 +113,11 @@ final class NodeTable {
         return true;
     }
 
-    /** A new node for {@code fd} (owned by the table from now on), with one reference. */
-    synchronized Node add(Node parent, String name, int fd, long dev, long ino, int mode, boolean fresh) {
+    /**
+     * A new node for {@code fd} (owned by the table from now on), with one reference; made for
+     * the walk of thread {@code walker} alone ({@link Node#takeFor}), unless 0.
+     */
+    synchronized Node add(Node parent, String name, int fd, long dev, long ino, int mode, boolean fresh, int walker) {
         Node existing = reuse(parent, name, dev, ino, mode, fresh);
         if (existing != null) {
             C.close(fd);
@@ -122,6 +125,9 @@ final class NodeTable {
         }
         boolean shareable = !Node.isRegular(mode) || !fresh;
         Node node = new Node(ids.incrementAndGet(), fd, dev, ino, mode, shareable);
+        if (walker != 0) {
+            node.madeFor(walker);
+        }
         byId.put(node.id, node);
         Binding binding = new Binding(parent, name);
         if (!Node.isRegular(mode)) {

@@ -9,16 +9,14 @@ import jnr.ffi.Pointer;
  */
 abstract sealed class OpenFile permits PlainFile, StagedWrite {
     private final Node node;
-    private final int openerTid;
-    private final int openerTgid;
     /** How many times the kernel had been given the node when the handle was opened. */
     private final long givenAtOpen;
+    /** Whether its RELEASE was received: the kernel holds no file of it any more. */
+    private volatile boolean closedByKernel;
 
-    OpenFile(Node node, int openerTid, int openerTgid) {
+    OpenFile(Node node) {
         this.node = node;
         this.givenAtOpen = node.timesGiven();
-        this.openerTid = openerTid;
-        this.openerTgid = openerTgid;
     }
 
     Node node() {
@@ -34,9 +32,13 @@ abstract sealed class OpenFile permits PlainFile, StagedWrite {
         return node.timesGiven() != givenAtOpen;
     }
 
-    /** Whether the calling thread belongs to the process that opened this handle. */
-    boolean openedBy(int callerTid, Platform platform) {
-        return callerTid == openerTid || platform.processOf(callerTid) == openerTgid;
+    /** The handle's RELEASE was received: the kernel's last file of it is closed, whenever the daemon handles it. */
+    void closedByKernel() {
+        closedByKernel = true;
+    }
+
+    boolean isClosedByKernel() {
+        return closedByKernel;
     }
 
     /** Something that answers a read from a descriptor, while the handle keeps it open. */

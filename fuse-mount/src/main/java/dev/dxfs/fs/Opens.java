@@ -76,6 +76,7 @@ final class Opens {
             OpenFile file = chosen(node, flags, tid, uid, retry, created);
             // On the node before its monitor is let go, so that the next open of the node meets it.
             node.add(file);
+            node.openedBy(tid);
             return file;
         }
     }
@@ -103,8 +104,7 @@ final class Opens {
             // file of the daemon's; the kernel checked the open against what the writer sees).
             int own = mine.get(mine.size() - 1).duplicate();
             try (Credentials.Scope daemon = Credentials.asDaemon()) {
-                return new PlainFile(node, tid, platform.processOf(tid), reopen(platform.pathOf(own), flags), false,
-                        false, OpenFlags.writes(flags));
+                return new PlainFile(node, reopen(platform.pathOf(own), flags), false, false, OpenFlags.writes(flags));
             } finally {
                 C.close(own);
             }
@@ -113,8 +113,7 @@ final class Opens {
             throw sendBack(node, tid);
         }
         int fd = reopen(node.inodePath(), flags);
-        return new PlainFile(node, tid, platform.processOf(tid), fd, executes, node.isRegular(),
-                OpenFlags.writes(flags));
+        return new PlainFile(node, fd, executes, node.isRegular(), OpenFlags.writes(flags));
     }
 
     private boolean mustShare(Node node, int tid, boolean retry) {

@@ -20,8 +20,8 @@ final class PlainFile extends OpenFile {
      * Takes ownership of {@code fd}. {@code onVersion}: {@code fd} is open on the node's own
      * version (not on a writer's unpublished file); {@code writes}: the handle has write access.
      */
-    PlainFile(Node node, int openerTid, int openerTgid, int fd, boolean executes, boolean onVersion, boolean writes) {
-        super(node, openerTid, openerTgid);
+    PlainFile(Node node, int fd, boolean executes, boolean onVersion, boolean writes) {
+        super(node);
         this.fd = fd;
         this.executes = executes;
         this.onVersion = onVersion;

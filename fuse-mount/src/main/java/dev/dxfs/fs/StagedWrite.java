@@ -77,6 +77,9 @@ final class StagedWrite extends OpenFile {
     private String dropped;
     /** Who opened the handle (null: the daemon itself), whose rights a publish may not exceed. */
     private final Credentials.Caller writer;
+    /** The thread and the process that opened it: the writer, who sees its own unpublished file. */
+    private final int openerTid;
+    private final int openerTgid;
 
     /**
      * A staged write to the name {@code node} is bound to: an edit starts from the node's
@@ -84,7 +87,9 @@ final class StagedWrite extends OpenFile {
      */
     StagedWrite(Node node, int openerTid, int openerTgid, WriteKind kind, TempFile fresh, Setup setup)
             throws FsException {
-        super(node, openerTid, openerTgid);
+        super(node);
+        this.openerTid = openerTid;
+        this.openerTgid = openerTgid;
         this.backing = setup.backing();
         this.nodes = setup.nodes();
         this.writerIsRoot = setup.writerIsRoot();
@@ -115,6 +120,11 @@ final class StagedWrite extends OpenFile {
     @Override
     public String toString() {
         return "staged write on " + node();
+    }
+
+    /** Whether the calling thread belongs to the process that opened this handle. */
+    boolean openedBy(int callerTid, Platform platform) {
+        return callerTid == openerTid || platform.processOf(callerTid) == openerTgid;
     }
 
     /**

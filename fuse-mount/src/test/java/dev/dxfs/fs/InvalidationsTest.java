@@ -86,6 +86,6 @@ class InvalidationsTest {
     }
 
     private Node add(Node parent, String name, int mode, boolean fresh) {
-        return nodes.add(parent, name, -1, 1, ++inodes, mode, fresh);
+        return nodes.add(parent, name, -1, 1, ++inodes, mode, fresh, 0);
     }
 }

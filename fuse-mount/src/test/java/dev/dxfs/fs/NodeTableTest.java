@@ -41,7 +41,7 @@ class NodeTableTest {
     @Test
     void aNewFilesNodeAnswersLookupsOnceItsPublishSharesIt() {
         long ino = ++inodes;
-        Node created = nodes.add(nodes.root, "new", -1, 1, ino, FILE, true);
+        Node created = nodes.add(nodes.root, "new", -1, 1, ino, FILE, true, 0);
         assertThat(nodes.reuse(nodes.root, "new", 1, ino, FILE, false)).as("before its publish").isNull();
         nodes.share(created);
         assertThat(created.shareable).isTrue();
@@ -61,7 +61,7 @@ class NodeTableTest {
     }
 
     private Node add(Node parent, String name, int mode) {
-        Node node = nodes.add(parent, name, -1, 1, ++inodes, mode, false);
+        Node node = nodes.add(parent, name, -1, 1, ++inodes, mode, false, 0);
         pause();
         return node;
     }
