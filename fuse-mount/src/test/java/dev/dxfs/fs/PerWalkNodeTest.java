@@ -26,9 +26,7 @@ class PerWalkNodeTest {
     @Test
     void noWalkGetsTheNodeWhileAHandleOfItIsOpenInTheKernel() {
         node.madeFor(WALKER);
-        OpenFile exec = new PlainFile(node, -1, true, true, false);
-        node.add(exec);
-        node.openedBy(WALKER);
+        OpenFile exec = openedBy(WALKER, true);
         assertThat(node.takeFor(OTHER)).as("a program runs from it").isFalse();
         exec.closedByKernel();
         assertThat(node.takeFor(OTHER)).as("its RELEASE is received: the write ban went before it").isTrue();
@@ -38,10 +36,16 @@ class PerWalkNodeTest {
     @Test
     void anOpenByAnotherThreadDoesNotEndTheWalk() {
         node.madeFor(WALKER);
-        OpenFile reopened = new PlainFile(node, -1, false, true, false);
-        node.add(reopened);
-        node.openedBy(OTHER);
+        OpenFile reopened = openedBy(OTHER, false);
         reopened.closedByKernel();
         assertThat(node.takeFor(OTHER)).as("a reopen through /proc is not the walk's open").isFalse();
+    }
+
+    /** A handle of the node that {@code thread} opened, to run the program or to read it. */
+    private OpenFile openedBy(int thread, boolean executes) {
+        OpenFile file = new PlainFile(node, -1, executes, true, false);
+        node.add(file);
+        node.openedBy(thread);
+        return file;
     }
 }

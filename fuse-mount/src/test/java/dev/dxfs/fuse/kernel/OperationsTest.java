@@ -88,8 +88,7 @@ class OperationsTest {
         send(operations, Protocol.LOOKUP, 1, in -> in.put("a name\0".getBytes(StandardCharsets.ISO_8859_1)));
 
         assertThat(calls).containsExactly("lookup 1 a name");
-        ByteBuffer out = lastAnswer();
-        assertThat(header(out)).containsExactly(16L + 128L, 0L, unique);
+        ByteBuffer out = lastSuccess(128);
         assertThat(out.getLong()).as("nodeid").isEqualTo(5);
         assertThat(out.getLong()).as("generation").isZero();
         assertThat(out.getLong()).as("entry_valid").isEqualTo(1);
@@ -123,8 +122,7 @@ class OperationsTest {
                 .putLong(0).putInt(O_WRONLY).putInt(0).put(data));
 
         assertThat(calls).containsExactly("write 9 fh 42 flags 1 size 10 offset 4096", "data some bytes");
-        ByteBuffer out = lastAnswer();
-        assertThat(header(out)).containsExactly(16L + 8L, 0L, unique);
+        ByteBuffer out = lastSuccess(8);
         assertThat(out.getInt()).isEqualTo(data.length);
     }
 
@@ -182,8 +180,7 @@ class OperationsTest {
                 .putLong(200).putLong(4096).putLong(0));
 
         assertThat(calls).containsExactly("copyFileRange 5 21 100 6 22 200 4096");
-        ByteBuffer out = lastAnswer();
-        assertThat(header(out)).containsExactly(16L + 8L, 0L, unique);
+        ByteBuffer out = lastSuccess(8);
         assertThat(out.getInt()).isEqualTo(4000);
     }
 
@@ -195,8 +192,7 @@ class OperationsTest {
         send(operations, Protocol.LSEEK, 6, in -> in.putLong(11).putLong(100).putInt(seekHole).putInt(0));
 
         assertThat(calls).containsExactly("lseek 6 100 4 fh 11");
-        ByteBuffer out = lastAnswer();
-        assertThat(header(out)).containsExactly(16L + 8L, 0L, unique);
+        ByteBuffer out = lastSuccess(8);
         assertThat(out.getLong()).isEqualTo(8192);
     }
 
@@ -213,8 +209,7 @@ class OperationsTest {
         });
         for (int i = 0; i < 2; i++) {
             send(operations, Protocol.OPEN, 5, in -> in.putInt(0).putInt(0));
-            ByteBuffer out = lastAnswer();
-            assertThat(header(out)).containsExactly(16L + 16L, 0L, unique);
+            ByteBuffer out = lastSuccess(16);
             assertThat(out.getLong()).as("fh").isEqualTo(9);
             assertThat(out.getInt()).as("open_flags: direct_io alone").isEqualTo(Protocol.FOPEN_DIRECT_IO);
             assertThat(out.getInt()).as("backing_id").isZero();
@@ -300,6 +295,13 @@ class OperationsTest {
     }
 
     /** The last answer written, positioned after its header. */
+    /** The last answer, checked to be the last request's success with a body of {@code size} bytes, at its body. */
+    private ByteBuffer lastSuccess(int size) throws IOException {
+        ByteBuffer out = lastAnswer();
+        assertThat(header(out)).containsExactly(16L + size, 0L, unique);
+        return out;
+    }
+
     private ByteBuffer lastAnswer() throws IOException {
         ByteBuffer out = answered();
         int at = 0;
