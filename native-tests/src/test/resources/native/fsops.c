@@ -6,7 +6,7 @@
  *       Reads one command a line on stdin and answers one line on stdout (flushed), so the test
  *       knows the call has returned before it goes on. Data travels as hex. Commands:
  *         open PATH FLAGS [MODE]   FLAGS: '|'-separated rdonly wronly rdwr creat excl trunc append
- *                                  -> "fd N"
+ *                                  tmpfile (PATH is then the directory) -> "fd N"
  *         write FD HEX             -> "wrote N"
  *         pwrite FD OFFSET HEX     -> "wrote N"
  *         read FD COUNT            -> "data N HEX"  (one read(2) call)
@@ -15,6 +15,8 @@
  *         fstat FD / stat PATH     -> "stat size=N mode=OCTAL ino=N nlink=N"
  *         dup FD                   -> "fd N"
  *         close FD / unlink PATH   -> "ok"
+ *         link FD PATH proc|empty  -> "ok"  (linkat of the open file: of /proc/self/fd/FD with
+ *                                  AT_SYMLINK_FOLLOW, or of FD itself with AT_EMPTY_PATH)
  *         rename2 OLD NEW FLAGS    -> "ok"  (renameat2; FLAGS: '|'-separated noreplace exchange
  *                                  whiteout, or 0)
  *         umask OCTAL              -> "ok"
@@ -286,6 +288,12 @@ static void command(char *line) {
         if (close(atoi(a)) != 0) fail(); else printf("ok\n");
     } else if (strcmp(op, "unlink") == 0 && a) {
         if (unlink(a) != 0) fail(); else printf("ok\n");
+    } else if (strcmp(op, "link") == 0 && a && b && c) {
+        char proc[64];
+        snprintf(proc, sizeof proc, "/proc/self/fd/%d", atoi(a));
+        int done = strcmp(c, "empty") == 0 ? linkat(atoi(a), "", AT_FDCWD, b, AT_EMPTY_PATH)
+                                           : linkat(AT_FDCWD, proc, AT_FDCWD, b, AT_SYMLINK_FOLLOW);
+        if (done != 0) fail(); else printf("ok\n");
     } else if (strcmp(op, "rename2") == 0 && a && b && c) {
         unsigned flags = 0;
         for (char *save2 = NULL, *flag = strtok_r(c, "|", &save2); flag; flag = strtok_r(NULL, "|", &save2)) {

@@ -21,6 +21,7 @@ static inline int parse_open_flags(const char *text) {
         else if (strcmp(word, "excl") == 0) flags |= O_EXCL;
         else if (strcmp(word, "trunc") == 0) flags |= O_TRUNC;
         else if (strcmp(word, "append") == 0) flags |= O_APPEND;
+        else if (strcmp(word, "tmpfile") == 0) flags |= O_TMPFILE;
         else {
             free(copy);
             return -1;

@@ -45,7 +45,7 @@ final class Access {
             return errno;
         }
         try {
-            C.close(Platform.current().openUnnamed(dirFd, 0600));
+            C.close(Platform.current().openUnnamed(dirFd, Libc.O_RDWR, 0600));
             return 0;
         } catch (FsException e) {
             if (e.errno != Errno.EOPNOTSUPP) {

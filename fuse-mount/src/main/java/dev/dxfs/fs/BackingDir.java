@@ -258,7 +258,7 @@ final class BackingDir implements AutoCloseable {
      */
     TempFile createTemp(int dirFd, int stagingFd) throws FsException {
         try {
-            return new TempFile(stagingFd, null, platform.openUnnamed(dirFd, 0600));
+            return new TempFile(stagingFd, null, platform.openUnnamed(dirFd, Libc.O_RDWR, 0600));
         } catch (FsException e) {
             if (e.errno != Errno.EOPNOTSUPP) {
                 throw e;

@@ -93,6 +93,37 @@ final class Creates {
         throw new FsException(Errno.ESTALE, "create: the name holds no regular file");
     }
 
+    /**
+     * open(O_TMPFILE) in directory {@code parent}: the backing directory makes the file without a
+     * name, as the caller (its owner, group and mode as natively, ACL and setgid directory
+     * included), with the caller's flags ({@code O_EXCL}: never to be linked). No other process
+     * can reach the file, so nothing is staged: the handle writes it in place, and a link gives it
+     * a name as the whole file it is then, later writes landing in the published file as
+     * natively (see NameChanges.link).
+     */
+    void tmpfile(Request req, long parent, int mode, FileInfo fi) throws FsException {
+        Node dir = nodes.get(parent);
+        int fd;
+        try (CallerUmask umask = CallerUmask.of(req.umask())) {
+            fd = platform.openUnnamed(dir.fd, fi.flags(), umask.mode(mode));
+        }
+        Pointer stat = Request.newStat();
+        Node node;
+        try {
+            node = nodes.addUnnamed(pathDescriptor(fd, stat), stat.getLong(StatFields.DEV),
+                    stat.getLong(StatFields.INO), stat.getInt(StatFields.MODE));
+        } catch (FsException e) {
+            C.close(fd);
+            throw e;
+        }
+        long id = fileHandles.register(fi, new PlainFile(node, fd, false, true, true));
+        // No link: the kernel must ask for the attributes again once a link has given it one.
+        if (!req.created(node.id, stat, 0, fi)) {
+            nodes.forget(node.id, 1);
+            fileHandles.undelivered(id, node);
+        }
+    }
+
     /** A node the kernel is answered with, the handle opened on it, and whether the create made the file. */
     private record Opened(Node node, OpenFile file, boolean made) {}
 
@@ -206,14 +237,25 @@ final class Creates {
 
     /** A node of its own for a file being created, standing for the temp file that will be published. */
     private Node nodeOfTemp(Node dir, String name, TempFile temp, int tid, Pointer stat) throws FsException {
-        int fd = (int) check(C.open(platform.pathOf(temp.fd()), Libc.O_PATH | Libc.O_CLOEXEC, 0), "open temp");
-        if (C.fstat(fd, stat) < 0) {
-            int errno = Libc.errno();
-            C.close(fd);
+        int fd;
+        try {
+            fd = pathDescriptor(temp.fd(), stat);
+        } catch (FsException e) {
             backing.discardTemp(temp);
-            throw new FsException(errno, "fstat temp");
+            throw e;
         }
         return nodes.add(dir, name, fd, stat.getLong(StatFields.DEV), stat.getLong(StatFields.INO),
                 stat.getInt(StatFields.MODE), true, 0);
+    }
+
+    /** An O_PATH descriptor of the file open at {@code fd}, which a node holds, its attributes in {@code stat}. */
+    private int pathDescriptor(int fd, Pointer stat) throws FsException {
+        int path = (int) check(C.open(platform.pathOf(fd), Libc.O_PATH | Libc.O_CLOEXEC, 0), "open O_PATH");
+        if (C.fstat(path, stat) < 0) {
+            int errno = Libc.errno();
+            C.close(path);
+            throw new FsException(errno, "fstat");
+        }
+        return path;
     }
 }

@@ -31,8 +31,8 @@ final class Linux implements Platform {
 
     /** O_TMPFILE: a filesystem without it answers EOPNOTSUPP (or EISDIR before Linux 3.11). */
     @Override
-    public int openUnnamed(int dirFd, int mode) throws FsException {
-        int fd = Libc.C.openat(dirFd, ".", O_TMPFILE | Libc.O_RDWR | Libc.O_CLOEXEC, mode);
+    public int openUnnamed(int dirFd, int flags, int mode) throws FsException {
+        int fd = Libc.C.openat(dirFd, ".", flags | O_TMPFILE | Libc.O_CLOEXEC, mode);
         if (fd < 0) {
             int errno = Libc.errno();
             throw new FsException(errno == EISDIR ? Errno.EOPNOTSUPP : errno, "open O_TMPFILE");

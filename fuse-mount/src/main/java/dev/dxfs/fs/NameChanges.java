@@ -133,6 +133,9 @@ final class NameChanges {
         backing.refuseStaging(newDir, newName, Errno.EACCES);
         Binding binding = nodes.binding(node);
         if (binding == null) {
+            // A file without a name (O_TMPFILE; the kernel refuses an O_EXCL one, and an unlinked
+            // file, before it asks): linked by its descriptor's /proc path, which, unlike
+            // AT_EMPTY_PATH, needs no CAP_DAC_READ_SEARCH in a daemon that is not root.
             check(C.linkat(Libc.AT_FDCWD, node.inodePath(), newDir.fd, newName, Libc.AT_SYMLINK_FOLLOW), "link");
         } else if (C.linkat(binding.parent().fd, binding.name(), newDir.fd, newName, 0) < 0) {
             publishCallersNewFile(Libc.errno(), List.of(node), req.tid());

@@ -139,12 +139,30 @@ final class NodeTable {
             fileNodes.computeIfAbsent(new Inode(dev, ino), key -> new HashSet<>()).add(node);
         }
         bind(node, binding);
-        lookups.put(node, 1L);
-        node.given();
+        given(node);
         if (node.isDirectory()) {
             directoryAdded.accept(node);
         }
         return node;
+    }
+
+    /**
+     * A new node for {@code fd}, a file without a name (O_TMPFILE), owned by the table from now
+     * on, with one reference. No lookup reaches it: a link gives its inode a name, which a lookup
+     * answers with a node of its own.
+     */
+    synchronized Node addUnnamed(int fd, long dev, long ino, int mode) {
+        Node node = new Node(ids.incrementAndGet(), fd, dev, ino, mode, false);
+        byId.put(node.id, node);
+        fileNodes.computeIfAbsent(new Inode(dev, ino), key -> new HashSet<>()).add(node);
+        given(node);
+        return node;
+    }
+
+    /** The kernel holds the new node {@code node}, once. */
+    private void given(Node node) {
+        lookups.put(node, 1L);
+        node.given();
     }
 
     /** The kernel dropped references; a node without any is gone once the daemon no longer uses it. */

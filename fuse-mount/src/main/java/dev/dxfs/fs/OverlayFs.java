@@ -219,6 +219,12 @@ public final class OverlayFs implements Filesystem {
     }
 
     @Override
+    public void tmpfile(Request req, long parent, int mode, FileInfo fi) {
+        op(req, "tmpfile", parent, () -> creates.tmpfile(req, parent, mode, fi));
+        pruning.check();
+    }
+
+    @Override
     public void read(Request req, long ino, long size, long offset, FileInfo fi) {
         answer(req, "read", ino, () -> handles.get(fi.handle()).read(fd -> req.data(fd, size, offset)));
     }

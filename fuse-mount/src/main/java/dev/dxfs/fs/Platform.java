@@ -21,12 +21,13 @@ interface Platform {
     /**
      * Opens a new file without a name (mode {@code mode}) on the filesystem of directory
      * {@code dirFd}, allocated as a file in that directory would be; it gets a name with a link
-     * of {@link #pathOf} its descriptor.
+     * of {@link #pathOf} its descriptor. {@code flags}: the access mode and the other open flags
+     * ({@code O_EXCL}: no link may ever give it a name).
      *
      * @throws FsException with {@link Errno#EOPNOTSUPP} when the system or the filesystem has no
      *     such files
      */
-    int openUnnamed(int dirFd, int mode) throws FsException;
+    int openUnnamed(int dirFd, int flags, int mode) throws FsException;
 
     /**
      * Gives the calling thread a umask of its own, which {@code umask(2)} then changes for this

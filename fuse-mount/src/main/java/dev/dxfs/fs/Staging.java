@@ -94,7 +94,7 @@ final class Staging {
         try {
             int fd;
             try (CallerUmask callers = CallerUmask.of(umask)) {
-                fd = platform.openUnnamed(dir.fd, callers.mode(mode));
+                fd = platform.openUnnamed(dir.fd, Libc.O_RDWR, callers.mode(mode));
             }
             TempFile temp = new TempFile(staging, null, fd);
             try {

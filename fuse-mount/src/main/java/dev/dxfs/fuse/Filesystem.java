@@ -46,6 +46,13 @@ public interface Filesystem {
 
     void create(Request req, long parent, String name, int mode, FileInfo fi);
 
+    /**
+     * open(O_TMPFILE) in directory {@code parent}: a new file without a name, answered as a create
+     * (7.37; libfuse 2's protocol cannot carry it, and the kernel then fails the open with
+     * EOPNOTSUPP).
+     */
+    void tmpfile(Request req, long parent, int mode, FileInfo fi);
+
     void read(Request req, long ino, long size, long offset, FileInfo fi);
 
     void write(Request req, long ino, Pointer buf, long size, long offset, FileInfo fi);

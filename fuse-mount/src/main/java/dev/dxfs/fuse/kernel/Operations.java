@@ -106,6 +106,11 @@ final class Operations {
                 fs.create(req, node, worker.name(at + Protocol.CREATE_IN_SIZE), in.getInt(at + 4),
                         file.reset(0, in.getInt(at)).regularFile());
             }
+            // struct fuse_create_in as a CREATE's, then the name "/", which names nothing.
+            case Protocol.TMPFILE -> {
+                req.umask(in.getInt(at + 8));
+                fs.tmpfile(req, node, in.getInt(at + 4), file.reset(0, in.getInt(at)).regularFile());
+            }
             case Protocol.READ -> fs.read(req, node, Integer.toUnsignedLong(in.getInt(at + Protocol.IO_SIZE)),
                     in.getLong(at + Protocol.IO_OFFSET), io(file, in, at));
             case Protocol.WRITE -> fs.write(req, node, worker.writeData,

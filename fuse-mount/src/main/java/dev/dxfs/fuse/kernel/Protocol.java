@@ -64,6 +64,7 @@ final class Protocol {
     static final int RENAME2 = 45;
     static final int LSEEK = 46;
     static final int COPY_FILE_RANGE = 47;
+    static final int TMPFILE = 51;
 
     // INIT flags (fuse_init_in.flags / fuse_init_out.flags)
     static final int ASYNC_READ = 1;

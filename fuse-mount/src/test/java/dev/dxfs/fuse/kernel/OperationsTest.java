@@ -173,6 +173,29 @@ class OperationsTest {
     }
 
     @Test
+    void aTmpfileCarriesACreatesFlagsModeAndUmaskAndIsAnsweredAsACreate() throws IOException {
+        Operations operations = initialized();
+        List<Integer> umasks = new ArrayList<>();
+        answering("tmpfile", (req, args) -> {
+            umasks.add(req.umask());
+            KernelFileInfo file = (KernelFileInfo) args[3];
+            file.handle(7);
+            req.created(12, Request.newStat(), 0, file);
+        });
+        int tmpfileReadWrite = 0x410002;
+        int mode = 0100600;
+        send(operations, Protocol.TMPFILE, 1, in -> in.putInt(tmpfileReadWrite).putInt(mode).putInt(022).putInt(0)
+                .put("/\0".getBytes(StandardCharsets.ISO_8859_1)));
+
+        assertThat(calls).containsExactly("tmpfile 1 " + mode + " fh 0 flags " + tmpfileReadWrite);
+        assertThat(umasks).containsExactly(022);
+        ByteBuffer out = lastSuccess(Protocol.ENTRY_OUT_SIZE + Protocol.OPEN_OUT_SIZE);
+        assertThat(out.getLong()).as("nodeid").isEqualTo(12);
+        out.position(out.position() - 8 + Protocol.ENTRY_OUT_SIZE);
+        assertThat(out.getLong()).as("fh").isEqualTo(7);
+    }
+
+    @Test
     void aCopyFileRangeCarriesBothHandlesOffsetsAndLengthAndIsAnsweredAsAWrite() throws IOException {
         Operations operations = initialized();
         answering("copyFileRange", (req, args) -> req.written(4000));
