@@ -29,6 +29,15 @@ final class KeptNames {
     private static final long RESOLVING_POLL_NANOS = 1_000_000L;
     /** Lookups between two sweeps of the names whose keeping time has run out. */
     private static final long SWEEP_EVERY = 4096;
+    /**
+     * How long after a publish replaced a file its name is given to the kernel to keep no more
+     * ({@link #replacedLately}). A rewrite through a kept name costs an epoch, which drops every
+     * name the kernel keeps, directories' too; a name not kept costs a lookup per walk of it
+     * alone. Files rewritten once tend to be rewritten again (a build's outputs, a shell's
+     * {@code cmd > f}, a log), so the name of one replaced in the last minute is looked up at
+     * each walk instead, and its next rewrite leaves every other name kept.
+     */
+    private static final long REPLACED_NANOS = 60_000_000_000L;
 
     /**
      * A name's lookups in progress, until when the kernel may keep it (0: not kept), and the
@@ -45,6 +54,18 @@ final class KeptNames {
     }
 
     private final ConcurrentHashMap<Binding, Mark> names = new ConcurrentHashMap<>();
+    /**
+     * A name by its directory's inode, not its node: the kernel may forget a directory's inode
+     * between two rewrites in it (an epoch drops its name), and the next lookup makes a new node.
+     */
+    private record InDirectory(long dev, long ino, String name) {
+        InDirectory(Binding name) {
+            this(name.parent().dev, name.parent().ino, name.name());
+        }
+    }
+
+    /** When a publish last replaced the file at each name, for {@link #REPLACED_NANOS}. */
+    private final ConcurrentHashMap<InDirectory, Long> replaced = new ConcurrentHashMap<>();
     private final AtomicLong answers = new AtomicLong();
     /** Counts the epochs begun: a mark noted before one began is for an answer the kernel treats as expired after it. */
     private final AtomicLong generations = new AtomicLong();
@@ -67,7 +88,22 @@ final class KeptNames {
         });
         if (answers.incrementAndGet() % SWEEP_EVERY == 0) {
             names.values().removeIf(mark -> !mark.counts(now));
+            replaced.values().removeIf(at -> now - at >= REPLACED_NANOS);
         }
+    }
+
+    /** A publish replaced the file at {@code name}: its lookups keep it no more for a while. */
+    void replaced(Binding name) {
+        replaced.put(new InDirectory(name), System.nanoTime());
+    }
+
+    /**
+     * Whether a publish replaced the file at {@code name} lately: a lookup then gives the kernel
+     * the name to use once, not to keep, so that the next rewrite need not raise the epoch.
+     */
+    boolean replacedLately(Binding name) {
+        Long at = replaced.get(new InDirectory(name));
+        return at != null && System.nanoTime() - at < REPLACED_NANOS;
     }
 
     /** Whether the kernel may be keeping {@code name}, or is looking it up now. */

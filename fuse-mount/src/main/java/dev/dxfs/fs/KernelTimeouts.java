@@ -73,7 +73,8 @@ final class KernelTimeouts {
 
     /**
      * @param forgettable the kernel can be made to forget names at once ({@code KernelCache.forgetsNames})
-     * @param written a staged writer has the name open: what it means depends on who asks
+     * @param written a staged writer has the name open (what it means depends on who asks), or
+     *     a publish replaced its file lately (its next rewrite would raise the epoch)
      * @param file how long a regular file may be kept ({@code Invalidations.fileTimeout})
      */
     static double name(int mode, boolean forgettable, boolean written, double file) {

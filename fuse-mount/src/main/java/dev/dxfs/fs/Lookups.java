@@ -80,7 +80,8 @@ final class Lookups {
             double file = invalidations.fileTimeout(node);
             double attributes = invalidations.attributes(node, KernelTimeouts.attributes(node, mode,
                     stat.getLong(StatFields.NLINK), viewed, nodes.soleNodeOfInode(node), file));
-            double nameSeconds = KernelTimeouts.name(mode, invalidations.namesForgettable(), viewed, file);
+            double nameSeconds = KernelTimeouts.name(mode, invalidations.namesForgettable(),
+                    viewed || keptNames.replacedLately(binding), file);
             boolean sent = req.entry(node.id, stat, nameSeconds, attributes);
             if (!sent) {
                 nodes.forget(node.id, 1);

@@ -108,6 +108,23 @@ class KeptNamesTest {
     }
 
     /**
+     * A name whose file a publish replaced is not given to keep for a while, in whatever node of
+     * its directory it is looked up next (the kernel may have forgotten the directory's inode and
+     * been given a new node of it); the same name elsewhere, and other names, are.
+     */
+    @Test
+    void aNameWhoseFileWasReplacedIsNotKeptInAnyNodeOfItsDirectory() {
+        Node sameDirectoryAgain = new Node(3, -1, DIR.dev, DIR.ino, 040755, true);
+        assertThat(names.replacedLately(NAME)).as("before any publish").isFalse();
+        names.replaced(NAME);
+        assertThat(names.replacedLately(NAME)).as("right after its publish").isTrue();
+        assertThat(names.replacedLately(new Binding(sameDirectoryAgain, "f"))).as("through another node of the directory")
+                .isTrue();
+        assertThat(names.replacedLately(new Binding(OTHER_DIR, "f"))).as("the same name in another directory").isFalse();
+        assertThat(names.replacedLately(new Binding(DIR, "g"))).as("another name").isFalse();
+    }
+
+    /**
      * Where names cannot be forgotten, a change waits for what the kernel was actually given: a
      * name answered for a moment is waited for that moment and the second the kernel may start
      * it late (not for twice the usual timeout, 2 s; the half second above it is this test's own
