@@ -32,9 +32,9 @@ final class LibfuseSource implements RequestSource<LibfuseSource.Buffers> {
     }
 
     /**
-     * As many as the kernel transport's: a burst of requests from many processes at once waits in
-     * the kernel's queue for a thread rather than each starting one, with its stack and its share
-     * of the C library's arenas.
+     * As many as the kernel transport's at its 1 MiB requests: a burst of requests from many
+     * processes at once waits in the kernel's queue for a thread rather than each starting one,
+     * with its stack and its share of the C library's arenas.
      */
     @Override
     public int maxThreads() {
