@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
@@ -218,6 +219,7 @@ final class NodeTable {
             directoryDropped.accept(node);
         }
         C.close(node.fd);
+        notifyAll();
     }
 
     /** The other nodes of {@code node}'s inode, when it is a regular file's. */
@@ -399,6 +401,23 @@ final class NodeTable {
 
     int size() {
         return byId.size();
+    }
+
+    /** Waits up to {@code nanos} for the nodes to be fewer than {@code count}; returns whether they are. */
+    synchronized boolean awaitFewer(int count, long nanos) {
+        long deadline = System.nanoTime() + nanos;
+        try {
+            for (long left = nanos; byId.size() >= count; left = deadline - System.nanoTime()) {
+                if (left <= 0) {
+                    return false;
+                }
+                TimeUnit.NANOSECONDS.timedWait(this, left);
+            }
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return byId.size() < count;
+        }
     }
 
     /**

@@ -144,8 +144,8 @@ public final class OverlayFs implements Filesystem {
 
     @Override
     public void lookup(Request req, long parent, String name) {
+        pruning.admit();
         op(req, "lookup", name, () -> lookups.lookup(req, parent, name));
-        pruning.check();
     }
 
     @Override
@@ -214,8 +214,8 @@ public final class OverlayFs implements Filesystem {
 
     @Override
     public void create(Request req, long parent, String name, int mode, FileInfo fi) {
+        pruning.admit();
         op(req, "create", name, () -> creates.create(req, parent, name, mode, fi));
-        pruning.check();
     }
 
     @Override

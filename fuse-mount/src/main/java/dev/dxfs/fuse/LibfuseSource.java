@@ -10,6 +10,7 @@ final class LibfuseSource implements RequestSource<LibfuseSource.Buffers> {
     /** struct fuse_in_header is 40 bytes; a RELEASE's fuse_release_in starts with the handle. */
     private static final int RELEASE_HANDLE = 40;
     private static final int EINTR = 4;
+    private static final int MAX_THREADS = 32;
 
     private final Pointer session;
     private final Pointer channel;
@@ -30,10 +31,14 @@ final class LibfuseSource implements RequestSource<LibfuseSource.Buffers> {
                 Memory.allocateDirect(Request.RUNTIME, Long.BYTES));
     }
 
-    /** Unbounded, as this transport has always run: its buffers are libfuse's 128 KiB requests. */
+    /**
+     * As many as the kernel transport's at its 1 MiB requests: a burst of requests from many
+     * processes at once waits in the kernel's queue for a thread rather than each starting one,
+     * with its stack and its share of the C library's arenas.
+     */
     @Override
     public int maxThreads() {
-        return Integer.MAX_VALUE;
+        return MAX_THREADS;
     }
 
     @Override

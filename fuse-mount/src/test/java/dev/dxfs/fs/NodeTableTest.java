@@ -3,6 +3,7 @@ package dev.dxfs.fs;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.Arrays;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
 
@@ -49,6 +50,27 @@ class NodeTableTest {
         assertThat(nodes.soleNodeOfInode(created)).isTrue();
         assertThat(nodes.reuse(nodes.root, "new", 1, ino + 1, FILE, false)).as("once another inode is at the name")
                 .isNull();
+    }
+
+    /**
+     * A request past the mark waits for the FORGETs that a prune brings: the wait ends with the
+     * one that drops a node, and once its time is up without one.
+     */
+    @Test
+    void aWaitForFewerNodesEndsWithTheForgetThatDropsOne() throws InterruptedException {
+        Node file = file(nodes.root, "file");
+        assertThat(nodes.awaitFewer(2, TimeUnit.MILLISECONDS.toNanos(20))).as("with no forget").isFalse();
+        Thread kernel = new Thread(() -> {
+            pause();
+            nodes.forget(file.id, 1);
+        });
+        long start = System.nanoTime();
+        kernel.start();
+        assertThat(nodes.awaitFewer(2, TimeUnit.SECONDS.toNanos(30))).as("with the file's forget").isTrue();
+        assertThat(System.nanoTime() - start).as("waited, ended by the forget, not by its time")
+                .isLessThan(TimeUnit.SECONDS.toNanos(15));
+        assertThat(nodes.size()).isEqualTo(1);
+        kernel.join();
     }
 
     private long[] unused(int max) {
