@@ -47,7 +47,7 @@ abstract sealed class OpenFile permits PlainFile, StagedWrite {
     }
 
     /** Answers a read with this handle's data. */
-    abstract void read(ReadReply reply);
+    abstract void read(ReadReply reply) throws FsException;
 
     abstract long write(Pointer buf, long size, long offset) throws FsException;
 

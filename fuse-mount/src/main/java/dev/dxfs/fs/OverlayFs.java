@@ -220,8 +220,8 @@ public final class OverlayFs implements Filesystem {
 
     @Override
     public void tmpfile(Request req, long parent, int mode, FileInfo fi) {
+        pruning.admit();
         op(req, "tmpfile", parent, () -> creates.tmpfile(req, parent, mode, fi));
-        pruning.check();
     }
 
     @Override

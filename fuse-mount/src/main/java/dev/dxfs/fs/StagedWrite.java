@@ -48,7 +48,10 @@ final class StagedWrite extends OpenFile {
     /** The staging directory on the target's filesystem. */
     private final int stagingFd;
 
-    /** The version opened for an in-place edit; read until the first change. -1 otherwise. */
+    /**
+     * The version an in-place edit starts from, opened at its first need (a read, or the copy
+     * before the first change of a version that is not empty); -1 until then, and otherwise.
+     */
     private int sourceFd;
     private TempFile temp;
     private boolean tempPublished;
@@ -102,12 +105,10 @@ final class StagedWrite extends OpenFile {
         this.baseIno = setup.baseIno();
         this.writer = setup.writer();
         this.sourceFd = -1;
-        // The caller's access to the file was checked by its open: the version and the temp file
-        // are read and made with the daemon's rights, which the staging directory needs.
-        try (Credentials.Scope daemon = Credentials.asDaemon()) {
-            if (kind == WriteKind.EDIT) {
-                sourceFd = BackingDir.reopen(node, Libc.O_RDONLY);
-            } else {
+        if (kind != WriteKind.EDIT) {
+            // The caller's access to the file was checked by its open: the version and the temp
+            // file are read and made with the daemon's rights, which the staging directory needs.
+            try (Credentials.Scope daemon = Credentials.asDaemon()) {
                 temp = fresh != null ? fresh : backing.createTemp(tempDirectory(), stagingFd);
             }
         }
@@ -164,12 +165,25 @@ final class StagedWrite extends OpenFile {
         return target == null ? stagingFd : target.parent().fd;
     }
 
-    private int dataFd() {
-        return temp != null ? temp.fd() : sourceFd;
+    /**
+     * The data's descriptor: the temp file, or the version an edit starts from, opened now if
+     * need be (the node's inode, so whenever it is opened it is the same file).
+     */
+    private int dataFd() throws FsException {
+        if (temp != null) {
+            return temp.fd();
+        }
+        if (sourceFd < 0) {
+            requireOpen(released);
+            try (Credentials.Scope daemon = Credentials.asDaemon()) {
+                sourceFd = BackingDir.reopen(node(), Libc.O_RDONLY);
+            }
+        }
+        return sourceFd;
     }
 
     @Override
-    synchronized void read(ReadReply reply) {
+    synchronized void read(ReadReply reply) throws FsException {
         reply.from(dataFd());
     }
 
@@ -237,7 +251,11 @@ final class StagedWrite extends OpenFile {
         if (state.needsNewTemp()) {
             TempFile fresh;
             try (Credentials.Scope daemon = Credentials.asDaemon()) {
-                fresh = backing.copyToTemp(tempDirectory(), stagingFd, dataFd(), keep);
+                // An empty version, which a create without O_TRUNC makes, is not even opened: the
+                // node's O_PATH descriptor tells its size.
+                fresh = temp == null && sourceFd < 0 && BackingDir.fstat(node().fd).st_size.longValue() == 0
+                        ? backing.createTemp(tempDirectory(), stagingFd)
+                        : backing.copyToTemp(tempDirectory(), stagingFd, dataFd(), keep);
             }
             closeData();
             temp = fresh;
@@ -259,7 +277,8 @@ final class StagedWrite extends OpenFile {
     @Override
     synchronized void stat(Pointer statbuf) throws FsException {
         requireOpen(released);
-        check(C.fstat(dataFd(), statbuf), "fstat");
+        // The node's descriptor is the version's as well, so reading its attributes opens nothing.
+        check(C.fstat(temp != null ? temp.fd() : node().fd, statbuf), "fstat");
         // What the publish will apply: the file it replaces may have been chmod'ed since the open.
         writersView(statbuf, target());
     }
