@@ -1,9 +1,11 @@
 package dev.dxfs.nativetests;
 
+import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -31,6 +33,16 @@ final class NativePrograms {
             Run.of(List.of("gcc", "-O2", "-Wall", "-o", out.toString(), file.toString())).ok();
             return out;
         });
+    }
+
+    /**
+     * {@code native/<name>.c}, compiled, copied into {@code dir} and runnable by every user: the
+     * build directory may lie where other users cannot enter (a home directory of mode 0700).
+     */
+    static Path cForAnyone(String name, Path dir) throws IOException {
+        Path copy = Files.copy(c(name), dir.resolve(name), StandardCopyOption.REPLACE_EXISTING);
+        Files.setPosixFilePermissions(copy, PosixFilePermissions.fromString("rwxr-xr-x"));
+        return copy;
     }
 
     /** Extracts the headers of {@code native/} that {@code source} includes, and theirs. */

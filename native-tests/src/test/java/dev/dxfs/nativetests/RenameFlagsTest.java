@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
@@ -70,8 +69,7 @@ class RenameFlagsTest {
                 MountedDir m = MountedDir.shared("rename-whiteout-user").mountWith("kernel", "--allow-other")) {
             TestUsers.User user = users.get(0);
             Path plain = m.scratch();
-            Path fsops = Files.copy(NativePrograms.c("fsops"), m.scratch().getParent().resolve("fsops"));
-            Files.setPosixFilePermissions(fsops, PosixFilePermissions.fromString("rwxr-xr-x"));
+            Path fsops = NativePrograms.cForAnyone("fsops", m.scratch().getParent());
             for (Path dir : List.of(m.dir(), plain)) {
                 Files.writeString(dir.resolve("a"), "one");
                 Files.writeString(dir.resolve("b"), "two");

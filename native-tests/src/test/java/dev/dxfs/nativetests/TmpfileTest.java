@@ -79,8 +79,7 @@ class TmpfileTest {
                 MountedDir m = MountedDir.shared("tmpfile-user").mountWith("kernel", "--allow-other")) {
             TestUsers.User user = users.get(0);
             Path plain = m.scratch();
-            Path fsops = Files.copy(NativePrograms.c("fsops"), plain.getParent().resolve("fsops"));
-            Files.setPosixFilePermissions(fsops, PosixFilePermissions.fromString("rwxr-xr-x"));
+            Path fsops = NativePrograms.cForAnyone("fsops", m.scratch().getParent());
             for (Path dir : List.of(m.dir(), plain)) {
                 Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
                 Files.createDirectory(dir.resolve("readonly"));
