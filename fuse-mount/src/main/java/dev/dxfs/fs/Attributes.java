@@ -128,7 +128,7 @@ final class Attributes {
         }
         if (replaced) {
             // Rare enough (a truncate(2) by name) to forget the directory too, whatever the publish found.
-            invalidations.publishedInto(node, nodes.binding(node), true);
+            invalidations.publishedInto(node, nodes.binding(node), true, false);
         }
         answerAttributes(req, node, own, stat);
     }

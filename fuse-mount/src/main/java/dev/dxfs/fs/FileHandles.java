@@ -125,9 +125,10 @@ final class FileHandles {
         try {
             if (file != null) {
                 Binding published = file.release();
-                invalidations.publishedInto(file.node(), published,
-                        file instanceof StagedWrite staged && staged.publishedNewName());
-                boolean ownNode = published != null && file instanceof StagedWrite staged && staged.publishedOwnNode();
+                StagedWrite staged = file instanceof StagedWrite write ? write : null;
+                invalidations.publishedInto(file.node(), published, staged != null && staged.publishedNewName(),
+                        staged != null && staged.publishedARewrite());
+                boolean ownNode = published != null && staged != null && staged.publishedOwnNode();
                 invalidations.released(file.node(), published != null && !ownNode, file.nodeGivenSinceOpen());
             }
         } finally {

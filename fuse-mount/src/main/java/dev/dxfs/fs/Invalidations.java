@@ -144,14 +144,14 @@ final class Invalidations {
      * may keep it (a lookup that raced with the publish may have found the version before). The
      * directory's attributes only when the publish gave it a name ({@code newName}): a rewrite
      * leaves a native directory as it was, and keeping them spares the next path walk a GETATTR.
-     * A rewrite's name is not kept for a while ({@link KeptNames#replacedLately}), where names
-     * are kept at all.
+     * A rewrite's name ({@code rewrite}) is not kept for a while ({@link KeptNames#replacedLately}),
+     * where names are kept at all.
      */
-    void publishedInto(Node written, Binding published, boolean newName) {
+    void publishedInto(Node written, Binding published, boolean newName, boolean rewrite) {
         if (published != null) {
             if (newName) {
                 kernel.forgetAttributes(published.parent().id);
-            } else if (kernel.forgetsNames()) {
+            } else if (rewrite && kernel.forgetsNames()) {
                 keptNames.replaced(published);
             }
             kernel.forgetAttributes(written.id);

@@ -57,6 +57,8 @@ final class StagedWrite extends OpenFile {
     private boolean tempPublished;
     /** Whether the last publish put the file at a name that was free (else it replaced a file). */
     private boolean publishedNewName;
+    /** The version it replaces is the empty file its own create made in place ({@link #createdView}). */
+    private boolean startsFromItsCreate;
     /** Whether the last publish put the node's own inode at the name, as a file lookups may share. */
     private boolean publishedOwnNode;
     private boolean released;
@@ -290,6 +292,7 @@ final class StagedWrite extends OpenFile {
      * replaces, which {@link #stat} would read again.
      */
     synchronized void createdView(Pointer statbuf) {
+        startsFromItsCreate = true;
         writersView(statbuf, new Commit.Attributes(statbuf.getInt(StatFields.MODE), statbuf.getInt(StatFields.UID),
                 statbuf.getInt(StatFields.GID)));
     }
@@ -388,6 +391,15 @@ final class StagedWrite extends OpenFile {
     /** Whether the last publish gave its directory a name (else it replaced the file at the name). */
     synchronized boolean publishedNewName() {
         return publishedNewName;
+    }
+
+    /**
+     * Whether the last publish replaced a version other than the empty file its own create made:
+     * a rewrite, after which the name is not kept for a while ({@link KeptNames#replacedLately}).
+     * A create without {@code O_TRUNC} (tar's, git's) is a new file's first content, not a rewrite.
+     */
+    synchronized boolean publishedARewrite() {
+        return !publishedNewName && !startsFromItsCreate;
     }
 
     /**

@@ -18,6 +18,7 @@ import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ArgumentsSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * What the kernel keeps of a file's name. On the kernel transport the name of an unchanged,
@@ -38,14 +39,21 @@ class KeptNamesTest {
      * name the kernel keeps still shows the time before right after (its attributes are kept
      * with it), and past the short timeout where the daemon watches the backing directory and
      * gives the long one; a name it does not keep is looked up, and the lookup answers the new
-     * time.
+     * time. The file is new, made with {@code O_TRUNC} (a shell's {@code >}, whose publish gives
+     * the name) or with {@code O_EXCL} (tar's, git's: the name is made at the open, and the
+     * publish replaces that empty file, which is no rewrite).
      */
-    @Test
-    void theKernelTransportKeepsTheNameOfAnUnchangedFile() throws IOException {
+    @ParameterizedTest(name = "a file made with {0}")
+    @ValueSource(strings = {"O_TRUNC", "O_EXCL"})
+    void theKernelTransportKeepsTheNameOfAnUnchangedFile(String made) throws IOException {
         try (MountedDir mounted = MountedDir.create("kept"); BackingView backing = BackingView.of(mounted.dir())) {
             mounted.mount();
             Path file = mounted.dir().resolve("file");
-            Files.writeString(file, "old");
+            if (made.equals("O_EXCL")) {
+                Files.writeString(file, "old", StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+            } else {
+                Files.writeString(file, "old");
+            }
             // A lookup waits for the publish: the file is in the backing directory after it.
             assertThat(Files.readString(file)).isEqualTo("old");
             FileTime before = Files.getLastModifiedTime(file);
