@@ -65,18 +65,13 @@ class RenameFlagsTest {
     /** Another user than root, in a directory of its own: as in a plain directory too. */
     @Test
     void aUsersWhiteoutAnswersAsInAPlainDirectory() throws IOException {
-        try (TestUsers users = TestUsers.create(1);
-                MountedDir m = MountedDir.shared("rename-whiteout-user").mountWith("kernel", "--allow-other")) {
-            TestUsers.User user = users.get(0);
-            Path plain = m.scratch();
-            Path fsops = NativePrograms.cForAnyone("fsops", m.scratch().getParent());
-            for (Path dir : List.of(m.dir(), plain)) {
+        try (AnotherUser as = AnotherUser.create("rename-whiteout-user")) {
+            for (Path dir : as.both()) {
                 Files.writeString(dir.resolve("a"), "one");
                 Files.writeString(dir.resolve("b"), "two");
-                Run.of(List.of("chown", "-R", user.uid() + ":" + user.gid(), dir.toString())).ok();
+                Run.of(List.of("chown", "-R", as.user().uid() + ":" + as.user().gid(), dir.toString())).ok();
             }
-            List<String> inMount = ShellScript.runAs(user, fsops, m.dir(), WHITEOUTS);
-            assertThat(inMount).isEqualTo(ShellScript.runAs(user, fsops, plain, WHITEOUTS));
+            as.runInBoth(WHITEOUTS);
         }
     }
 

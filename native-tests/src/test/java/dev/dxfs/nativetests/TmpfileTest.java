@@ -75,12 +75,10 @@ class TmpfileTest {
 
     @Test
     void aUsersUnnamedFileAnswersAsInAPlainDirectory() throws IOException {
-        try (TestUsers users = TestUsers.create(1);
-                MountedDir m = MountedDir.shared("tmpfile-user").mountWith("kernel", "--allow-other")) {
-            TestUsers.User user = users.get(0);
-            Path plain = m.scratch();
-            Path fsops = NativePrograms.cForAnyone("fsops", m.scratch().getParent());
-            for (Path dir : List.of(m.dir(), plain)) {
+        try (AnotherUser as = AnotherUser.create("tmpfile-user")) {
+            TestUsers.User user = as.user();
+            Path plain = as.plain();
+            for (Path dir : as.both()) {
                 Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
                 Files.createDirectory(dir.resolve("readonly"));
                 Run.of(List.of("chown", user.uid() + ":" + user.gid(), Files.createDirectory(dir.resolve("own")).toString()))
@@ -89,14 +87,13 @@ class TmpfileTest {
                 Run.of(List.of("chown", user.uid() + ":0", setgid.toString())).ok();
                 Run.of(List.of("chmod", "2755", setgid.toString())).ok();
             }
-            List<String> inMount = ShellScript.runAs(user, fsops, m.dir(), AS_USER);
-            assertThat(inMount).isEqualTo(ShellScript.runAs(user, fsops, plain, AS_USER));
+            List<String> inMount = as.runInBoth(AS_USER);
             assertThat(inMount).contains("fstat 3 -> stat size=4 mode=640 nlink=0",
                     "open {d}/readonly tmpfile|rdwr 0600 -> err EACCES Permission denied");
             for (String name : List.of("own/a", "setgid/b")) {
-                assertThat(owner(m.dir().resolve(name))).as(name).isEqualTo(owner(plain.resolve(name)));
+                assertThat(owner(as.mounted().resolve(name))).as(name).isEqualTo(owner(plain.resolve(name)));
             }
-            assertThat(owner(m.dir().resolve("setgid/b"))).isEqualTo(user.uid() + ":0");
+            assertThat(owner(as.mounted().resolve("setgid/b"))).isEqualTo(user.uid() + ":0");
         }
     }
 
