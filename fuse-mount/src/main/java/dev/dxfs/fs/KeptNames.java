@@ -66,7 +66,7 @@ final class KeptNames {
      * The marks of the generations below this count as not kept: an epoch has risen since they
      * were noted. Told apart by their generation, not rewritten at each epoch: the map's table
      * never shrinks, and after a walk over many names (a stat of 20,000 files) going through it
-     * at every epoch was most of the daemon's time for a file's first rewrite.
+     * at every epoch was a quarter of the daemon's CPU time for a file's first rewrite.
      */
     private final AtomicLong risenBelow = new AtomicLong();
 
