@@ -92,6 +92,18 @@ class KeptNamesTest {
         assertThat(names.mayBeKept(unkept)).as("exchanged with a kept name").isTrue();
     }
 
+    /** A name the epoch made the kernel forget is not kept at a new name either once renamed. */
+    @Test
+    void aRenameAfterTheEpochMovesNoForgottenName() {
+        Binding to = new Binding(OTHER_DIR, "renamed");
+        names.resolving(NAME);
+        names.answered(NAME, KernelTimeouts.KEEP);
+        names.forgetAll(kernel);
+        names.renamed(NAME, to, false);
+        assertThat(names.mayBeKept(to)).isFalse();
+        assertThat(names.keptUntil(to) - System.nanoTime()).as("nothing to wait for").isLessThanOrEqualTo(0);
+    }
+
     /**
      * The kernel may have a lookup's answer, and send a rename of the name, before the lookup's
      * thread notes that it answered the name kept: the new name counts as kept all the same.
