@@ -300,6 +300,10 @@ final class StagedWrite extends OpenFile {
     /** Turns {@code statbuf}, the data's attributes, into the writer's view, {@code target} being replaced. */
     private void writersView(Pointer statbuf, Commit.Attributes target) {
         FileStat stat = FileStat.of(statbuf);
+        // The file keeps its inode number while it is written, as natively a write never changes
+        // it: SQLite checks at each transaction that its path still names the inode it opened, and
+        // took the temp file's for the database moved away (SQLITE_READONLY_DBMOVED).
+        stat.st_ino.set(node().ino);
         Commit.Attributes published = Commit.attributes(target, commitRequest());
         stat.st_mode.set((stat.st_mode.intValue() & ~PERMISSION_BITS) | (published.mode() & PERMISSION_BITS));
         stat.st_uid.set(published.uid());

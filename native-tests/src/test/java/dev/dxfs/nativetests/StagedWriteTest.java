@@ -452,6 +452,38 @@ class StagedWriteTest {
         }
     }
 
+    /**
+     * Natively a write never changes a file's inode number, and programs rely on it: SQLite checks
+     * at each transaction that its path still names the inode it opened.
+     */
+    @Test
+    void aFileKeepsItsInodeNumberWhileItsWriterWritesIt() throws IOException {
+        try (MountedDir mounted = MountedDir.create("staged-inode")) {
+            Path edited = mounted.dir().resolve("edited.db");
+            Path rewritten = mounted.dir().resolve("rewritten.txt");
+            Files.writeString(edited, "version one\n");
+            Files.writeString(rewritten, "version one\n");
+            mounted.mount();
+            try (FsShell shell = FsShell.start()) {
+                long editedIno = shell.stat(edited).ino();
+                long rewrittenIno = shell.stat(rewritten).ino();
+                int edit = shell.open(edited, "rdwr");
+                int rewrite = shell.open(rewritten, "wronly|trunc");
+                assertThat(shell.fstat(edit).ino()).as("an in-place edit, opened").isEqualTo(editedIno);
+                shell.pwrite(edit, 0, "V");
+                shell.write(rewrite, "version two\n");
+                assertThat(shell.fstat(edit).ino()).as("an in-place edit, written").isEqualTo(editedIno);
+                assertThat(shell.stat(edited).ino()).as("its name, to its writer").isEqualTo(editedIno);
+                assertThat(shell.fstat(rewrite).ino()).as("a rewrite, written").isEqualTo(rewrittenIno);
+                assertThat(shell.stat(rewritten).ino()).as("its name, to its writer").isEqualTo(rewrittenIno);
+                shell.close(edit);
+                shell.close(rewrite);
+            }
+            assertThat(Files.readString(edited)).isEqualTo("Version one\n");
+            assertThat(Files.readString(rewritten)).isEqualTo("version two\n");
+        }
+    }
+
     @Test
     void aNewFileGetsItsCreateMode() throws IOException {
         try (MountedDir mounted = MountedDir.create("staged-create-mode")) {
