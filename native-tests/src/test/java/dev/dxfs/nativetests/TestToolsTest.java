@@ -19,7 +19,7 @@ class TestToolsTest {
     private static final Path SCRIPT = Path.of(System.getProperty("dxfs.testTools"));
     private static final boolean ROOT = "0".equals(Run.of(List.of("id", "-u")).ok().out().trim());
     /** Every package but libfuse2, which is found as a library file, not on the PATH. */
-    private static final String PACKAGES = "fuse attr acl libcap2-bin fio bindfs stress-ng strace build-essential";
+    private static final String PACKAGES = "fuse attr acl libcap2-bin fio bindfs stress-ng strace build-essential sqlite3";
 
     @Test
     void rootGetsTheMissingPackagesFromAptGet() throws Exception {
