@@ -56,12 +56,13 @@ final class Invalidations {
     }
 
     /**
-     * How long the kernel may keep the name and attributes of {@code file}, a regular file: long
-     * where a change made behind the mount's back makes it forget them at once (a file on the
-     * watched filesystem), the short timeout elsewhere.
+     * How long the kernel may keep the name and attributes of a regular file on {@code node}'s
+     * filesystem ({@code node} is the file's, or the directory of a name found missing): long
+     * where a change made behind the mount's back makes it forget them at once (the watched
+     * filesystem), the short timeout elsewhere.
      */
-    double fileTimeout(Node file) {
-        return file.dev == watchedDevice ? KernelTimeouts.WATCHED : KernelTimeouts.KEEP;
+    double fileTimeout(Node node) {
+        return node.dev == watchedDevice ? KernelTimeouts.WATCHED : KernelTimeouts.KEEP;
     }
 
     /**
@@ -183,6 +184,20 @@ final class Invalidations {
         boolean answeredAgain = !published && node.perWalk;
         if ((published || !node.shareable) && !answeredAgain && !givenAgain && kernel.prunes() && nodes.hasSiblings(node)) {
             kernel.prune(new long[] {node.id}, 1);
+        }
+    }
+
+    /**
+     * A create through the kernel made {@code name}: the entry the kernel has for it is now the
+     * create's answer, which it keeps for no time, in place of the name's absence it may have
+     * kept. An answer the kernel did not take leaves whatever it kept, which the file the create
+     * may have made already contradicts.
+     */
+    void created(Binding name, boolean delivered) {
+        if (delivered) {
+            keptNames.madeThroughKernel(name);
+        } else {
+            nameChanged(name);
         }
     }
 
