@@ -80,12 +80,12 @@ final class Creates {
                 long id = fileHandles.register(fi, opened.file());
                 double attributes = opened.made()
                         ? KernelTimeouts.created(stat.getLong(StatFields.NLINK), nodes.soleNodeOfInode(opened.node())) : 0;
-                boolean delivered = req.created(opened.node().id, stat, attributes, fi);
-                if (!delivered) {
+                invalidations.creating(binding);
+                if (!req.created(opened.node().id, stat, attributes, fi)) {
                     nodes.forget(opened.node().id, 1);
                     fileHandles.undelivered(id, opened.node());
+                    invalidations.createUndelivered(binding);
                 }
-                invalidations.created(binding, delivered);
                 return;
             }
         }

@@ -188,16 +188,24 @@ final class Invalidations {
     }
 
     /**
-     * A create through the kernel made {@code name}: the entry the kernel has for it is now the
-     * create's answer, which it keeps for no time, in place of the name's absence it may have
-     * kept. An answer the kernel did not take leaves whatever it kept, which the file the create
-     * may have made already contradicts.
+     * A create through the kernel made {@code name} and is about to answer: the kernel replaces
+     * what it kept of the name (its absence, found by a lookup just before the create) with the
+     * create's entry, which it keeps for no time. Noted before the answer is sent: the creator
+     * goes on at once, and its close reached another thread, which asked whether the name may be
+     * kept, before the creating thread had gone on (an epoch at the first new file of a mount).
      */
-    void created(Binding name, boolean delivered) {
-        if (delivered) {
-            keptNames.madeThroughKernel(name);
-        } else {
-            nameChanged(name);
+    void creating(Binding name) {
+        keptNames.madeThroughKernel(name);
+    }
+
+    /**
+     * The kernel did not take the answer of a create of {@code name}: it keeps what it kept of the
+     * name, perhaps its absence, which the file the create may have made contradicts, and which
+     * {@link #creating} no longer counts.
+     */
+    void createUndelivered(Binding name) {
+        if (kernel.forgetsNames()) {
+            forgetNames(name);
         }
     }
 

@@ -93,11 +93,10 @@ final class KeptNames {
     }
 
     /**
-     * A create answered through the kernel made {@code name}: the kernel replaced what it kept of
-     * the name (its absence, which a lookup just before the create left it) with the create's
-     * entry, which it keeps for no time. The kernel sends a create with the directory locked,
-     * as it sends a lookup of a missing name, so such a lookup's answer was taken, and noted,
-     * before.
+     * A create through the kernel made {@code name}: the kernel replaces what it kept of the name
+     * (its absence, which a lookup just before the create left it) with the create's entry, which
+     * it keeps for no time. The kernel sends a create with the directory locked, as it sends a
+     * lookup of a missing name, so such a lookup's answer was taken, and noted, before.
      */
     void madeThroughKernel(Binding name) {
         keep(name, 0);
