@@ -66,6 +66,9 @@ public final class Bench {
     record Sizes(int seqMb, int randMb, int files, int rewrites, int execs, int treeFiles, int modules, int classes,
                  int reps) {}
 
+    private static final Sizes FULL = new Sizes(512, 64, 10000, 2000, 1000, 1000, 200, 150, 3);
+    private static final Sizes QUICK = new Sizes(64, 16, 1000, 200, 100, 200, 20, 20, 1);
+
     /**
      * A measured figure: a rate, where higher is better, or a wall time, where lower is better.
      * {@code key} names it for --only. One run of it handles {@code operations} of some {@code
@@ -143,14 +146,29 @@ public final class Bench {
         this.only = only;
     }
 
-    /** Arguments: --quick (small sizes, nothing written), --only KEY,KEY... (those workloads alone). */
+    /**
+     * Arguments: --quick (small sizes, nothing written), --only KEY,KEY... (those workloads alone).
+     * For bench/requests, which counts what the builds send a mount, the builds alone: --builds
+     * SOURCES writes the crate and the Maven project there and builds each once; --build cargo|mvn
+     * SOURCES TARGET builds one of them into TARGET.
+     */
     public static void main(String[] args) throws Exception {
         List<String> arguments = List.of(args);
+        if (arguments.size() == 2 && arguments.get(0).equals("--builds")) {
+            generateBuilds(Path.of(arguments.get(1)), FULL);
+            return;
+        }
+        if (arguments.size() == 4 && arguments.get(0).equals("--build")
+                && Set.of(CARGO.key(), MAVEN.key()).contains(arguments.get(1))) {
+            Path sources = Path.of(arguments.get(2));
+            Path target = Path.of(arguments.get(3));
+            run(arguments.get(1).equals(CARGO.key()) ? cargoBuild(sources, target) : mavenPackage(sources, target));
+            return;
+        }
         boolean quick = arguments.contains("--quick");
         Set<String> only = selection(arguments);
         Path project = Path.of("").toAbsolutePath();
-        Sizes sizes = quick ? new Sizes(64, 16, 1000, 200, 100, 200, 20, 20, 1)
-                : new Sizes(512, 64, 10000, 2000, 1000, 1000, 200, 150, 3);
+        Sizes sizes = quick ? QUICK : FULL;
         clearStaleMounts();
         Path work = Files.createTempDirectory(WORK_PARENT, WORK_PREFIX + ProcessHandle.current().pid() + ".");
         Path image = Path.of(work + ".img");
@@ -168,7 +186,7 @@ public final class Bench {
             // read drops the page cache, and a build right after it would time reading the
             // compilers and ~/.m2 from disk rather than the mount.
             if (bench.selected(CARGO) || bench.selected(MAVEN)) {
-                bench.generateBuilds();
+                generateBuilds(work, sizes);
                 bench.interleaved("builds", bench::builds);
             }
             for (int rep = 0; rep < sizes.reps() && only.contains(AGENT); rep++) {
@@ -487,8 +505,8 @@ public final class Bench {
 
     /** Each build starts from an empty target directory in the mount; the sources stay outside. */
     private void builds(Setup setup, Path dir, long daemon) throws Exception {
-        measured(setup, daemon, CARGO, () -> wallSeconds(cargoBuild(dir.resolve("cargo-target"))));
-        measured(setup, daemon, MAVEN, () -> wallSeconds(mavenPackage(dir.resolve("maven-target"))));
+        measured(setup, daemon, CARGO, () -> wallSeconds(cargoBuild(work, dir.resolve("cargo-target"))));
+        measured(setup, daemon, MAVEN, () -> wallSeconds(mavenPackage(work, dir.resolve("maven-target"))));
     }
 
     /**
@@ -516,13 +534,15 @@ public final class Bench {
         run(List.of("git", "-C", tree.toString(), "gc", "-q"));
     }
 
-    private List<String> cargoBuild(Path targetDir) {
+    /** The build of the crate that {@link #generateBuilds} wrote in {@code sources}. */
+    private static List<String> cargoBuild(Path sources, Path targetDir) {
         return List.of("cargo", "build", "--offline", "--quiet", "--manifest-path",
-                work.resolve("crate/Cargo.toml").toString(), "--target-dir", targetDir.toString());
+                sources.resolve("crate/Cargo.toml").toString(), "--target-dir", targetDir.toString());
     }
 
-    private List<String> mavenPackage(Path targetDir) {
-        return List.of("mvn", "-o", "-B", "-q", "-f", work.resolve("maven/pom.xml").toString(),
+    /** The build of the Maven project that {@link #generateBuilds} wrote in {@code sources}. */
+    private static List<String> mavenPackage(Path sources, Path targetDir) {
+        return List.of("mvn", "-o", "-B", "-q", "-f", sources.resolve("maven/pom.xml").toString(),
                 "-Dbench.target=" + targetDir, "package");
     }
 
@@ -537,9 +557,9 @@ public final class Bench {
      * mount: that reads the compilers into the page cache, writes Cargo.lock next to the sources,
      * and checks that both build before anything is timed.
      */
-    private void generateBuilds() throws IOException {
-        Path src = Files.createDirectories(work.resolve("crate/src"));
-        Files.writeString(work.resolve("crate/Cargo.toml"), """
+    private static void generateBuilds(Path sources, Sizes sizes) throws IOException {
+        Path src = Files.createDirectories(sources.resolve("crate/src"));
+        Files.writeString(sources.resolve("crate/Cargo.toml"), """
                 [package]
                 name = "generated"
                 version = "0.1.0"
@@ -564,8 +584,8 @@ public final class Bench {
                 }
                 """.formatted(sizes.modules(), checks));
 
-        Path classes = Files.createDirectories(work.resolve("maven/src/main/java/bench"));
-        Files.writeString(work.resolve("maven/pom.xml"), POM);
+        Path classes = Files.createDirectories(sources.resolve("maven/src/main/java/bench"));
+        Files.writeString(sources.resolve("maven/pom.xml"), POM);
         StringBuilder calls = new StringBuilder();
         for (int i = 0; i < sizes.classes(); i++) {
             Files.writeString(classes.resolve("C" + i + ".java"), JAVA_CLASS.replace("NUM", Integer.toString(i)));
@@ -582,8 +602,8 @@ public final class Bench {
                 }
                 """.formatted(calls));
 
-        run(cargoBuild(work.resolve("warm-up/cargo")));
-        run(mavenPackage(work.resolve("warm-up/maven")));
+        run(cargoBuild(sources, sources.resolve("warm-up/cargo")));
+        run(mavenPackage(sources, sources.resolve("warm-up/maven")));
     }
 
     /** One module of the crate, {@code NUM} its number: a generic struct, a trait, closures, a hash map. */

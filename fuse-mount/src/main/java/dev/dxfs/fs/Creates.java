@@ -47,10 +47,11 @@ final class Creates {
     private final Staging staging;
     private final FileHandles fileHandles;
     private final Retries retries;
+    private final Invalidations invalidations;
     private final Platform platform;
 
     Creates(NodeTable nodes, BackingDir backing, StagingPolicy policy, Lookups lookups, Opens opens, Staging staging,
-            FileHandles fileHandles, Retries retries, Platform platform) {
+            FileHandles fileHandles, Retries retries, Invalidations invalidations, Platform platform) {
         this.nodes = nodes;
         this.backing = backing;
         this.policy = policy;
@@ -59,6 +60,7 @@ final class Creates {
         this.staging = staging;
         this.fileHandles = fileHandles;
         this.retries = retries;
+        this.invalidations = invalidations;
         this.platform = platform;
     }
 
@@ -78,9 +80,11 @@ final class Creates {
                 long id = fileHandles.register(fi, opened.file());
                 double attributes = opened.made()
                         ? KernelTimeouts.created(stat.getLong(StatFields.NLINK), nodes.soleNodeOfInode(opened.node())) : 0;
+                invalidations.creating(binding);
                 if (!req.created(opened.node().id, stat, attributes, fi)) {
                     nodes.forget(opened.node().id, 1);
                     fileHandles.undelivered(id, opened.node());
+                    invalidations.createUndelivered(binding);
                 }
                 return;
             }

@@ -56,12 +56,13 @@ final class Invalidations {
     }
 
     /**
-     * How long the kernel may keep the name and attributes of {@code file}, a regular file: long
-     * where a change made behind the mount's back makes it forget them at once (a file on the
-     * watched filesystem), the short timeout elsewhere.
+     * How long the kernel may keep the name and attributes of a regular file on {@code node}'s
+     * filesystem ({@code node} is the file's, or the directory of a name found missing): long
+     * where a change made behind the mount's back makes it forget them at once (the watched
+     * filesystem), the short timeout elsewhere.
      */
-    double fileTimeout(Node file) {
-        return file.dev == watchedDevice ? KernelTimeouts.WATCHED : KernelTimeouts.KEEP;
+    double fileTimeout(Node node) {
+        return node.dev == watchedDevice ? KernelTimeouts.WATCHED : KernelTimeouts.KEEP;
     }
 
     /**
@@ -183,6 +184,28 @@ final class Invalidations {
         boolean answeredAgain = !published && node.perWalk;
         if ((published || !node.shareable) && !answeredAgain && !givenAgain && kernel.prunes() && nodes.hasSiblings(node)) {
             kernel.prune(new long[] {node.id}, 1);
+        }
+    }
+
+    /**
+     * A create through the kernel made {@code name} and is about to answer: the kernel replaces
+     * what it kept of the name (its absence, found by a lookup just before the create) with the
+     * create's entry, which it keeps for no time. Noted before the answer is sent: the creator
+     * goes on at once, and its close reached another thread, which asked whether the name may be
+     * kept, before the creating thread had gone on (an epoch at the first new file of a mount).
+     */
+    void creating(Binding name) {
+        keptNames.madeThroughKernel(name);
+    }
+
+    /**
+     * The kernel did not take the answer of a create of {@code name}: it keeps what it kept of the
+     * name, perhaps its absence, which the file the create may have made contradicts, and which
+     * {@link #creating} no longer counts.
+     */
+    void createUndelivered(Binding name) {
+        if (kernel.forgetsNames()) {
+            forgetNames(name);
         }
     }
 

@@ -92,6 +92,16 @@ final class KeptNames {
         }
     }
 
+    /**
+     * A create through the kernel made {@code name}: the kernel replaces what it kept of the name
+     * (its absence, which a lookup just before the create left it) with the create's entry, which
+     * it keeps for no time. The kernel sends a create with the directory locked, as it sends a
+     * lookup of a missing name, so such a lookup's answer was taken, and noted, before.
+     */
+    void madeThroughKernel(Binding name) {
+        keep(name, 0);
+    }
+
     /** A publish replaced the file at {@code name}: its lookups keep it no more for a while. */
     void replaced(Binding name) {
         replaced.put(new InDirectory(name), System.nanoTime());
@@ -173,20 +183,21 @@ final class KeptNames {
     }
 
     /**
-     * A rename made through the kernel moves its names: the new names count as the old ones did.
-     * A name whose lookup is still being answered counts as kept for as long as any lookup keeps
-     * a name: its answer may have reached the kernel, and the kernel may have sent the rename,
-     * before the lookup's thread notes what it answered (a publish to the new name then found it
-     * not kept, and the kernel went on answering it with the replaced version's node).
+     * A rename made through the kernel moves its names: the new names count as the old ones did,
+     * and what the kernel kept of the name renamed over (the file it replaced, or its absence) is
+     * gone with the rename (kept, an absence found by a probe of the target before the rename
+     * made the next close of the file raise an epoch). A name whose lookup is still being
+     * answered counts as kept for as long as any lookup keeps a name: its answer may have reached
+     * the kernel, and the kernel may have sent the rename, before the lookup's thread notes what
+     * it answered (a publish to the new name then found it not kept, and the kernel went on
+     * answering it with the replaced version's node).
      */
     void renamed(Binding from, Binding to, boolean exchange) {
         long now = System.nanoTime();
         long moved = movedUntil(names.get(from), now);
         long other = exchange ? movedUntil(names.get(to), now) : 0;
-        if (moved != 0) {
-            keep(to, moved);
-        }
-        if (other != 0) {
+        keep(to, moved);
+        if (exchange) {
             keep(from, other);
         }
     }
@@ -204,11 +215,14 @@ final class KeptNames {
         return kept != 0 && kept - longest > 0 ? kept : longest;
     }
 
+    /** {@code name} is kept until {@code until} (0: not kept), whatever was noted of it before. */
     private void keep(Binding name, long until) {
+        if (until == 0) {
+            names.computeIfPresent(name, (key, mark) -> mark.resolving > 0 ? new Mark(mark.resolving, 0, mark.generation)
+                    : null);
+            return;
+        }
         long generation = generations.get();
-        names.merge(name, new Mark(0, until, generation), (mark, kept) -> {
-            long before = until(mark);
-            return new Mark(mark.resolving, before == 0 || until - before > 0 ? until : before, generation);
-        });
+        names.merge(name, new Mark(0, until, generation), (mark, kept) -> new Mark(mark.resolving, until, generation));
     }
 }

@@ -85,6 +85,21 @@ final class KernelTimeouts {
     }
 
     /**
+     * How long the kernel may keep a name's absence (a lookup that found no such file), where
+     * it would keep a regular file there for {@code file}: as long, where the kernel can be made
+     * to forget names at once, since anything that makes the name changes the kernel's entry
+     * itself (a create, mkdir, link or rename through the mount answers with the new entry) or
+     * makes it forget the name (a change behind the mount's back, heard by the watch, raises the
+     * epoch as for a kept file). Not while a staged writer has the name: its lookups answer the
+     * writer its own unpublished file, and the kernel keeps one entry for everyone. Kept for no
+     * time, each probe of a missing name was a LOOKUP, and so was the create that followed one
+     * (the kernel looks a name up before it sends a CREATE unless it keeps the name's absence).
+     */
+    static double absent(boolean forgettable, boolean written, double file) {
+        return forgettable && !written ? file : 0;
+    }
+
+    /**
      * {@code sole}: the node is the only one of its inode; {@code file}: how long a regular file
      * may be kept ({@code Invalidations.fileTimeout}).
      */

@@ -52,7 +52,7 @@ final class Lookups {
     }
 
     void lookup(Request req, long parent, String name) throws FsException {
-        answerEntry(req, directoryOf(parent, name, Errno.ENOENT), name);
+        answer(req, directoryOf(parent, name, Errno.ENOENT), name, true);
     }
 
     /** Answers with a symlink's target, read from its node's descriptor. */
@@ -65,16 +65,43 @@ final class Lookups {
     }
 
     /**
-     * Answers with the node {@link #resolve} finds for {@code name}; its count is undone if the
-     * kernel never got it. The name is counted among the {@link KeptNames} while it is resolved.
+     * Answers a request that made {@code name} (mkdir, link, ...) with the node {@link #resolve}
+     * finds for it; returns whether the kernel took the answer.
      */
-    void answerEntry(Request req, Node dir, String name) throws FsException {
+    boolean answerEntry(Request req, Node dir, String name) throws FsException {
+        return answer(req, dir, name, false);
+    }
+
+    /**
+     * Answers with the node {@link #resolve} finds for {@code name}; its count is undone if the
+     * kernel never got it. A lookup ({@code lookup}) of a name that does not exist is answered as
+     * absent, for the kernel to keep ({@link KernelTimeouts#absent}), where it may. The name is
+     * counted among the {@link KeptNames} while it is resolved, and after as kept, present or
+     * absent.
+     */
+    private boolean answer(Request req, Node dir, String name, boolean lookup) throws FsException {
         Binding binding = new Binding(dir, name);
         keptNames.resolving(binding);
         double kept = 0;
+        boolean noted = false;
         try {
             Pointer stat = Request.newStat();
-            Node node = resolve(dir, name, req.tid(), stat);
+            Node node;
+            try {
+                node = resolve(dir, name, req.tid(), stat);
+            } catch (FsException e) {
+                double absent = lookup && e.errno == Errno.ENOENT ? KernelTimeouts.absent(
+                        invalidations.namesForgettable(), beingWritten(dir, name), invalidations.fileTimeout(dir)) : 0;
+                if (absent == 0) {
+                    throw e;
+                }
+                // Noted before it is sent: the kernel may send a create of the name as soon as it
+                // has the answer, and the create's note must come after this one (noted after, the
+                // create's found nothing to replace, and the file's close raised an epoch).
+                keptNames.answered(binding, absent);
+                noted = true;
+                return req.absent(absent);
+            }
             int mode = stat.getInt(StatFields.MODE);
             boolean viewed = node.isRegular() && beingWritten(dir, name);
             double file = invalidations.fileTimeout(node);
@@ -87,8 +114,11 @@ final class Lookups {
                 nodes.forget(node.id, 1);
             }
             kept = sent ? nameSeconds : 0;
+            return sent;
         } finally {
-            keptNames.answered(binding, kept);
+            if (!noted) {
+                keptNames.answered(binding, kept);
+            }
         }
     }
 

@@ -66,7 +66,17 @@ final class NameChanges {
     private void make(Request req, long parent, String name, Making making) throws FsException {
         Node dir = lookups.directoryOf(parent, name, Errno.EACCES);
         making.in(dir);
-        lookups.answerEntry(req, dir, name);
+        answerMade(req, dir, name);
+    }
+
+    /**
+     * Answers with the entry of {@code name}, just made. An answer the kernel did not take leaves
+     * what it kept of the name, its absence perhaps, which the name made contradicts.
+     */
+    private void answerMade(Request req, Node dir, String name) throws FsException {
+        if (!lookups.answerEntry(req, dir, name)) {
+            invalidations.nameChanged(new Binding(dir, name));
+        }
     }
 
     void unlink(Request req, long parent, String name) throws FsException {
@@ -144,7 +154,7 @@ final class NameChanges {
         // The new name gets a node of its own, so the kernel cannot tell that the linked
         // node's link count changed.
         invalidations.attributesChanged(node.id);
-        lookups.answerEntry(req, newDir, newName);
+        answerMade(req, newDir, newName);
     }
 
     /**

@@ -72,7 +72,8 @@ public final class OverlayFs implements Filesystem {
                 invalidations);
         this.opens = new Opens(nodes, pendingReleases, policy, callersWrites, retries, staging, fileHandles, stats,
                 platform);
-        this.creates = new Creates(nodes, backing, policy, lookups, opens, staging, fileHandles, retries, platform);
+        this.creates = new Creates(nodes, backing, policy, lookups, opens, staging, fileHandles, retries, invalidations,
+                platform);
         this.attributes = new Attributes(nodes, pendingReleases, handles, policy, callersWrites, staging,
                 invalidations);
         this.xattrs = new NodeXattrs(nodes, pendingReleases);

@@ -85,6 +85,15 @@ public abstract class Request {
     public abstract boolean entry(long node, Pointer stat, double nameSeconds, double attrSeconds);
 
     /**
+     * Answers a lookup of a name that does not exist with an entry of no node, which the kernel
+     * keeps as that name's absence for {@code seconds}: until then a walk of the name, and an
+     * open that creates it, look it up no more. Returns whether the kernel took it.
+     */
+    public final boolean absent(double seconds) {
+        return entry(0, newStat(), seconds, 0);
+    }
+
+    /**
      * Answers a create with the new node, its attributes, which the kernel may keep for
      * {@code attrSeconds}, and the open file; the kernel never keeps the name, which is its
      * creator's alone until the file is published.

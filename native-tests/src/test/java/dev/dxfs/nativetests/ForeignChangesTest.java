@@ -50,6 +50,23 @@ class ForeignChangesTest {
                 "the new version");
     }
 
+    /**
+     * A name looked up through the mount while no file has it: on the kernel transport the kernel
+     * keeps its absence as long as a file's name, and a file made there behind the mount's back
+     * ends it in time.
+     */
+    @ParameterizedTest(name = "mounted by {0}")
+    @ArgumentsSource(MountingUsers.class)
+    void aFileMadeAtANameFoundMissingShows(MountingUser who) throws IOException {
+        try (MountedDir mounted = who.directory("foreign-create"); BackingView backing = BackingView.of(mounted.dir())) {
+            Path missing = lookedAtFile(who, mounted, "other").resolveSibling("f");
+            List<String> command = List.of("cat", missing.toString());
+            assertThat(seen(who, command)).as("through the mount, before the file is made").isEqualTo(ABSENT);
+            Files.writeString(backing.dir().resolve("f"), "made behind");
+            assertShows(who, command, "made behind");
+        }
+    }
+
     @ParameterizedTest(name = "mounted by {0}")
     @ArgumentsSource(MountingUsers.class)
     void anUnlinkedFileIsGone(MountingUser who) throws IOException {

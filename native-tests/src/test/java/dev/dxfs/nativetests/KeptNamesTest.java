@@ -142,6 +142,28 @@ class KeptNamesTest {
     }
 
     /**
+     * Names looked up while no file has them (on the kernel transport the kernel keeps their
+     * absence), then made through the mount: by a truncating create, a create that appends, a
+     * mkdir, a link and a rename onto one of them. A new process finds each at once, with what
+     * its writer wrote once the writer has closed it, and no longer finds the renamed name.
+     */
+    @Test
+    void namesFoundMissingShowWhatIsMadeThereAtOnce() throws IOException {
+        try (MountedDir mounted = MountedDir.create("kept-absent").mount()) {
+            String stale = shell(mounted.dir(), "i=1; while [ $i -le " + PUBLISHES + " ]; do"
+                    + " for n in a b c d e; do [ -e $n$i ] && echo \"round $i: $n$i before it was made\"; done;"
+                    + " printf x > a$i; printf y >> b$i; mkdir c$i; ln a$i d$i; mv b$i e$i;"
+                    + " [ \"$(cat a$i)\" = x ] || echo \"round $i: a$i reads $(cat a$i)\";"
+                    + " [ -d c$i ] || echo \"round $i: no directory c$i\";"
+                    + " [ \"$(cat d$i)\" = x ] || echo \"round $i: the link d$i reads $(cat d$i)\";"
+                    + " [ \"$(cat e$i)\" = y ] || echo \"round $i: e$i reads $(cat e$i)\";"
+                    + " [ -e b$i ] && echo \"round $i: b$i still there after the rename\";"
+                    + " i=$((i + 1)); done");
+            assertThat(stale).as("rounds in which a process missed what was made").isEmpty();
+        }
+    }
+
+    /**
      * A rewrite of a file rewritten lately leaves the names of other files kept: its own name
      * was not kept, so its close need not make the kernel forget every name. Another file, read
      * through the mount after the first rewrite and changed behind the mount's back by a write
