@@ -13,6 +13,8 @@
  *         pread FD OFFSET COUNT    -> "data N HEX"
  *         readall FD               -> "data N HEX"  (read(2) until end of file)
  *         fstat FD / stat PATH     -> "stat size=N mode=OCTAL ino=N nlink=N"
+ *         fstatx FD / statx PATH   -> "statx size=N mode=OCTAL ino=N nlink=N btime=SEC.NSEC"  (statx(2)
+ *                                  asking the basic stats and the birth time; btime=- without one)
  *         dup FD                   -> "fd N"
  *         close FD / unlink PATH   -> "ok"
  *         link FD PATH proc|empty  -> "ok"  (linkat of the open file: of /proc/self/fd/FD with
@@ -85,6 +87,16 @@ static void print_data(const unsigned char *data, size_t len) {
 static void print_stat(const struct stat *st) {
     printf("stat size=%lld mode=%o ino=%llu nlink=%llu\n", (long long)st->st_size,
            (unsigned)(st->st_mode & 07777), (unsigned long long)st->st_ino, (unsigned long long)st->st_nlink);
+}
+
+static void print_statx(const struct statx *stx) {
+    printf("statx size=%llu mode=%o ino=%llu nlink=%u btime=", (unsigned long long)stx->stx_size,
+           (unsigned)(stx->stx_mode & 07777), (unsigned long long)stx->stx_ino, (unsigned)stx->stx_nlink);
+    if (stx->stx_mask & STATX_BTIME) {
+        printf("%lld.%09u\n", (long long)stx->stx_btime.tv_sec, (unsigned)stx->stx_btime.tv_nsec);
+    } else {
+        printf("-\n");
+    }
 }
 
 /* Writes all of data, through write(2) or at offset with pwrite(2) when offset >= 0. */
@@ -281,6 +293,11 @@ static void command(char *line) {
     } else if (strcmp(op, "stat") == 0 && a) {
         struct stat st;
         if (stat(a, &st) != 0) fail(); else print_stat(&st);
+    } else if ((strcmp(op, "fstatx") == 0 || strcmp(op, "statx") == 0) && a) {
+        struct statx stx;
+        int by_fd = op[0] == 'f';
+        if (statx(by_fd ? atoi(a) : AT_FDCWD, by_fd ? "" : a, by_fd ? AT_EMPTY_PATH : 0,
+                  STATX_BASIC_STATS | STATX_BTIME, &stx) != 0) fail(); else print_statx(&stx);
     } else if (strcmp(op, "dup") == 0 && a) {
         int fd = dup(atoi(a));
         if (fd < 0) fail(); else printf("fd %d\n", fd);

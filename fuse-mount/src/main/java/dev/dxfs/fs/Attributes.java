@@ -45,12 +45,37 @@ final class Attributes {
 
     void getattr(Request req, long ino, FileInfo fi) throws FsException {
         Node node = nodes.get(ino);
+        Pointer stat = Request.newStat();
+        boolean own = asked(req, node, fi, stat);
+        req.attr(stat, keptFor(node, own, stat));
+    }
+
+    /**
+     * getattr's answer, kept as long, with the birth time of the node's inode. A writer's too,
+     * whose view shows that inode's number: natively a rewrite through O_TRUNC keeps the file's
+     * inode, and so its birth time, while it is written. Its publish puts a new inode at the
+     * name, its temp file, whose birth time the name's next node shows. So a node's birth time
+     * never changes, as the kernel assumes: it keeps the one a STATX answered when a later
+     * GETATTR refreshes the other attributes, and when it is made to forget them.
+     */
+    void statx(Request req, long ino, FileInfo fi) throws FsException {
+        Node node = nodes.get(ino);
+        Pointer stat = Request.newStat();
+        boolean own = asked(req, node, fi, stat);
+        Pointer birth = Request.allocate(Libc.STATX_SIZE);
+        check(C.statx(node.fd, "", Libc.AT_EMPTY_PATH, Libc.STATX_BTIME, birth), "statx");
+        req.statx(stat, birth, keptFor(node, own, stat));
+    }
+
+    /**
+     * The attributes a getattr or statx answers: through {@code fi}, the handle's; else, once
+     * the releases before it are done, the node's ({@link #attributes(Request, Node, OpenFile, Pointer)}).
+     */
+    private boolean asked(Request req, Node node, FileInfo fi, Pointer stat) throws FsException {
         if (fi == null) {
             pendingReleases.awaitNode(node);
         }
-        Pointer stat = Request.newStat();
-        answerAttributes(req, node, attributes(req, node, fi == null ? null : handles.get(fi.handle()), stat),
-                stat);
+        return attributes(req, node, fi == null ? null : handles.get(fi.handle()), stat);
     }
 
     /**
@@ -72,9 +97,10 @@ final class Attributes {
         return false;
     }
 
-    private void answerAttributes(Request req, Node node, boolean own, Pointer stat) {
-        req.attr(stat, invalidations.attributes(node, KernelTimeouts.attributes(node, stat.getInt(StatFields.MODE),
-                stat.getLong(StatFields.NLINK), own, nodes.soleNodeOfInode(node), invalidations.fileTimeout(node))));
+    /** How long the kernel may keep attributes {@code stat} of {@code node} ({@code own}: a caller's own view). */
+    private double keptFor(Node node, boolean own, Pointer stat) {
+        return invalidations.attributes(node, KernelTimeouts.attributes(node, stat.getInt(StatFields.MODE),
+                stat.getLong(StatFields.NLINK), own, nodes.soleNodeOfInode(node), invalidations.fileTimeout(node)));
     }
 
     void setattr(Request req, long ino, Pointer attr, int toSet, FileInfo fi) throws FsException {
@@ -130,7 +156,7 @@ final class Attributes {
             // Rare enough (a truncate(2) by name) to forget the directory too, whatever the publish found.
             invalidations.publishedInto(node, nodes.binding(node), true, false);
         }
-        answerAttributes(req, node, own, stat);
+        req.attr(stat, keptFor(node, own, stat));
     }
 
     /**

@@ -36,6 +36,9 @@ public interface Libc {
     /** statx(2): ask the filesystem, never answer from the kernel's attribute cache. */
     int AT_STATX_FORCE_SYNC = 0x2000;
     int STATX_BASIC_STATS = 0x7ff;
+    int STATX_BTIME = 0x800;
+    /** sizeof(struct statx). */
+    int STATX_SIZE = 256;
 
     int F_GETFL = 3;
     int F_SETFL = 4;

@@ -202,6 +202,11 @@ public final class OverlayFs implements Filesystem {
     }
 
     @Override
+    public void statx(Request req, long ino, FileInfo fi) {
+        answer(req, "statx", ino, () -> attributes.statx(req, ino, fi));
+    }
+
+    @Override
     public void setattr(Request req, long ino, Pointer attr, int toSet, FileInfo fi) {
         op(req, "setattr", ino, () -> attributes.setattr(req, ino, attr, toSet, fi));
     }

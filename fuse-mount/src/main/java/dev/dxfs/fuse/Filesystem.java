@@ -19,6 +19,13 @@ public interface Filesystem {
 
     void getattr(Request req, long ino, FileInfo fi);
 
+    /**
+     * getattr with the file's birth time (7.39, Linux 6.6), which the kernel asks only for a
+     * statx(2) that wants it while it keeps none for the node; libfuse 2's protocol cannot carry
+     * it, and the kernel then asks GETATTR and shows no birth time.
+     */
+    void statx(Request req, long ino, FileInfo fi);
+
     /** {@code attr} is a struct stat holding the fields {@code toSet} selects ({@link SetAttr}). */
     void setattr(Request req, long ino, Pointer attr, int toSet, FileInfo fi);
 

@@ -119,6 +119,12 @@ final class LibfuseRequest extends Request {
         FuseLib.F.fuse_reply_write(req, count);
     }
 
+    /** Protocol 7.19 has no STATX: libfuse 2 never asks. */
+    @Override
+    public void statx(Pointer stat, Pointer birth, double seconds) {
+        throw new UnsupportedOperationException("libfuse 2 has no statx");
+    }
+
     /** Protocol 7.19 has no LSEEK: libfuse 2 never asks. */
     @Override
     public void sought(long offset) {

@@ -103,6 +103,12 @@ public abstract class Request {
     /** Answers with attributes the kernel may keep for {@code seconds}. */
     public abstract void attr(Pointer stat, double seconds);
 
+    /**
+     * Answers a statx as {@link #attr} answers a getattr, with the birth time of {@code birth},
+     * a struct statx as statx(2) filled it (none where its mask lacks STATX_BTIME).
+     */
+    public abstract void statx(Pointer stat, Pointer birth, double seconds);
+
     /** {@code target} is NUL-terminated. */
     public abstract void readlink(Pointer target);
 

@@ -29,6 +29,8 @@ final class FsShell implements AutoCloseable {
     private static final Duration QUIT_WAIT = Duration.ofSeconds(10);
     private static final String EOF = "\0eof";
     private static final Pattern STAT = Pattern.compile("stat size=(\\d+) mode=([0-7]+) ino=(\\d+) nlink=(\\d+)");
+    /** A statx answer: a stat answer's fields, then the birth time. */
+    private static final Pattern STATX = Pattern.compile("statx (.*) btime=(\\S+)");
 
     private final Process process;
     private final Writer requests;
@@ -36,6 +38,9 @@ final class FsShell implements AutoCloseable {
 
     /** What fstat(2) or stat(2) answered; mode holds the permission bits only. */
     record Stat(long size, int mode, long ino, long nlink) {}
+
+    /** What statx(2) asked for the basic stats and the birth time answered: the birth time as SEC.NSEC, or "-". */
+    record Statx(Stat stat, String birth) {}
 
     private FsShell(Process process) {
         this.process = process;
@@ -150,6 +155,14 @@ final class FsShell implements AutoCloseable {
         return stat(ok("stat " + path));
     }
 
+    Statx fstatx(int fd) {
+        return statx(ok("fstatx " + fd));
+    }
+
+    Statx statx(Path path) {
+        return statx(ok("statx " + path));
+    }
+
     int dup(int fd) {
         return fd(ok("dup " + fd));
     }
@@ -180,6 +193,12 @@ final class FsShell implements AutoCloseable {
         assertThat(matcher.matches()).as("stat answer '%s'", reply).isTrue();
         return new Stat(Long.parseLong(matcher.group(1)), Integer.parseInt(matcher.group(2), 8),
                 Long.parseLong(matcher.group(3)), Long.parseLong(matcher.group(4)));
+    }
+
+    private static Statx statx(String reply) {
+        Matcher matcher = STATX.matcher(reply);
+        assertThat(matcher.matches()).as("statx answer '%s'", reply).isTrue();
+        return new Statx(stat("stat " + matcher.group(1)), matcher.group(2));
     }
 
     private static String abbreviate(String request) {

@@ -160,6 +160,45 @@ final class KernelRequest extends Request {
         send(0, ATTR_OUT_SIZE);
     }
 
+    /** struct fuse_statx_out: the same attributes as {@link #attr}'s, and the birth time where there is one. */
+    @Override
+    public void statx(Pointer stat, Pointer birth, double seconds) {
+        for (int at = DATA; at < DATA + Protocol.STATX_OUT_SIZE; at += 8) {
+            bytes.putLong(at, 0);
+        }
+        bytes.putLong(DATA, seconds(seconds));
+        bytes.putInt(DATA + 8, nanos(seconds));
+        int at = DATA + Protocol.STATX_OUT_STAT;
+        boolean born = (birth.getInt(Protocol.SX_MASK) & Protocol.STATX_BTIME) != 0;
+        bytes.putInt(at + Protocol.SX_MASK, Protocol.STATX_BASIC_STATS | (born ? Protocol.STATX_BTIME : 0));
+        bytes.putInt(at + Protocol.SX_BLKSIZE, (int) stat.getLong(ST_BLKSIZE));
+        bytes.putInt(at + Protocol.SX_NLINK, (int) stat.getLong(ST_NLINK));
+        bytes.putInt(at + Protocol.SX_UID, stat.getInt(ST_UID));
+        bytes.putInt(at + Protocol.SX_GID, stat.getInt(ST_GID));
+        bytes.putShort(at + Protocol.SX_MODE, (short) stat.getInt(ST_MODE));
+        bytes.putLong(at + Protocol.SX_INO, stat.getLong(ST_INO));
+        bytes.putLong(at + Protocol.SX_SIZE, stat.getLong(ST_SIZE));
+        bytes.putLong(at + Protocol.SX_BLOCKS, stat.getLong(ST_BLOCKS));
+        putTime(at + Protocol.SX_ATIME, stat.getLong(ST_ATIME), stat.getLong(ST_ATIME + 8));
+        putTime(at + Protocol.SX_CTIME, stat.getLong(ST_CTIME), stat.getLong(ST_CTIME + 8));
+        putTime(at + Protocol.SX_MTIME, stat.getLong(ST_MTIME), stat.getLong(ST_MTIME + 8));
+        if (born) {
+            putTime(at + Protocol.SX_BTIME, birth.getLong(Protocol.SX_BTIME),
+                    Integer.toUnsignedLong(birth.getInt(Protocol.SX_BTIME + 8)));
+        }
+        // The C library's dev_t, split as its major() and minor() split it.
+        long rdev = stat.getLong(ST_RDEV);
+        bytes.putInt(at + Protocol.SX_RDEV_MAJOR, (int) (((rdev >>> 8) & 0xfff) | ((rdev >>> 32) & ~0xfffL)));
+        bytes.putInt(at + Protocol.SX_RDEV_MINOR, (int) ((rdev & 0xff) | ((rdev >>> 12) & ~0xffL)));
+        send(0, Protocol.STATX_OUT_SIZE);
+    }
+
+    /** A struct statx_timestamp. */
+    private void putTime(int at, long seconds, long nanos) {
+        bytes.putLong(at, seconds);
+        bytes.putInt(at + 8, (int) nanos);
+    }
+
     @Override
     public void readlink(Pointer target) {
         int length = (int) target.indexOf(0, (byte) 0);

@@ -76,9 +76,10 @@ final class Operations {
                     fs.forget(in.getLong(one), in.getLong(one + 8));
                 }
             }
-            case Protocol.GETATTR -> fs.getattr(req, node,
-                    (in.getInt(at + Protocol.GETATTR_FLAGS) & Protocol.GETATTR_FLAG_FH) != 0
-                            ? file.reset(in.getLong(at + Protocol.GETATTR_FH), 0) : null);
+            case Protocol.GETATTR -> fs.getattr(req, node, statHandle(file, in, at));
+            // The kernel asks every basic stat and the birth time, with no sync flag, whatever
+            // the caller asked: it keeps the answer for everyone.
+            case Protocol.STATX -> fs.statx(req, node, statHandle(file, in, at));
             case Protocol.SETATTR -> setattr(worker, in, req, node);
             case Protocol.READLINK -> fs.readlink(req, node);
             case Protocol.SYMLINK -> {
@@ -164,6 +165,12 @@ final class Operations {
         int name = IN_HEADER + size;
         fs.rename(req, node, worker.name(name), in.getLong(IN_HEADER), worker.name(name + worker.nameLength(name) + 1),
                 flags);
+    }
+
+    /** The handle a GETATTR or STATX names (FUSE_GETATTR_FH), or null. */
+    private static KernelFileInfo statHandle(KernelFileInfo file, ByteBuffer in, int at) {
+        return (in.getInt(at + Protocol.GETATTR_FLAGS) & Protocol.GETATTR_FLAG_FH) != 0
+                ? file.reset(in.getLong(at + Protocol.GETATTR_FH), 0) : null;
     }
 
     /** A read's or write's handle and open flags (struct fuse_read_in, fuse_write_in). */

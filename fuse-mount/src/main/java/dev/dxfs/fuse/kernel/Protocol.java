@@ -65,6 +65,8 @@ final class Protocol {
     static final int LSEEK = 46;
     static final int COPY_FILE_RANGE = 47;
     static final int TMPFILE = 51;
+    /** FUSE_STATX (7.39, Linux 6.6): a GETATTR that also asks the birth time. */
+    static final int STATX = 52;
 
     // INIT flags (fuse_init_in.flags / fuse_init_out.flags)
     static final int ASYNC_READ = 1;
@@ -121,10 +123,36 @@ final class Protocol {
     // struct fuse_dirent: ino, off, namelen, type, name (padded to 8 bytes)
     static final int DIRENT_NAME = 24;
 
-    // struct fuse_getattr_in: getattr_flags, dummy, fh
+    // struct fuse_getattr_in: getattr_flags, dummy, fh; struct fuse_statx_in starts alike
     static final int GETATTR_FLAGS = 0;
     static final int GETATTR_FH = 8;
     static final int GETATTR_FLAG_FH = 1;
+    // struct fuse_statx_out: attr_valid, attr_valid_nsec, flags, spare[2], then struct fuse_statx,
+    // which has struct statx's layout (256 bytes)
+    static final int STATX_OUT_STAT = 32;
+    static final int STATX_OUT_SIZE = STATX_OUT_STAT + 256;
+    // struct statx and struct fuse_statx: the fields answered; timestamps are {int64 sec; uint32 nsec; int32}
+    static final int SX_MASK = 0;
+    static final int SX_BLKSIZE = 4;
+    static final int SX_NLINK = 16;
+    static final int SX_UID = 20;
+    static final int SX_GID = 24;
+    static final int SX_MODE = 28;
+    static final int SX_INO = 32;
+    static final int SX_SIZE = 40;
+    static final int SX_BLOCKS = 48;
+    static final int SX_ATIME = 64;
+    static final int SX_BTIME = 80;
+    static final int SX_CTIME = 96;
+    static final int SX_MTIME = 112;
+    static final int SX_RDEV_MAJOR = 128;
+    static final int SX_RDEV_MINOR = 132;
+    /**
+     * The kernel keeps a STATX answer only when its mask holds every basic stat; STATX_BTIME
+     * says the birth time is there, and its absence that the file has none.
+     */
+    static final int STATX_BASIC_STATS = 0x7ff;
+    static final int STATX_BTIME = 0x800;
     // struct fuse_setattr_in
     static final int SETATTR_VALID = 0;
     static final int SETATTR_FH = 8;
