@@ -109,6 +109,14 @@ final class Lookups {
                     stat.getLong(StatFields.NLINK), viewed, nodes.soleNodeOfInode(node), file));
             double nameSeconds = KernelTimeouts.name(mode, invalidations.namesForgettable(),
                     viewed || keptNames.replacedLately(binding), file);
+            if (nameSeconds == 0) {
+                // Noted before it is sent, as an absence is: the caller goes on at once, and the
+                // close of a rewrite it then opened reached another thread while this lookup
+                // still counted as one that may be answered kept (an epoch at each twentieth
+                // `cmd > f` of a file rewritten lately).
+                keptNames.answered(binding, 0);
+                noted = true;
+            }
             boolean sent = req.entry(node.id, stat, nameSeconds, attributes);
             if (!sent) {
                 nodes.forget(node.id, 1);
