@@ -729,6 +729,15 @@ int main(int argc, char **argv) {
         fprintf(stderr, "usage: floor [--uring] BACKING MOUNTPOINT\n");
         return 2;
     }
+    if (uring) {
+        /* Checked before mounting: a daemon that finds no ring at INIT would leave a dead mount. */
+        FILE *parameter = fopen("/sys/module/fuse/parameters/enable_uring", "r");
+        if (!parameter || fgetc(parameter) != 'Y') {
+            fprintf(stderr, "floor: --uring needs /sys/module/fuse/parameters/enable_uring set to Y\n");
+            return 1;
+        }
+        fclose(parameter);
+    }
     /* One O_PATH descriptor per inode the kernel knows: as many as root may have, or as the hard limit allows. */
     struct rlimit files = {1 << 20, 1 << 20};
     if (setrlimit(RLIMIT_NOFILE, &files) < 0) {
