@@ -5,22 +5,33 @@
  * so that their reads and writes never reach it; otherwise their page cache is kept across opens.
  * bench/run measures it next to dxfs as the figure no FUSE daemon can beat.
  *
- * Usage: floor BACKING MOUNTPOINT (as root). Mounts, then forks: the parent prints the daemon's
- * pid and exits; the daemon serves until the mount goes away (umount). */
+ * Usage: floor [--uring] BACKING MOUNTPOINT (as root). Mounts, then forks: the parent prints the
+ * daemon's pid and exits; the daemon serves until the mount goes away (umount).
+ *
+ * --uring serves requests over FUSE's io_uring transport (protocol 7.42; the fuse module's
+ * parameter enable_uring must be set) instead of read(2) and write(2) on the device: one thread
+ * holds one ring entry per queue (the kernel makes a queue per possible CPU and puts a request on
+ * the queue of the CPU its caller runs on), and answers a request and fetches the next in one
+ * io_uring_enter(2). FORGETs and INTERRUPTs still come through read(2), watched by a poll on the
+ * same ring. */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/fuse.h>
+#include <linux/io_uring.h>
+#include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -30,6 +41,9 @@
 #define FLOOR_PASSTHROUGH (1ULL << 37)   /* an init flag in flags2, the upper 32 bits */
 #define FLOOR_FOPEN_PASSTHROUGH (1 << 7)
 #define FLOOR_MAX_STACK_DEPTH 1          /* the backing files are on a filesystem that stacks nothing */
+#define FLOOR_OVER_IO_URING (1ULL << 41)
+#define FLOOR_URING_CMD_REGISTER 1
+#define FLOOR_URING_CMD_COMMIT_AND_FETCH 2
 
 struct floor_init_out {
     uint32_t major, minor, max_readahead, flags;
@@ -51,6 +65,23 @@ struct floor_backing_map {
     int32_t fd;
     uint32_t flags;
     uint64_t padding;
+};
+
+/* An entry's header buffer: the in (then out) header, the opcode's own header (the first
+ * argument), and the sizes of the payload buffer's contents; the rest of a request is in the payload. */
+struct floor_uring_header {
+    char in_out[128];
+    char op_in[128];
+    uint64_t flags, commit_id;
+    uint32_t payload_sz, padding;
+    uint64_t reserved;
+};
+
+/* The command in an SQE's 80-byte tail. */
+struct floor_uring_cmd {
+    uint64_t flags, commit_id;
+    uint16_t qid;
+    uint8_t padding[6];
 };
 
 #define FLOOR_DEV_IOC_BACKING_OPEN _IOW(FUSE_DEV_IOC_MAGIC, 1, struct floor_backing_map)
@@ -82,6 +113,21 @@ static int passthrough;     /* negotiated, and not yet refused by the kernel */
 static struct node root;
 static struct node *buckets[BUCKETS];
 static char *in_buffer, *out_buffer;
+static int uring;           /* --uring */
+
+/* One entry of a ring queue: the request now being answered is in it, and so is its answer. */
+struct ring_entry {
+    struct floor_uring_header header;
+    char *payload;          /* a page after the start of its buffer: the opcode's header is copied before it */
+    uint16_t qid;
+};
+
+static struct ring_entry *answering;   /* the entry whose request dispatch() serves, NULL for the device's */
+
+/* Where an answer's data is best made: in the entry's payload, which the kernel copies it from. */
+static char *answer_buffer(void) {
+    return answering ? answering->payload : out_buffer;
+}
 
 static struct node *node_of(uint64_t nodeid) {
     return nodeid == FUSE_ROOT_ID ? &root : (struct node *) (uintptr_t) nodeid;
@@ -103,6 +149,16 @@ static const char *proc_path(int fd) {
 }
 
 static void reply(uint64_t unique, int error, const void *payload, size_t size) {
+    if (answering) {   /* sent by the commit that fetches the entry's next request */
+        *(struct fuse_out_header *) answering->header.in_out =
+            (struct fuse_out_header){.len = sizeof(struct fuse_out_header) + (error ? 0 : size), .error = error,
+                                     .unique = unique};
+        answering->header.payload_sz = error ? 0 : size;
+        if (!error && size && payload != answering->payload) {
+            memcpy(answering->payload, payload, size);
+        }
+        return;
+    }
     struct fuse_out_header header = {.len = sizeof header + (error ? 0 : size), .error = error, .unique = unique};
     struct iovec iov[2] = {{&header, sizeof header}, {(void *) payload, error ? 0 : size}};
     /* ENOENT: the request was interrupted meanwhile, and the kernel no longer waits for it. */
@@ -228,8 +284,12 @@ static int open_flags(uint32_t flags) {
 static void do_init(uint64_t unique, const struct fuse_init_in *in) {
     uint64_t offered = in->flags | (in->flags & FUSE_INIT_EXT ? (uint64_t) in->flags2 << 32 : 0);
     uint64_t wanted = FUSE_ASYNC_READ | FUSE_ATOMIC_O_TRUNC | FUSE_BIG_WRITES | FUSE_MAX_PAGES | FUSE_INIT_EXT
-                      | (geteuid() == 0 ? FLOOR_PASSTHROUGH : 0);
+                      | (geteuid() == 0 ? FLOOR_PASSTHROUGH : 0) | (uring ? FLOOR_OVER_IO_URING : 0);
     uint64_t flags = offered & wanted;
+    if (uring && !(flags & FLOOR_OVER_IO_URING)) {
+        fprintf(stderr, "floor: the kernel offers no io_uring (/sys/module/fuse/parameters/enable_uring)\n");
+        exit(1);
+    }
     passthrough = (flags & FLOOR_PASSTHROUGH) != 0;
     struct floor_init_out out = {
         .major = FUSE_KERNEL_VERSION, .minor = in->minor < FLOOR_MINOR ? in->minor : FLOOR_MINOR,
@@ -304,8 +364,9 @@ static void do_open(uint64_t unique, struct node *node, const struct fuse_open_i
 }
 
 static void do_read(uint64_t unique, const struct fuse_read_in *in) {
-    ssize_t n = pread(in->fh, out_buffer, in->size, in->offset);
-    reply(unique, n < 0 ? -errno : 0, out_buffer, n < 0 ? 0 : n);
+    char *buffer = answer_buffer();
+    ssize_t n = pread(in->fh, buffer, in->size, in->offset);
+    reply(unique, n < 0 ? -errno : 0, buffer, n < 0 ? 0 : n);
 }
 
 static void do_write(uint64_t unique, const struct fuse_write_in *in) {
@@ -336,6 +397,7 @@ static void do_readdir(uint64_t unique, const struct fuse_read_in *in) {
         seekdir(handle->dir, in->offset);
         handle->offset = in->offset;
     }
+    char *buffer = answer_buffer();
     size_t used = 0;
     size_t size = in->size < MAX_WRITE ? in->size : MAX_WRITE;
     errno = 0;
@@ -347,7 +409,7 @@ static void do_readdir(uint64_t unique, const struct fuse_read_in *in) {
             seekdir(handle->dir, handle->offset);   /* it comes first in the next reply */
             break;
         }
-        struct fuse_dirent *dirent = (struct fuse_dirent *) (out_buffer + used);
+        struct fuse_dirent *dirent = (struct fuse_dirent *) (buffer + used);
         *dirent = (struct fuse_dirent){.ino = entry->d_ino, .off = entry->d_off, .namelen = length,
                                        .type = entry->d_type};
         memcpy(dirent->name, entry->d_name, length);
@@ -355,7 +417,7 @@ static void do_readdir(uint64_t unique, const struct fuse_read_in *in) {
         used += record;
         handle->offset = entry->d_off;
     }
-    reply(unique, !entry && errno ? -errno : 0, out_buffer, used);
+    reply(unique, !entry && errno ? -errno : 0, buffer, used);
 }
 
 static void do_statfs(uint64_t unique) {
@@ -390,8 +452,9 @@ static void dispatch(const struct fuse_in_header *header, const void *arg) {
     case FUSE_GETATTR: reply_attr(unique, node); break;
     case FUSE_SETATTR: do_setattr(unique, node, arg); break;
     case FUSE_READLINK: {
-        ssize_t n = readlinkat(node->fd, "", out_buffer, PAGE);
-        reply(unique, n < 0 ? -errno : 0, out_buffer, n < 0 ? 0 : n);
+        char *buffer = answer_buffer();
+        ssize_t n = readlinkat(node->fd, "", buffer, PAGE);
+        reply(unique, n < 0 ? -errno : 0, buffer, n < 0 ? 0 : n);
         break;
     }
     case FUSE_SYMLINK: {
@@ -475,15 +538,16 @@ static void dispatch(const struct fuse_in_header *header, const void *arg) {
     }
 }
 
-static void serve(void) {
-    size_t size = MAX_WRITE + PAGE;
-    if (posix_memalign((void **) &in_buffer, PAGE, size) || posix_memalign((void **) &out_buffer, PAGE, size)) {
-        exit(1);
-    }
+/* Reads and serves the requests waiting on the device; returns once none is left when the device
+ * is non-blocking, and never when it blocks. */
+static void serve_device(size_t size) {
     for (;;) {
         ssize_t n = read(dev_fuse, in_buffer, size);
         if (n < 0) {
-            if (errno == ENOENT || errno == EINTR || errno == EAGAIN) {
+            if (errno == EAGAIN) {
+                return;
+            }
+            if (errno == ENOENT || errno == EINTR) {
                 continue;
             }
             exit(errno == ENODEV ? 0 : 1);   /* ENODEV: unmounted */
@@ -493,10 +557,186 @@ static void serve(void) {
     }
 }
 
+/* A raw io_uring: 128-byte SQEs (a FUSE command fills their tail), used by this thread alone, with
+ * the kernel's completion work run in io_uring_enter(2) rather than by interrupting the thread. */
+static struct {
+    int fd;
+    unsigned *sq_head, *sq_tail, *sq_mask, *sq_array, *cq_head, *cq_tail, *cq_mask;
+    struct io_uring_sqe *sqes;   /* 128 bytes each: index them twice */
+    struct io_uring_cqe *cqes;
+    unsigned pending;            /* SQEs queued since the last enter */
+} ring;
+
+#define POLL_TAG UINT64_MAX
+
+static void ring_setup(unsigned entries) {
+    struct io_uring_params params = {.flags = IORING_SETUP_SQE128 | IORING_SETUP_SINGLE_ISSUER
+                                              | IORING_SETUP_DEFER_TASKRUN};
+    ring.fd = syscall(__NR_io_uring_setup, entries, &params);
+    if (ring.fd < 0) {
+        perror("floor: io_uring_setup");
+        exit(1);
+    }
+    size_t sq_size = params.sq_off.array + params.sq_entries * sizeof(unsigned);
+    size_t cq_size = params.cq_off.cqes + params.cq_entries * sizeof(struct io_uring_cqe);
+    size_t size = sq_size > cq_size ? sq_size : cq_size;   /* one mapping for both (IORING_FEAT_SINGLE_MMAP) */
+    char *rings = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, ring.fd, IORING_OFF_SQ_RING);
+    ring.sqes = mmap(NULL, 2 * params.sq_entries * sizeof(struct io_uring_sqe), PROT_READ | PROT_WRITE,
+                     MAP_SHARED | MAP_POPULATE, ring.fd, IORING_OFF_SQES);
+    if (rings == MAP_FAILED || ring.sqes == MAP_FAILED || !(params.features & IORING_FEAT_SINGLE_MMAP)) {
+        perror("floor: io_uring mmap");
+        exit(1);
+    }
+    ring.sq_head = (unsigned *) (rings + params.sq_off.head);
+    ring.sq_tail = (unsigned *) (rings + params.sq_off.tail);
+    ring.sq_mask = (unsigned *) (rings + params.sq_off.ring_mask);
+    ring.sq_array = (unsigned *) (rings + params.sq_off.array);
+    ring.cq_head = (unsigned *) (rings + params.cq_off.head);
+    ring.cq_tail = (unsigned *) (rings + params.cq_off.tail);
+    ring.cq_mask = (unsigned *) (rings + params.cq_off.ring_mask);
+    ring.cqes = (struct io_uring_cqe *) (rings + params.cq_off.cqes);
+}
+
+static struct io_uring_sqe *ring_sqe(void) {
+    unsigned tail = *ring.sq_tail, index = tail & *ring.sq_mask;
+    struct io_uring_sqe *sqe = &ring.sqes[2 * index];
+    memset(sqe, 0, 2 * sizeof *sqe);
+    ring.sq_array[index] = index;
+    __atomic_store_n(ring.sq_tail, tail + 1, __ATOMIC_RELEASE);
+    ring.pending++;
+    return sqe;
+}
+
+static void ring_command(struct ring_entry *entry, uint32_t op, const struct iovec *buffers) {
+    struct io_uring_sqe *sqe = ring_sqe();
+    sqe->opcode = IORING_OP_URING_CMD;
+    sqe->fd = dev_fuse;
+    sqe->cmd_op = op;
+    sqe->user_data = (uint64_t) (uintptr_t) entry;
+    if (buffers) {
+        sqe->addr = (uint64_t) (uintptr_t) buffers;
+        sqe->len = 2;
+    }
+    *(struct floor_uring_cmd *) sqe->cmd = (struct floor_uring_cmd){.commit_id = entry->header.commit_id,
+                                                                    .qid = entry->qid};
+}
+
+static void ring_poll_device(void) {
+    struct io_uring_sqe *sqe = ring_sqe();
+    sqe->opcode = IORING_OP_POLL_ADD;
+    sqe->fd = dev_fuse;
+    sqe->poll32_events = POLLIN;
+    sqe->len = IORING_POLL_ADD_MULTI;
+    sqe->user_data = POLL_TAG;
+}
+
+/* The kernel makes a queue per possible CPU and takes requests only once each has an entry. */
+static unsigned possible_cpus(void) {
+    char text[64] = "";
+    FILE *file = fopen("/sys/devices/system/cpu/possible", "r");
+    if (!file || !fgets(text, sizeof text, file)) {
+        perror("floor: /sys/devices/system/cpu/possible");
+        exit(1);
+    }
+    fclose(file);
+    char *last = strrchr(text, '-');
+    char *comma = strrchr(text, ',');
+    if (!last || (comma && comma > last)) {
+        last = comma ? comma : text - 1;
+    }
+    return (unsigned) atoi(last + 1) + 1;
+}
+
+/* Serves the INIT through the device, then every request through the ring. */
+static void serve_ring(size_t size) {
+    const struct fuse_in_header *init = (const void *) in_buffer;
+    while (read(dev_fuse, in_buffer, size) < 0 || init->opcode != FUSE_INIT) {
+        if (errno != EINTR && errno != ENOENT) {
+            exit(1);
+        }
+    }
+    dispatch(init, init + 1);
+    fcntl(dev_fuse, F_SETFL, fcntl(dev_fuse, F_GETFL) | O_NONBLOCK);
+
+    unsigned queues = possible_cpus();
+    ring_setup(2 * queues + 2);
+    struct ring_entry *entries = calloc(queues, sizeof *entries);
+    struct iovec (*buffers)[2] = calloc(queues, sizeof *buffers);
+    for (unsigned qid = 0; qid < queues; qid++) {
+        char *buffer;
+        if (posix_memalign((void **) &buffer, PAGE, size)) {
+            exit(1);
+        }
+        entries[qid] = (struct ring_entry){.payload = buffer + PAGE, .qid = qid};
+        buffers[qid][0] = (struct iovec){&entries[qid].header, sizeof entries[qid].header};
+        buffers[qid][1] = (struct iovec){entries[qid].payload, MAX_WRITE};
+        ring_command(&entries[qid], FLOOR_URING_CMD_REGISTER, buffers[qid]);
+    }
+    ring_poll_device();
+    for (;;) {
+        if (syscall(__NR_io_uring_enter, ring.fd, ring.pending, 1, IORING_ENTER_GETEVENTS, NULL, 0) < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            perror("floor: io_uring_enter");
+            exit(1);
+        }
+        ring.pending = 0;
+        unsigned head = *ring.cq_head, tail = __atomic_load_n(ring.cq_tail, __ATOMIC_ACQUIRE);
+        for (; head != tail; head++) {
+            struct io_uring_cqe *cqe = &ring.cqes[head & *ring.cq_mask];
+            if (cqe->user_data == POLL_TAG) {
+                serve_device(size);
+                if (!(cqe->flags & IORING_CQE_F_MORE)) {
+                    ring_poll_device();
+                }
+                continue;
+            }
+            if (cqe->res < 0) {   /* ENOTCONN: unmounted */
+                exit(cqe->res == -ENOTCONN || cqe->res == -ECONNABORTED ? 0 : 1);
+            }
+            struct ring_entry *entry = (struct ring_entry *) (uintptr_t) cqe->user_data;
+            const struct fuse_in_header *header = (const void *) entry->header.in_out;
+            /* dispatch() takes the opcode's header and the rest of the request in one piece, as read(2) gives them. */
+            size_t op_size = header->len - sizeof *header - entry->header.payload_sz;
+            char *arg = entry->payload - op_size;
+            memcpy(arg, entry->header.op_in, op_size);
+            answering = entry;
+            dispatch(header, arg);
+            answering = NULL;
+            ring_command(entry, FLOOR_URING_CMD_COMMIT_AND_FETCH, NULL);
+        }
+        __atomic_store_n(ring.cq_head, head, __ATOMIC_RELEASE);
+    }
+}
+
+static void serve(void) {
+    size_t size = MAX_WRITE + PAGE;
+    if (posix_memalign((void **) &in_buffer, PAGE, size) || posix_memalign((void **) &out_buffer, PAGE, size)) {
+        exit(1);
+    }
+    if (uring) {
+        serve_ring(size);
+    } else {
+        serve_device(size);
+    }
+}
+
 int main(int argc, char **argv) {
-    if (argc != 3) {
-        fprintf(stderr, "usage: floor BACKING MOUNTPOINT\n");
+    uring = argc == 4 && !strcmp(argv[1], "--uring");
+    argv += uring;
+    if (argc - uring != 3) {
+        fprintf(stderr, "usage: floor [--uring] BACKING MOUNTPOINT\n");
         return 2;
+    }
+    if (uring) {
+        /* Checked before mounting: a daemon that finds no ring at INIT would leave a dead mount. */
+        FILE *parameter = fopen("/sys/module/fuse/parameters/enable_uring", "r");
+        if (!parameter || fgetc(parameter) != 'Y') {
+            fprintf(stderr, "floor: --uring needs /sys/module/fuse/parameters/enable_uring set to Y\n");
+            return 1;
+        }
+        fclose(parameter);
     }
     /* One O_PATH descriptor per inode the kernel knows: as many as root may have, or as the hard limit allows. */
     struct rlimit files = {1 << 20, 1 << 20};
