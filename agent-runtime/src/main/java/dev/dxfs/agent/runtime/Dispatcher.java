@@ -65,8 +65,14 @@ public final class Dispatcher {
      */
     private static StagedFile stage(Stager current, Path target, int flags, int createMode, boolean newFile)
             throws Refused {
+        return stage(current, target, flags, createMode, newFile, false);
+    }
+
+    /** @param openMakesTemp whether the writer's own open may make the temp file ({@link Stager#stage}) */
+    private static StagedFile stage(Stager current, Path target, int flags, int createMode, boolean newFile,
+            boolean openMakesTemp) throws Refused {
         try {
-            return Guard.run(() -> current.stage(target, flags, createMode, newFile));
+            return Guard.run(() -> current.stage(target, flags, createMode, newFile, openMakesTemp));
         } catch (FileAlreadyExistsException e) {
             throw new Refused(e);
         } catch (IOException e) {
@@ -304,7 +310,9 @@ public final class Dispatcher {
         }
         StagedFile staged;
         try {
-            staged = stage(current, target, flags, Stager.DEFAULT_CREATE_MODE, false);
+            // A truncating open makes the temp file itself, as it would make a new file.
+            staged = stage(current, target, flags, Stager.DEFAULT_CREATE_MODE, false,
+                    (flags & OpenFlags.O_TRUNC) != 0);
         } catch (Refused e) {
             // The JDK's own message for an open that fails.
             throw new FileNotFoundException(name + " (" + e.reason + ")");
@@ -318,12 +326,26 @@ public final class Dispatcher {
         return staged.temp().toString();
     }
 
-    /** The open of a stream, file or channel failed: its temp file goes. */
-    public static void openFailed(Object owner) {
+    /**
+     * The open of a stream or file threw {@code failure}: it returns when the open is to be tried
+     * again (the staging directory was removed under a temp file the open makes itself, and the
+     * temp file is made now); otherwise the temp file goes and it throws {@code failure}.
+     */
+    public static void openFailed(Object owner, Throwable failure) {
         Stager current = stager;
         if (current != null) {
+            if (current.madeAgainFor(owner, failure)) {
+                return;
+            }
             current.failed(owner);
         }
+        throw Dispatcher.<RuntimeException>rethrow(failure);
+    }
+
+    /** Throws {@code failure}, checked or not, as the hooked method's own code would have. */
+    @SuppressWarnings("unchecked")
+    private static <T extends Throwable> T rethrow(Throwable failure) throws T {
+        throw (T) failure;
     }
 
     /**

@@ -85,6 +85,18 @@ final class StagedFile {
         return first;
     }
 
+    /**
+     * The first owner's open, which makes the temp file itself, failed: whether the temp file is
+     * made now ({@link StagingDirectory#makeAgain}), so that the open may try again on it.
+     */
+    synchronized boolean madeAgain() {
+        try {
+            return Guard.run(() -> dir.makeAgain(temp));
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
     /** One more owner writes the temp file, which is published when the last one is done; false when it is too late. */
     synchronized boolean join() {
         if (settled || state.orphaned()) {
