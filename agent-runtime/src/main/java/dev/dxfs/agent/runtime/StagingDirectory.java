@@ -113,9 +113,9 @@ final class StagingDirectory {
 
     /**
      * Makes {@code temp}, whose writer's open failed, as {@link #newTemp} makes one (the directory
-     * made again when it is gone): whether the open may try again on it. It fails when the
-     * directory was removed by another JVM; the other JVM, or another, may have made it again
-     * since, and not private to this one, so the file is made exclusively.
+     * made again when it is gone): whether the open may try again on it. That open fails when
+     * another JVM removed the directory, and a JVM may have made it again since, not private to
+     * this one: so the file is made exclusively, as where this JVM did not make the directory.
      */
     boolean makeAgain(Path temp) throws IOException {
         for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
