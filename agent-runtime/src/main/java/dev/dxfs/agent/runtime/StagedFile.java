@@ -201,7 +201,9 @@ final class StagedFile {
 
     private void commit() throws IOException {
         Commit.publish(new Steps(), new Commit.Request(explicit, created, durable, keepOwner, keepOwner, inGroup));
-        AgentLog.debug("published " + target);
+        if (AgentLog.debugging()) {
+            AgentLog.debug("published " + target);
+        }
     }
 
     /**

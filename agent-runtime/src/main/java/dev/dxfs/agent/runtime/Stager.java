@@ -210,7 +210,9 @@ final class Stager {
                 if (kind == WriteKind.EDIT) {
                     copyContent(absolute, temp);
                 }
-                AgentLog.debug("staging " + absolute + " in " + temp);
+                if (AgentLog.debugging()) {
+                    AgentLog.debug("staging " + absolute + " in " + temp);
+                }
                 return new StagedFile(dir, absolute, temp, exists, created, settings.durable(), process.privileged(),
                         process);
             }
