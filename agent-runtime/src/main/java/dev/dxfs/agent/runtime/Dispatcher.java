@@ -329,7 +329,8 @@ public final class Dispatcher {
     /**
      * The open of a stream or file threw {@code failure}: it returns when the open is to be tried
      * again (the staging directory was removed under a temp file the open makes itself, and the
-     * temp file is made now); otherwise the temp file goes and it throws {@code failure}.
+     * temp file is made now); otherwise the temp file goes and it throws {@code failure}, naming
+     * the target rather than the temp file.
      */
     public static void openFailed(Object owner, Throwable failure) {
         Stager current = stager;
@@ -337,7 +338,7 @@ public final class Dispatcher {
             if (current.madeAgainFor(owner, failure)) {
                 return;
             }
-            current.failed(owner);
+            throw Dispatcher.<RuntimeException>rethrow(current.failed(owner, failure));
         }
         throw Dispatcher.<RuntimeException>rethrow(failure);
     }

@@ -435,14 +435,24 @@ final class Stager {
         return registration != null && registration.staged().madeAgain();
     }
 
-    /** The owner's open failed: its temp file goes. */
-    void failed(Object owner) {
+    /**
+     * The owner's open failed with {@code failure}: its temp file goes. Returns the failure as
+     * the tool is to see it: the JDK's message for a failed open names the file opened, which
+     * for a staged open is the temp file, and the tool named its target.
+     */
+    Throwable failed(Object owner, Throwable failure) {
         Registration registration = open.remove(owner);
         if (registration == null) {
-            return;
+            return failure;
         }
         registration.exit().abandon();
         registration.cleanable().clean();
+        String temp = registration.staged().temp().toString();
+        String message = failure.getMessage();
+        if (failure instanceof FileNotFoundException && message != null && message.startsWith(temp)) {
+            return new FileNotFoundException(registration.staged().target() + message.substring(temp.length()));
+        }
+        return failure;
     }
 
     /** At exit, a staged write still open is published, as the JVM's exit closes its files. */
