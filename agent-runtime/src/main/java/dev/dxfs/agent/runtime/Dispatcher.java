@@ -18,6 +18,7 @@ import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -216,7 +217,13 @@ public final class Dispatcher {
             return null;
         }
         try {
-            return Guard.run(() -> length ? temp.toFile().length() : temp.toFile().lastModified());
+            // File answers 0 for a file that is not there: a temp file its stream's open has not
+            // yet made (see checkAccess), for which the file's own answer stands.
+            return Guard.run(() -> {
+                File written = temp.toFile();
+                long value = length ? written.length() : written.lastModified();
+                return value == 0 && !written.exists() ? null : value;
+            });
         } catch (IOException e) {
             return null;
         }
@@ -243,10 +250,16 @@ public final class Dispatcher {
             return false;
         }
         CallerChecks.access(path.toString(), modes);
-        Guard.run(() -> {
-            temp.getFileSystem().provider().checkAccess(temp, modes);
-            return null;
-        });
+        try {
+            Guard.run(() -> {
+                temp.getFileSystem().provider().checkAccess(temp, modes);
+                return null;
+            });
+        } catch (NoSuchFileException notYetMade) {
+            // A stream's open that makes its temp file itself has not yet made it: the file is as
+            // it was before that open.
+            return false;
+        }
         return true;
     }
 
@@ -294,7 +307,15 @@ public final class Dispatcher {
             return null;
         }
         Path temp = redirected(path, Arrays.asList(options).contains(LinkOption.NOFOLLOW_LINKS));
-        return temp == null ? null : Guard.run(() -> Files.readAttributes(temp, BasicFileAttributes.class));
+        if (temp == null) {
+            return null;
+        }
+        try {
+            return Guard.run(() -> Files.readAttributes(temp, BasicFileAttributes.class));
+        } catch (NoSuchFileException notYetMade) {
+            // As in checkAccess: the file's own attributes, from before the open.
+            return null;
+        }
     }
 
     private static String openByName(Object owner, String name, int flags) throws FileNotFoundException {
