@@ -13,6 +13,11 @@ final class AgentLog {
         debug = enabled;
     }
 
+    /** Whether debug messages are printed: a message built for every write is built only then. */
+    static boolean debugging() {
+        return debug;
+    }
+
     static void debug(String message) {
         if (debug) {
             System.err.println("dxfs-agent: " + message);

@@ -18,6 +18,7 @@ import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -65,8 +66,14 @@ public final class Dispatcher {
      */
     private static StagedFile stage(Stager current, Path target, int flags, int createMode, boolean newFile)
             throws Refused {
+        return stage(current, target, flags, createMode, newFile, false);
+    }
+
+    /** @param openMakesTemp whether the writer's own open may make the temp file ({@link Stager#stage}) */
+    private static StagedFile stage(Stager current, Path target, int flags, int createMode, boolean newFile,
+            boolean openMakesTemp) throws Refused {
         try {
-            return Guard.run(() -> current.stage(target, flags, createMode, newFile));
+            return Guard.run(() -> current.stage(target, flags, createMode, newFile, openMakesTemp));
         } catch (FileAlreadyExistsException e) {
             throw new Refused(e);
         } catch (IOException e) {
@@ -210,7 +217,13 @@ public final class Dispatcher {
             return null;
         }
         try {
-            return Guard.run(() -> length ? temp.toFile().length() : temp.toFile().lastModified());
+            // File answers 0 for a file that is not there: a temp file its stream's open has not
+            // yet made (see checkAccess), for which the file's own answer stands.
+            return Guard.run(() -> {
+                File written = temp.toFile();
+                long value = length ? written.length() : written.lastModified();
+                return value == 0 && !written.exists() ? null : value;
+            });
         } catch (IOException e) {
             return null;
         }
@@ -237,10 +250,16 @@ public final class Dispatcher {
             return false;
         }
         CallerChecks.access(path.toString(), modes);
-        Guard.run(() -> {
-            temp.getFileSystem().provider().checkAccess(temp, modes);
-            return null;
-        });
+        try {
+            Guard.run(() -> {
+                temp.getFileSystem().provider().checkAccess(temp, modes);
+                return null;
+            });
+        } catch (NoSuchFileException notYetMade) {
+            // A stream's open that makes its temp file itself has not yet made it: the file is as
+            // it was before that open.
+            return false;
+        }
         return true;
     }
 
@@ -288,7 +307,15 @@ public final class Dispatcher {
             return null;
         }
         Path temp = redirected(path, Arrays.asList(options).contains(LinkOption.NOFOLLOW_LINKS));
-        return temp == null ? null : Guard.run(() -> Files.readAttributes(temp, BasicFileAttributes.class));
+        if (temp == null) {
+            return null;
+        }
+        try {
+            return Guard.run(() -> Files.readAttributes(temp, BasicFileAttributes.class));
+        } catch (NoSuchFileException notYetMade) {
+            // As in checkAccess: the file's own attributes, from before the open.
+            return null;
+        }
     }
 
     private static String openByName(Object owner, String name, int flags) throws FileNotFoundException {
@@ -304,7 +331,9 @@ public final class Dispatcher {
         }
         StagedFile staged;
         try {
-            staged = stage(current, target, flags, Stager.DEFAULT_CREATE_MODE, false);
+            // A truncating open makes the temp file itself, as it would make a new file.
+            staged = stage(current, target, flags, Stager.DEFAULT_CREATE_MODE, false,
+                    (flags & OpenFlags.O_TRUNC) != 0);
         } catch (Refused e) {
             // The JDK's own message for an open that fails.
             throw new FileNotFoundException(name + " (" + e.reason + ")");
@@ -318,12 +347,27 @@ public final class Dispatcher {
         return staged.temp().toString();
     }
 
-    /** The open of a stream, file or channel failed: its temp file goes. */
-    public static void openFailed(Object owner) {
+    /**
+     * The open of a stream or file threw {@code failure}: it returns when the open is to be tried
+     * again (the staging directory was removed under a temp file the open makes itself, and the
+     * temp file is made now); otherwise the temp file goes and it throws {@code failure}, naming
+     * the target rather than the temp file.
+     */
+    public static void openFailed(Object owner, Throwable failure) {
         Stager current = stager;
         if (current != null) {
-            current.failed(owner);
+            if (current.madeAgainFor(owner, failure)) {
+                return;
+            }
+            throw Dispatcher.<RuntimeException>rethrow(current.failed(owner, failure));
         }
+        throw Dispatcher.<RuntimeException>rethrow(failure);
+    }
+
+    /** Throws {@code failure}, checked or not, as the hooked method's own code would have. */
+    @SuppressWarnings("unchecked")
+    private static <T extends Throwable> T rethrow(Throwable failure) throws T {
+        throw (T) failure;
     }
 
     /**

@@ -85,6 +85,18 @@ final class StagedFile {
         return first;
     }
 
+    /**
+     * The first owner's open, which makes the temp file itself, failed: whether the temp file is
+     * made now ({@link StagingDirectory#makeAgain}), so that the open may try again on it.
+     */
+    synchronized boolean madeAgain() {
+        try {
+            return Guard.run(() -> dir.makeAgain(temp));
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
     /** One more owner writes the temp file, which is published when the last one is done; false when it is too late. */
     synchronized boolean join() {
         if (settled || state.orphaned()) {
@@ -189,7 +201,9 @@ final class StagedFile {
 
     private void commit() throws IOException {
         Commit.publish(new Steps(), new Commit.Request(explicit, created, durable, keepOwner, keepOwner, inGroup));
-        AgentLog.debug("published " + target);
+        if (AgentLog.debugging()) {
+            AgentLog.debug("published " + target);
+        }
     }
 
     /**

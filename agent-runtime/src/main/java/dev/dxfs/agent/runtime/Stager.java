@@ -5,6 +5,7 @@ import dev.dxfs.policy.OpenFlags;
 import dev.dxfs.policy.StagingArea;
 import dev.dxfs.policy.StagingPolicy;
 import dev.dxfs.policy.WriteKind;
+import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.ref.Cleaner;
@@ -136,9 +137,12 @@ final class Stager {
      * @param newFile whether the write makes a new file that replaces the target, as the JDK's
      *     own copy and move do (they delete the target first): only the directory's permissions
      *     apply, and the file is the writer's
+     * @param openMakesTemp whether the writer's open (a stream's, with {@code O_CREAT}) may make
+     *     the temp file itself: one open and close fewer, and no truncate of an empty file
      * @throws IOException when the temp file cannot be made or filled (the caller decides)
      */
-    StagedFile stage(Path target, int flags, int createMode, boolean newFile) throws IOException {
+    StagedFile stage(Path target, int flags, int createMode, boolean newFile, boolean openMakesTemp)
+            throws IOException {
         if (target.getFileSystem() != FileSystems.getDefault()) {
             return null;
         }
@@ -199,13 +203,16 @@ final class Stager {
                 process.uid(), gid);
         StagingDirectory dir = stagingDirectory(StagingArea.hostOf(parent, d -> d.equals(root) ? null : d.getParent(),
                 Stager::device));
-        Path temp = dir.newTemp();
+        // The open may make the temp file when nothing is to be given to it first: no copy, no group of another.
+        Path temp = dir.newTemp(openMakesTemp && kind == WriteKind.REWRITE && gid == process.gid());
         try {
             if (keepGroup(temp, gid, dir)) {
                 if (kind == WriteKind.EDIT) {
                     copyContent(absolute, temp);
                 }
-                AgentLog.debug("staging " + absolute + " in " + temp);
+                if (AgentLog.debugging()) {
+                    AgentLog.debug("staging " + absolute + " in " + temp);
+                }
                 return new StagedFile(dir, absolute, temp, exists, created, settings.durable(), process.privileged(),
                         process);
             }
@@ -415,14 +422,37 @@ final class Stager {
         }
     }
 
-    /** The owner's open failed: its temp file goes. */
-    void failed(Object owner) {
+    /**
+     * Whether {@code owner}'s open is to be tried again after {@code failure}: its temp file is
+     * one the open makes, which failed when another JVM removed the staging directory, and it is
+     * made now.
+     */
+    boolean madeAgainFor(Object owner, Throwable failure) {
+        if (!(failure instanceof FileNotFoundException)) {
+            return false;
+        }
+        Registration registration = open.get(owner);
+        return registration != null && registration.staged().madeAgain();
+    }
+
+    /**
+     * The owner's open failed with {@code failure}: its temp file goes. Returns the failure as
+     * the tool is to see it: the JDK's message for a failed open names the file opened, which
+     * for a staged open is the temp file, and the tool named its target.
+     */
+    Throwable failed(Object owner, Throwable failure) {
         Registration registration = open.remove(owner);
         if (registration == null) {
-            return;
+            return failure;
         }
         registration.exit().abandon();
         registration.cleanable().clean();
+        String temp = registration.staged().temp().toString();
+        String message = failure.getMessage();
+        if (failure instanceof FileNotFoundException && message != null && message.startsWith(temp)) {
+            return new FileNotFoundException(registration.staged().target() + message.substring(temp.length()));
+        }
+        return failure;
     }
 
     /** At exit, a staged write still open is published, as the JVM's exit closes its files. */

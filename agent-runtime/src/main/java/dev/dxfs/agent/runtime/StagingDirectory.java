@@ -70,8 +70,14 @@ final class StagingDirectory {
      * when settled. The first of this JVM's writes here sweeps what killed writers left: once,
      * not each time this JVM's writes here begin again (a listing per write, for a tool that
      * writes one file at a time); what a writer killed later leaves is the next JVM's to sweep.
+     *
+     * @param openMakesIt whether the writer's own open may make the file (with {@code O_CREAT}
+     *     and without {@code O_EXCL}): then only its name is chosen, if this JVM made the
+     *     directory, private to its user, so that nobody else can have put a file or a symlink
+     *     at that name. Another JVM may still remove the directory, empty, before that open: the
+     *     open then fails, and {@link #makeAgain} makes the file for another try.
      */
-    Path newTemp() throws IOException {
+    Path newTemp(boolean openMakesIt) throws IOException {
         boolean makeFirst;
         synchronized (this) {
             users++;
@@ -87,6 +93,9 @@ final class StagingDirectory {
                 // A tool writing one file at a time: not a create that fails first, each time.
                 make();
             }
+            if (openMakesIt && ours) {
+                return path.resolve(area.nextTempName());
+            }
             for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
                 try {
                     return Files.createFile(path.resolve(area.nextTempName()), PRIVATE);
@@ -100,6 +109,27 @@ final class StagingDirectory {
             release();
             throw e;
         }
+    }
+
+    /**
+     * Makes {@code temp}, whose writer's open failed, as {@link #newTemp} makes one (the directory
+     * made again when it is gone): whether the open may try again on it. That open fails when
+     * another JVM removed the directory, and a JVM may have made it again since, not private to
+     * this one: so the file is made exclusively, as where this JVM did not make the directory.
+     */
+    boolean makeAgain(Path temp) throws IOException {
+        for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
+            try {
+                Files.createFile(temp, PRIVATE);
+                return true;
+            } catch (NoSuchFileException gone) {
+                make();
+            } catch (FileAlreadyExistsException e) {
+                // The open failed for another reason than the directory's going.
+                return false;
+            }
+        }
+        return false;
     }
 
     /** Makes the directory, unless another JVM made it first; a failure other than that is the caller's. */
