@@ -55,6 +55,16 @@ final class KeptNames {
         InDirectory(Binding name) {
             this(name.parent().dev, name.parent().ino, name.name());
         }
+
+        @Override
+        public boolean equals(Object other) {
+            return other instanceof InDirectory key && dev == key.dev && ino == key.ino && name.equals(key.name);
+        }
+
+        @Override
+        public int hashCode() {
+            return (31 * Long.hashCode(dev) + Long.hashCode(ino)) * 31 + name.hashCode();
+        }
     }
 
     /** When a publish last replaced the file at each name, for {@link #REPLACED_NANOS}. */

@@ -50,10 +50,35 @@ final class NodeTable {
     private volatile Consumer<Node> directoryDropped = node -> { };
     final Node root;
 
-    /** A name in a directory. */
-    record Binding(Node parent, String name) {}
+    /**
+     * A name in a directory. The map keys here and in {@link KeptNames} write their own
+     * {@code equals} and {@code hashCode}: a record's generated ones are built from method handles
+     * at each one's first call, which spins classes and compiles them in a fresh mount's first
+     * requests (docs/design.md, "The compiler").
+     */
+    record Binding(Node parent, String name) {
+        @Override
+        public boolean equals(Object other) {
+            return other instanceof Binding binding && parent == binding.parent && name.equals(binding.name);
+        }
 
-    private record Inode(long dev, long ino) {}
+        @Override
+        public int hashCode() {
+            return 31 * parent.hashCode() + name.hashCode();
+        }
+    }
+
+    private record Inode(long dev, long ino) {
+        @Override
+        public boolean equals(Object other) {
+            return other instanceof Inode inode && dev == inode.dev && ino == inode.ino;
+        }
+
+        @Override
+        public int hashCode() {
+            return 31 * Long.hashCode(dev) + Long.hashCode(ino);
+        }
+    }
 
     NodeTable(int rootFd, long dev, long ino, int mode) {
         root = new Node(Node.ROOT_ID, rootFd, dev, ino, mode, true);
