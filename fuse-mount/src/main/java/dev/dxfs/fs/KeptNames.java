@@ -122,6 +122,10 @@ final class KeptNames {
      * the name to use once, not to keep, so that the next rewrite need not raise the epoch.
      */
     boolean replacedLately(Binding name) {
+        // Asked at every lookup: without a publish in the last minute, no key is made for it.
+        if (replaced.isEmpty()) {
+            return false;
+        }
         Long at = replaced.get(new InDirectory(name));
         return at != null && System.nanoTime() - at < REPLACED_NANOS;
     }
