@@ -18,7 +18,13 @@ final class CallersWrites {
     /** The last unpublished staged write of the calling process among the handles of {@code candidates}. */
     StagedWrite staged(List<Node> candidates, int tid) {
         StagedWrite mine = null;
-        for (Node node : candidates) {
+        // Indexed, and the handles copied only of a node with a staged write (most have none):
+        // asked at every lookup, where C1, doing no escape analysis, allocates every iterator.
+        for (int i = 0; i < candidates.size(); i++) {
+            Node node = candidates.get(i);
+            if (!node.hasStagedWriters()) {
+                continue;
+            }
             for (OpenFile file : node.handles()) {
                 if (file instanceof StagedWrite staged && staged.unpublished() && staged.openedBy(tid, platform)) {
                     mine = staged;

@@ -17,6 +17,12 @@ import jnr.ffi.Pointer;
  */
 final class Lookups {
     private static final int PATH_MAX = 4096;
+    /**
+     * Each thread's struct stat for the entry it answers, filled whole by every path before it
+     * is read, and copied into the answer: lookups are the commonest request, and each allocated
+     * its own native memory and the objects that track it.
+     */
+    private static final ThreadLocal<Pointer> ENTRY_STAT = ThreadLocal.withInitial(Request::newStat);
 
     private final NodeTable nodes;
     private final PendingReleases pendingReleases;
@@ -85,7 +91,7 @@ final class Lookups {
         double kept = 0;
         boolean noted = false;
         try {
-            Pointer stat = Request.newStat();
+            Pointer stat = ENTRY_STAT.get();
             Node node;
             try {
                 node = resolve(dir, name, req.tid(), stat);
@@ -135,8 +141,10 @@ final class Lookups {
      * who asks (its writer sees its own file), now or once the writer has written.
      */
     private boolean beingWritten(Node dir, String name) {
-        for (Node bound : nodes.boundTo(dir, name)) {
-            if (bound.hasStagedWriters()) {
+        List<Node> bound = nodes.boundTo(dir, name);
+        // Indexed: C1 does no escape analysis, and an iterator would be one more object per lookup.
+        for (int i = 0; i < bound.size(); i++) {
+            if (bound.get(i).hasStagedWriters()) {
                 return true;
             }
         }
@@ -232,8 +240,9 @@ final class Lookups {
      * inode: changes through {@code node}, which a lookup answers now, will not show in them.
      */
     private void forgetOtherNodes(Node node) {
-        for (Node other : nodes.otherNodesOfInode(node)) {
-            invalidations.attributesChanged(other.id);
+        List<Node> others = nodes.otherNodesOfInode(node);
+        for (int i = 0; i < others.size(); i++) {
+            invalidations.attributesChanged(others.get(i).id);
         }
     }
 

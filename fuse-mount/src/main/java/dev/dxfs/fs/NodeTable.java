@@ -162,7 +162,7 @@ final class NodeTable {
             if (shareable) {
                 sharedFiles.put(binding, node);
             }
-            fileNodes.computeIfAbsent(new Inode(dev, ino), key -> new HashSet<>()).add(node);
+            fileNodes.computeIfAbsent(new Inode(dev, ino), key -> new NodeSet()).add(node);
         }
         bind(node, binding);
         given(node);
@@ -180,7 +180,7 @@ final class NodeTable {
     synchronized Node addUnnamed(int fd, long dev, long ino, int mode) {
         Node node = new Node(ids.incrementAndGet(), fd, dev, ino, mode, false);
         byId.put(node.id, node);
-        fileNodes.computeIfAbsent(new Inode(dev, ino), key -> new HashSet<>()).add(node);
+        fileNodes.computeIfAbsent(new Inode(dev, ino), key -> new NodeSet()).add(node);
         given(node);
         return node;
     }
@@ -391,7 +391,7 @@ final class NodeTable {
         if (old != null && !old.equals(binding)) {
             unbind(node, old);
         }
-        if (bound.computeIfAbsent(binding, key -> new HashSet<>()).add(node)) {
+        if (bound.computeIfAbsent(binding, key -> new NodeSet()).add(node)) {
             children.merge(binding.parent(), 1, Integer::sum);
         }
     }
