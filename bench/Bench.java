@@ -239,7 +239,7 @@ public final class Bench {
      * last minutes one by one, and the same native create run measured anywhere from 2,300 to
      * 40,000 files/s depending on where the runs before it had deleted files.
      *
-     * <p>The loop device reads and writes its image with direct I/O, as a disk would: a buffered
+     * <p>The loop device reads and writes its image with direct I/O where it can, as a disk: a buffered
      * loop device copies every block written into the page cache of the image once more, at the
      * fsync that writes it out, and on a virtual machine whose free memory goes back to its host
      * that copy ran at 400 MB/s or at 2,500 depending on what the runs before had freed: the
