@@ -100,7 +100,7 @@ final class Attributes {
     /** How long the kernel may keep attributes {@code stat} of {@code node} ({@code own}: a caller's own view). */
     private double keptFor(Node node, boolean own, Pointer stat) {
         return invalidations.attributes(node, KernelTimeouts.attributes(node, stat.getInt(StatFields.MODE),
-                stat.getLong(StatFields.NLINK), own, nodes.soleNodeOfInode(node), invalidations.fileTimeout(node)));
+                stat.getLong(StatFields.NLINK), own, invalidations.fileTimeout(node)));
     }
 
     void setattr(Request req, long ino, Pointer attr, int toSet, FileInfo fi) throws FsException {
@@ -110,7 +110,8 @@ final class Attributes {
             pendingReleases.awaitNode(node);
         }
         // A writer changing its own file (fchmod, futimens, ... arrive without the handle)
-        // changes what it will publish; anyone else changes the node's version.
+        // changes what it will publish; anyone else changes the node's version, and with it what
+        // the kernel keeps of the file's other nodes.
         List<StagedWrite> mine = handle instanceof StagedWrite staged ? List.of(staged)
                 : node.isRegular() ? callersWrites.stagedOn(node, req.tid()) : List.of();
         boolean replaced = (toSet & SetAttr.SIZE) != 0
@@ -146,6 +147,9 @@ final class Attributes {
                 setTimes(node, times);
             }
             Reference.reachabilityFence(times);
+        }
+        if (mine.isEmpty() || handle instanceof PlainFile) {
+            invalidations.changedThrough(node);
         }
         Pointer stat = Request.newStat();
         boolean own = attributes(req, node, handle, stat);

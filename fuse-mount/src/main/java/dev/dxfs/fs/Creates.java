@@ -78,8 +78,7 @@ final class Creates {
             Opened opened = createOrOpen(req, dir, name, mode, fi.flags(), retry, stat);
             if (opened != null) {
                 long id = fileHandles.register(fi, opened.file());
-                double attributes = opened.made()
-                        ? KernelTimeouts.created(stat.getLong(StatFields.NLINK), nodes.soleNodeOfInode(opened.node())) : 0;
+                double attributes = opened.made() ? KernelTimeouts.created() : 0;
                 invalidations.creating(binding);
                 if (!req.created(opened.node().id, stat, attributes, fi)) {
                     nodes.forget(opened.node().id, 1);

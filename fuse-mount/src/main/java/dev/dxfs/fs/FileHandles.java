@@ -4,6 +4,7 @@ import dev.dxfs.fs.NodeTable.Binding;
 import dev.dxfs.fuse.FileInfo;
 import dev.dxfs.fuse.Names;
 import dev.dxfs.fuse.Request;
+import dev.dxfs.policy.OpenFlags;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,6 +46,9 @@ final class FileHandles {
     long register(FileInfo fi, OpenFile file) {
         if (file instanceof StagedWrite staged) {
             noteRunningVersion(staged);
+        } else if (file instanceof PlainFile plain && plain.writes() && OpenFlags.truncates(fi.flags())) {
+            // Truncated in place by its open: the kernel drops the size it keeps of this node only.
+            invalidations.changedThrough(file.node());
         }
         long id = table.add(file);
         nodes.pin(file.node());

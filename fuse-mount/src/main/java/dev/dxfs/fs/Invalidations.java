@@ -2,6 +2,7 @@ package dev.dxfs.fs;
 
 import dev.dxfs.fs.NodeTable.Binding;
 import dev.dxfs.fuse.KernelCache;
+import java.util.List;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -97,7 +98,9 @@ final class Invalidations {
         long now = System.nanoTime();
         forgetAttributes(connected, name.parent(), now);
         for (Node node : nodes.boundTo(name.parent(), name.name())) {
-            forgetAttributes(connected, node, now);
+            for (Node ofInode : nodes.nodesOfInode(node)) {
+                forgetAttributes(connected, ofInode, now);
+            }
         }
         if (nameChanged && keptNames.mayBeKept(name) && !mountsInside.getAsBoolean()) {
             keptNames.forgetAll(connected);
@@ -132,16 +135,36 @@ final class Invalidations {
         everythingChanged();
     }
 
-    /** The kernel forgets the attributes it keeps of node {@code node}: they changed behind its back. */
-    void attributesChanged(long node) {
-        kernel.forgetAttributes(node);
+    /**
+     * {@code node}'s file changed through {@code node} (its attributes, its data in place, its
+     * links, its extended attributes): the kernel updates or drops what it keeps of that node
+     * itself, and forgets what it keeps of the file's other nodes here, which it cannot tell are
+     * the same file. So a file with several names or nodes may keep its attributes as any file.
+     */
+    void changedThrough(Node node) {
+        List<Node> others = nodes.otherNodesOfInode(node);
+        // Indexed: asked at every lookup, where C1, doing no escape analysis, allocates every iterator.
+        for (int i = 0; i < others.size(); i++) {
+            kernel.forgetAttributes(others.get(i).id);
+        }
+    }
+
+    /**
+     * {@code node}'s file changed in a way the kernel sees through none of its nodes (a link
+     * answered with a node of its own, a publish or rename over one of its names, an unlink that
+     * the kernel made through another node): it forgets what it keeps of every node of the file.
+     */
+    void fileChanged(Node node) {
+        kernel.forgetAttributes(node.id);
+        changedThrough(node);
     }
 
     /**
      * A publish renamed a temp file into the directory behind the kernel's back: the kernel
      * forgets the attributes of the writer's node, which it may keep from a create
-     * ({@link KernelTimeouts#created}): that node is now the published file, whose change time
-     * the rename changed, or the version it replaced, which has no link left; and the name if it
+     * ({@link KernelTimeouts#created}), and of the other nodes of its file: that node is now the
+     * published file, whose change time the rename changed, or the version it replaced, which
+     * has one link less (its other names show that at once); and the name if it
      * may keep it (a lookup that raced with the publish may have found the version before). The
      * directory's attributes only when the publish gave it a name ({@code newName}): a rewrite
      * leaves a native directory as it was, and keeping them spares the next path walk a GETATTR.
@@ -155,7 +178,7 @@ final class Invalidations {
             } else if (rewrite && kernel.forgetsNames()) {
                 keptNames.replaced(published);
             }
-            kernel.forgetAttributes(written.id);
+            fileChanged(written);
             nameChanged(published);
         }
     }

@@ -16,14 +16,15 @@ package dev.dxfs.fs;
  *       the kernel keeps one view per node for everyone (but see {@link #created});
  *   <li>the attributes of a file with staged writers open: the kernel would show a writer the
  *       published version's, or others the writer's;
- *   <li>the attributes of a file with several names, or with several nodes (a file has a node
- *       per name, and per lookup where a node must not be shared): a change through one node
- *       (a write, a truncate, a link or unlink) does not show in what the kernel keeps of the
- *       others. When a second node of an inode appears, the daemon makes the kernel forget the
- *       first's; a file with one name gains a second only through a link of that name's node,
- *       whose attributes the daemon makes the kernel forget too. A walk's node of an executable
- *       keeps them for {@link #ONE_EXEC}: its exec's own checks.
+ *   <li>the attributes of an executable's nodes, but for a walk's, which keeps them for
+ *       {@link #ONE_EXEC}: its exec's own checks.
  * </ul>
+ * A file with several names, or with several nodes (a file has a node per name, and per lookup
+ * where a node must not be shared), keeps its attributes too: a change through one node does
+ * not show in what the kernel keeps of the others, so every change made through a node makes
+ * the kernel forget the others' ({@code Invalidations.changedThrough}). A file with several
+ * names keeps them for {@link #KEEP} at most: a change behind the mount's back through a name in
+ * a directory the watch does not cover is heard by no one.
  */
 final class KernelTimeouts {
     /**
@@ -99,11 +100,8 @@ final class KernelTimeouts {
         return forgettable && !written ? file : 0;
     }
 
-    /**
-     * {@code sole}: the node is the only one of its inode; {@code file}: how long a regular file
-     * may be kept ({@code Invalidations.fileTimeout}).
-     */
-    static double attributes(Node node, int mode, long links, boolean viewed, boolean sole, double file) {
+    /** {@code file}: how long a regular file may be kept ({@code Invalidations.fileTimeout}). */
+    static double attributes(Node node, int mode, long links, boolean viewed, double file) {
         if (!Node.isRegular(mode)) {
             return KEEP;
         }
@@ -113,7 +111,7 @@ final class KernelTimeouts {
         if (executable(mode)) {
             return node.perWalk ? Math.min(file, ONE_EXEC) : 0;
         }
-        return links != 1 || !sole ? 0 : file;
+        return links != 1 ? Math.min(file, KEEP) : file;
     }
 
     /**
@@ -123,14 +121,14 @@ final class KernelTimeouts {
      * lookups answer others ENOENT), and one made empty in place is, until its writer writes or
      * changes its mode, what everyone sees. Each such change goes through the kernel, which drops
      * or replaces what it keeps (a write drops the size and times; a chmod is answered with the
-     * writer's view, not kept), and the publish makes the kernel forget them. As for any file,
-     * not for a file with other names or nodes. An executable's too: the create's node is the
-     * only one until a lookup makes another (a lookup of an executable never answers the
-     * create's node), which makes the kernel forget the create's attributes (a second node of
-     * an inode, see {@link NodeTable}).
+     * writer's view, not kept), and the publish makes the kernel forget them; a change through
+     * another node of the file makes it forget them as any node's. An executable's too: the
+     * create's node is the only one until a lookup makes another (a lookup of an executable
+     * never answers the create's node), which makes the kernel forget the create's attributes (a
+     * second node of an inode, see {@link NodeTable}).
      */
-    static double created(long links, boolean sole) {
-        return links != 1 || !sole ? 0 : KEEP;
+    static double created() {
+        return KEEP;
     }
 
     static boolean executable(int mode) {

@@ -112,7 +112,7 @@ final class Lookups {
             boolean viewed = node.isRegular() && beingWritten(dir, name);
             double file = invalidations.fileTimeout(node);
             double attributes = invalidations.attributes(node, KernelTimeouts.attributes(node, mode,
-                    stat.getLong(StatFields.NLINK), viewed, nodes.soleNodeOfInode(node), file));
+                    stat.getLong(StatFields.NLINK), viewed, file));
             double nameSeconds = KernelTimeouts.name(mode, invalidations.namesForgettable(),
                     viewed || keptNames.replacedLately(binding), file);
             if (nameSeconds == 0) {
@@ -196,7 +196,8 @@ final class Lookups {
     private Node idleWalkNode(List<Node> bound, long dev, long ino, int tid) {
         for (Node node : bound) {
             if (node.perWalk && node.dev == dev && node.ino == ino && node.takeFor(tid) && nodes.reference(node)) {
-                forgetOtherNodes(node);
+                // The answer reads the file afresh: what the kernel keeps of its other nodes may predate it.
+                invalidations.changedThrough(node);
                 return node;
             }
         }
@@ -231,19 +232,9 @@ final class Lookups {
         int mode = stat.getInt(StatFields.MODE);
         Node added = nodes.add(dir, name, fd, stat.getLong(StatFields.DEV), stat.getLong(StatFields.INO), mode,
                 fresh(mode, tid, dir, name), walker != 0 && perWalk(mode, tid, dir, name) ? walker : 0);
-        forgetOtherNodes(added);
+        // The answer reads the file afresh: what the kernel keeps of its other nodes may predate it.
+        invalidations.changedThrough(added);
         return added;
-    }
-
-    /**
-     * The kernel forgets what it keeps of the attributes of the other nodes of {@code node}'s
-     * inode: changes through {@code node}, which a lookup answers now, will not show in them.
-     */
-    private void forgetOtherNodes(Node node) {
-        List<Node> others = nodes.otherNodesOfInode(node);
-        for (int i = 0; i < others.size(); i++) {
-            invalidations.attributesChanged(others.get(i).id);
-        }
     }
 
     /**

@@ -88,7 +88,7 @@ final class NameChanges {
             }
             // The caller removes a file it is still creating: it never gets published.
         }
-        orphan(nodes.removeName(dir, name));
+        unlinked(nodes.removeName(dir, name));
         req.ok();
     }
 
@@ -129,9 +129,13 @@ final class NameChanges {
         keptNames.renamed(new Binding(dir, name), new Binding(newDir, newName), exchange);
         if (exchange) {
             nodes.exchange(dir, name, newDir, newName);
+            movedNodesChanged(dir, name);
         } else {
-            orphan(nodes.rename(dir, name, newDir, newName));
+            unlinked(nodes.rename(dir, name, newDir, newName));
         }
+        // A rename changes the moved file (its change time): the kernel sees that through the
+        // node of the name it renamed, not through the file's others.
+        movedNodesChanged(newDir, newName);
         req.ok();
     }
 
@@ -152,9 +156,28 @@ final class NameChanges {
             check(C.linkat(binding.parent().fd, binding.name(), newDir.fd, newName, 0), "link");
         }
         // The new name gets a node of its own, so the kernel cannot tell that the linked
-        // node's link count changed.
-        invalidations.attributesChanged(node.id);
+        // node's link count changed, nor that of the file's other nodes.
+        invalidations.fileChanged(node);
         answerMade(req, newDir, newName);
+    }
+
+    /**
+     * The nodes of a name that was removed or replaced: their file has a link less, which the
+     * kernel sees through the node of the name it removed alone, not through the file's other
+     * names. Staged writes to them were writing a file that no longer has a name: they will not
+     * publish.
+     */
+    private void unlinked(List<Node> unnamed) {
+        for (Node node : unnamed) {
+            invalidations.fileChanged(node);
+        }
+        orphan(unnamed);
+    }
+
+    private void movedNodesChanged(Node dir, String name) {
+        for (Node node : nodes.boundTo(dir, name)) {
+            invalidations.changedThrough(node);
+        }
     }
 
     /**

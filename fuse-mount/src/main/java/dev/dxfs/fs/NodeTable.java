@@ -258,6 +258,12 @@ final class NodeTable {
         return others;
     }
 
+    /** Every node of {@code node}'s inode, {@code node} among them. */
+    synchronized List<Node> nodesOfInode(Node node) {
+        Set<Node> ofInode = fileNodes.get(new Inode(node.dev, node.ino));
+        return ofInode == null || ofInode.size() < 2 ? List.of(node) : List.copyOf(ofInode);
+    }
+
     /** The names the nodes of {@code node}'s inode are bound to: every name the kernel may reach the inode by. */
     synchronized List<Binding> namesOfInode(Node node) {
         Set<Node> ofInode = fileNodes.getOrDefault(new Inode(node.dev, node.ino), Set.of(node));
@@ -274,12 +280,6 @@ final class NodeTable {
     /** Every node the kernel holds. */
     List<Node> all() {
         return List.copyOf(byId.values());
-    }
-
-    /** Whether {@code node} is the only node of its inode: then only it can change the inode. */
-    synchronized boolean soleNodeOfInode(Node node) {
-        Set<Node> ofInode = fileNodes.get(new Inode(node.dev, node.ino));
-        return ofInode == null || ofInode.size() < 2;
     }
 
     /** The name {@code node} is bound to, or null once it has none (unlinked, or replaced). */

@@ -15,10 +15,12 @@ import jnr.ffi.Pointer;
 final class NodeXattrs {
     private final NodeTable nodes;
     private final PendingReleases pendingReleases;
+    private final Invalidations invalidations;
 
-    NodeXattrs(NodeTable nodes, PendingReleases pendingReleases) {
+    NodeXattrs(NodeTable nodes, PendingReleases pendingReleases, Invalidations invalidations) {
         this.nodes = nodes;
         this.pendingReleases = pendingReleases;
+        this.invalidations = invalidations;
     }
 
     /**
@@ -70,17 +72,22 @@ final class NodeXattrs {
         answerSized(req, list, size, length);
     }
 
+    /** A change of the attributes changes the file (its change time, its mode for an ACL), seen by the kernel through this node alone. */
     void setxattr(Request req, long ino, String name, Pointer value, long size, int flags) throws FsException {
-        XattrTarget target = xattrTarget(awaitedNode(ino));
+        Node node = awaitedNode(ino);
+        XattrTarget target = xattrTarget(node);
         check(target.follow() ? C.setxattr(target.path(), name, value, size, flags)
                 : C.lsetxattr(target.path(), name, value, size, flags), "setxattr");
+        invalidations.changedThrough(node);
         req.ok();
     }
 
     void removexattr(Request req, long ino, String name) throws FsException {
-        XattrTarget target = xattrTarget(awaitedNode(ino));
+        Node node = awaitedNode(ino);
+        XattrTarget target = xattrTarget(node);
         check(target.follow() ? C.removexattr(target.path(), name) : C.lremovexattr(target.path(), name),
                 "removexattr");
+        invalidations.changedThrough(node);
         req.ok();
     }
 }

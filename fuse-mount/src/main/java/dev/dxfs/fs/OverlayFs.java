@@ -76,7 +76,7 @@ public final class OverlayFs implements Filesystem {
                 platform);
         this.attributes = new Attributes(nodes, pendingReleases, handles, policy, callersWrites, staging,
                 invalidations);
-        this.xattrs = new NodeXattrs(nodes, pendingReleases);
+        this.xattrs = new NodeXattrs(nodes, pendingReleases, invalidations);
         this.directories = new Directories(nodes, pendingReleases, backing);
     }
 
@@ -239,7 +239,9 @@ public final class OverlayFs implements Filesystem {
     public void write(Request req, long ino, Pointer buf, long size, long offset, FileInfo fi) {
         op(req, "write", ino, () -> {
             OpenFile file = handles.get(fi.handle());
-            req.written(fi.cachedWrite() ? file.writeCached(buf, size, offset) : file.write(buf, size, offset));
+            long written = fi.cachedWrite() ? file.writeCached(buf, size, offset) : file.write(buf, size, offset);
+            wroteInPlace(file);
+            req.written(written);
         });
     }
 
@@ -269,9 +271,21 @@ public final class OverlayFs implements Filesystem {
     @Override
     public void fallocate(Request req, long ino, int mode, long offset, long length, FileInfo fi) {
         op(req, "fallocate", ino, () -> {
-            handles.get(fi.handle()).allocate(mode, offset, length);
+            OpenFile file = handles.get(fi.handle());
+            file.allocate(mode, offset, length);
+            wroteInPlace(file);
             req.ok();
         });
+    }
+
+    /**
+     * A handle that is no staged writer's wrote into its node's file itself: the kernel drops
+     * what it keeps of that node's size and times, not of the file's other nodes.
+     */
+    private void wroteInPlace(OpenFile file) {
+        if (file instanceof PlainFile) {
+            invalidations.changedThrough(file.node());
+        }
     }
 
     /**
@@ -285,11 +299,14 @@ public final class OverlayFs implements Filesystem {
         op(req, "copy_file_range", inoOut, () -> {
             OpenFile to = handles.get(fhOut);
             int from = handles.get(fhIn).duplicate();
+            long copied;
             try {
-                req.written(to.copyFrom(from, offsetIn, offsetOut, length));
+                copied = to.copyFrom(from, offsetIn, offsetOut, length);
             } finally {
                 C.close(from);
             }
+            wroteInPlace(to);
+            req.written(copied);
         });
     }
 
