@@ -35,11 +35,7 @@ class HardLinkAttributesTest {
         try (MountedDir mounted = MountedDir.create("links-kept");
                 BackingView backing = BackingView.of(mounted.dir());
                 FsShell shell = FsShell.start()) {
-            mounted.mount();
-            Path a = mounted.dir().resolve("a");
-            Files.writeString(a, "data");
-            Files.createLink(mounted.dir().resolve("b"), a);
-            Path b = throughDescriptor(shell, shell.open(mounted.dir().resolve("b"), "rdonly"));
+            Path b = secondNameOpen(mounted, shell);
             FileTime before = Files.getLastModifiedTime(b);
             try (MappedWrite write = MappedWrite.of(backing.dir().resolve("a"))) {
                 assertThat(write.change()).as("the time the mapped write set").isNotEqualTo(before);
@@ -58,12 +54,9 @@ class HardLinkAttributesTest {
         try (MountedDir mounted = MountedDir.create("links-changed");
                 BackingView backing = BackingView.of(mounted.dir());
                 FsShell shell = FsShell.start()) {
-            mounted.mount();
+            Path b = secondNameOpen(mounted, shell);
             Path dir = mounted.dir();
             Path a = dir.resolve("a");
-            Files.writeString(a, "data");
-            Files.createLink(dir.resolve("b"), a);
-            Path b = throughDescriptor(shell, shell.open(dir.resolve("b"), "rdonly"));
             Path truth = backing.dir().resolve("b");
             int reader = shell.open(a, "rdonly");
             int appender = shell.open(a, "wronly|append");
@@ -102,8 +95,16 @@ class HardLinkAttributesTest {
         void run() throws IOException;
     }
 
-    /** The path that reaches the file open as {@code fd} in {@code shell} without a lookup of its name. */
-    private static Path throughDescriptor(FsShell shell, int fd) {
+    /**
+     * Mounts, writes file {@code a} and links it as {@code b}, which {@code shell} opens: the path
+     * that reaches {@code b} through that descriptor, without a lookup of its name.
+     */
+    private static Path secondNameOpen(MountedDir mounted, FsShell shell) throws IOException {
+        mounted.mount();
+        Path a = mounted.dir().resolve("a");
+        Files.writeString(a, "data");
+        Files.createLink(mounted.dir().resolve("b"), a);
+        int fd = shell.open(mounted.dir().resolve("b"), "rdonly");
         return Path.of("/proc", Long.toString(shell.pid()), "fd", Integer.toString(fd));
     }
 
