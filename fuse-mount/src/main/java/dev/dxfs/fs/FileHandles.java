@@ -116,6 +116,9 @@ final class FileHandles {
             // This close may be the writer's last: what the closer does next looks the name
             // up again, and so waits for the publish (see PendingReleases).
             invalidations.nameChanged(nodes.binding(staged.node()));
+            // Its publish will take a link from the version the file's other names hold: they
+            // are asked for afresh, and wait for it too.
+            invalidations.changedThrough(staged.node());
         }
         file.flush();
         req.ok();

@@ -165,6 +165,17 @@ final class Lookups {
                 return own.node();
             }
         }
+        Node node = published(dir, name, bound, tid, stat);
+        // A rewrite of the file published over another of its names at a release still pending
+        // takes a link from this version: whoever closed that writer must see it gone.
+        if (node.isRegular() && pendingReleases.awaitFile(node)) {
+            check(C.fstat(node.fd, stat), "fstat");
+        }
+        return node;
+    }
+
+    /** The node of the version published at {@code name}, which {@code bound} are bound to, as {@link #resolve}. */
+    private Node published(Node dir, String name, List<Node> bound, int tid, Pointer stat) throws FsException {
         if (bound.isEmpty()) {
             // No node has the name (the kernel forgot it, or never asked): it gets a new one,
             // unless it is a directory's or a symlink's that has a node by another name, which

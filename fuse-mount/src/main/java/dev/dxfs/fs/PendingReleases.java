@@ -81,16 +81,42 @@ final class PendingReleases {
         }
     }
 
-    /** Waits for the releases of writes to {@code node} itself, or to a name in it. */
+    /**
+     * Waits for the releases of writes to {@code node}'s file, through any of its nodes, or to a
+     * name in it: a rewrite published over one name of a file takes a link from the version its
+     * other names hold, and whoever looks at those after the writer's close must find that.
+     */
     void awaitNode(Node node) {
         if (pending.isEmpty()) {
             return;
         }
         for (StagedWrite write : pending.keySet()) {
             Binding target = nodes.binding(write.node());
-            if (write.node() == node || target != null && target.parent() == node) {
+            if (sameFile(write.node(), node) || target != null && target.parent() == node) {
                 write.awaitReleased();
             }
         }
+    }
+
+    /**
+     * Waits for the releases of writes to {@code file} through any of its nodes; returns whether
+     * there were any, and so whether what was read of it before is out of date.
+     */
+    boolean awaitFile(Node file) {
+        if (pending.isEmpty()) {
+            return false;
+        }
+        boolean waited = false;
+        for (StagedWrite write : pending.keySet()) {
+            if (sameFile(write.node(), file)) {
+                write.awaitReleased();
+                waited = true;
+            }
+        }
+        return waited;
+    }
+
+    private static boolean sameFile(Node one, Node other) {
+        return one == other || one.dev == other.dev && one.ino == other.ino;
     }
 }

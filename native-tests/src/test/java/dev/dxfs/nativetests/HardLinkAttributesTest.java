@@ -87,6 +87,34 @@ class HardLinkAttributesTest {
         }
     }
 
+    /**
+     * A rewrite published over one name at its writer's last close takes a link from the version
+     * the other name still holds: what the writer does next (here a {@code stat} of the other
+     * name, at once) sees that link count, as it sees the new version at the name it wrote. The
+     * publish comes at the RELEASE, after {@code close(2)} has returned; the other name's lookup
+     * or getattr used not to wait for it, and in about one round in fifty showed two links, and
+     * one a moment later with nobody changing anything.
+     */
+    @Test
+    void aRewriteOverOneNameShowsThroughTheOtherOnceItsWriterIsDone() throws IOException {
+        try (MountedDir mounted = MountedDir.create("links-rewritten");
+                BackingView backing = BackingView.of(mounted.dir())) {
+            mounted.mount();
+            Path a = mounted.dir().resolve("a");
+            Path b = mounted.dir().resolve("b");
+            Files.writeString(a, "data");
+            for (int round = 0; round < 300; round++) {
+                Files.deleteIfExists(b);
+                Files.createLink(b, a);
+                Files.readAttributes(b, ATTRIBUTES);
+                Files.writeString(a, "version " + round);
+                Map<String, String> seen = seen(b);
+                assertThat(seen).as("the other name right after rewrite %d", round)
+                        .isEqualTo(seen(backing.dir().resolve("b")));
+            }
+        }
+    }
+
     private interface Change {
         void through(String what, Step making) throws IOException;
     }
