@@ -32,12 +32,10 @@ class HardLinkAttributesTest {
      */
     @Test
     void aFileWithTwoNamesKeepsItsAttributes() throws IOException {
-        try (MountedDir mounted = MountedDir.create("links-kept");
-                BackingView backing = BackingView.of(mounted.dir());
-                FsShell shell = FsShell.start()) {
-            Path b = secondNameOpen(mounted, shell);
+        try (Linked linked = Linked.mount("links-kept")) {
+            Path b = linked.secondName();
             FileTime before = Files.getLastModifiedTime(b);
-            try (MappedWrite write = MappedWrite.of(backing.dir().resolve("a"))) {
+            try (MappedWrite write = MappedWrite.of(linked.backing().dir().resolve("a"))) {
                 assertThat(write.change()).as("the time the mapped write set").isNotEqualTo(before);
                 assertThat(Files.getLastModifiedTime(b)).as("the time through the other name right after")
                         .isEqualTo(before);
@@ -51,13 +49,12 @@ class HardLinkAttributesTest {
      */
     @Test
     void aChangeThroughOneNameShowsAtOnceThroughTheOther() throws IOException {
-        try (MountedDir mounted = MountedDir.create("links-changed");
-                BackingView backing = BackingView.of(mounted.dir());
-                FsShell shell = FsShell.start()) {
-            Path b = secondNameOpen(mounted, shell);
-            Path dir = mounted.dir();
+        try (Linked linked = Linked.mount("links-changed")) {
+            FsShell shell = linked.shell();
+            Path b = linked.secondName();
+            Path dir = linked.mounted().dir();
             Path a = dir.resolve("a");
-            Path truth = backing.dir().resolve("b");
+            Path truth = linked.backing().dir().resolve("b");
             int reader = shell.open(a, "rdonly");
             int appender = shell.open(a, "wronly|append");
             Change change = (what, making) -> {
@@ -124,16 +121,37 @@ class HardLinkAttributesTest {
     }
 
     /**
-     * Mounts, writes file {@code a} and links it as {@code b}, which {@code shell} opens: the path
-     * that reaches {@code b} through that descriptor, without a lookup of its name.
+     * A mount with file {@code a} linked as {@code b}, which {@code shell} holds open:
+     * {@code secondName} reaches {@code b} through that descriptor, without a lookup of its name.
      */
-    private static Path secondNameOpen(MountedDir mounted, FsShell shell) throws IOException {
-        mounted.mount();
-        Path a = mounted.dir().resolve("a");
-        Files.writeString(a, "data");
-        Files.createLink(mounted.dir().resolve("b"), a);
-        int fd = shell.open(mounted.dir().resolve("b"), "rdonly");
-        return Path.of("/proc", Long.toString(shell.pid()), "fd", Integer.toString(fd));
+    private record Linked(MountedDir mounted, BackingView backing, FsShell shell, Path secondName)
+            implements AutoCloseable {
+        static Linked mount(String name) throws IOException {
+            MountedDir mounted = MountedDir.create(name);
+            BackingView backing = null;
+            FsShell shell = null;
+            try {
+                backing = BackingView.of(mounted.dir());
+                shell = FsShell.start();
+                mounted.mount();
+                Path a = mounted.dir().resolve("a");
+                Files.writeString(a, "data");
+                Files.createLink(mounted.dir().resolve("b"), a);
+                int fd = shell.open(mounted.dir().resolve("b"), "rdonly");
+                return new Linked(mounted, backing, shell,
+                        Path.of("/proc", Long.toString(shell.pid()), "fd", Integer.toString(fd)));
+            } catch (IOException | RuntimeException e) {
+                new Linked(mounted, backing, shell, null).close();
+                throw e;
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            try (MountedDir m = mounted; BackingView v = backing; FsShell s = shell) {
+                // Each is closed, in reverse, even when one before it fails; the unmade ones are null.
+            }
+        }
     }
 
     /** What {@code stat} shows of {@code file}, but its access time (the mount reads the backing file). */
